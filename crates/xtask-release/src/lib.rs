@@ -1,0 +1,65 @@
+//! Release steps for Rust workspaces, as a library behind the `xtask-release` CLI.
+//!
+//! Every command follows the same shape: gather facts (cargo metadata, git state,
+//! registry state), compute a plan as plain data, then either print it (the default dry
+//! run, or JSON with `--format json`) or execute it step by step (`--execute`).
+//!
+//! A workspace's own xtask needs only:
+//!
+//! ```no_run
+//! fn main() -> std::process::ExitCode {
+//!     xtask_release::main()
+//! }
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod context;
+pub mod dist;
+pub mod github;
+pub mod ops;
+pub mod output;
+pub mod publish;
+pub mod steps;
+pub mod version;
+pub mod workspace;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use cli::Cli;
+pub use context::Ctx;
+
+/// Exit code for a failed check or step; clap exits with 2 on a usage error itself.
+pub const EXIT_FAILED: u8 = 1;
+
+/// Runs the CLI on the process's own arguments.
+pub fn main() -> ExitCode {
+    run(std::env::args_os())
+}
+
+/// Runs the CLI on `args` (the first item is the program name) and maps the outcome to
+/// the contract's exit codes: 0 ok, 1 a check or step failed, 2 usage error.
+pub fn run<I, T>(args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            // clap prints help and version to stdout with exit 0, usage errors with 2.
+            let _ = err.print();
+            return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match cli.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            output::Output::from_env().error(&err);
+            ExitCode::from(EXIT_FAILED)
+        }
+    }
+}

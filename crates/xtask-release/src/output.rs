@@ -1,0 +1,126 @@
+//! Status lines on stderr in cargo's style, results on stdout, and GitHub Actions
+//! workflow commands when running there.
+
+use std::fmt::Display;
+use std::io::{IsTerminal, Write};
+use std::time::Instant;
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    color: bool,
+    github: bool,
+}
+
+impl Output {
+    /// Colour only on a terminal and never with `NO_COLOR`; workflow commands only in
+    /// GitHub Actions.
+    pub fn from_env() -> Output {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Output {
+            color: !no_color && std::io::stderr().is_terminal(),
+            github: std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true"),
+        }
+    }
+
+    pub fn github(&self) -> bool {
+        self.github
+    }
+
+    /// `   Verb message`, the verb right-aligned in 12 columns like cargo's.
+    pub fn status(&self, verb: &str, message: impl Display) {
+        self.line(verb, "32", true, message);
+    }
+
+    pub fn warn(&self, message: impl Display) {
+        self.line("warning", "33", false, message);
+    }
+
+    pub fn note(&self, message: impl Display) {
+        self.line("note", "36", false, message);
+    }
+
+    /// Prints an error with its chain of causes, cargo's way.
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut text = err.to_string();
+        let causes: Vec<String> = err.chain().skip(1).map(|c| c.to_string()).collect();
+        if !causes.is_empty() {
+            text.push_str("\n\nCaused by:");
+            for cause in causes {
+                for line in cause.lines() {
+                    text.push_str("\n  ");
+                    text.push_str(line);
+                }
+            }
+        }
+        self.line("error", "31", false, text);
+    }
+
+    fn line(&self, label: &str, color: &str, right_align: bool, message: impl Display) {
+        let label = if right_align { format!("{label:>12}") } else { format!("{label}:") };
+        let mut stderr = std::io::stderr().lock();
+        let _ = if self.color {
+            writeln!(stderr, "\x1b[1;{color}m{label}\x1b[0m {message}")
+        } else {
+            writeln!(stderr, "{label} {message}")
+        };
+    }
+
+    /// An `::error` annotation in GitHub Actions, attached to `file` when given.
+    pub fn github_error(&self, file: Option<&str>, message: &str) {
+        if !self.github {
+            return;
+        }
+        let message = escape_data(message);
+        match file {
+            Some(file) => println!("::error file={}::{message}", escape_property(file)),
+            None => println!("::error::{message}"),
+        }
+    }
+
+    /// A `::group::` block in GitHub Actions that closes, with the elapsed time, on drop.
+    pub fn group(&self, name: impl Display) -> Group {
+        let name = name.to_string();
+        if self.github {
+            println!("::group::{}", escape_data(&name));
+        }
+        Group { github: self.github, started: Instant::now() }
+    }
+
+    /// Prints a value as pretty JSON on stdout.
+    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        println!("{text}");
+        Ok(())
+    }
+}
+
+pub struct Group {
+    github: bool,
+    started: Instant,
+}
+
+impl Group {
+    pub fn elapsed(&self) -> std::time::Duration {
+        self.started.elapsed()
+    }
+}
+
+impl Drop for Group {
+    fn drop(&mut self) {
+        if self.github {
+            println!("::endgroup::");
+        }
+    }
+}
+
+/// Workflow command data: `%`, CR and LF must be escaped or the command is cut short.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+/// Workflow command properties additionally escape `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,6 @@
+//! The version lifecycle commands, one module each.
+
+pub mod bump;
+pub mod check_version;
+pub mod release;
+pub mod tag;

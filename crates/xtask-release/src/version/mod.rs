@@ -1,0 +1,60 @@
+//! Where versions live and how they change: bump levels, manifest and lock file edits,
+//! extra files.
+
+pub mod extra;
+
+use std::fmt;
+use std::str::FromStr;
+
+use semver::Version;
+
+/// What `bump` and `release` are asked for: an exact version or a level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Exact(Version),
+    Level(Level),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Major,
+    Minor,
+    Patch,
+    /// Drop the pre-release part.
+    Release,
+    Rc,
+    Beta,
+    Alpha,
+}
+
+impl FromStr for Target {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Target, String> {
+        let level = match s {
+            "major" => Level::Major,
+            "minor" => Level::Minor,
+            "patch" => Level::Patch,
+            "release" => Level::Release,
+            "rc" => Level::Rc,
+            "beta" => Level::Beta,
+            "alpha" => Level::Alpha,
+            _ => {
+                let v = s.strip_prefix('v').unwrap_or(s);
+                return Version::parse(v).map(Target::Exact).map_err(|e| {
+                    format!("`{s}` is not a semver version ({e}) nor a level; give e.g. 1.2.3, 1.2.3-rc.1, major, minor, patch, release, rc, beta or alpha")
+                });
+            }
+        };
+        Ok(Target::Level(level))
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Target::Exact(v) => write!(f, "{v}"),
+            Target::Level(l) => write!(f, "{}", format!("{l:?}").to_lowercase()),
+        }
+    }
+}

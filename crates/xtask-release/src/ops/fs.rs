@@ -30,3 +30,26 @@ pub fn write_atomic(path: &Utf8Path, contents: &[u8]) -> Result<()> {
     }
     result.with_context(|| format!("cannot write {path}"))
 }
+
+/// A planned change to one file: its whole text before and after. Plans hold these so a
+/// dry run can print them as diffs and an execution can write them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileEdit {
+    pub path: cargo_metadata::camino::Utf8PathBuf,
+    #[serde(skip)]
+    pub before: String,
+    #[serde(skip)]
+    pub after: String,
+}
+
+impl FileEdit {
+    /// A unified diff with the path shown relative to `root`.
+    pub fn diff(&self, root: &Utf8Path) -> String {
+        let shown = self.path.strip_prefix(root).unwrap_or(&self.path);
+        crate::ops::diff::unified(shown.as_str(), &self.before, &self.after)
+    }
+
+    pub fn apply(&self) -> Result<()> {
+        write_atomic(&self.path, self.after.as_bytes())
+    }
+}

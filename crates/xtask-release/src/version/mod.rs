@@ -6,7 +6,10 @@ pub mod extra;
 use std::fmt;
 use std::str::FromStr;
 
+use anyhow::{Result, bail};
 use semver::Version;
+
+use crate::workspace::Workspace;
 
 /// What `bump` and `release` are asked for: an exact version or a level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,4 +60,26 @@ impl fmt::Display for Target {
             Target::Level(l) => write!(f, "{}", format!("{l:?}").to_lowercase()),
         }
     }
+}
+
+/// The workspace's release version: the version every publishable member shares (all
+/// members when none is publishable). Members that disagree are an error naming them.
+pub fn current(ws: &Workspace) -> Result<Version> {
+    let mut members: Vec<_> = ws.publishable(None).collect();
+    if members.is_empty() {
+        members = ws.members.iter().collect();
+    }
+    let Some(first) = members.first() else { bail!("{} has no packages", ws.manifest_path) };
+    let disagree: Vec<String> =
+        members.iter().filter(|m| m.version != first.version).map(|m| format!("{} {}", m.name, m.version)).collect();
+    if !disagree.is_empty() {
+        bail!(
+            "the publishable members do not share one version: {} {} but {}; \
+             run `bump <VERSION>` to set one version everywhere",
+            first.name,
+            first.version,
+            disagree.join(", ")
+        );
+    }
+    Ok(first.version.clone())
 }

@@ -217,3 +217,6 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
         }
     }
 }
+
+pub mod proxy;
+pub mod registry;

@@ -220,3 +220,4 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
 
 pub mod expected;
 pub mod git;
+pub mod github;

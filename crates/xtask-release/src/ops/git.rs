@@ -5,9 +5,7 @@ use xshell::{Shell, cmd};
 
 /// Whether the work tree and index have no changes to tracked files and no untracked files.
 pub fn is_clean(sh: &Shell) -> Result<bool> {
-    let status =
-        cmd!(sh, "git status --porcelain").quiet().read().context("git status failed; is this a git repository?")?;
-    Ok(status.trim().is_empty())
+    Ok(changed_files(sh)?.is_empty())
 }
 
 /// The checked-out branch, or `None` on a detached HEAD.
@@ -27,4 +25,140 @@ pub fn tag_exists(sh: &Shell, tag: &str) -> Result<bool> {
 pub fn has_remote(sh: &Shell, remote: &str) -> Result<bool> {
     let remotes = cmd!(sh, "git remote").quiet().read()?;
     Ok(remotes.lines().any(|r| r.trim() == remote))
+}
+
+/// The commit HEAD points at.
+pub fn head(sh: &Shell) -> Result<String> {
+    cmd!(sh, "git rev-parse --verify HEAD")
+        .quiet()
+        .read()
+        .context("git rev-parse HEAD failed; does the repository have a commit?")
+}
+
+/// The first line of HEAD's commit message.
+pub fn head_subject(sh: &Shell) -> Result<String> {
+    cmd!(sh, "git log -1 --format=%s HEAD").quiet().read().context("git log failed; does the repository have a commit?")
+}
+
+/// Tracked files with changes and untracked files, as `git status --porcelain` lists them.
+pub fn changed_files(sh: &Shell) -> Result<Vec<String>> {
+    let status =
+        cmd!(sh, "git status --porcelain").quiet().read().context("git status failed; is this a git repository?")?;
+    Ok(status.lines().map(str::to_string).collect())
+}
+
+/// The upstream of `branch` as `remote/branch`, or `None` when it has none.
+pub fn upstream(sh: &Shell, branch: &str) -> Result<Option<String>> {
+    let spec = format!("{branch}@{{upstream}}");
+    let out = cmd!(sh, "git rev-parse --abbrev-ref --symbolic-full-name {spec}").quiet().ignore_status().output()?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// Updates the remote-tracking branches of `remote`. Tags are not fetched, so that a tag
+/// that exists only on the remote stays distinguishable from a local one.
+pub fn fetch(sh: &Shell, remote: &str) -> Result<()> {
+    cmd!(sh, "git fetch --quiet --no-tags {remote}")
+        .quiet()
+        .run()
+        .with_context(|| format!("cannot fetch from remote `{remote}`; check the network and `git remote -v`"))
+}
+
+/// How far HEAD is ahead of and behind `upstream` (e.g. `origin/main`), or `None` when
+/// that ref does not exist.
+pub fn ahead_behind(sh: &Shell, upstream: &str) -> Result<Option<(u32, u32)>> {
+    let refname = format!("refs/remotes/{upstream}");
+    if !cmd!(sh, "git rev-parse --verify --quiet {refname}").quiet().ignore_status().output()?.status.success() {
+        return Ok(None);
+    }
+    let range = format!("HEAD...{refname}");
+    let counts = cmd!(sh, "git rev-list --left-right --count {range}").quiet().read()?;
+    let mut counts = counts.split_whitespace().map(str::parse::<u32>);
+    match (counts.next(), counts.next()) {
+        (Some(Ok(ahead)), Some(Ok(behind))) => Ok(Some((ahead, behind))),
+        _ => anyhow::bail!("cannot read how far HEAD is from {upstream}: unexpected `git rev-list` output"),
+    }
+}
+
+/// A local tag: the object it names, the commit it points at, and its message.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TagInfo {
+    /// The tag object for an annotated tag, the commit for a lightweight one.
+    pub object: String,
+    pub commit: String,
+    pub annotated: bool,
+    /// The annotation, without trailing newlines; empty for a lightweight tag.
+    pub message: String,
+}
+
+/// The local tag `tag`, or `None` when it does not exist.
+pub fn tag_info(sh: &Shell, tag: &str) -> Result<Option<TagInfo>> {
+    if !tag_exists(sh, tag)? {
+        return Ok(None);
+    }
+    let refname = format!("refs/tags/{tag}");
+    let peeled = format!("{refname}^{{commit}}");
+    let read =
+        |what: &str, out: xshell::Result<String>| out.with_context(|| format!("cannot read {what} of tag {tag}"));
+    let object = read("the object", cmd!(sh, "git rev-parse {refname}").quiet().read())?;
+    let commit = read("the commit", cmd!(sh, "git rev-parse {peeled}").quiet().read())?;
+    let kind = read("the type", cmd!(sh, "git cat-file -t {refname}").quiet().read())?;
+    let message = read("the message", cmd!(sh, "git for-each-ref --format=%(contents) {refname}").quiet().read())?;
+    let annotated = kind == "tag";
+    Ok(Some(TagInfo {
+        object,
+        commit,
+        annotated,
+        message: if annotated { message.trim_end().into() } else { String::new() },
+    }))
+}
+
+/// The object `tag` names on `remote`, or `None` when the remote has no such tag.
+pub fn remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<Option<String>> {
+    let refname = format!("refs/tags/{tag}");
+    let out = cmd!(sh, "git ls-remote --tags {remote} {refname}")
+        .quiet()
+        .read()
+        .with_context(|| format!("cannot list the tags of remote `{remote}`; check the network and `git remote -v`"))?;
+    Ok(out.lines().find_map(|line| line.split_whitespace().next()).map(str::to_string))
+}
+
+/// Commits `paths` (added first, so new files are included) with `message`.
+pub fn commit(sh: &Shell, paths: &[&str], message: &str) -> Result<()> {
+    cmd!(sh, "git add -- {paths...}").quiet().run().context("git add failed on the release edits")?;
+    cmd!(sh, "git commit --quiet -m {message} -- {paths...}")
+        .quiet()
+        .run()
+        .with_context(|| format!("git commit `{message}` failed; see git's message above (a commit hook?)"))
+}
+
+/// Undoes `git add` of `paths`, for rolling back a commit that failed.
+pub fn unstage(sh: &Shell, paths: &[&str]) -> Result<()> {
+    cmd!(sh, "git reset --quiet -- {paths...}").quiet().run().context("git reset failed")
+}
+
+/// Creates the annotated tag `tag` at HEAD.
+pub fn create_tag(sh: &Shell, tag: &str, message: &str) -> Result<()> {
+    cmd!(sh, "git tag -a {tag} -m {message}")
+        .quiet()
+        .run()
+        .with_context(|| format!("cannot create tag {tag}; see git's message above"))
+}
+
+/// Pushes the tag `tag`, and nothing else, to `remote`.
+pub fn push_tag(sh: &Shell, remote: &str, tag: &str) -> Result<()> {
+    let refspec = format!("refs/tags/{tag}");
+    cmd!(sh, "git push --quiet {remote} {refspec}")
+        .quiet()
+        .run()
+        .with_context(|| format!("cannot push tag {tag} to remote `{remote}`; see git's message above"))
+}
+
+/// Pushes `branch` and the tag `tag` to `remote` in one atomic push: the remote gets
+/// both or neither, so a release is never half-published.
+pub fn push_atomic(sh: &Shell, remote: &str, branch: &str, tag: &str) -> Result<()> {
+    let branch_ref = format!("refs/heads/{branch}");
+    let tag_ref = format!("refs/tags/{tag}");
+    cmd!(sh, "git push --quiet --atomic {remote} {branch_ref} {tag_ref}").quiet().run().with_context(|| {
+        format!("cannot push branch {branch} and tag {tag} to remote `{remote}`; see git's message above")
+    })
 }

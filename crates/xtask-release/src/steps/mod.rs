@@ -2,5 +2,6 @@
 
 pub mod bump;
 pub mod check_version;
+pub mod preflight;
 pub mod release;
 pub mod tag;

@@ -1,8 +1,17 @@
 //! `tag`: the annotated release tag, after preflight checks.
+//!
+//! Safe to re-run: a tag that already exists at HEAD, annotated with the same message, is
+//! the one an earlier run made; it is kept and (with `--push`) pushed unless the remote
+//! has that very tag object already. Any other existing tag is an error naming it.
 
 use anyhow::{Result, bail};
+use semver::Version;
+use serde::Serialize;
 
 use crate::context::Ctx;
+use crate::ops::git;
+use crate::steps::preflight::{self, Check, Expect, GitFacts};
+use crate::version;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -14,9 +23,111 @@ pub struct Args {
     pub push: bool,
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct TagPlan {
+    pub version: Version,
+    pub tag: String,
+    pub message: String,
+    /// Whether the version has a pre-release part (`1.0.0-rc.1`).
+    pub prerelease: bool,
+    /// The commit the tag points at: HEAD.
+    pub commit: String,
+    pub remote: String,
+    pub checks: Vec<Check>,
+    /// False when an earlier run made the tag already.
+    pub create: bool,
+    /// False without `--push`, or when the remote has the tag already.
+    pub push: bool,
+    /// Whether the remote has this very tag already.
+    pub on_remote: bool,
+}
+
+impl TagPlan {
+    /// The plan from the facts: a pure function.
+    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> TagPlan {
+        let tag = config.tag_for(&version);
+        let message = config.render(&config.tag_message, &version);
+        let expect = Expect {
+            branch: &config.branch,
+            remote: &config.remote,
+            tag: &tag,
+            tag_message: &message,
+            tag_may_exist: true,
+            may_be_ahead: 0,
+            push,
+        };
+        let checks = preflight::evaluate(facts, &expect);
+        TagPlan {
+            prerelease: !version.pre.is_empty(),
+            create: !facts.tag_at_head(&message),
+            push: push && !facts.tag_pushed(),
+            on_remote: facts.tag_pushed(),
+            commit: facts.head.clone(),
+            remote: config.remote.clone(),
+            version,
+            tag,
+            message,
+            checks,
+        }
+    }
+
+    fn print(&self) {
+        let kind = if self.prerelease { " (pre-release)" } else { "" };
+        println!("Tag {}{kind} at {}", self.tag, self.commit);
+        println!("  preflight");
+        preflight::print(&self.checks);
+        if self.create {
+            println!("  create annotated tag {} with message {:?}", self.tag, self.message);
+        } else {
+            println!("  keep tag {}: it exists at HEAD from an earlier run", self.tag);
+        }
+        if self.push {
+            println!("  push tag {} (only the tag) to {}", self.tag, self.remote);
+        } else if self.on_remote {
+            println!("  tag {} is on {} already; nothing to push", self.tag, self.remote);
+        } else {
+            println!("  not pushed (pass --push to push the tag)");
+        }
+    }
+}
+
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("tag is not implemented yet")
+        let ws = ctx.workspace()?;
+        let version = version::current(&ws)?;
+        let config = &ws.config;
+        let tag = config.tag_for(&version);
+        let facts = GitFacts::gather(&ctx.sh, &config.branch, &config.remote, &tag)?;
+        let mut plan = TagPlan::new(version, config, &facts, self.push);
+        plan.checks.push(check_version(&ws, &plan.tag));
+
+        if ctx.json() {
+            ctx.out.json(&plan)?
+        } else {
+            plan.print()
+        }
+        if let Some(failed) = preflight::failures(&plan.checks) {
+            bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
+        }
+        if !self.execute {
+            ctx.out.note("dry run: nothing was changed; pass --execute to act");
+            return Ok(());
+        }
+        if plan.create {
+            git::create_tag(&ctx.sh, &plan.tag, &plan.message)?;
+            ctx.out.status("Tagged", format!("{} at {}", plan.tag, plan.commit));
+        }
+        if plan.push {
+            git::push_tag(&ctx.sh, &plan.remote, &plan.tag)?;
+            ctx.out.status("Pushed", format!("tag {} to {}", plan.tag, plan.remote));
+        } else if plan.on_remote {
+            ctx.out.note(format!("tag {} is on {} already; nothing to push", plan.tag, plan.remote));
+        }
+        Ok(())
     }
+}
+
+/// `check-version` against the tag, as one preflight check.
+fn check_version(_ws: &crate::workspace::Workspace, _tag: &str) -> Check {
+    Check::skipped("check-version", "waiting for the check-version API")
 }

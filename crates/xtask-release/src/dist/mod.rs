@@ -1,8 +1,11 @@
 //! Release assets: the CI build matrix, per-target builds, checksums and verification.
 
 pub mod build;
+pub mod check;
 pub mod checksum;
 pub mod matrix;
+pub mod sha;
+pub mod sums;
 pub mod verify;
 
 use serde::Deserialize;

@@ -1,9 +1,9 @@
 //! `bump`: set a new version everywhere it lives.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::context::Ctx;
-use crate::version::Target;
+use crate::version::{Target, bump};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,7 +19,26 @@ pub struct Args {
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("bump is not implemented yet")
+        let ws = ctx.workspace()?;
+        let plan = bump::plan(&ws, &self.version, &self.packages)?;
+        if ctx.json() {
+            ctx.out.json(&plan)?;
+        } else if !self.execute {
+            for edit in &plan.edits {
+                print!("{}", edit.diff(&ws.root));
+            }
+        }
+        for package in &plan.packages {
+            ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
+        }
+        if self.execute {
+            plan.apply_each(|edit| ctx.out.status("Updated", ws.rel(&edit.path)))?;
+        } else {
+            ctx.out.note(format!(
+                "dry run: {} files would change; run again with --execute to write them",
+                plan.edits.len()
+            ));
+        }
+        Ok(())
     }
 }

@@ -1,7 +1,15 @@
 //! Where versions live and how they change: bump levels, manifest and lock file edits,
 //! extra files.
 
+pub mod bump;
+pub mod check;
 pub mod extra;
+mod files;
+pub mod level;
+pub mod lockfile;
+pub mod manifest;
+pub mod requirement;
+pub mod text;
 
 use std::fmt;
 use std::str::FromStr;

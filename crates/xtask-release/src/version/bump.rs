@@ -1,0 +1,248 @@
+//! The bump plan: every edit a new version needs, computed and validated before anything
+//! is written.
+//!
+//! Versions are read from every place that states one (`[workspace.package]`, members'
+//! own versions, their Cargo.lock entries, extra files). Their lowest is the current
+//! version, so a bump that was interrupted part-way is finished by running it again: the
+//! places already at the target are left alone and the rest catch up, instead of the
+//! target moving on. Files without a version of their own (requirements only) are written
+//! first, so an interruption always leaves some version behind to resume from.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use anyhow::{Result, bail};
+use cargo_metadata::camino::Utf8PathBuf;
+use semver::Version;
+use serde::Serialize;
+
+use super::files::Files;
+use super::manifest::PackageVersion;
+use super::text::{Span, splice};
+use super::{Target, requirement};
+use crate::ops::fs::FileEdit;
+use crate::workspace::Workspace;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BumpPlan {
+    /// The new version; with `-p`, the highest of the packages' new versions.
+    pub version: Version,
+    pub packages: Vec<PackageBump>,
+    /// Only files whose text changes, files without a version of their own first.
+    pub edits: Vec<FileEdit>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageBump {
+    pub name: String,
+    pub from: Version,
+    pub to: Version,
+}
+
+impl BumpPlan {
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty()
+    }
+
+    pub fn apply(&self) -> Result<()> {
+        self.apply_each(|_| {})
+    }
+
+    /// Writes each file atomically, in plan order, calling `written` after each.
+    pub fn apply_each(&self, mut written: impl FnMut(&FileEdit)) -> Result<()> {
+        for edit in &self.edits {
+            edit.apply()?;
+            written(edit);
+        }
+        Ok(())
+    }
+}
+
+/// Plans moving the workspace (lockstep, when `packages` is empty) or the named
+/// packages to `target`.
+pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<BumpPlan> {
+    let files = Files::load(ws)?;
+    let groups = if packages.is_empty() {
+        vec![lockstep(ws, &files)?]
+    } else {
+        packages.iter().map(|name| package(ws, &files, name)).collect::<Result<Vec<_>>>()?
+    };
+
+    let mut splices: BTreeMap<Utf8PathBuf, Vec<(Range<usize>, String)>> = BTreeMap::new();
+    let mut versioned_files = BTreeSet::new();
+    let mut bumps = Vec::new();
+    for group in &groups {
+        let (from, to) = group.resolve(target)?;
+        for site in group.sites.iter().filter(|s| s.span.text != to.to_string()) {
+            splices.entry(site.file.clone()).or_default().push((site.span.range.clone(), to.to_string()));
+        }
+        versioned_files.extend(group.sites.iter().map(|s| s.file.clone()));
+        bumps.extend(group.members.iter().map(|name| PackageBump {
+            name: name.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        }));
+    }
+    let new_version = |name: &str| bumps.iter().find(|b| b.name == name).map(|b| &b.to);
+
+    for manifest in &files.manifests {
+        for req in &manifest.requirements {
+            let Some(to) = new_version(&req.package) else { continue };
+            match requirement::follow(&req.req.text, to) {
+                Ok(Some(text)) => splices.entry(manifest.path.clone()).or_default().push((req.req.range.clone(), text)),
+                Ok(None) => {}
+                Err(why) => bail!("{}: {} requirement on `{}`: {why}", ws.rel(&manifest.path), req.table, req.package),
+            }
+        }
+    }
+    if let Some(lock) = &files.lock {
+        for reference in &lock.references {
+            let Some(to) = new_version(&reference.name) else { continue };
+            // Only references to the workspace's own entry, which is the one being bumped.
+            let own = lock.package(&reference.name).is_some_and(|p| p.version.text == reference.version.text);
+            if own && reference.version.text != to.to_string() {
+                splices.entry(lock.path.clone()).or_default().push((reference.version.range.clone(), to.to_string()));
+            }
+        }
+    }
+
+    let mut edits = Vec::new();
+    for (path, splices) in splices {
+        let Some(before) = files.text(&path) else { bail!("internal error: {path} was edited but not read") };
+        let after = splice(before, &splices);
+        if after != before {
+            edits.push(FileEdit { path, before: before.to_string(), after });
+        }
+    }
+    edits.sort_by_key(|edit| versioned_files.contains(&edit.path));
+    let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
+    Ok(BumpPlan { version, packages: bumps, edits })
+}
+
+/// Packages that move together, and every place that states their version.
+struct Group {
+    /// `the workspace` or `package `core``, for messages.
+    label: String,
+    members: Vec<String>,
+    sites: Vec<Site>,
+}
+
+/// A place that states a version.
+struct Site {
+    file: Utf8PathBuf,
+    /// Root-relative file and what it is, for messages: `Cargo.toml ([workspace.package] version)`.
+    shown: String,
+    span: Span,
+    version: Version,
+}
+
+impl Site {
+    fn new(ws: &Workspace, file: &Utf8PathBuf, what: &str, span: &Span) -> Result<Site> {
+        let shown = format!("{} ({what})", ws.rel(file));
+        let Some(version) = span.version() else {
+            bail!("{shown}: `{}` is not a semver version; write X.Y.Z there", span.text);
+        };
+        Ok(Site { file: file.clone(), shown, span: span.clone(), version })
+    }
+}
+
+fn lockstep(ws: &Workspace, files: &Files) -> Result<Group> {
+    let members = files.lockstep(ws);
+    let mut sites = Vec::new();
+    if let Some(span) = files.workspace_version() {
+        sites.push(Site::new(ws, &ws.manifest_path, "[workspace.package] version", span)?);
+    }
+    for member in &members {
+        if let Some(span) = files.manifest(member).and_then(|m| m.own_version()) {
+            sites.push(Site::new(ws, &member.manifest_path, "[package] version", span)?);
+        }
+    }
+    sites.extend(lock_sites(ws, files, members.iter().map(|m| m.name.as_str()))?);
+    for (path, extra) in &files.extras {
+        let extra = extra.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        for span in &extra.spans {
+            sites.push(Site::new(ws, path, "version", span)?);
+        }
+    }
+    if sites.is_empty() {
+        bail!("{} states no version to bump; add `version` to [workspace.package] or the packages", ws.manifest_path);
+    }
+    Ok(Group { label: "the workspace".into(), members: members.iter().map(|m| m.name.clone()).collect(), sites })
+}
+
+fn package(ws: &Workspace, files: &Files, name: &str) -> Result<Group> {
+    let Some(member) = ws.member(name) else {
+        let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        bail!("there is no package `{name}` in this workspace; give one of: {}", names.join(", "));
+    };
+    let manifest = files.manifest(member).map(|m| &m.package);
+    let span = match manifest {
+        Some(Some((_, PackageVersion::Own(span)))) => span,
+        Some(Some((_, PackageVersion::Inherited))) => bail!(
+            "{}: `{name}` takes its version from [workspace.package], so it cannot move alone; \
+             bump the workspace without -p, or give `{name}` its own version",
+            ws.rel(&member.manifest_path)
+        ),
+        _ => {
+            bail!("{}: `{name}` has no version to bump; add `version` to its [package]", ws.rel(&member.manifest_path))
+        }
+    };
+    let mut sites = vec![Site::new(ws, &member.manifest_path, "[package] version", span)?];
+    sites.extend(lock_sites(ws, files, [name])?);
+    Ok(Group { label: format!("package `{name}`"), members: vec![name.to_string()], sites })
+}
+
+fn lock_sites<'a>(ws: &Workspace, files: &Files, names: impl IntoIterator<Item = &'a str>) -> Result<Vec<Site>> {
+    let Some(lock) = &files.lock else { return Ok(Vec::new()) };
+    let what = |name: &str| format!("`{name}` entry");
+    names
+        .into_iter()
+        .filter_map(|name| lock.package(name).map(|p| Site::new(ws, &lock.path, &what(name), &p.version)))
+        .collect()
+}
+
+impl Group {
+    /// The current version (the lowest stated) and the new one. Every place must be at
+    /// one of the two, except that an exact target may also lift places that disagree.
+    fn resolve(&self, target: &Target) -> Result<(Version, Version)> {
+        let lowest = self.sites.iter().map(|s| &s.version).min().cloned().unwrap_or_else(|| Version::new(0, 0, 0));
+        let highest = self.sites.iter().map(|s| &s.version).max().cloned().unwrap_or_else(|| Version::new(0, 0, 0));
+        let new = match target {
+            Target::Exact(new) if lowest == *new && highest == *new => bail!(
+                "{} is already at {new} everywhere ({}); nothing to bump: give a higher version or a level",
+                self.label,
+                self.places(|_| true)
+            ),
+            Target::Exact(new) if highest > *new => bail!(
+                "{new} is lower than {highest}, the version in {}; give a version greater than {highest}",
+                self.places(|v| *v == highest)
+            ),
+            Target::Exact(new) => new.clone(),
+            Target::Level(_) => {
+                let new = target.resolve(&lowest)?;
+                if self.sites.iter().any(|s| s.version != lowest && s.version != new) {
+                    bail!(
+                        "the versions of {} disagree: {}; {target} from the lowest ({lowest}) gives {new}, \
+                         so this is not an unfinished bump; run `bump <VERSION>` to set one version everywhere",
+                        self.label,
+                        self.by_version()
+                    );
+                }
+                new
+            }
+        };
+        Ok((lowest, new))
+    }
+
+    fn places(&self, pick: impl Fn(&Version) -> bool) -> String {
+        let shown: Vec<&str> = self.sites.iter().filter(|s| pick(&s.version)).map(|s| s.shown.as_str()).collect();
+        shown.join(", ")
+    }
+
+    /// `0.1.0 in a, b; 0.3.0 in c`.
+    fn by_version(&self) -> String {
+        let versions: BTreeSet<&Version> = self.sites.iter().map(|s| &s.version).collect();
+        let parts: Vec<String> = versions.iter().map(|v| format!("{v} in {}", self.places(|w| w == *v))).collect();
+        parts.join("; ")
+    }
+}

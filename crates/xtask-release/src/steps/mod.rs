@@ -3,6 +3,6 @@
 pub mod bump;
 pub mod check_version;
 pub mod preflight;
-pub mod verify;
 pub mod release;
 pub mod tag;
+pub mod verify;

@@ -57,7 +57,11 @@ impl Args {
         let ws = ctx.workspace()?;
         let plan = self.plan(ctx, &ws)?;
 
-        if ctx.json() { ctx.out.json(&plan)? } else { plan.print(&ws.root) }
+        if ctx.json() {
+            ctx.out.json(&plan)?
+        } else {
+            plan.print(&ws.root)
+        }
         if let Some(failed) = preflight::failures(&plan.checks) {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }
@@ -146,7 +150,9 @@ impl Args {
                 } else if step.number <= 5 {
                     match written.roll_back(sh, step.number == 5) {
                         Ok(()) => "every edited file was put back; the repository is as it was".to_string(),
-                        Err(undo) => format!("the edited files could not all be put back ({undo:#}); check `git status`"),
+                        Err(undo) => {
+                            format!("the edited files could not all be put back ({undo:#}); check `git status`")
+                        }
                     }
                 } else {
                     self.state_after_commit(plan, step)
@@ -268,7 +274,8 @@ impl Written {
 
 /// Asks on the terminal; anything but `y` or `yes` is a no.
 fn confirm(plan: &ReleasePlan) -> Result<bool> {
-    let what = if plan.steps.last().is_some_and(|s| s.skip.is_none()) { "commit, tag and push" } else { "commit and tag" };
+    let what =
+        if plan.steps.last().is_some_and(|s| s.skip.is_none()) { "commit, tag and push" } else { "commit and tag" };
     eprint!("Release {}: {what}? [y/N] ", plan.tag);
     std::io::stderr().flush()?;
     let mut answer = String::new();

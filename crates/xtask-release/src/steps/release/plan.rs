@@ -43,13 +43,26 @@ pub struct Step {
 #[serde(tag = "step", rename_all = "kebab-case")]
 pub enum Action {
     Preflight,
-    Bump { edits: Vec<FileEdit> },
-    Changelog { edit: Option<FileEdit> },
+    Bump {
+        edits: Vec<FileEdit>,
+    },
+    Changelog {
+        edit: Option<FileEdit>,
+    },
     /// Cargo.lock is among the bump's edits; this checks the result with [`LOCK_CHECK`].
     Lockfile,
-    Commit { message: String },
-    Tag { tag: String, message: String },
-    Push { remote: String, branch: String, tag: String },
+    Commit {
+        message: String,
+    },
+    Tag {
+        tag: String,
+        message: String,
+    },
+    Push {
+        remote: String,
+        branch: String,
+        tag: String,
+    },
 }
 
 impl Action {
@@ -141,13 +154,20 @@ impl ReleasePlan {
             (Action::Lockfile, done.clone().or(lock_skip)),
             (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
             (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
-            (Action::Push { remote: config.remote.clone(), branch: config.branch.clone(), tag: tag.clone() }, push_skip),
+            (
+                Action::Push { remote: config.remote.clone(), branch: config.branch.clone(), tag: tag.clone() },
+                push_skip,
+            ),
         ];
         ReleasePlan {
             prerelease: !version.pre.is_empty(),
             branch: config.branch.clone(),
             remote: config.remote.clone(),
-            steps: steps.into_iter().enumerate().map(|(i, (action, skip))| Step { number: i + 1, action, skip }).collect(),
+            steps: steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, (action, skip))| Step { number: i + 1, action, skip })
+                .collect(),
             version,
             previous,
             tag,
@@ -173,7 +193,8 @@ impl ReleasePlan {
     /// The plan as text: every step, every check's result, a diff of every edit.
     pub fn print(&self, root: &Utf8Path) {
         let kind = if self.prerelease { ", a pre-release" } else { "" };
-        println!("Release {} (from {}{kind}) on {}", self.tag, self.previous, self.branch);
+        let from = if self.resumed.is_some() { "continuing".to_string() } else { format!("from {}", self.previous) };
+        println!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
         if let Some(why) = &self.resumed {
             println!("  resuming: {why}");
         }
@@ -195,6 +216,7 @@ impl ReleasePlan {
     fn describe(&self, action: &Action) -> String {
         match action {
             Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
+            Action::Bump { edits } if edits.is_empty() => format!("bump to {}", self.version),
             Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", self.previous, self.version, edits.len()),
             Action::Changelog { .. } => format!("changelog: add the section for {}", self.version),
             Action::Lockfile => format!("Cargo.lock: updated by the bump, then checked with `{LOCK_CHECK}`"),

@@ -1,9 +1,12 @@
 //! The changelog from commits, and the GitHub release through the REST API.
 
+pub mod api;
 pub mod changelog;
 pub mod commits;
 pub mod date;
+pub mod outputs;
 pub mod release;
+pub mod repo;
 
 use serde::Deserialize;
 

@@ -1,10 +1,19 @@
-//! `github-release`: create the release for a tag and upload every asset.
+//! `github-release`: create the release for a tag and upload every asset. Re-running is
+//! safe: an existing release is reused, uploaded assets are skipped when their content is
+//! the same, and a same-named asset with other content stops the run before any upload.
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use semver::Version;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::context::Ctx;
+use crate::github::api::{Client, NewRelease, RemoteAsset, Token};
+use crate::github::{changelog, outputs, repo};
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -17,11 +26,194 @@ pub struct Args {
     /// Create and upload (default: print the plan)
     #[arg(long)]
     pub execute: bool,
+    /// Also write `tag`, `version` and `prerelease` to $GITHUB_OUTPUT, for later jobs
+    #[arg(long)]
+    pub github_output: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// `owner/name`.
+    pub repo: String,
+    pub tag: String,
+    pub version: Version,
+    pub name: String,
+    pub draft: bool,
+    pub prerelease: bool,
+    /// The changelog section for the version.
+    pub body: String,
+    pub assets: Vec<Asset>,
+}
+
+/// A file to upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct Asset {
+    pub name: String,
+    pub path: Utf8PathBuf,
+    pub size: u64,
+    pub sha256: String,
 }
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("github-release is not implemented yet")
+        let ws = ctx.workspace()?;
+        let plan = self.plan(ctx, &ws)?;
+        if self.github_output {
+            let version = plan.version.to_string();
+            let prerelease = if plan.prerelease { "true" } else { "false" };
+            outputs::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
+        }
+        if ctx.json() {
+            ctx.out.json(&plan)?;
+        } else if !self.execute {
+            print!("{}", describe(&plan));
+        }
+        if !self.execute {
+            ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
+            return Ok(());
+        }
+        execute(ctx, &plan)
     }
+
+    /// The facts (tag, version, changelog section, asset files) and the plan from them.
+    fn plan(&self, ctx: &Ctx, ws: &Workspace) -> Result<Plan> {
+        let config = &ws.config;
+        let tag = match &self.tag {
+            Some(tag) => tag.clone(),
+            None => match tag_from_env() {
+                Some(tag) => tag,
+                None => config.tag_for(&crate::version::current(ws)?),
+            },
+        };
+        let version =
+            tag.strip_prefix(config.tag_prefix.as_str()).and_then(|v| Version::parse(v).ok()).with_context(|| {
+                format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
+            })?;
+        let assets = match &self.assets {
+            Some(dir) => read_assets(dir)?,
+            None => Vec::new(),
+        };
+        Ok(Plan {
+            repo: repo::slug(&ctx.sh, &config.remote)?,
+            name: config.render(&config.github.name, &version),
+            draft: config.github.draft,
+            prerelease: !version.pre.is_empty(),
+            body: changelog::read_section_body(ws, &version)?,
+            assets,
+            tag,
+            version,
+        })
+    }
+}
+
+/// `GITHUB_REF_NAME` when the workflow runs for a tag (or the ref type is not given).
+fn tag_from_env() -> Option<String> {
+    let ref_type = std::env::var("GITHUB_REF_TYPE").unwrap_or_default();
+    let name = std::env::var("GITHUB_REF_NAME").unwrap_or_default();
+    (!name.trim().is_empty() && (ref_type.is_empty() || ref_type == "tag")).then(|| name.trim().to_string())
+}
+
+/// Every file in `dir`, sorted by name, with its size and sha256.
+fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
+    let dir = Utf8Path::from_path(dir).with_context(|| format!("{} is not a UTF-8 path", dir.display()))?;
+    let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the assets directory {dir}"))?;
+    let mut assets = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read the assets directory {dir}"))?;
+        let name = entry.file_name().into_string().map_err(|n| anyhow::anyhow!("{n:?} in {dir} is not UTF-8"))?;
+        let path = dir.join(&name);
+        if !entry.file_type()?.is_file() {
+            bail!("{path} is not a file; the assets directory must hold only the files to upload");
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
+        assets.push(Asset { name, path, size: bytes.len() as u64, sha256: hex(&Sha256::digest(&bytes)) });
+    }
+    assets.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(assets)
+}
+
+/// The dry run's text: the release fields, the assets, then the notes.
+fn describe(plan: &Plan) -> String {
+    let mut out = format!(
+        "repository: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
+        plan.repo, plan.tag, plan.name, plan.draft, plan.prerelease
+    );
+    if plan.assets.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for asset in &plan.assets {
+        out.push_str(&format!("  {} ({} bytes)\n", asset.name, asset.size));
+    }
+    out.push_str(&format!("body:\n{}\n", plan.body));
+    out
+}
+
+fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
+    let client = Client::new(&plan.repo, Token::from_env()?);
+    let release = match client.release_by_tag(&plan.tag)? {
+        Some(release) => {
+            ctx.out.status("Found", format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
+            release
+        }
+        None => {
+            let release = client.create_release(&NewRelease {
+                tag_name: &plan.tag,
+                name: &plan.name,
+                body: &plan.body,
+                draft: plan.draft,
+                prerelease: plan.prerelease,
+            })?;
+            ctx.out.status("Created", format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
+            release
+        }
+    };
+    let uploaded = client.assets(&release)?;
+    // Compare every asset before uploading any, so a mismatch changes nothing.
+    let mut missing = Vec::new();
+    let mut differing = Vec::new();
+    for asset in &plan.assets {
+        match uploaded.iter().find(|u| u.name == asset.name) {
+            None => missing.push(asset),
+            Some(remote) if same_content(&client, asset, remote)? => {
+                ctx.out.status("Skipping", format!("{} (already uploaded)", asset.name))
+            }
+            Some(remote) => {
+                differing.push(format!("{} ({} bytes here, {} uploaded)", asset.name, asset.size, remote.size))
+            }
+        }
+    }
+    if !differing.is_empty() {
+        bail!(
+            "the release {} already has assets of the same name with other content: {}; \
+             delete them from the release if the new files are right, then re-run",
+            plan.tag,
+            differing.join(", ")
+        );
+    }
+    for asset in missing {
+        ctx.out.status("Uploading", format!("{} ({} bytes)", asset.name, asset.size));
+        let bytes = std::fs::read(&asset.path).with_context(|| format!("cannot read {}", asset.path))?;
+        if hex(&Sha256::digest(&bytes)) != asset.sha256 {
+            bail!("{} changed while the release was being made; re-run", asset.path);
+        }
+        client.upload(&release, &asset.name, &bytes)?;
+    }
+    ctx.out.status("Released", format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
+    Ok(())
+}
+
+/// Whether an uploaded asset holds the local file: by size, then by the digest GitHub
+/// records, else by downloading it.
+fn same_content(client: &Client, local: &Asset, remote: &RemoteAsset) -> Result<bool> {
+    if remote.size != local.size {
+        return Ok(false);
+    }
+    match remote.digest.as_deref().and_then(|d| d.strip_prefix("sha256:")) {
+        Some(digest) => Ok(digest.eq_ignore_ascii_case(&local.sha256)),
+        None => Ok(hex(&Sha256::digest(client.download(remote)?)) == local.sha256),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

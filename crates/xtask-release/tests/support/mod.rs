@@ -219,3 +219,4 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
 }
 
 pub mod git;
+pub mod github;

@@ -1,0 +1,341 @@
+//! A small client for the GitHub REST API endpoints a release needs, on ureq: the
+//! headers GitHub documents, the token kept out of every message, and bounded retries of
+//! transient failures (5xx, dropped connections, rate limits that say when to come back).
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use serde::{Deserialize, Serialize};
+use ureq::http::{self, Method};
+
+/// Tries per request, the first included.
+const MAX_ATTEMPTS: u32 = 4;
+/// A rate limit that resets later than this is reported, not waited out.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+/// GitHub's limit on a release asset's size.
+const MAX_ASSET_SIZE: u64 = 2 << 30;
+const API_VERSION: &str = "2022-11-28";
+const JSON: &str = "application/vnd.github+json";
+const BINARY: &str = "application/octet-stream";
+
+/// The API token. It has no `Display`, and `Debug` hides it, so it cannot end up in a
+/// message by accident.
+pub struct Token(String);
+
+impl Token {
+    /// `GITHUB_TOKEN`, or an error that says how a workflow passes it.
+    pub fn from_env() -> Result<Token> {
+        match std::env::var("GITHUB_TOKEN") {
+            Ok(token) if !token.trim().is_empty() => Ok(Token(token.trim().to_string())),
+            _ => bail!(
+                "GITHUB_TOKEN is not set; a workflow passes it with `env: GITHUB_TOKEN: ${{{{ github.token }}}}` \
+                 on a job with `permissions: contents: write`"
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(***)")
+    }
+}
+
+/// The parts of a release object we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Release {
+    pub id: u64,
+    /// A URI template: `https://uploads.github.com/.../assets{?name,label}`.
+    pub upload_url: String,
+    #[serde(default)]
+    pub html_url: String,
+}
+
+/// The parts of a release asset object we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RemoteAsset {
+    pub name: String,
+    pub size: u64,
+    /// `sha256:<hex>` on assets uploaded since GitHub started recording digests.
+    #[serde(default)]
+    pub digest: Option<String>,
+    /// The API URL that serves the content with `Accept: application/octet-stream`.
+    pub url: String,
+}
+
+/// The body of "create a release".
+#[derive(Debug, Clone, Serialize)]
+pub struct NewRelease<'a> {
+    pub tag_name: &'a str,
+    pub name: &'a str,
+    pub body: &'a str,
+    pub draft: bool,
+    pub prerelease: bool,
+}
+
+pub struct Client {
+    agent: ureq::Agent,
+    /// `GITHUB_API_URL` (GitHub Enterprise has its own), without a trailing slash.
+    base: String,
+    repo: String,
+    token: Token,
+}
+
+/// What came back, read whole: requests are small and retried as a unit.
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Client {
+    pub fn new(repo: &str, token: Token) -> Client {
+        let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
+        let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(300)))
+            .build()
+            .into();
+        Client { agent, base, repo: repo.to_string(), token }
+    }
+
+    /// The published release for `tag`, or `None` when there is none (404).
+    pub fn release_by_tag(&self, tag: &str) -> Result<Option<Release>> {
+        let url = format!("{}/repos/{}/releases/tags/{}", self.base, self.repo, encode(tag));
+        let reply = self.send(Method::GET, &url, JSON, None)?;
+        match reply.status {
+            200 => parse(&reply, "the release").map(Some),
+            404 => Ok(None),
+            _ => Err(failure(&format!("getting the release for {tag}"), &reply)),
+        }
+    }
+
+    pub fn create_release(&self, release: &NewRelease) -> Result<Release> {
+        let url = format!("{}/repos/{}/releases", self.base, self.repo);
+        let body = serde_json::to_vec(release)?;
+        let reply = self.send(Method::POST, &url, JSON, Some((&body, "application/json")))?;
+        match reply.status {
+            201 => parse(&reply, "the new release"),
+            _ => Err(failure(&format!("creating the release for {}", release.tag_name), &reply)),
+        }
+    }
+
+    /// Every asset of the release, page by page.
+    pub fn assets(&self, release: &Release) -> Result<Vec<RemoteAsset>> {
+        const PER_PAGE: usize = 100;
+        let mut assets = Vec::new();
+        for page in 1.. {
+            let url = format!(
+                "{}/repos/{}/releases/{}/assets?per_page={PER_PAGE}&page={page}",
+                self.base, self.repo, release.id
+            );
+            let reply = self.send(Method::GET, &url, JSON, None)?;
+            if reply.status != 200 {
+                return Err(failure("listing the release's assets", &reply));
+            }
+            let batch: Vec<RemoteAsset> = parse(&reply, "the asset list")?;
+            let last = batch.len() < PER_PAGE;
+            assets.extend(batch);
+            if last {
+                break;
+            }
+        }
+        Ok(assets)
+    }
+
+    /// Uploads `bytes` as the asset `name` to the URL the release object gave.
+    pub fn upload(&self, release: &Release, name: &str, bytes: &[u8]) -> Result<RemoteAsset> {
+        // The template's `{?name,label}` part is filled in by hand: RFC 6570 for one variable.
+        let base = release.upload_url.split('{').next().unwrap_or(&release.upload_url);
+        let url = format!("{base}?name={}", encode(name));
+        let reply = self.send(Method::POST, &url, JSON, Some((bytes, BINARY)))?;
+        match reply.status {
+            201 => parse(&reply, "the uploaded asset"),
+            _ => Err(failure(&format!("uploading {name}"), &reply)),
+        }
+    }
+
+    /// The content of an uploaded asset (GitHub answers with a redirect to its storage,
+    /// which ureq follows without the token).
+    pub fn download(&self, asset: &RemoteAsset) -> Result<Vec<u8>> {
+        let reply = self.send(Method::GET, &asset.url, BINARY, None)?;
+        match reply.status {
+            200 => Ok(reply.body),
+            _ => Err(failure(&format!("downloading the uploaded {}", asset.name), &reply)),
+        }
+    }
+
+    /// One request with GitHub's headers, retried while the failure is transient.
+    fn send(&self, method: Method, url: &str, accept: &str, body: Option<(&[u8], &str)>) -> Result<Reply> {
+        let what = format!("{method} {}", url.split('?').next().unwrap_or(url));
+        let mut attempt = 1;
+        loop {
+            let retry = match self.send_once(&method, url, accept, body) {
+                Ok(reply) => match retry_delay(reply.status, &reply.headers, attempt, now()) {
+                    Some(delay) if attempt < MAX_ATTEMPTS => (delay, format!("{what} answered {}", reply.status)),
+                    _ => return Ok(Reply { status: reply.status, body: reply.body }),
+                },
+                Err(err) if attempt < MAX_ATTEMPTS && is_transient(&err) => {
+                    (backoff(attempt), format!("{what} failed: {err}"))
+                }
+                Err(err) => {
+                    return Err(anyhow!(err).context(format!("{what} failed; check the network and GITHUB_API_URL")));
+                }
+            };
+            let (delay, why) = retry;
+            crate::output::Output::from_env().warn(format!("{why}; retrying in {}s", delay.as_secs()));
+            std::thread::sleep(delay);
+            attempt += 1;
+        }
+    }
+
+    fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        accept: &str,
+        body: Option<(&[u8], &str)>,
+    ) -> Result<RawReply, ureq::Error> {
+        let request = http::Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header("Accept", accept)
+            .header("Authorization", format!("Bearer {}", self.token.0))
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .header("User-Agent", concat!("xtask-release/", env!("CARGO_PKG_VERSION")));
+        let response = match body {
+            Some((bytes, content_type)) => {
+                let request = request.header("Content-Type", content_type).header("Content-Length", bytes.len());
+                self.agent.run(request.body(bytes)?)?
+            }
+            None => self.agent.run(request.body(())?)?,
+        };
+        let status = response.status().as_u16();
+        let headers = RetryHeaders::from(response.headers());
+        let body = response.into_body().with_config().limit(MAX_ASSET_SIZE).read_to_vec()?;
+        Ok(RawReply { status, headers, body })
+    }
+}
+
+struct RawReply {
+    status: u16,
+    headers: RetryHeaders,
+    body: Vec<u8>,
+}
+
+/// The headers GitHub uses to say when to try again.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RetryHeaders {
+    pub retry_after: Option<u64>,
+    pub ratelimit_remaining: Option<u64>,
+    pub ratelimit_reset: Option<u64>,
+}
+
+impl From<&http::HeaderMap> for RetryHeaders {
+    fn from(headers: &http::HeaderMap) -> RetryHeaders {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse().ok();
+        RetryHeaders {
+            retry_after: number("retry-after"),
+            ratelimit_remaining: number("x-ratelimit-remaining"),
+            ratelimit_reset: number("x-ratelimit-reset"),
+        }
+    }
+}
+
+/// How long to wait before trying again after `status`, or `None` when the answer is
+/// final: success, a client error, or a rate limit that resets too far ahead to wait.
+/// `now` is the Unix time, for `x-ratelimit-reset`.
+pub fn retry_delay(status: u16, headers: &RetryHeaders, attempt: u32, now: u64) -> Option<Duration> {
+    let rate_limited =
+        status == 429 || (status == 403 && (headers.retry_after.is_some() || headers.ratelimit_remaining == Some(0)));
+    if !(rate_limited || (500..=599).contains(&status)) {
+        return None;
+    }
+    let delay = match (headers.retry_after, headers.ratelimit_remaining, headers.ratelimit_reset) {
+        (Some(seconds), _, _) => Duration::from_secs(seconds),
+        (None, Some(0), Some(reset)) => Duration::from_secs(reset.saturating_sub(now) + 1),
+        _ => backoff(attempt),
+    };
+    (delay <= MAX_WAIT).then_some(delay)
+}
+
+/// 1s, 2s, 4s, ...
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_secs(1 << (attempt - 1).min(5))
+}
+
+fn is_transient(err: &ureq::Error) -> bool {
+    matches!(
+        err,
+        ureq::Error::Io(_) | ureq::Error::ConnectionFailed | ureq::Error::Timeout(_) | ureq::Error::BodyStalled
+    )
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(reply: &Reply, what: &str) -> Result<T> {
+    serde_json::from_slice(&reply.body).with_context(|| format!("cannot read {what} in GitHub's answer"))
+}
+
+/// An error for a final failure, with GitHub's own message and what to do about it.
+fn failure(doing: &str, reply: &Reply) -> anyhow::Error {
+    let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).chars().take(200).collect());
+    let hint = match reply.status {
+        401 => "GITHUB_TOKEN was rejected; check that it is set to a valid token",
+        403 => "the token may not write here; the job needs `permissions: contents: write`",
+        404 => "check the repository (GITHUB_REPOSITORY or the remote) and that the token can see it",
+        422 => "GitHub refused the request as it stands; see its message",
+        _ => "GitHub failed; re-running is safe",
+    };
+    anyhow!("{doing} failed: GitHub answered {} ({message}); {hint}", reply.status)
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(retry_after: Option<u64>, remaining: Option<u64>, reset: Option<u64>) -> RetryHeaders {
+        RetryHeaders { retry_after, ratelimit_remaining: remaining, ratelimit_reset: reset }
+    }
+
+    #[test]
+    fn what_is_retried_and_how_long_after() {
+        let none = RetryHeaders::default();
+        assert_eq!(retry_delay(200, &none, 1, 0), None);
+        assert_eq!(retry_delay(404, &none, 1, 0), None);
+        assert_eq!(retry_delay(401, &none, 1, 0), None);
+        assert_eq!(retry_delay(403, &none, 1, 0), None, "a plain 403 is a permission error");
+        assert_eq!(retry_delay(500, &none, 1, 0), Some(Duration::from_secs(1)));
+        assert_eq!(retry_delay(502, &none, 3, 0), Some(Duration::from_secs(4)));
+        assert_eq!(retry_delay(429, &headers(Some(7), None, None), 1, 0), Some(Duration::from_secs(7)));
+        assert_eq!(retry_delay(403, &headers(Some(0), None, None), 1, 0), Some(Duration::ZERO));
+        assert_eq!(retry_delay(403, &headers(None, Some(0), Some(1_010)), 1, 1_000), Some(Duration::from_secs(11)));
+        assert_eq!(retry_delay(403, &headers(None, Some(0), Some(9_999)), 1, 1_000), None, "too far ahead");
+    }
+
+    #[test]
+    fn encoding_and_token_debug() {
+        assert_eq!(encode("app v1+x/ü.tar.gz"), "app%20v1%2Bx%2F%C3%BC.tar.gz");
+        assert_eq!(format!("{:?}", Token("secret".into())), "Token(***)");
+    }
+}

@@ -172,7 +172,8 @@ fn lockstep(ws: &Workspace, files: &Files) -> Result<Group> {
 
 fn package(ws: &Workspace, files: &Files, name: &str) -> Result<Group> {
     let Some(member) = ws.member(name) else {
-        let names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        let mut names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+        names.sort();
         bail!("there is no package `{name}` in this workspace; give one of: {}", names.join(", "));
     };
     let manifest = files.manifest(member).map(|m| &m.package);

@@ -218,5 +218,6 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
     }
 }
 
+pub mod expected;
 pub mod git;
 pub mod github;

@@ -1,0 +1,3 @@
+"""The ex package."""
+
+__version__ = "0.4.0"

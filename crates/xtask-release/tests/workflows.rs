@@ -1,0 +1,197 @@
+//! The GitHub Actions workflows: linted by actionlint and zizmor with zero findings, every
+//! `run:` step a `cargo xtask` call the CLI accepts (or a command from a short list), and
+//! every action pinned to a full commit SHA.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::Parser as _;
+
+/// Commands a `run:` step may hold besides `cargo xtask ...`: the checks CI runs on the
+/// code itself, and the README's test command.
+const ALLOWED: &[&str] = &["cargo fmt --check", "cargo clippy --all-targets -- -D warnings", "scripts/test.sh"];
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn workflows() -> Vec<(String, String)> {
+    ["ci.yml", "release.yml"]
+        .iter()
+        .map(|name| {
+            let path = repo_root().join(".github/workflows").join(name);
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            (name.to_string(), text)
+        })
+        .collect()
+}
+
+/// A linter run in the repository root with no GitHub credentials in reach.
+fn lint(tool: &str, args: &[&str]) -> support::Run {
+    let mut cmd = Command::new(support::tool(tool));
+    cmd.args(args).current_dir(repo_root());
+    for key in ["GITHUB_TOKEN", "GH_TOKEN", "ZIZMOR_GITHUB_TOKEN"] {
+        cmd.env_remove(key);
+    }
+    support::run(cmd)
+}
+
+#[test]
+fn actionlint_finds_nothing() {
+    let run = lint("actionlint", &["-no-color", ".github/workflows/ci.yml", ".github/workflows/release.yml"]);
+    assert_eq!(run.code, 0, "actionlint has findings\n{run}");
+    assert_eq!(run.stdout.trim(), "", "{run}");
+}
+
+#[test]
+fn zizmor_finds_nothing() {
+    let run = lint("zizmor", &["--offline", "--no-progress", "--format", "json", ".github/workflows"]);
+    assert_eq!(run.code, 0, "zizmor has findings\n{run}");
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    assert_eq!(findings, serde_json::json!([]), "{run}");
+}
+
+#[test]
+fn every_run_step_is_an_xtask_call_the_cli_accepts() {
+    let mut xtask_calls = 0;
+    for (file, text) in workflows() {
+        let commands = run_commands(&text);
+        assert!(!commands.is_empty(), "{file} has no run steps");
+        for command in commands {
+            assert!(
+                !command.contains("${{"),
+                "{file}: an expression inside `run:` ({command}); pass it through `env:`"
+            );
+            if ALLOWED.contains(&command.as_str()) {
+                continue;
+            }
+            let words = shell_words(&command);
+            assert!(
+                words.len() > 2 && words[0] == "cargo" && words[1] == "xtask",
+                "{file}: `{command}` is neither `cargo xtask ...` nor an allowed setup command"
+            );
+            let args = std::iter::once("xtask-release".to_string()).chain(words[2..].iter().cloned());
+            if let Err(err) = xtask_release::Cli::try_parse_from(args) {
+                panic!("{file}: `{command}` is not a valid call of the CLI:\n{err}");
+            }
+            xtask_calls += 1;
+        }
+    }
+    assert!(xtask_calls >= 8, "only {xtask_calls} xtask calls found; is the run-step reader missing some?");
+}
+
+#[test]
+fn release_workflow_runs_the_release_steps() {
+    let (_, text) = workflows().into_iter().find(|(name, _)| name == "release.yml").unwrap();
+    let commands = run_commands(&text).join("\n");
+    for step in [
+        "cargo xtask check-version --tag",
+        "cargo xtask build-matrix",
+        "scripts/test.sh",
+        "cargo xtask publish-ordered --execute",
+        "cargo xtask dist --target \"$TARGET\"",
+        "cargo xtask checksum dist --sums dist/SHA256SUMS",
+        "cargo xtask verify-assets dist",
+        "cargo xtask github-release --tag \"$TAG\" --assets dist --execute",
+    ] {
+        assert!(commands.contains(step), "release.yml does not run `{step}`:\n{commands}");
+    }
+    assert!(text.contains("\n  contents: read\n"), "the workflow's default permissions must be read-only");
+    assert_eq!(text.matches("contents: write").count(), 1, "only the release job may write");
+}
+
+#[test]
+fn every_action_is_pinned_to_a_commit_with_its_version_noted() {
+    for (file, text) in workflows() {
+        for line in text.lines().filter(|l| l.trim_start().trim_start_matches("- ").starts_with("uses:")) {
+            let spec = line.split("uses:").nth(1).unwrap().trim();
+            let (action, rest) = spec.split_once('@').unwrap_or_else(|| panic!("{file}: `{line}` has no ref"));
+            let (sha, comment) = rest.split_once(" # ").unwrap_or((rest, ""));
+            assert!(
+                sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()),
+                "{file}: {action} is not pinned to a full commit SHA"
+            );
+            assert!(!comment.trim().is_empty(), "{file}: {action} has no version comment");
+        }
+    }
+}
+
+/// The commands of every `run:` step, one per line, from plain and block scalars.
+fn run_commands(yaml: &str) -> Vec<String> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut commands = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let key = line.trim_start().trim_start_matches("- ");
+        i += 1;
+        let Some(value) = key.strip_prefix("run:") else { continue };
+        let value = value.trim();
+        if value.starts_with('|') || value.starts_with('>') {
+            let indent = line.len() - line.trim_start().len();
+            while i < lines.len() && (lines[i].trim().is_empty() || indentation(lines[i]) > indent) {
+                commands.push(lines[i].trim().to_string());
+                i += 1;
+            }
+        } else {
+            commands.push(unquote(value).to_string());
+        }
+    }
+    commands.retain(|c| !c.is_empty() && !c.starts_with('#'));
+    commands
+}
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(quote).and_then(|v| v.strip_suffix(quote)) {
+            return inner;
+        }
+    }
+    value
+}
+
+/// Splits a command line into words as a POSIX shell would for the simple forms used
+/// here: spaces separate, double or single quotes group.
+fn shell_words(command: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut in_word = false;
+    for c in command.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                in_word = true;
+            }
+            (None, c) if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn the_run_step_reader_reads_plain_quoted_and_block_steps() {
+    let yaml = "steps:\n  - run: cargo xtask a\n  - name: x\n    run: \"cargo xtask b\"\n  - run: |\n      cargo xtask c\n\n      # why\n      cargo xtask d --x \"$Y z\"\n  - uses: foo\n";
+    assert_eq!(run_commands(yaml), ["cargo xtask a", "cargo xtask b", "cargo xtask c", "cargo xtask d --x \"$Y z\""]);
+    assert_eq!(shell_words("cargo xtask d --x \"$Y z\" ''"), ["cargo", "xtask", "d", "--x", "$Y z", ""]);
+}

@@ -1,14 +1,26 @@
-//! `dist`: build release binaries for one target and lay them out as assets.
+//! `dist`: build release binaries for one target and lay them out as assets, each with
+//! its `.sha256`.
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use semver::Version;
+use serde::Serialize;
+use xshell::cmd;
 
+use super::archive::{self, Member as ArchiveMember};
+use super::assets::{self, Matrix};
+use super::targets::Archive;
+use super::{sha, sums};
 use crate::context::Ctx;
+use crate::ops::cargo;
+use crate::ops::fs::write_atomic;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The target triple to build for
+    /// The target triple to build for (one of the configured targets)
     #[arg(long)]
     pub target: String,
     /// Where the assets go [default: target/dist]
@@ -19,9 +31,200 @@ pub struct Args {
     pub execute: bool,
 }
 
+/// Everything `dist` will do for one target.
+#[derive(Debug, Serialize)]
+pub struct Plan {
+    pub target: String,
+    pub version: Version,
+    pub out_dir: Utf8PathBuf,
+    /// The arguments to cargo.
+    pub build: Vec<String>,
+    pub assets: Vec<PlannedAsset>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PlannedAsset {
+    pub name: String,
+    pub path: Utf8PathBuf,
+    pub checksum_file: Utf8PathBuf,
+    /// Where cargo puts the binary.
+    pub binary: Utf8PathBuf,
+    pub archive: Option<Archive>,
+    /// README and LICENSE files packed beside the binary in an archive.
+    pub docs: Vec<Utf8PathBuf>,
+}
+
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("dist is not implemented yet")
+        // Resolved before `workspace()` moves the shell: `--out` is relative to where we ran.
+        let out = self.out.as_deref().map(std::path::absolute).transpose().context("cannot resolve --out")?;
+        let ws = ctx.workspace()?;
+        let version = crate::version::current(&ws)?;
+        let matrix = assets::load(&ctx.sh, &ws, &version)?;
+        let out_dir = match out {
+            Some(out) => Utf8PathBuf::try_from(out).context("--out is not a UTF-8 path")?,
+            None => ws.target_dir.join("dist"),
+        };
+        let plan = plan(&ws, &matrix, &self.target, out_dir, |dir| find_docs(dir, &ws.root))?;
+
+        if ctx.json() && !self.execute {
+            return ctx.out.json(&plan);
+        }
+        if !self.execute {
+            print_plan(&ws, &plan);
+            ctx.out.note("dry run: nothing was built or written; pass --execute to build the assets");
+            return Ok(());
+        }
+        execute(ctx, &plan)
     }
+}
+
+/// The plan for `triple` from facts already gathered; `docs` lists a package directory's
+/// README and LICENSE files.
+pub fn plan(
+    ws: &Workspace,
+    matrix: &Matrix,
+    triple: &str,
+    out_dir: Utf8PathBuf,
+    docs: impl Fn(&Utf8Path) -> Vec<Utf8PathBuf>,
+) -> Result<Plan> {
+    let Some(target) = matrix.target(triple) else {
+        let known: Vec<&str> = matrix.targets.iter().map(|t| t.triple.as_str()).collect();
+        bail!(
+            "target `{triple}` is not one of the release targets ({}); \
+             add it to [workspace.metadata.release.dist] targets or pick one of those",
+            known.join(", ")
+        );
+    };
+    let mut build: Vec<String> = ["build", "--release", "--locked", "--target", triple].map(String::from).into();
+    // `--bin` selects among all the packages given with `-p`, so each package once.
+    for ship in &matrix.shipped {
+        if !build.windows(2).any(|w| w[0] == "-p" && w[1] == ship.package) {
+            build.extend(["-p".into(), ship.package.clone()]);
+        }
+    }
+    for ship in &matrix.shipped {
+        build.extend(["--bin".into(), ship.bin.clone()]);
+    }
+    let release_dir = ws.target_dir.join(triple).join("release");
+    let assets = matrix
+        .assets_for(triple)
+        .map(|asset| {
+            let path = out_dir.join(&asset.name);
+            let package_dir = ws
+                .member(&asset.package)
+                .and_then(|m| m.manifest_path.parent())
+                .map(Utf8Path::to_path_buf)
+                .unwrap_or_else(|| ws.root.clone());
+            PlannedAsset {
+                name: asset.name.clone(),
+                checksum_file: Utf8PathBuf::from(format!("{path}.sha256")),
+                path,
+                binary: release_dir.join(format!("{}{}", asset.bin, target.exe_suffix())),
+                archive: asset.archive,
+                docs: if asset.archive.is_some() { docs(&package_dir) } else { Vec::new() },
+            }
+        })
+        .collect();
+    Ok(Plan { target: triple.to_string(), version: matrix.version.clone(), out_dir, build, assets })
+}
+
+/// README*, LICENSE*, COPYING* files of the package directory; for each kind the package
+/// lacks, the workspace root's.
+fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
+    const KINDS: [&str; 3] = ["README", "LICENSE", "COPYING"];
+    let list = |dir: &Utf8Path, kind: &str| -> Vec<Utf8PathBuf> {
+        let mut found: Vec<Utf8PathBuf> = dir
+            .read_dir_utf8()
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_ascii_uppercase().starts_with(kind) && e.path().is_file())
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        found.sort();
+        found
+    };
+    let mut docs = Vec::new();
+    for kind in KINDS {
+        let here = list(package_dir, kind);
+        docs.extend(if here.is_empty() && package_dir != root { list(root, kind) } else { here });
+    }
+    docs
+}
+
+fn print_plan(ws: &Workspace, plan: &Plan) {
+    let cargo = cargo::bin();
+    println!("Plan for {} (version {}):", plan.target, plan.version);
+    println!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
+    for asset in &plan.assets {
+        let from = match asset.archive {
+            None => format!("copy of {}", ws.rel(&asset.binary)),
+            Some(_) => {
+                let mut parts = vec![ws.rel(&asset.binary).to_string()];
+                parts.extend(asset.docs.iter().map(|d| ws.rel(d).to_string()));
+                format!("archive of {}", parts.join(", "))
+            }
+        };
+        println!("  write  {}  ({from})", ws.rel(&asset.path));
+        println!("  write  {}", ws.rel(&asset.checksum_file));
+    }
+}
+
+fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
+    let cargo = cargo::bin();
+    let args = &plan.build;
+    {
+        let _group = ctx.out.group(format!("cargo build --target {}", plan.target));
+        ctx.out.status("Building", format!("release binaries for {}", plan.target));
+        cmd!(ctx.sh, "{cargo} {args...}")
+            .run()
+            .with_context(|| format!("cargo build for {} failed; fix the error cargo printed above", plan.target))?;
+    }
+    std::fs::create_dir_all(&plan.out_dir).with_context(|| format!("cannot create {}", plan.out_dir))?;
+    for asset in &plan.assets {
+        write_asset(ctx, asset)?;
+    }
+    // Checksums of what was written, hashed in parallel, each named by its bare file name.
+    let paths: Vec<PathBuf> = plan.assets.iter().map(|a| a.path.clone().into_std_path_buf()).collect();
+    for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
+        let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
+        write_atomic(&asset.checksum_file, sums::line(&digest, &asset.name).as_bytes())?;
+        let size = std::fs::metadata(&asset.path).map(|m| m.len()).unwrap_or(0);
+        println!("{}  {size}", asset.path);
+    }
+    ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
+    Ok(())
+}
+
+/// Copies or archives one binary into a temporary file beside the asset and renames it
+/// into place, so an interrupted run never leaves a half-written asset under its name.
+fn write_asset(ctx: &Ctx, asset: &PlannedAsset) -> Result<()> {
+    let dir = asset.path.parent().unwrap_or(Utf8Path::new("."));
+    let tmp = dir.join(format!(".{}.xtask-release.tmp", asset.name));
+    let result = match asset.archive {
+        None => std::fs::copy(&asset.binary, &tmp)
+            .map(drop)
+            .with_context(|| format!("cannot copy {} to {}", asset.binary, asset.path)),
+        Some(kind) => {
+            let bin_name = asset.binary.file_name().unwrap_or(&asset.name).to_string();
+            let mut members =
+                vec![ArchiveMember { name: bin_name, source: asset.binary.clone().into(), executable: true }];
+            members.extend(asset.docs.iter().map(|doc| ArchiveMember {
+                name: doc.file_name().unwrap_or("README").to_string(),
+                source: doc.clone().into(),
+                executable: false,
+            }));
+            archive::write(&ctx.sh, kind, tmp.as_std_path(), &members)
+        }
+    };
+    let result = result.and_then(|()| {
+        std::fs::rename(&tmp, &asset.path).with_context(|| format!("cannot move {tmp} to {}", asset.path))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result?;
+    ctx.out.status("Wrote", &asset.name);
+    Ok(())
 }

@@ -53,6 +53,10 @@ pub enum Status {
     Unlisted {
         checksum_file: String,
     },
+    /// A promised asset that is not there.
+    Absent {
+        platform: String,
+    },
     /// A file that is not supposed to be there at all.
     Unexpected,
 }
@@ -71,6 +75,7 @@ impl Finding {
             Status::Unreadable { error } => format!("UNREADABLE ({error})"),
             Status::NoChecksum { expected } => format!("NO CHECKSUM ({expected} not found)"),
             Status::Unlisted { checksum_file } => format!("NOT LISTED (in {checksum_file})"),
+            Status::Absent { platform } => format!("MISSING (promised for {platform})"),
             Status::Unexpected => "UNEXPECTED (not a promised asset)".to_string(),
         };
         format!("{}: {what}", self.file)

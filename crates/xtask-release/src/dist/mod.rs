@@ -1,16 +1,43 @@
 //! Release assets: the CI build matrix, per-target builds, checksums and verification.
 
+pub mod archive;
+pub mod assets;
 pub mod build;
 pub mod check;
 pub mod checksum;
 pub mod matrix;
 pub mod sha;
 pub mod sums;
+pub mod targets;
 pub mod verify;
 
 use serde::Deserialize;
 
 /// `[workspace.metadata.release.dist]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {}
+pub struct Config {
+    /// The binaries that ship; empty means every binary of every publishable package.
+    pub bins: Vec<BinConfig>,
+    /// The targets built, each with its platform label and CI runner; empty means
+    /// `targets::DEFAULTS`.
+    pub targets: Vec<targets::TargetConfig>,
+    /// The asset file name; `{bin}`, `{package}`, `{version}`, `{platform}`, `{target}`
+    /// and `{exe}` (`.exe` on Windows, empty in archives) are filled in.
+    pub asset_name: String,
+}
+
+/// One entry of `bins`: a package's binaries, or one of them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct BinConfig {
+    pub package: String,
+    /// Ship only this binary of the package [default: all of them].
+    pub bin: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { bins: Vec::new(), targets: Vec::new(), asset_name: "{bin}-{version}-{platform}{exe}".into() }
+    }
+}

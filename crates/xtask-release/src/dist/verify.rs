@@ -1,9 +1,14 @@
 //! `verify-assets`: a directory holds exactly the promised assets, and they verify.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result};
+use serde::Serialize;
 
+use super::assets::{self, Matrix};
+use super::check::{self, Finding, Status};
+use super::checksum::{is_checksum_file, report_findings};
 use crate::context::Ctx;
 
 #[derive(Debug, clap::Args)]
@@ -15,9 +20,117 @@ pub struct Args {
     pub version: Option<semver::Version>,
 }
 
+/// A file of the release as its page lists it.
+#[derive(Debug, Serialize)]
+struct Listed {
+    name: String,
+    size: u64,
+}
+
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("verify-assets is not implemented yet")
+        let dir = std::path::absolute(&self.dir).context("cannot resolve the assets directory")?;
+        let shown = self.dir.display().to_string();
+        let ws = ctx.workspace()?;
+        let version = match self.version {
+            Some(version) => version,
+            None => crate::version::current(&ws)?,
+        };
+        let matrix = assets::load(&ctx.sh, &ws, &version)?;
+        let present = list_dir(&dir)?;
+
+        let (layout, checksum_files) = compare(&matrix, &present, &shown);
+        let mut checks = Vec::new();
+        for name in &checksum_files {
+            checks.extend(check::read_checks(&dir.join(name))?);
+        }
+        let mut findings = check::run(&checks);
+        // Name files as the directory was given on the command line.
+        for finding in &mut findings {
+            if let Ok(rel) = Path::new(&finding.file).strip_prefix(&dir) {
+                finding.file = Path::new(&shown).join(rel).display().to_string();
+            }
+        }
+        findings.extend(layout);
+        if findings.iter().any(|f| !f.ok()) {
+            return report_findings(ctx, &findings);
+        }
+
+        let listed: Vec<Listed> = present
+            .iter()
+            .map(|name| Listed { name: name.clone(), size: std::fs::metadata(dir.join(name)).map_or(0, |m| m.len()) })
+            .collect();
+        if ctx.json() {
+            return ctx.out.json(&listed);
+        }
+        let width = listed.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        println!("Assets ({}) for {version}:", listed.len());
+        for item in &listed {
+            println!("  {:<width$}  {:>10}", item.name, human_size(item.size));
+        }
+        ctx.out.status("Verified", format!("{} assets and their checksums in {shown}", matrix.assets.len()));
+        Ok(())
+    }
+}
+
+/// Findings for promised assets that are absent or lack a checksum file and for files
+/// nobody promised, and the checksum files to verify.
+fn compare(matrix: &Matrix, present: &BTreeSet<String>, dir: &str) -> (Vec<Finding>, Vec<String>) {
+    let shown = |name: &str| Path::new(dir).join(name).display().to_string();
+    let mut findings = Vec::new();
+    let mut checksum_files = Vec::new();
+    let mut expected = BTreeSet::new();
+    for asset in &matrix.assets {
+        let sidecar = format!("{}.sha256", asset.name);
+        expected.insert(asset.name.clone());
+        expected.insert(sidecar.clone());
+        let platform = matrix.target(&asset.target).map_or(asset.target.clone(), |t| t.platform.clone());
+        if !present.contains(&asset.name) {
+            findings.push(Finding { file: shown(&asset.name), status: Status::Absent { platform } });
+        } else if !present.contains(&sidecar) {
+            findings
+                .push(Finding { file: shown(&asset.name), status: Status::NoChecksum { expected: shown(&sidecar) } });
+        }
+        if present.contains(&sidecar) {
+            checksum_files.push(sidecar);
+        }
+    }
+    for name in present.iter().filter(|n| !expected.contains(*n)) {
+        // A combined sums file (SHA256SUMS) is welcome; it is verified like the others.
+        if is_checksum_file(Path::new(name)) && !name.ends_with(".sha256") {
+            checksum_files.push(name.clone());
+        } else {
+            findings.push(Finding { file: shown(name), status: Status::Unexpected });
+        }
+    }
+    (findings, checksum_files)
+}
+
+/// The names of the directory's entries, whatever they are: a subdirectory is as
+/// unexpected in a release as a stray file.
+fn list_dir(dir: &Path) -> Result<BTreeSet<String>> {
+    let entries = std::fs::read_dir(dir)
+        .and_then(|rd| rd.collect::<std::io::Result<Vec<_>>>())
+        .with_context(|| format!("cannot list the assets directory {}", dir.display()))?;
+    Ok(entries.iter().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+}
+
+/// Sizes as a release page shows them: decimal units.
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        0..1_000 => format!("{bytes} B"),
+        1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", bytes as f64 / 1e6),
+        _ => format!("{:.2} GB", bytes as f64 / 1e9),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_like_a_release_page() {
+        assert_eq!(super::human_size(93), "93 B");
+        assert_eq!(super::human_size(445_896), "445.9 KB");
+        assert_eq!(super::human_size(12_500_000), "12.5 MB");
     }
 }

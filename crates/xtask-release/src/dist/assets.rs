@@ -1,0 +1,298 @@
+//! Which binaries ship and what each target's assets are called: the release's asset
+//! matrix, computed as plain data from the workspace facts and the config.
+
+use std::collections::HashMap;
+
+use anyhow::{Context as _, Result, bail};
+use semver::Version;
+use serde::Serialize;
+use xshell::{Shell, cmd};
+
+use super::Config;
+use super::targets::{self, Archive, Target};
+use crate::workspace::{Member, Workspace};
+
+/// A binary that ships.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shipped {
+    pub package: String,
+    pub bin: String,
+}
+
+/// One release asset: a binary of one target, bare or archived, under its asset name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Asset {
+    pub name: String,
+    pub package: String,
+    pub bin: String,
+    pub target: String,
+    pub archive: Option<Archive>,
+}
+
+/// Every target and every asset of a release.
+#[derive(Debug, Clone, Serialize)]
+pub struct Matrix {
+    pub version: Version,
+    pub shipped: Vec<Shipped>,
+    pub targets: Vec<Target>,
+    pub assets: Vec<Asset>,
+}
+
+impl Matrix {
+    pub fn target(&self, triple: &str) -> Option<&Target> {
+        self.targets.iter().find(|t| t.triple == triple)
+    }
+
+    pub fn assets_for<'a>(&'a self, triple: &'a str) -> impl Iterator<Item = &'a Asset> + 'a {
+        self.assets.iter().filter(move |a| a.target == triple)
+    }
+
+    /// The GitHub Actions matrix: `{"include": [{target, platform, runner, assets}]}`.
+    pub fn github(&self) -> GithubMatrix<'_> {
+        let include = self
+            .targets
+            .iter()
+            .map(|t| GithubEntry {
+                target: &t.triple,
+                platform: &t.platform,
+                runner: &t.runner,
+                assets: self.assets_for(&t.triple).map(|a| a.name.as_str()).collect(),
+            })
+            .collect();
+        GithubMatrix { include }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct GithubMatrix<'a> {
+    pub include: Vec<GithubEntry<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct GithubEntry<'a> {
+    pub target: &'a str,
+    pub platform: &'a str,
+    pub runner: &'a str,
+    pub assets: Vec<&'a str>,
+}
+
+/// Gathers the facts the matrix needs beyond the workspace (rustc's target list, only
+/// when a configured triple is not a common one) and computes it.
+pub fn load(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Matrix> {
+    let config = &ws.config.dist;
+    let uncommon = config.targets.iter().any(|t| !targets::KNOWN.contains(&t.triple.as_str()));
+    let rustc_targets = if uncommon { rustc_target_list(sh)? } else { Vec::new() };
+    let targets = targets::resolve(&config.targets, |t| rustc_targets.iter().any(|r| r == t))?;
+    plan(&ws.members, config, version, targets)
+}
+
+fn rustc_target_list(sh: &Shell) -> Result<Vec<String>> {
+    let rustc = std::env::var_os("RUSTC").filter(|v| !v.is_empty()).unwrap_or_else(|| "rustc".into());
+    let list = cmd!(sh, "{rustc} --print target-list")
+        .quiet()
+        .read()
+        .context("`rustc --print target-list` failed; it is needed to check the configured target triples")?;
+    Ok(list.lines().map(str::to_string).collect())
+}
+
+/// The matrix from facts already gathered: a pure function.
+pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec<Target>) -> Result<Matrix> {
+    let shipped = shipped(members, config)?;
+    let mut assets: Vec<Asset> = Vec::new();
+    let mut seen: HashMap<String, (String, String)> = HashMap::new();
+    for target in &targets {
+        for ship in &shipped {
+            let exe = if target.archive.is_some() { "" } else { target.exe_suffix() };
+            let vars = [
+                ("bin", ship.bin.as_str()),
+                ("package", ship.package.as_str()),
+                ("version", &version.to_string()),
+                ("platform", target.platform.as_str()),
+                ("target", target.triple.as_str()),
+                ("exe", exe),
+            ];
+            let mut name = render(&config.asset_name, &vars)?;
+            if let Some(archive) = target.archive {
+                name.push_str(archive.extension());
+            }
+            check_name(&name, &config.asset_name)?;
+            if let Some((bin, platform)) = seen.insert(name.clone(), (ship.bin.clone(), target.platform.clone())) {
+                bail!(
+                    "asset-name `{}` gives `{name}` both for {bin} on {platform} and for {} on {}; \
+                     put {{bin}} and {{platform}} in [workspace.metadata.release.dist] asset-name",
+                    config.asset_name,
+                    ship.bin,
+                    target.platform
+                );
+            }
+            assets.push(Asset {
+                name,
+                package: ship.package.clone(),
+                bin: ship.bin.clone(),
+                target: target.triple.clone(),
+                archive: target.archive,
+            });
+        }
+    }
+    Ok(Matrix { version: version.clone(), shipped, targets, assets })
+}
+
+/// The binaries that ship: the configured ones, each checked to exist, or every bin of
+/// every publishable package.
+fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
+    let mut shipped = Vec::new();
+    if config.bins.is_empty() {
+        for member in members.iter().filter(|m| m.publish.allows(None)) {
+            shipped.extend(member.bins.iter().map(|bin| Shipped { package: member.name.clone(), bin: bin.clone() }));
+        }
+        if shipped.is_empty() {
+            bail!(
+                "no publishable package has a binary to ship; \
+                 list them in [workspace.metadata.release.dist] bins = [{{ package = \"...\" }}]"
+            );
+        }
+        return Ok(shipped);
+    }
+    for entry in &config.bins {
+        let Some(member) = members.iter().find(|m| m.name == entry.package) else {
+            let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+            bail!(
+                "package `{}` in [workspace.metadata.release.dist] bins is not a workspace member; members: {}",
+                entry.package,
+                names.join(", ")
+            );
+        };
+        let bins: Vec<&String> = match &entry.bin {
+            Some(bin) if member.bins.contains(bin) => vec![bin],
+            Some(bin) => bail!(
+                "package `{}` has no binary `{bin}` (its binaries: {}); fix [workspace.metadata.release.dist] bins",
+                member.name,
+                if member.bins.is_empty() { "none".to_string() } else { member.bins.join(", ") }
+            ),
+            None if member.bins.is_empty() => {
+                bail!("package `{}` in [workspace.metadata.release.dist] bins has no binary to ship", member.name)
+            }
+            None => member.bins.iter().collect(),
+        };
+        for bin in bins {
+            let ship = Shipped { package: member.name.clone(), bin: bin.clone() };
+            if !shipped.contains(&ship) {
+                shipped.push(ship);
+            }
+        }
+    }
+    Ok(shipped)
+}
+
+const PLACEHOLDERS: &str = "{bin}, {package}, {version}, {platform}, {target}, {exe}";
+
+/// Fills `{name}` placeholders; an unknown or unclosed one is an error naming it.
+fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(len) = rest[open..].find('}') else {
+            bail!("asset-name `{template}` has an unclosed `{{`; placeholders are {PLACEHOLDERS}");
+        };
+        let key = &rest[open + 1..open + len];
+        let Some((_, value)) = vars.iter().find(|(k, _)| *k == key) else {
+            bail!("asset-name `{template}` has an unknown placeholder `{{{key}}}`; use {PLACEHOLDERS}");
+        };
+        out.push_str(value);
+        rest = &rest[open + len + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// An asset name must be a plain file name that is not taken for a checksum file.
+fn check_name(name: &str, template: &str) -> Result<()> {
+    if name.is_empty() || name.starts_with('.') || name.contains(['/', '\\']) || name.ends_with(".sha256") {
+        bail!(
+            "asset-name `{template}` gives `{name}`, which is not a plain file name; \
+             asset names may not be empty, start with `.`, hold `/` or `\\`, or end in `.sha256`"
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Publish;
+
+    fn member(name: &str, bins: &[&str], publish: Publish) -> Member {
+        Member {
+            name: name.into(),
+            version: Version::new(1, 2, 3),
+            manifest_path: format!("/ws/{name}/Cargo.toml").into(),
+            publish,
+            deps: vec![],
+            bins: bins.iter().map(|b| b.to_string()).collect(),
+            has_lib: false,
+        }
+    }
+
+    fn members() -> Vec<Member> {
+        vec![member("caro", &["caro"], Publish::Anywhere), member("internal", &["helper"], Publish::Never)]
+    }
+
+    #[test]
+    fn the_runbooks_ten_files_come_out_of_the_defaults() {
+        let matrix = plan(&members(), &Config::default(), &Version::new(1, 2, 3), targets::defaults()).unwrap();
+        let names: Vec<&str> = matrix.assets.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "caro-1.2.3-linux-amd64",
+                "caro-1.2.3-linux-arm64",
+                "caro-1.2.3-macos-intel",
+                "caro-1.2.3-macos-silicon",
+                "caro-1.2.3-windows-amd64.exe"
+            ]
+        );
+        let github = serde_json::to_string(&matrix.github()).unwrap();
+        assert!(
+            github.ends_with(r#"{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["caro-1.2.3-windows-amd64.exe"]}]}"#),
+            "{github}"
+        );
+    }
+
+    #[test]
+    fn archives_take_their_extension_instead_of_exe() {
+        let mut target = targets::defaults().remove(4);
+        target.archive = Some(Archive::Zip);
+        let matrix = plan(&members(), &Config::default(), &Version::new(1, 0, 0), vec![target]).unwrap();
+        assert_eq!(matrix.assets[0].name, "caro-1.0.0-windows-amd64.zip");
+    }
+
+    #[test]
+    fn configured_bins_are_checked() {
+        let config = |package: &str, bin: Option<&str>| Config {
+            bins: vec![super::super::BinConfig { package: package.into(), bin: bin.map(Into::into) }],
+            ..Config::default()
+        };
+        let v = Version::new(1, 0, 0);
+        let ok = plan(&members(), &config("internal", None), &v, targets::defaults()).unwrap();
+        assert_eq!(ok.shipped, [Shipped { package: "internal".into(), bin: "helper".into() }]);
+        let err = plan(&members(), &config("caro", Some("nope")), &v, targets::defaults()).unwrap_err();
+        assert!(err.to_string().contains("package `caro` has no binary `nope` (its binaries: caro)"), "{err}");
+        let err = plan(&members(), &config("ghost", None), &v, targets::defaults()).unwrap_err();
+        assert!(err.to_string().contains("package `ghost`"), "{err}");
+    }
+
+    #[test]
+    fn templates_are_checked() {
+        let v = Version::new(1, 0, 0);
+        let with =
+            |t: &str| plan(&members(), &Config { asset_name: t.into(), ..Config::default() }, &v, targets::defaults());
+        let err = with("{bin}-{version}").unwrap_err().to_string();
+        assert!(err.contains("gives `caro-1.0.0` both for caro on linux-amd64 and for caro on linux-arm64"), "{err}");
+        let err = with("{bin}-{arch}").unwrap_err().to_string();
+        assert!(err.contains("unknown placeholder `{arch}`"), "{err}");
+        let err = with("{platform}/{bin}").unwrap_err().to_string();
+        assert!(err.contains("not a plain file name"), "{err}");
+        assert_eq!(with("{package}_{target}{exe}").unwrap().assets[0].name, "caro_x86_64-unknown-linux-gnu");
+    }
+}

@@ -1,0 +1,175 @@
+//! Build targets: the default platform table, the triples we know, and how a configured
+//! target is completed from them.
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+/// `triple, platform label, GitHub Actions runner` shipped when the config names none:
+/// native runners for each, so nothing is built under emulation.
+pub const DEFAULTS: [(&str, &str, &str); 5] = [
+    ("x86_64-unknown-linux-gnu", "linux-amd64", "ubuntu-latest"),
+    ("aarch64-unknown-linux-gnu", "linux-arm64", "ubuntu-24.04-arm"),
+    ("x86_64-apple-darwin", "macos-intel", "macos-13"),
+    ("aarch64-apple-darwin", "macos-silicon", "macos-14"),
+    ("x86_64-pc-windows-msvc", "windows-amd64", "windows-latest"),
+];
+
+/// Rust's tier 1 and the common tier 2 triples. A configured triple outside this list is
+/// looked up in `rustc --print target-list` before it is called unknown.
+pub const KNOWN: &[&str] = &[
+    "aarch64-apple-darwin",
+    "aarch64-linux-android",
+    "aarch64-pc-windows-gnullvm",
+    "aarch64-pc-windows-msvc",
+    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
+    "arm-unknown-linux-gnueabi",
+    "arm-unknown-linux-gnueabihf",
+    "armv7-unknown-linux-gnueabihf",
+    "armv7-unknown-linux-musleabihf",
+    "i686-pc-windows-gnu",
+    "i686-pc-windows-msvc",
+    "i686-unknown-linux-gnu",
+    "i686-unknown-linux-musl",
+    "loongarch64-unknown-linux-gnu",
+    "powerpc64-unknown-linux-gnu",
+    "powerpc64le-unknown-linux-gnu",
+    "riscv64gc-unknown-linux-gnu",
+    "s390x-unknown-linux-gnu",
+    "wasm32-wasip1",
+    "x86_64-apple-darwin",
+    "x86_64-pc-windows-gnu",
+    "x86_64-pc-windows-msvc",
+    "x86_64-unknown-freebsd",
+    "x86_64-unknown-illumos",
+    "x86_64-unknown-linux-gnu",
+    "x86_64-unknown-linux-musl",
+    "x86_64-unknown-netbsd",
+];
+
+/// An archive format for a target's assets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+pub enum Archive {
+    #[serde(rename = "tar.gz")]
+    TarGz,
+    #[serde(rename = "zip")]
+    Zip,
+}
+
+impl Archive {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Archive::TarGz => ".tar.gz",
+            Archive::Zip => ".zip",
+        }
+    }
+}
+
+/// One entry of `targets` in the config; platform and runner may be left out for a
+/// triple of the default table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct TargetConfig {
+    pub triple: String,
+    pub platform: Option<String>,
+    pub runner: Option<String>,
+    pub archive: Option<Archive>,
+}
+
+/// A target with everything filled in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    pub triple: String,
+    pub platform: String,
+    pub runner: String,
+    pub archive: Option<Archive>,
+}
+
+impl Target {
+    /// What the binaries of this target end in.
+    pub fn exe_suffix(&self) -> &'static str {
+        if self.triple.contains("-windows") { ".exe" } else { "" }
+    }
+}
+
+/// The default targets, when the config names none.
+pub fn defaults() -> Vec<Target> {
+    DEFAULTS
+        .iter()
+        .map(|(triple, platform, runner)| Target {
+            triple: triple.to_string(),
+            platform: platform.to_string(),
+            runner: runner.to_string(),
+            archive: None,
+        })
+        .collect()
+}
+
+/// Completes the configured targets. `is_known` answers for triples outside `KNOWN`
+/// (the caller asks rustc); an unknown triple, a duplicate, or a missing platform or
+/// runner is an error naming it.
+pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> Result<Vec<Target>> {
+    if configured.is_empty() {
+        return Ok(defaults());
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for entry in configured {
+        let triple = entry.triple.as_str();
+        if !KNOWN.contains(&triple) && !is_known(triple) {
+            bail!(
+                "unknown target triple `{triple}` in [workspace.metadata.release.dist] targets; \
+                 use a triple from `rustc --print target-list`"
+            );
+        }
+        if targets.iter().any(|t| t.triple == triple) {
+            bail!("target `{triple}` is listed twice in [workspace.metadata.release.dist] targets; keep one");
+        }
+        let default = DEFAULTS.iter().find(|(t, _, _)| *t == triple);
+        let (Some(platform), Some(runner)) = (
+            entry.platform.clone().or_else(|| default.map(|d| d.1.to_string())),
+            entry.runner.clone().or_else(|| default.map(|d| d.2.to_string())),
+        ) else {
+            bail!(
+                "target `{triple}` in [workspace.metadata.release.dist] targets needs `platform` and `runner` \
+                 (only the default targets have them built in)"
+            );
+        };
+        targets.push(Target { triple: triple.to_string(), platform, runner, archive: entry.archive });
+    }
+    Ok(targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(triple: &str) -> TargetConfig {
+        TargetConfig { triple: triple.into(), platform: None, runner: None, archive: None }
+    }
+
+    #[test]
+    fn defaults_fill_in_platform_and_runner() {
+        let targets = resolve(&[entry("aarch64-apple-darwin")], |_| false).unwrap();
+        assert_eq!(targets[0].platform, "macos-silicon");
+        assert_eq!(targets[0].runner, "macos-14");
+        assert_eq!(defaults()[4].exe_suffix(), ".exe");
+        assert_eq!(defaults()[0].exe_suffix(), "");
+    }
+
+    #[test]
+    fn unknown_duplicate_and_incomplete_targets_are_named() {
+        let err = resolve(&[entry("x86_64-unknown-linux-gnux")], |_| false).unwrap_err().to_string();
+        assert!(err.contains("unknown target triple `x86_64-unknown-linux-gnux`"), "{err}");
+        let err = resolve(&[entry("aarch64-apple-darwin"), entry("aarch64-apple-darwin")], |_| false).unwrap_err();
+        assert!(err.to_string().contains("listed twice"), "{err}");
+        let err = resolve(&[entry("x86_64-unknown-linux-musl")], |_| false).unwrap_err().to_string();
+        assert!(err.contains("needs `platform` and `runner`"), "{err}");
+        let sparc = TargetConfig {
+            platform: Some("linux-sparc".into()),
+            runner: Some("self-hosted".into()),
+            ..entry("sparc64-unknown-linux-gnu")
+        };
+        assert!(resolve(std::slice::from_ref(&sparc), |_| false).is_err());
+        assert_eq!(resolve(&[sparc], |t| t == "sparc64-unknown-linux-gnu").unwrap()[0].platform, "linux-sparc");
+    }
+}

@@ -1,0 +1,200 @@
+//! `build-matrix`, `dist` and `verify-assets` on the two-binary fixture: a real release
+//! build for the host, assets under the expected names that the real `sha256sum -c`
+//! accepts, and bad config refused before anything is written.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+
+use support::{Fixture, assert_same_files, fixture};
+
+/// The triple rustc builds for by default here.
+fn host() -> String {
+    let out = Command::new("rustc").arg("-vV").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.lines().find_map(|l| l.strip_prefix("host: ")).unwrap().to_string()
+}
+
+/// Makes the fixture a workspace root with `dist` as its dist config (replacing any
+/// earlier one).
+fn configure(fixture: &Fixture, dist: &str) {
+    let manifest = std::fs::read_to_string(support::fixtures_dir().join("single-crate/Cargo.toml")).unwrap();
+    fixture.write("Cargo.toml", &format!("{manifest}\n[workspace]\n\n[workspace.metadata.release.dist]\n{dist}\n"));
+}
+
+fn host_only(fixture: &Fixture, archive: Option<&str>) {
+    let archive = archive.map(|a| format!(", archive = \"{a}\"")).unwrap_or_default();
+    let host = host();
+    configure(
+        fixture,
+        &format!("targets = [{{ triple = \"{host}\", platform = \"test-host\", runner = \"self-hosted\"{archive} }}]"),
+    );
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn dist_builds_the_host_assets_that_verify() {
+    let fixture = fixture("single-crate");
+    host_only(&fixture, None);
+    let dist_dir = fixture.tmp.path().join("target/dist");
+    let host = host();
+
+    // The dry run shows the build and the files, and builds and writes nothing.
+    let before = fixture.snapshot();
+    let run = fixture.run(&["dist", "--target", &host]).ok();
+    assert!(
+        run.stdout
+            .contains(&format!("build --release --locked --target {host} -p single --bin single-a --bin single-b")),
+        "{run}"
+    );
+    assert!(run.stdout.contains("single-b-0.1.0-test-host.sha256"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+    assert!(!fixture.tmp.path().join("target").exists(), "the dry run built something");
+
+    fixture.run(&["dist", "--target", &host, "--execute"]).ok();
+    assert_eq!(
+        names_in(&dist_dir),
+        [
+            "single-a-0.1.0-test-host",
+            "single-a-0.1.0-test-host.sha256",
+            "single-b-0.1.0-test-host",
+            "single-b-0.1.0-test-host.sha256"
+        ]
+    );
+    let check = support::run({
+        let mut cmd = Command::new("sha256sum");
+        cmd.args(["-c", "--strict", "single-a-0.1.0-test-host.sha256", "single-b-0.1.0-test-host.sha256"]);
+        cmd.current_dir(&dist_dir);
+        cmd
+    });
+    assert_eq!(check.code, 0, "{check}");
+    // The assets are the real binaries, and still executable.
+    let out = Command::new(dist_dir.join("single-b-0.1.0-test-host")).output().unwrap();
+    assert!(out.status.success());
+
+    let dist = dist_dir.to_str().unwrap();
+    let run = fixture.run(&["verify-assets", dist]).ok();
+    assert!(
+        run.stdout.contains("Assets (4) for 0.1.0:") && run.stdout.contains("single-a-0.1.0-test-host.sha256"),
+        "{run}"
+    );
+
+    // A combined sums file is welcome; a tampered, a missing and a stray file are named.
+    fixture.run(&["checksum", dist, "--sums", &format!("{dist}/SHA256SUMS")]).ok();
+    fixture.run(&["verify-assets", dist]).ok();
+    std::fs::write(dist_dir.join("single-a-0.1.0-test-host"), "tampered").unwrap();
+    std::fs::remove_file(dist_dir.join("single-b-0.1.0-test-host")).unwrap();
+    std::fs::write(dist_dir.join("notes.txt"), "stray").unwrap();
+    let run = fixture.run(&["verify-assets", dist]).fails(1);
+    assert!(run.stdout.contains("single-a-0.1.0-test-host: FAILED"), "{run}");
+    assert!(run.stdout.contains("single-b-0.1.0-test-host: MISSING (promised for test-host)"), "{run}");
+    assert!(run.stdout.contains("notes.txt: UNEXPECTED"), "{run}");
+    assert!(run.stderr.contains("did not verify"), "{run}");
+}
+
+#[test]
+fn archives_hold_the_binary_and_the_docs() {
+    let fixture = fixture("single-crate");
+    fixture.write("README.md", "# single\n");
+    fixture.write("LICENSE", "MIT\n");
+    host_only(&fixture, Some("tar.gz"));
+    let out = fixture.tmp.path().join("assets");
+    let out_arg = out.to_str().unwrap();
+    fixture.run(&["dist", "--target", &host(), "--out", out_arg, "--execute"]).ok();
+    let listing = support::run({
+        let mut cmd = Command::new("tar");
+        cmd.arg("-tzf").arg(out.join("single-a-0.1.0-test-host.tar.gz"));
+        cmd
+    });
+    assert_eq!(listing.stdout.lines().collect::<Vec<_>>(), ["single-a", "README.md", "LICENSE"], "{listing}");
+
+    host_only(&fixture, Some("zip"));
+    fixture.run(&["dist", "--target", &host(), "--out", out_arg, "--execute"]).ok();
+    let zip = out.join("single-b-0.1.0-test-host.zip");
+    let test = support::run({
+        let mut cmd = Command::new("unzip");
+        cmd.arg("-Z").arg(&zip);
+        cmd
+    });
+    assert_eq!(test.code, 0, "{test}");
+    assert!(test.stdout.contains("-rwxr-xr-x") && test.stdout.contains(" single-b\n"), "{test}");
+    assert!(test.stdout.contains(" README.md\n") && test.stdout.contains(" LICENSE\n"), "{test}");
+    let unpacked = fixture.tmp.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let unzip = support::run({
+        let mut cmd = Command::new("unzip");
+        cmd.arg("-q").arg(&zip).current_dir(&unpacked);
+        cmd
+    });
+    assert_eq!(unzip.code, 0, "{unzip}");
+    assert!(Command::new(unpacked.join("single-b")).status().unwrap().success());
+}
+
+#[test]
+fn build_matrix_json_and_github_output() {
+    let fixture = fixture("single-crate");
+    let output = fixture.tmp.path().join("github_output");
+    std::fs::write(&output, "earlier=1\n").unwrap();
+    let mut cmd = fixture.command(&["build-matrix"]);
+    cmd.env("GITHUB_OUTPUT", &output);
+    let run = support::run(cmd).ok();
+
+    let expected = r#"{"include":[{"target":"x86_64-unknown-linux-gnu","platform":"linux-amd64","runner":"ubuntu-latest","assets":["single-a-0.1.0-linux-amd64","single-b-0.1.0-linux-amd64"]},{"target":"aarch64-unknown-linux-gnu","platform":"linux-arm64","runner":"ubuntu-24.04-arm","assets":["single-a-0.1.0-linux-arm64","single-b-0.1.0-linux-arm64"]},{"target":"x86_64-apple-darwin","platform":"macos-intel","runner":"macos-13","assets":["single-a-0.1.0-macos-intel","single-b-0.1.0-macos-intel"]},{"target":"aarch64-apple-darwin","platform":"macos-silicon","runner":"macos-14","assets":["single-a-0.1.0-macos-silicon","single-b-0.1.0-macos-silicon"]},{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["single-a-0.1.0-windows-amd64.exe","single-b-0.1.0-windows-amd64.exe"]}]}"#;
+    assert_eq!(run.stdout, format!("{expected}\n"));
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), format!("earlier=1\nmatrix={expected}\n"));
+
+    let run = fixture.run(&["build-matrix", "--format", "table"]).ok();
+    assert!(run.stdout.starts_with("target "), "{run}");
+    let last: Vec<&str> = run.stdout.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(last, ["x86_64-pc-windows-msvc", "windows-amd64", "windows-latest", "single-b-0.1.0-windows-amd64.exe"]);
+}
+
+/// Each bad config fails every command naming the culprit, with exit code 1, and writes
+/// nothing: no assets, no `GITHUB_OUTPUT`, no file in the workspace.
+#[test]
+fn bad_config_is_refused_before_anything_is_written() {
+    let host = host();
+    let cases = [
+        (format!("targets = [{{ triple = \"{host}x\" }}]"), format!("unknown target triple `{host}x`")),
+        (
+            "asset-name = \"{bin}-{version}\"".to_string(),
+            "gives `single-a-0.1.0` both for single-a on linux-amd64".into(),
+        ),
+        ("bins = [{ package = \"single\", bin = \"single-c\" }]".to_string(), "has no binary `single-c`".into()),
+        ("asset-name = \"{bin}-{arch}\"".to_string(), "unknown placeholder `{arch}`".into()),
+        ("target = []".to_string(), "unknown field `target`".into()),
+    ];
+    for (dist, message) in cases {
+        let fixture = fixture("single-crate");
+        configure(&fixture, &dist);
+        let output = fixture.tmp.path().join("github_output");
+        let before = fixture.snapshot();
+        let mut cmd = fixture.command(&["build-matrix"]);
+        cmd.env("GITHUB_OUTPUT", &output);
+        let run = support::run(cmd).fails(1);
+        assert!(run.stderr.contains(&message), "{dist}: {run}");
+        let run = fixture.run(&["dist", "--target", &host, "--execute"]).fails(1);
+        assert!(run.stderr.contains(&message), "{dist}: {run}");
+        fixture.write("dist/a", "a\n");
+        let with_dist = fixture.snapshot();
+        let run = fixture.run(&["verify-assets", "dist"]).fails(1);
+        assert!(run.stderr.contains(&message), "{dist}: {run}");
+        assert_same_files(&with_dist, &fixture.snapshot());
+        std::fs::remove_dir_all(fixture.path("dist")).unwrap();
+        assert_same_files(&before, &fixture.snapshot());
+        assert!(!output.exists(), "{dist}: GITHUB_OUTPUT was written");
+        assert!(!fixture.tmp.path().join("target").exists(), "{dist}: something was built");
+    }
+
+    let fixture = fixture("single-crate");
+    let run = fixture.run(&["dist", "--target", "aarch64-unknown-linux-musl", "--execute"]).fails(1);
+    assert!(run.stderr.contains("target `aarch64-unknown-linux-musl` is not one of the release targets"), "{run}");
+    assert!(!fixture.tmp.path().join("target").exists());
+}

@@ -267,6 +267,37 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
 }
 
 #[test]
+fn github_actions_groups_step_summary_pacing_and_json_result() {
+    let fixture = support::fixture("publish-devcycle");
+    let registry = Registry::start(fixture.tmp.path());
+    let summary = fixture.tmp.path().join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+
+    let mut cmd = publish(&fixture, &registry.index_url(), &["--execute", "--rate-limit", "1/1s"]);
+    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
+    let run = run(cmd).ok();
+    for text in ["::group::cargo publish -p cyc-core", "Uploaded cyc-core v0.3.0", "::endgroup::"] {
+        assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
+    }
+    assert!(run.stderr.contains("cyc-testkit v0.3.0: pacing uploads at 1/1s"), "{run}");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.starts_with("earlier step\n### publish-ordered to `local`\n"), "{summary}");
+    assert!(summary.contains("| cyc-core | 0.3.0 | published |"), "{summary}");
+    assert!(summary.contains("| cyc-testkit | 0.3.0 | published |"), "{summary}");
+
+    let rerun = support::run(publish(&fixture, &registry.index_url(), &["--execute", "--format", "json"])).ok();
+    let result: serde_json::Value = serde_json::from_str(&rerun.stdout).unwrap();
+    assert_eq!(result["complete"], true);
+    let statuses: Vec<(&str, &str)> = result["crates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("cyc-core", "skipped"), ("cyc-testkit", "skipped")]);
+}
+
+#[test]
 fn bad_input_fails_naming_the_crate_and_uploads_nothing() {
     let fixture = support::fixture("publish-chain");
     let registry = Registry::start(fixture.tmp.path());

@@ -75,7 +75,9 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
         .collect();
     let error = match preflight(ctx, ws, plan) {
         Ok(checksums) => {
-            let uploads = Uploads::new(ctx.out, ws, plan, index, options, checksums);
+            let mut uploads = Uploads::new(ctx.out, ws, plan, index, options, checksums);
+            // Workflow commands share stdout with the result, which must stay JSON.
+            uploads.groups = ctx.out.github() && !ctx.json();
             uploads.run(&mut results)
         }
         Err(err) => Some(err),
@@ -100,7 +102,7 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, 
 
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.
-    let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
+    let _group = (!ctx.json()).then(|| ctx.out.group(format!("cargo package ({} crates)", plan.crates.len())));
     ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
     let cargo = cargo::bin();
     let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
@@ -162,6 +164,8 @@ struct Uploads<'a> {
     pacer: Pacer,
     board: Mutex<Board<'a>>,
     changed: Condvar,
+    /// Whether to show each cargo run's output as a GitHub Actions `::group::`.
+    groups: bool,
     /// Keeps a crate's block of cargo output in GitHub Actions in one piece.
     print: Mutex<()>,
 }
@@ -199,6 +203,7 @@ impl<'a> Uploads<'a> {
             pacer: Pacer::new(options.rate_limit),
             board: Mutex::new(Board { progress, error: None }),
             changed: Condvar::new(),
+            groups: false,
             print: Mutex::new(()),
         }
     }
@@ -346,7 +351,7 @@ impl<'a> Uploads<'a> {
             .ignore_status()
             .output()
             .with_context(|| format!("cannot run cargo publish for `{name}`"))?;
-        if self.out.github() {
+        if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(format!("cargo publish -p {name}"));
             println!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));

@@ -257,7 +257,7 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
     };
     let proxy = Proxy::start(registry.port, faults);
 
-    let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "3"])).ok();
+    let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"])).ok();
     assert_eq!(proxy.unused_faults(), 0, "not every fault was injected\n{run}");
     assert!(run.stderr.contains("rate limited by `local`"), "{run}");
     assert!(run.stderr.contains("Retrying"), "{run}");

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod registry;
 mod report;
 pub mod retry;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -267,6 +267,27 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
 }
 
 #[test]
+fn a_refused_upload_stops_with_cargos_error_and_the_command_to_resume() {
+    let fixture = support::fixture("publish-chain");
+    let registry = Registry::start(fixture.tmp.path());
+    let proxy = Proxy::start(registry.port, Faults { uploads: vec![Some(Fault::Forbidden)], ..Faults::default() });
+
+    let failed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).fails(1);
+    assert!(failed.stderr.contains("cannot publish chain-core v0.1.0: cargo publish failed"), "{failed}");
+    assert!(failed.stderr.contains("(status 403 Forbidden): this crate exists but you don't seem"), "{failed}");
+    assert!(
+        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
+        "{failed}"
+    );
+    assert!(failed.stdout.contains("chain-core v0.1.0      FAILED"), "{failed}");
+    assert_nothing_published(&registry);
+
+    let resumed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
+    assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
+    assert_no_canary(&fixture, &[&failed, &resumed]);
+}
+
+#[test]
 fn github_actions_groups_step_summary_pacing_and_json_result() {
     let fixture = support::fixture("publish-devcycle");
     let registry = Registry::start(fixture.tmp.path());

@@ -48,9 +48,11 @@ pub struct Uploads<'a> {
     print: Mutex<()>,
 }
 
-/// Which crates are waiting, under way or done, and the error that stopped the run.
+/// Which crates are waiting, under way or done, how many workers are busy, and the
+/// error that stopped the run.
 struct Board<'a> {
     progress: BTreeMap<&'a str, Progress>,
+    busy: usize,
     error: Option<anyhow::Error>,
 }
 
@@ -82,7 +84,7 @@ impl<'a> Uploads<'a> {
             options,
             checksums,
             pacer: Pacer::new(options.rate_limit),
-            board: Mutex::new(Board { progress, error: None }),
+            board: Mutex::new(Board { progress, busy: 0, error: None }),
             changed: Condvar::new(),
             print: Mutex::new(()),
         }
@@ -96,13 +98,14 @@ impl<'a> Uploads<'a> {
             for slot in 0..jobs {
                 let (uploads, finished) = (&self, &finished);
                 scope.spawn(move || {
-                    while let Some(batch) = uploads.next_batch() {
+                    while let Some(batch) = uploads.next_batch(jobs) {
                         let started = Instant::now();
                         for (krate, result) in uploads.publish(slot, batch) {
                             let seconds = started.elapsed().as_secs_f64();
                             let status = uploads.finish(krate, result, seconds);
                             lock(finished).push((krate.name.as_str(), status, seconds));
                         }
+                        lock(&uploads.board).busy -= 1;
                     }
                 });
             }
@@ -115,9 +118,10 @@ impl<'a> Uploads<'a> {
         self.board.into_inner().unwrap_or_else(|p| p.into_inner()).error
     }
 
-    /// This worker's share of the crates whose dependencies are all done, in plan order;
-    /// `None` once the run stopped or nothing left could become ready.
-    fn next_batch(&self) -> Option<Vec<&'a Crate>> {
+    /// This worker's share of the crates whose dependencies are all done, split evenly
+    /// among the idle workers, in plan order; `None` once the run stopped or nothing left
+    /// could become ready.
+    fn next_batch(&self, workers: usize) -> Option<Vec<&'a Crate>> {
         let mut board = lock(&self.board);
         loop {
             if board.error.is_some() {
@@ -133,11 +137,12 @@ impl<'a> Uploads<'a> {
                 })
                 .collect();
             if !ready.is_empty() {
-                let share = ready.len().div_ceil(self.options.jobs.max(1));
-                let batch: Vec<&'a Crate> = ready.into_iter().take(share).collect();
+                let idle = workers.saturating_sub(board.busy).max(1);
+                let batch: Vec<&'a Crate> = ready.iter().copied().take(ready.len().div_ceil(idle)).collect();
                 for krate in &batch {
                     board.progress.insert(krate.name.as_str(), Progress::Running);
                 }
+                board.busy += 1;
                 return Some(batch);
             }
             if !board.progress.values().any(|p| *p == Progress::Running) {

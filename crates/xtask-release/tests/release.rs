@@ -90,6 +90,20 @@ fn a_formatting_failure_is_reported_and_nothing_changes() {
 }
 
 #[test]
+fn the_test_command_comes_from_config_and_its_failure_is_reported() {
+    let fixture = fixture("single-crate");
+    let manifest =
+        fixture.read("Cargo.toml") + "\n[workspace.metadata.release]\ntest-command = [\"git\", \"no-such-command\"]\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("configure the test command");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let run = fixture.run(&["release", "patch", "--skip-fmt", "--skip-clippy"]).fails(1);
+    assert!(run.stdout.contains("FAILED  tests: `git no-such-command` failed"), "{run}");
+    assert!(run.stdout.contains("is not a git command"), "{run}");
+    assert!(run.stderr.contains("preflight failed (tests)"), "{run}");
+}
+
+#[test]
 fn execute_makes_one_commit_and_tag_and_pushes_both() {
     let fixture = fixture("single-crate");
     let before = fixture.head();

@@ -115,7 +115,7 @@ impl Args {
         if let Some(why) = &resumed {
             ctx.out.note(why);
         }
-        let verify = verify::run(sh, self.skip());
+        let verify = verify::run(sh, self.skip(), &config.test_command);
         Ok(ReleasePlan::new(Inputs {
             config,
             previous: current,

@@ -1,6 +1,6 @@
 //! The code checks `release` runs before it changes anything: `cargo fmt --check`,
-//! clippy with warnings denied, and the test suite. They only read the tree, so a dry
-//! run runs them too and reports their results.
+//! clippy with warnings denied, and the test suite (`test-command`). They only read the
+//! tree, so a dry run runs them too and reports their results.
 
 use xshell::{Shell, cmd};
 
@@ -16,31 +16,38 @@ pub struct Skip {
 }
 
 /// Runs the checks not skipped, each to completion, and reports every result.
-pub fn run(sh: &Shell, skip: Skip) -> Vec<Check> {
+pub fn run(sh: &Shell, skip: Skip, test_command: &[String]) -> Vec<Check> {
+    let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
     vec![
-        check(sh, "cargo fmt", skip.fmt, "--skip-fmt", &["fmt", "--all", "--check"]),
+        check(sh, "cargo fmt", skip.fmt, "--skip-fmt", cargo(&["fmt", "--all", "--check"])),
         check(
             sh,
             "cargo clippy",
             skip.clippy,
             "--skip-clippy",
-            &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         ),
-        check(sh, "tests", skip.tests, "--skip-tests", &["test", "--workspace"]),
+        check(sh, "tests", skip.tests, "--skip-tests", test_command.to_vec()),
     ]
 }
 
-fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, args: &[&str]) -> Check {
-    let shown = format!("`cargo {}`", args.join(" "));
+fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
+    let shown = format!("`{}`", argv.join(" "));
     if skip {
         return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));
     }
-    let cargo = cargo::bin();
-    let output = match cmd!(sh, "{cargo} {args...}").env("CARGO_TERM_COLOR", "never").quiet().ignore_status().output() {
+    let Some((program, args)) = argv.split_first() else {
+        return Check::failed(
+            name,
+            "test-command is empty",
+            format!("set `test-command` to an argv list, or pass {flag}"),
+        );
+    };
+    let program = if program == "cargo" { cargo::bin() } else { program.into() };
+    let command = cmd!(sh, "{program} {args...}").env("CARGO_TERM_COLOR", "never").quiet().ignore_status();
+    let output = match command.output() {
         Ok(output) => output,
-        Err(err) => {
-            return Check::failed(name, format!("cannot run {shown}: {err}"), "install the cargo component it needs");
-        }
+        Err(err) => return Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
     };
     if output.status.success() {
         return Check::passed(name, format!("{shown} passed"));

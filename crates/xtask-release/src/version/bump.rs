@@ -159,7 +159,10 @@ fn lockstep(ws: &Workspace, files: &Files) -> Result<Group> {
     }
     sites.extend(lock_sites(ws, files, members.iter().map(|m| m.name.as_str()))?);
     for (path, extra) in &files.extras {
-        let extra = extra.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let extra = match extra {
+            Ok(extra) => extra,
+            Err(why) => bail!("{}: {why}", ws.rel(path)),
+        };
         for span in &extra.spans {
             sites.push(Site::new(ws, path, "version", span)?);
         }

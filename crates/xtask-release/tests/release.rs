@@ -139,7 +139,7 @@ fn a_rejected_push_resumes_without_a_second_commit_or_tag() {
     fixture.origin_rejects_pushes(false);
     let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
     assert!(run.stderr.contains("`minor` resolves to 0.2.0"), "{run}");
-    assert!(run.stdout.contains("skipped: done: tag v0.2.0 exists at HEAD"), "{run}");
+    assert!(run.stdout.contains("     done: tag v0.2.0 exists at HEAD"), "{run}");
 
     assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
     assert_eq!(fixture.tags(), "v0.2.0\n");

@@ -35,7 +35,8 @@ pub struct Step {
     pub number: usize,
     #[serde(flatten)]
     pub action: Action,
-    /// Why the step has nothing to do: an earlier run did it, or a flag turned it off.
+    /// Why the step has nothing to do: `done: ...` when an earlier run did it,
+    /// `skipped: ...` when a flag or the files make it unneeded.
     pub skip: Option<String>,
 }
 
@@ -137,13 +138,13 @@ impl ReleasePlan {
 
         let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
         let changelog_skip = match &changelog {
-            None => Some(format!("{} has a section for {version} already", config.changelog)),
+            None => Some(format!("skipped: {} has a section for {version} already", config.changelog)),
             Some(_) => None,
         };
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
             .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
         let push_skip = if !push {
-            Some("--no-push".to_string())
+            Some("skipped: --no-push".to_string())
         } else if resuming && facts.tag_pushed() && facts.branch_pushed() {
             Some(format!("done: {} has {} and {tag} already", config.remote, config.branch))
         } else {
@@ -183,15 +184,6 @@ impl ReleasePlan {
         self.steps.iter().skip(1).all(|s| s.skip.is_some())
     }
 
-    /// Every file the bump and changelog steps write, in order.
-    pub fn edits(&self) -> impl Iterator<Item = &FileEdit> {
-        self.steps.iter().filter(|s| s.skip.is_none()).flat_map(|s| match &s.action {
-            Action::Bump { edits } => edits.iter().collect(),
-            Action::Changelog { edit } => edit.iter().collect(),
-            _ => Vec::new(),
-        })
-    }
-
     /// The plan as text: every step, every check's result, a diff of every edit.
     pub fn print(&self, root: &Utf8Path) {
         let kind = if self.prerelease { ", a pre-release" } else { "" };
@@ -203,7 +195,7 @@ impl ReleasePlan {
         for step in &self.steps {
             println!("  {}. {}", step.number, self.describe(&step.action));
             if let Some(skip) = &step.skip {
-                println!("     skipped: {skip}");
+                println!("     {skip}");
                 continue;
             }
             match &step.action {

@@ -241,6 +241,77 @@ mod tests {
         Version::parse(s).unwrap()
     }
 
+    const HEAD: &str = "1111111111111111111111111111111111111111";
+
+    fn facts(tag: Option<&str>, remote_tag: Option<&str>, ahead: u32) -> GitFacts {
+        GitFacts {
+            changed: vec![],
+            branch: Some("main".into()),
+            upstream: Some("origin/main".into()),
+            head: HEAD.into(),
+            head_subject: "release: v0.2.0".into(),
+            local_tag: tag.map(|object| crate::ops::git::TagInfo {
+                object: object.into(),
+                commit: HEAD.into(),
+                annotated: true,
+                message: "Release v0.2.0".into(),
+            }),
+            remote: preflight::Remote::Reached { ahead_behind: Some((ahead, 0)), tag: remote_tag.map(Into::into) },
+        }
+    }
+
+    fn plan(facts: &GitFacts, resumed: bool, push: bool) -> ReleasePlan {
+        ReleasePlan::new(Inputs {
+            config: &Config::default(),
+            previous: v(if resumed { "0.2.0" } else { "0.1.0" }),
+            version: v("0.2.0"),
+            resumed: resumed.then(|| "an earlier run".into()),
+            facts,
+            bump: vec![],
+            changelog: None,
+            has_lockfile: true,
+            verify: vec![],
+            push,
+        })
+    }
+
+    fn todo(plan: &ReleasePlan) -> Vec<&'static str> {
+        plan.steps.iter().filter(|s| s.skip.is_none()).map(|s| s.action.name()).collect()
+    }
+
+    #[test]
+    fn a_resumed_release_after_a_failed_push_only_pushes() {
+        let plan = plan(&facts(Some("2222"), None, 1), true, true);
+        assert_eq!(preflight::failures(&plan.checks), None, "{:#?}", plan.checks);
+        assert_eq!(todo(&plan), ["preflight", "push"]);
+    }
+
+    #[test]
+    fn a_resumed_release_after_a_failed_tag_tags_and_pushes() {
+        let plan = plan(&facts(None, None, 1), true, true);
+        assert_eq!(todo(&plan), ["preflight", "tag", "push"]);
+    }
+
+    #[test]
+    fn a_finished_release_has_nothing_to_do() {
+        let plan = plan(&facts(Some("2222"), Some("2222"), 0), true, true);
+        assert!(plan.is_done(), "{:#?}", plan.steps);
+    }
+
+    #[test]
+    fn a_new_release_does_everything_but_a_push_turned_off() {
+        let plan = plan(&facts(None, None, 0), false, false);
+        assert_eq!(todo(&plan), ["preflight", "bump", "verify", "commit", "tag"]);
+        assert_eq!(plan.steps[6].skip.as_deref(), Some("skipped: --no-push"));
+        assert!(plan.steps[2].skip.as_deref().unwrap().contains("CHANGELOG.md has a section for 0.2.0"));
+    }
+
+    #[test]
+    fn a_new_release_refuses_a_tag_left_at_head() {
+        let plan = plan(&facts(Some("2222"), None, 0), false, true);
+        assert_eq!(preflight::failures(&plan.checks).as_deref(), Some("tag free locally"));
+    }
+
     #[test]
     fn a_new_release_does_not_resume() {
         assert_eq!(resume(&Target::Level(Level::Minor), &v("0.1.0"), "v0.1.0", false, false), None);

@@ -26,6 +26,9 @@ pub struct Config {
     pub check_changelog: bool,
     /// Files outside the manifests that carry the version.
     pub extra_files: Vec<version::extra::ExtraFile>,
+    /// The test suite `release` runs in preflight, as an argv list; a leading `cargo` is
+    /// the cargo running us.
+    pub test_command: Vec<String>,
     pub publish: publish::Config,
     pub dist: dist::Config,
     pub github: github::Config,
@@ -42,6 +45,7 @@ impl Default for Config {
             changelog: "CHANGELOG.md".into(),
             check_changelog: true,
             extra_files: Vec::new(),
+            test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
             publish: Default::default(),
             dist: Default::default(),
             github: Default::default(),

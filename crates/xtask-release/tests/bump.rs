@@ -173,7 +173,7 @@ fn bad_input_is_refused_and_changes_nothing() {
             setup: |f| std::fs::remove_file(f.path("python/ex/__init__.py")).unwrap(),
             args: &["bump", "minor", "--execute"],
             code: 1,
-            says: &["python/ex/__init__.py", "extra-files"],
+            says: &["python/ex/__init__.py: cannot be read", "fix its path in extra-files"],
         },
         Case {
             fixture: "explicit",

@@ -67,6 +67,7 @@ fn creates_the_release_with_notes_and_uploads_every_asset() {
         shape,
         [
             ("GET", format!("/repos/{REPO}/releases/tags/v0.1.0").as_str()),
+            ("GET", format!("/repos/{REPO}/releases").as_str()),
             ("POST", format!("/repos/{REPO}/releases").as_str()),
             ("GET", assets.as_str()),
             ("POST", upload.as_str()),
@@ -76,14 +77,14 @@ fn creates_the_release_with_notes_and_uploads_every_asset() {
     );
     assert_eq!(requests[0].header("accept"), Some("application/vnd.github+json"));
 
-    let create = requests[1].json();
+    let create = requests[2].json();
     assert_eq!(create["tag_name"], "v0.1.0");
     assert_eq!(create["name"], "v0.1.0");
     assert_eq!(create["body"], "### Features\n\n- First release.");
     assert_eq!(create["prerelease"], false);
     assert_eq!(create["draft"], false);
 
-    for upload in &requests[3..] {
+    for upload in &requests[4..] {
         assert_eq!(upload.header("content-type"), Some("application/octet-stream"));
         assert_eq!(upload.header("content-length"), Some(upload.body.len().to_string().as_str()));
     }
@@ -243,4 +244,46 @@ fn a_missing_changelog_section_is_an_error_saying_how_to_write_it() {
         run.stderr.contains("no section for 0.3.0") && run.stderr.contains("changelog --version 0.3.0 --execute"),
         "{run}"
     );
+}
+
+#[test]
+fn drafts_from_the_config_are_found_again_on_a_rerun() {
+    let (fixture, dir) = setup(&ASSETS[..1]);
+    let manifest = fixture.read("Cargo.toml");
+    fixture.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[workspace]\n\n[workspace.metadata.release.github]\ndraft = true\nname = \"Single {{version}}\"\n"),
+    );
+    let mock = GitHubMock::start(TOKEN);
+    let args = ["--tag", "v0.1.0", "--assets", dir.to_str().unwrap(), "--execute"];
+    release(&fixture, &mock, &args).ok();
+    let create = mock.requests().iter().find(|r| r.method == "POST" && r.path.ends_with("/releases")).unwrap().json();
+    assert_eq!(create["draft"], true);
+    assert_eq!(create["name"], "Single 0.1.0");
+
+    // GitHub's lookup by tag does not see drafts; the re-run must find it in the list.
+    release(&fixture, &mock, &args).ok();
+    let state = mock.state();
+    assert_eq!(state.releases.len(), 1, "a second draft was created");
+    assert_eq!(state.releases[0].assets.len(), 1);
+}
+
+#[test]
+fn an_unfinished_upload_is_replaced_and_a_lost_reply_is_not_an_error() {
+    let (fixture, dir) = setup(ASSETS);
+    let mock = GitHubMock::start(TOKEN);
+    mock.add_release("v0.1.0", &[(ASSETS[0].0, b"half")]);
+    mock.state().releases[0].assets[0].state = "starter".into();
+    mock.state().lose_upload_replies = 1;
+    let run = release(&fixture, &mock, &["--tag", "v0.1.0", "--assets", dir.to_str().unwrap(), "--execute"]).ok();
+    assert!(run.stderr.contains("Deleting"), "{run}");
+    assert!(mock.requests().iter().any(|r| r.method == "DELETE"), "the unfinished asset was not deleted");
+    let state = mock.state();
+    let mut names: Vec<&str> = state.releases[0].assets.iter().map(|a| a.name.as_str()).collect();
+    names.sort();
+    let mut expected: Vec<&str> = ASSETS.iter().map(|(name, _)| *name).collect();
+    expected.sort();
+    assert_eq!(names, expected, "each asset exactly once");
+    let binary = state.releases[0].assets.iter().find(|a| a.name == ASSETS[0].0).unwrap();
+    assert_eq!(binary.content, ASSETS[0].1.as_bytes());
 }

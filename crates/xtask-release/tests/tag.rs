@@ -3,7 +3,8 @@
 
 mod support;
 
-use support::{Fixture, assert_same_files, fixture};
+use support::git::{BadState, assert_refused_everywhere, bad_git_states};
+use support::{assert_same_files, fixture};
 
 #[test]
 fn dry_run_prints_the_plan_and_changes_nothing() {
@@ -73,6 +74,8 @@ fn prerelease_is_reported_in_text_and_json() {
         let text = fixture.read(file).replace("version = \"0.1.0\"", "version = \"0.2.0-rc.1\"");
         fixture.write(file, &text);
     }
+    let changelog = fixture.read("CHANGELOG.md").replace("## [0.1.0]", "## [0.2.0-rc.1] - 2026-02-01\n\n## [0.1.0]");
+    fixture.write("CHANGELOG.md", &changelog);
     fixture.commit_all("0.2.0-rc.1");
     fixture.git(&["push", "--quiet", "origin", "main"]);
 
@@ -89,81 +92,18 @@ fn prerelease_is_reported_in_text_and_json() {
 /// HEAD, local tags and origin exactly as they were.
 #[test]
 fn refuses_bad_git_states_and_changes_nothing() {
-    type Setup = fn(&Fixture);
-    let cases: &[(&str, Setup, &str)] = &[
-        ("dirty tree", |f| f.write("src/bin/a.rs", "fn main() {}\n"), "the working tree is dirty"),
-        ("untracked file", |f| f.write("new.txt", "x\n"), "new.txt"),
-        (
-            "wrong branch",
-            |f| {
-                f.git(&["switch", "--quiet", "-c", "feature"]);
-            },
-            "on branch feature, not the release branch main",
-        ),
-        (
-            "detached HEAD",
-            |f| {
-                f.git(&["switch", "--quiet", "--detach"]);
-            },
-            "HEAD is detached",
-        ),
-        (
-            "tag exists locally",
-            |f| {
-                f.git(&["tag", "v0.1.0"]);
-            },
-            "tag v0.1.0 already exists locally",
-        ),
-        (
-            "tag exists locally elsewhere",
-            |f| {
-                f.git(&["tag", "-a", "v0.1.0", "-m", "Release v0.1.0"]);
-                f.write("more.txt", "x\n");
-                f.commit_all("more");
-                f.git(&["push", "--quiet", "origin", "main"]);
-            },
-            "points at",
-        ),
-        (
-            "tag exists on the remote only",
-            |f| {
-                f.git(&["tag", "v0.1.0"]);
-                f.git(&["push", "--quiet", "origin", "v0.1.0"]);
-                f.git(&["tag", "-d", "v0.1.0"]);
-            },
-            "tag v0.1.0 already exists on origin",
-        ),
-        ("branch behind upstream", |f| f.push_from_elsewhere("other.txt"), "1 commit(s) behind origin/main"),
-        (
-            "branch ahead of upstream",
-            |f| {
-                f.write("more.txt", "x\n");
-                f.commit_all("unpushed");
-            },
-            "1 commit(s) ahead of origin/main",
-        ),
-        (
-            "no remote to push to",
-            |f| {
-                f.git(&["remote", "remove", "origin"]);
-            },
-            "there is no remote origin",
-        ),
-    ];
-    for (name, setup, message) in cases {
-        let fixture = fixture("single-crate");
-        setup(&fixture);
-        let (files, head, tags) = (fixture.snapshot(), fixture.head(), fixture.tags());
-        let refs = fixture.origin_refs();
-
-        let run = fixture.run(&["tag", "--execute", "--push"]);
-
-        assert_eq!(run.code, 1, "{name}: exit code\n{run}");
-        assert!(run.stdout.contains(message), "{name}: expected {message:?}\n{run}");
-        assert!(run.stderr.contains("preflight failed"), "{name}\n{run}");
-        assert_same_files(&files, &fixture.snapshot());
-        assert_eq!(fixture.head(), head, "{name}: HEAD moved");
-        assert_eq!(fixture.tags(), tags, "{name}: tags changed");
-        assert_eq!(fixture.origin_refs(), refs, "{name}: origin changed");
-    }
+    let mut states = bad_git_states("v0.1.0");
+    states.push(BadState::new("tag exists locally elsewhere", "points at", |f| {
+        f.git(&["tag", "-a", "v0.1.0", "-m", "Release v0.1.0"]);
+        f.write("more.txt", "x\n");
+        f.commit_all("more");
+        f.git(&["push", "--quiet", "origin", "main"]);
+    }));
+    states.push(BadState::new("Cargo.lock disagrees with the version", "FAILED  check-version: Cargo.lock", |f| {
+        let lock = f.read("Cargo.lock").replace("version = \"0.1.0\"", "version = \"0.0.9\"");
+        f.write("Cargo.lock", &lock);
+        f.commit_all("stale lock");
+        f.git(&["push", "--quiet", "origin", "main"]);
+    }));
+    assert_refused_everywhere("single-crate", &["tag", "--execute", "--push"], &states);
 }

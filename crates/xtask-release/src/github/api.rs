@@ -46,6 +46,10 @@ impl fmt::Debug for Token {
 #[derive(Debug, Clone, Deserialize)]
 pub struct Release {
     pub id: u64,
+    #[serde(default)]
+    pub tag_name: String,
+    #[serde(default)]
+    pub draft: bool,
     /// A URI template: `https://uploads.github.com/.../assets{?name,label}`.
     pub upload_url: String,
     #[serde(default)]
@@ -62,6 +66,15 @@ pub struct RemoteAsset {
     pub digest: Option<String>,
     /// The API URL that serves the content with `Accept: application/octet-stream`.
     pub url: String,
+    /// `uploaded`, or `starter`/`open` for an upload that has not finished.
+    #[serde(default)]
+    pub state: Option<String>,
+}
+
+impl RemoteAsset {
+    pub fn is_complete(&self) -> bool {
+        self.state.as_deref().is_none_or(|state| state == "uploaded")
+    }
 }
 
 /// The body of "create a release".
@@ -112,6 +125,18 @@ impl Client {
         }
     }
 
+    /// A draft release for `tag` among the newest hundred: drafts have no tag yet, so the
+    /// lookup by tag does not see them, and a re-run must not make a second draft.
+    pub fn draft_by_tag(&self, tag: &str) -> Result<Option<Release>> {
+        let url = format!("{}/repos/{}/releases?per_page=100", self.base, self.repo);
+        let reply = self.send(Method::GET, &url, JSON, None)?;
+        if reply.status != 200 {
+            return Err(failure("listing the releases", &reply));
+        }
+        let releases: Vec<Release> = parse(&reply, "the release list")?;
+        Ok(releases.into_iter().find(|r| r.draft && r.tag_name == tag))
+    }
+
     pub fn create_release(&self, release: &NewRelease) -> Result<Release> {
         let url = format!("{}/repos/{}/releases", self.base, self.repo);
         let body = serde_json::to_vec(release)?;
@@ -154,6 +179,14 @@ impl Client {
         match reply.status {
             201 => parse(&reply, "the uploaded asset"),
             _ => Err(failure(&format!("uploading {name}"), &reply)),
+        }
+    }
+
+    pub fn delete_asset(&self, asset: &RemoteAsset) -> Result<()> {
+        let reply = self.send(Method::DELETE, &asset.url, JSON, None)?;
+        match reply.status {
+            204 | 404 => Ok(()),
+            _ => Err(failure(&format!("deleting the unfinished upload of {}", asset.name), &reply)),
         }
     }
 

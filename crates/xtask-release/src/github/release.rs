@@ -11,7 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::context::Ctx;
-use crate::github::api::{Client, NewRelease, RemoteAsset, Token};
+use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::{changelog, outputs, repo};
 use crate::workspace::Workspace;
 
@@ -150,30 +150,20 @@ fn describe(plan: &Plan) -> String {
 
 fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let client = Client::new(&plan.repo, Token::from_env()?);
-    let release = match client.release_by_tag(&plan.tag)? {
-        Some(release) => {
-            ctx.out.status("Found", format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
-            release
-        }
-        None => {
-            let release = client.create_release(&NewRelease {
-                tag_name: &plan.tag,
-                name: &plan.name,
-                body: &plan.body,
-                draft: plan.draft,
-                prerelease: plan.prerelease,
-            })?;
-            ctx.out.status("Created", format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
-            release
-        }
-    };
+    let release = find_or_create(ctx, &client, plan)?;
     let uploaded = client.assets(&release)?;
-    // Compare every asset before uploading any, so a mismatch changes nothing.
+    // Compare every asset before changing any, so a mismatch leaves the release as it was.
     let mut missing = Vec::new();
+    let mut broken = Vec::new();
     let mut differing = Vec::new();
     for asset in &plan.assets {
         match uploaded.iter().find(|u| u.name == asset.name) {
             None => missing.push(asset),
+            // An upload cut short leaves an asset in state "starter" that blocks the name.
+            Some(remote) if !remote.is_complete() => {
+                broken.push(remote);
+                missing.push(asset);
+            }
             Some(remote) if same_content(&client, asset, remote)? => {
                 ctx.out.status("Skipping", format!("{} (already uploaded)", asset.name))
             }
@@ -190,16 +180,52 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
             differing.join(", ")
         );
     }
+    for remote in broken {
+        ctx.out.status("Deleting", format!("{} (an upload that did not finish)", remote.name));
+        client.delete_asset(remote)?;
+    }
     for asset in missing {
-        ctx.out.status("Uploading", format!("{} ({} bytes)", asset.name, asset.size));
-        let bytes = std::fs::read(&asset.path).with_context(|| format!("cannot read {}", asset.path))?;
-        if hex(&Sha256::digest(&bytes)) != asset.sha256 {
-            bail!("{} changed while the release was being made; re-run", asset.path);
-        }
-        client.upload(&release, &asset.name, &bytes)?;
+        upload(ctx, &client, &release, asset)?;
     }
     ctx.out.status("Released", format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
     Ok(())
+}
+
+/// The release for the tag, published or draft, or a new one.
+fn find_or_create(ctx: &Ctx, client: &Client, plan: &Plan) -> Result<Release> {
+    let existing = match client.release_by_tag(&plan.tag)? {
+        Some(release) => Some(release),
+        None => client.draft_by_tag(&plan.tag)?,
+    };
+    if let Some(release) = existing {
+        ctx.out.status("Found", format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
+        return Ok(release);
+    }
+    let release = client.create_release(&NewRelease {
+        tag_name: &plan.tag,
+        name: &plan.name,
+        body: &plan.body,
+        draft: plan.draft,
+        prerelease: plan.prerelease,
+    })?;
+    ctx.out.status("Created", format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
+    Ok(release)
+}
+
+fn upload(ctx: &Ctx, client: &Client, release: &Release, asset: &Asset) -> Result<()> {
+    ctx.out.status("Uploading", format!("{} ({} bytes)", asset.name, asset.size));
+    let bytes = std::fs::read(&asset.path).with_context(|| format!("cannot read {}", asset.path))?;
+    if hex(&Sha256::digest(&bytes)) != asset.sha256 {
+        bail!("{} changed while the release was being made; re-run", asset.path);
+    }
+    let Err(err) = client.upload(release, &asset.name, &bytes) else { return Ok(()) };
+    // A retried upload whose first try went through is refused as a duplicate: the
+    // asset is there, and that is what was asked for.
+    let landed = client.assets(release)?.into_iter().find(|u| u.name == asset.name && u.is_complete());
+    match landed {
+        Some(remote) if same_content(client, asset, &remote)? => Ok(()),
+        _ => Err(err),
+    }
 }
 
 /// Whether an uploaded asset holds the local file: by size, then by the digest GitHub

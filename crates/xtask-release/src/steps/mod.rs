@@ -5,3 +5,4 @@ pub mod check_version;
 pub mod preflight;
 pub mod release;
 pub mod tag;
+pub mod verify;

@@ -12,6 +12,7 @@ use crate::context::Ctx;
 use crate::ops::git;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -99,7 +100,7 @@ impl Args {
         let tag = config.tag_for(&version);
         let facts = GitFacts::gather(&ctx.sh, &config.branch, &config.remote, &tag)?;
         let mut plan = TagPlan::new(version, config, &facts, self.push);
-        plan.checks.push(check_version(&ws, &plan.tag));
+        plan.checks.push(check_version(&ws, &plan.tag)?);
 
         if ctx.json() {
             ctx.out.json(&plan)?
@@ -128,6 +129,12 @@ impl Args {
 }
 
 /// `check-version` against the tag, as one preflight check.
-fn check_version(_ws: &crate::workspace::Workspace, _tag: &str) -> Check {
-    Check::skipped("check-version", "waiting for the check-version API")
+fn check_version(ws: &Workspace, tag: &str) -> Result<Check> {
+    const NAME: &str = "check-version";
+    let problems = version::check::check(ws, Some(tag))?;
+    if problems.is_empty() {
+        return Ok(Check::passed(NAME, format!("manifests, Cargo.lock, extra files and changelog agree with {tag}")));
+    }
+    let listed: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    Ok(Check::failed(NAME, listed.join("\n              "), "fix each problem as it says, commit, and re-run"))
 }

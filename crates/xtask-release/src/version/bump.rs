@@ -58,17 +58,23 @@ impl BumpPlan {
     }
 }
 
+/// Replacements of spans, by file.
+type Splices = BTreeMap<Utf8PathBuf, Vec<(Range<usize>, String)>>;
+
 /// Plans moving the workspace (lockstep, when `packages` is empty) or the named
 /// packages to `target`.
 pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<BumpPlan> {
     let files = Files::load(ws)?;
+    let mut packages: Vec<&String> = packages.iter().collect();
+    packages.sort();
+    packages.dedup();
     let groups = if packages.is_empty() {
         vec![lockstep(ws, &files)?]
     } else {
         packages.iter().map(|name| package(ws, &files, name)).collect::<Result<Vec<_>>>()?
     };
 
-    let mut splices: BTreeMap<Utf8PathBuf, Vec<(Range<usize>, String)>> = BTreeMap::new();
+    let mut splices = Splices::new();
     let mut versioned_files = BTreeSet::new();
     let mut bumps = Vec::new();
     for group in &groups {
@@ -83,28 +89,9 @@ pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<Bump
             to: to.clone(),
         }));
     }
-    let new_version = |name: &str| bumps.iter().find(|b| b.name == name).map(|b| &b.to);
-
-    for manifest in &files.manifests {
-        for req in &manifest.requirements {
-            let Some(to) = new_version(&req.package) else { continue };
-            match requirement::follow(&req.req.text, to) {
-                Ok(Some(text)) => splices.entry(manifest.path.clone()).or_default().push((req.req.range.clone(), text)),
-                Ok(None) => {}
-                Err(why) => bail!("{}: {} requirement on `{}`: {why}", ws.rel(&manifest.path), req.table, req.package),
-            }
-        }
-    }
-    if let Some(lock) = &files.lock {
-        for reference in &lock.references {
-            let Some(to) = new_version(&reference.name) else { continue };
-            // Only references to the workspace's own entry, which is the one being bumped.
-            let own = lock.package(&reference.name).is_some_and(|p| p.version.text == reference.version.text);
-            if own && reference.version.text != to.to_string() {
-                splices.entry(lock.path.clone()).or_default().push((reference.version.range.clone(), to.to_string()));
-            }
-        }
-    }
+    let new_versions: BTreeMap<&str, &Version> = bumps.iter().map(|b| (b.name.as_str(), &b.to)).collect();
+    follow_requirements(ws, &files, &new_versions, &mut splices)?;
+    follow_lock_references(&files, &new_versions, &mut splices);
 
     let mut edits = Vec::new();
     for (path, splices) in splices {
@@ -117,6 +104,41 @@ pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<Bump
     edits.sort_by_key(|edit| versioned_files.contains(&edit.path));
     let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
     Ok(BumpPlan { version, packages: bumps, edits })
+}
+
+/// Rewrites the requirements on bumped packages in every manifest, or refuses one that
+/// cannot follow.
+fn follow_requirements(
+    ws: &Workspace,
+    files: &Files,
+    new_versions: &BTreeMap<&str, &Version>,
+    splices: &mut Splices,
+) -> Result<()> {
+    for manifest in &files.manifests {
+        for req in &manifest.requirements {
+            let Some(to) = new_versions.get(req.package.as_str()) else { continue };
+            match requirement::follow(&req.req.text, to) {
+                Ok(Some(text)) => splices.entry(manifest.path.clone()).or_default().push((req.req.range.clone(), text)),
+                Ok(None) => {}
+                Err(why) => bail!("{}: {} requirement on `{}`: {why}", ws.rel(&manifest.path), req.table, req.package),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites Cargo.lock's `"name version"` references to the bumped members' entries.
+fn follow_lock_references(files: &Files, new_versions: &BTreeMap<&str, &Version>, splices: &mut Splices) {
+    let Some(lock) = &files.lock else { return };
+    for reference in &lock.references {
+        let Some(to) = new_versions.get(reference.name.as_str()).map(|v| v.to_string()) else { continue };
+        // A reference with the version of the member's own entry names the member (a
+        // registry package of the same name would carry its source).
+        let names_member = lock.package(&reference.name).is_some_and(|p| p.version.text == reference.version.text);
+        if names_member && reference.version.text != to {
+            splices.entry(lock.path.clone()).or_default().push((reference.version.range.clone(), to));
+        }
+    }
 }
 
 /// Packages that move together, and every place that states their version.
@@ -159,7 +181,10 @@ fn lockstep(ws: &Workspace, files: &Files) -> Result<Group> {
     }
     sites.extend(lock_sites(ws, files, members.iter().map(|m| m.name.as_str()))?);
     for (path, extra) in &files.extras {
-        let extra = extra.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        let extra = match extra {
+            Ok(extra) => extra,
+            Err(why) => bail!("{}: {why}", ws.rel(path)),
+        };
         for span in &extra.spans {
             sites.push(Site::new(ws, path, "version", span)?);
         }

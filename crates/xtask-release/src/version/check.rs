@@ -99,7 +99,7 @@ pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
 
     for (path, extra) in &files.extras {
         match extra {
-            Err(err) => report(path, format!("{err:#}")),
+            Err(why) => report(path, why.clone()),
             Ok(extra) => {
                 for span in extra.spans.iter().filter(|s| s.version().as_ref() != Some(&version)) {
                     report(

@@ -2,7 +2,6 @@
 //! version is `dynamic`), package.json (the top-level `version`), or any file with a
 //! search pattern in which `{version}` stands for the version.
 
-use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 
@@ -35,19 +34,19 @@ impl ExtraFile {
         }
     }
 
-    /// Reads the file under `root` and finds its version; errors name the file and say
-    /// how to fix the entry.
-    pub fn load(&self, root: &Utf8Path) -> Result<Extra> {
+    /// Reads the file under `root` and finds its version. An error says what is wrong
+    /// and how to fix it; the caller names the file.
+    pub fn load(&self, root: &Utf8Path) -> Result<Extra, String> {
         let path = root.join(self.path());
-        let text = crate::ops::fs::read(&path).with_context(|| {
-            format!(
-                "extra-files lists `{}`, which cannot be read; fix the path in [workspace.metadata.release]",
-                self.path()
-            )
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!("cannot be read ({e}); fix its path in extra-files of [workspace.metadata.release], or create it")
         })?;
-        let spans = self.spans(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+        let spans = self.spans(&text)?;
         if let Some(bad) = spans.iter().find(|s| s.version().is_none()) {
-            bail!("{path}: `{}` where the version should be is not a semver version; write X.Y.Z there", bad.text);
+            return Err(format!(
+                "`{}` where the version should be is not a semver version; write X.Y.Z there",
+                bad.text
+            ));
         }
         Ok(Extra { path, text, spans })
     }

@@ -16,7 +16,7 @@ pub struct Files {
     pub manifests: Vec<Manifest>,
     pub lock: Option<Lockfile>,
     /// Each configured extra file by path, or why it cannot be used.
-    pub extras: Vec<(Utf8PathBuf, Result<Extra>)>,
+    pub extras: Vec<(Utf8PathBuf, Result<Extra, String>)>,
 }
 
 impl Files {

@@ -50,3 +50,69 @@ impl Fixture {
         }
     }
 }
+
+/// A git state `tag` and `release` must refuse, and the words that name the problem.
+pub struct BadState {
+    pub name: &'static str,
+    pub setup: Box<dyn Fn(&Fixture)>,
+    pub message: String,
+}
+
+impl BadState {
+    pub fn new(name: &'static str, message: impl Into<String>, setup: impl Fn(&Fixture) + 'static) -> BadState {
+        BadState { name, setup: Box::new(setup), message: message.into() }
+    }
+}
+
+/// The git states both commands refuse when about to make and push `tag`.
+pub fn bad_git_states(tag: &'static str) -> Vec<BadState> {
+    vec![
+        BadState::new("dirty tree", "the working tree is dirty", |f| f.write("src/bin/a.rs", "fn main() {}\n")),
+        BadState::new("untracked file", "new.txt", |f| f.write("new.txt", "x\n")),
+        BadState::new("wrong branch", "on branch feature, not the release branch main", |f| {
+            f.git(&["switch", "--quiet", "-c", "feature"]);
+        }),
+        BadState::new("detached HEAD", "HEAD is detached", |f| {
+            f.git(&["switch", "--quiet", "--detach"]);
+        }),
+        BadState::new("tag exists locally", format!("tag {tag} already exists locally"), move |f| {
+            f.git(&["tag", tag]);
+        }),
+        BadState::new("tag exists on the remote only", format!("tag {tag} already exists on origin"), move |f| {
+            f.git(&["tag", tag]);
+            f.git(&["push", "--quiet", "origin", tag]);
+            f.git(&["tag", "-d", tag]);
+        }),
+        BadState::new("branch behind upstream", "1 commit(s) behind origin/main", |f| {
+            f.push_from_elsewhere("other.txt")
+        }),
+        BadState::new("branch ahead of upstream", "1 commit(s) ahead of origin/main", |f| {
+            f.write("more.txt", "x\n");
+            f.commit_all("unpushed");
+        }),
+        BadState::new("no remote to push to", "there is no remote origin", |f| {
+            f.git(&["remote", "remove", "origin"]);
+        }),
+    ]
+}
+
+/// Sets up each state on a fresh fixture and asserts that `args` exits with 1, names
+/// the problem, and leaves files, HEAD, local tags and origin exactly as they were.
+pub fn assert_refused_everywhere(fixture_name: &str, args: &[&str], states: &[BadState]) {
+    for state in states {
+        let fixture = super::fixture(fixture_name);
+        (state.setup)(&fixture);
+        let (files, head, tags, refs) = (fixture.snapshot(), fixture.head(), fixture.tags(), fixture.origin_refs());
+
+        let run = fixture.run(args);
+
+        let name = state.name;
+        assert_eq!(run.code, 1, "{name}: exit code\n{run}");
+        assert!(run.stdout.contains(&state.message), "{name}: expected {:?}\n{run}", state.message);
+        assert!(run.stderr.contains("preflight failed"), "{name}\n{run}");
+        super::assert_same_files(&files, &fixture.snapshot());
+        assert_eq!(fixture.head(), head, "{name}: HEAD moved");
+        assert_eq!(fixture.tags(), tags, "{name}: tags changed");
+        assert_eq!(fixture.origin_refs(), refs, "{name}: origin changed");
+    }
+}

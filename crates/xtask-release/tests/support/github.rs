@@ -59,6 +59,8 @@ pub struct Asset {
     pub name: String,
     pub content: Vec<u8>,
     pub content_type: String,
+    /// `uploaded`, or `starter` for an upload that was cut short.
+    pub state: String,
 }
 
 #[derive(Debug, Default)]
@@ -69,6 +71,8 @@ pub struct State {
     pub fail_next: VecDeque<u16>,
     /// Whether asset objects carry `digest`; older assets on GitHub have none.
     pub digests: bool,
+    /// Uploads to store and then answer with a 500, as when a reply is lost.
+    pub lose_upload_replies: u32,
     next_id: u64,
 }
 
@@ -121,6 +125,7 @@ impl GitHubMock {
                 name: name.to_string(),
                 content: content.to_vec(),
                 content_type: "application/octet-stream".into(),
+                state: "uploaded".into(),
             })
             .collect();
         state.releases.push(Release {
@@ -192,6 +197,7 @@ impl Server {
         let reason = match response.status {
             200 => "OK",
             201 => "Created",
+            204 => "No Content",
             400 => "Bad Request",
             401 => "Unauthorized",
             404 => "Not Found",
@@ -242,10 +248,23 @@ impl Server {
         if path == repo_prefix && method == "POST" {
             return self.create_release(&mut state, request);
         }
+        if path == repo_prefix && method == "GET" {
+            // Newest first, as GitHub lists them.
+            let releases: Vec<Value> =
+                state.releases.iter().rev().map(|r| self.release_json(r, state.digests)).collect();
+            return json_response(200, Value::Array(releases));
+        }
         if let Some(rest) = path.strip_prefix(&format!("{repo_prefix}/assets/")) {
             let Some(asset) = state.releases.iter().flat_map(|r| &r.assets).find(|a| a.id.to_string() == rest) else {
                 return message(404, "Not Found");
             };
+            if method == "DELETE" {
+                let id = asset.id;
+                for release in &mut state.releases {
+                    release.assets.retain(|a| a.id != id);
+                }
+                return Response { status: 204, content_type: "application/json", body: Vec::new(), retry_after: None };
+            }
             if request.header("accept") == Some("application/octet-stream") {
                 return Response {
                     status: 200,
@@ -318,9 +337,14 @@ impl Server {
         if release.assets.iter().any(|a| a.name == name) {
             return message(422, "Validation Failed: already_exists");
         }
-        let asset = Asset { id, name: name.into(), content: request.body.clone(), content_type };
+        let asset =
+            Asset { id, name: name.into(), content: request.body.clone(), content_type, state: "uploaded".into() };
         let json = self.asset_json(&asset, digests);
         release.assets.push(asset);
+        if state.lose_upload_replies > 0 {
+            state.lose_upload_replies -= 1;
+            return Response { retry_after: Some(0), ..message(500, "Server Error") };
+        }
         json_response(201, json)
     }
 
@@ -346,7 +370,7 @@ impl Server {
             "id": asset.id,
             "name": asset.name,
             "label": null,
-            "state": "uploaded",
+            "state": asset.state,
             "content_type": asset.content_type,
             "size": asset.content.len(),
             "url": format!("{}/repos/{REPO}/releases/assets/{}", self.url, asset.id),

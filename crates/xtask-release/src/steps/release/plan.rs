@@ -1,0 +1,264 @@
+//! The release plan: the seven numbered steps as data, each either to do or with the
+//! reason it has nothing to do, computed from facts by pure functions.
+
+use cargo_metadata::camino::Utf8Path;
+use semver::Version;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::ops::fs::FileEdit;
+use crate::steps::preflight::{self, Check, Expect, GitFacts};
+use crate::version::Target;
+
+/// `cargo metadata` with the lock file frozen and no network: fails when Cargo.lock does
+/// not match the manifests.
+pub const LOCK_CHECK: &str = "cargo metadata --locked --offline";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleasePlan {
+    pub version: Version,
+    pub previous: Version,
+    pub tag: String,
+    pub prerelease: bool,
+    pub branch: String,
+    pub remote: String,
+    /// Set when this run continues an interrupted release of `version` instead of
+    /// starting a new one; says why.
+    pub resumed: Option<String>,
+    /// Step 1's results: git state, then fmt, clippy and tests.
+    pub checks: Vec<Check>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub number: usize,
+    #[serde(flatten)]
+    pub action: Action,
+    /// Why the step has nothing to do: an earlier run did it, or a flag turned it off.
+    pub skip: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum Action {
+    Preflight,
+    Bump {
+        edits: Vec<FileEdit>,
+    },
+    Changelog {
+        edit: Option<FileEdit>,
+    },
+    /// Cargo.lock is among the bump's edits; this checks the result with [`LOCK_CHECK`].
+    Lockfile,
+    Commit {
+        message: String,
+    },
+    Tag {
+        tag: String,
+        message: String,
+    },
+    Push {
+        remote: String,
+        branch: String,
+        tag: String,
+    },
+}
+
+impl Action {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Preflight => "preflight",
+            Action::Bump { .. } => "bump",
+            Action::Changelog { .. } => "changelog",
+            Action::Lockfile => "Cargo.lock",
+            Action::Commit { .. } => "commit",
+            Action::Tag { .. } => "tag",
+            Action::Push { .. } => "push",
+        }
+    }
+}
+
+/// When HEAD is the release commit of the current version (`head_is_release`), a re-run
+/// continues that release instead of bumping again: for the exact version, always; for
+/// a level, while that release is not `finished` (tagged, and pushed unless `--no-push`).
+/// Returns why it resumes, or `None` for a new release.
+pub fn resume(target: &Target, current: &Version, tag: &str, head_is_release: bool, finished: bool) -> Option<String> {
+    if !head_is_release {
+        return None;
+    }
+    match target {
+        Target::Exact(v) if v == current => {
+            Some(format!("HEAD is the release commit of {tag} from an earlier run; continuing that release"))
+        }
+        Target::Level(_) if !finished => Some(format!(
+            "HEAD is the release commit of {tag} from an earlier run, which is not finished; \
+             `{target}` resolves to {current} to finish it instead of bumping again"
+        )),
+        _ => None,
+    }
+}
+
+/// Everything the plan is computed from.
+pub struct Inputs<'a> {
+    pub config: &'a Config,
+    pub previous: Version,
+    pub version: Version,
+    pub resumed: Option<String>,
+    pub facts: &'a GitFacts,
+    pub bump: Vec<FileEdit>,
+    pub changelog: Option<FileEdit>,
+    pub has_lockfile: bool,
+    /// fmt, clippy and tests, already run (or skipped).
+    pub verify: Vec<Check>,
+    pub push: bool,
+}
+
+impl ReleasePlan {
+    pub fn new(inputs: Inputs) -> ReleasePlan {
+        let Inputs { config, previous, version, resumed, facts, bump, changelog, has_lockfile, verify, push } = inputs;
+        let tag = config.tag_for(&version);
+        let tag_message = config.render(&config.tag_message, &version);
+        let resuming = resumed.is_some();
+        let expect = Expect {
+            branch: &config.branch,
+            remote: &config.remote,
+            tag: &tag,
+            tag_message: &tag_message,
+            tag_may_exist: resuming,
+            may_be_ahead: u32::from(resuming),
+            push,
+        };
+        let mut checks = preflight::evaluate(facts, &expect);
+        checks.extend(verify);
+
+        let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
+        let changelog_skip = match &changelog {
+            None => Some(format!("{} has a section for {version} already", config.changelog)),
+            Some(_) => None,
+        };
+        let lock_skip = (!has_lockfile).then(|| "no Cargo.lock".to_string());
+        let tag_skip = (resuming && facts.tag_at_head(&tag_message))
+            .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
+        let push_skip = if !push {
+            Some("--no-push".to_string())
+        } else if resuming && facts.tag_pushed() && facts.branch_pushed() {
+            Some(format!("done: {} has {} and {tag} already", config.remote, config.branch))
+        } else {
+            None
+        };
+        let steps = vec![
+            (Action::Preflight, None),
+            (Action::Bump { edits: bump }, done.clone()),
+            (Action::Changelog { edit: changelog }, done.clone().or(changelog_skip)),
+            (Action::Lockfile, done.clone().or(lock_skip)),
+            (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
+            (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
+            (
+                Action::Push { remote: config.remote.clone(), branch: config.branch.clone(), tag: tag.clone() },
+                push_skip,
+            ),
+        ];
+        ReleasePlan {
+            prerelease: !version.pre.is_empty(),
+            branch: config.branch.clone(),
+            remote: config.remote.clone(),
+            steps: steps
+                .into_iter()
+                .enumerate()
+                .map(|(i, (action, skip))| Step { number: i + 1, action, skip })
+                .collect(),
+            version,
+            previous,
+            tag,
+            resumed,
+            checks,
+        }
+    }
+
+    /// Whether every step but preflight has nothing to do.
+    pub fn is_done(&self) -> bool {
+        self.steps.iter().skip(1).all(|s| s.skip.is_some())
+    }
+
+    /// Every file the bump and changelog steps write, in order.
+    pub fn edits(&self) -> impl Iterator<Item = &FileEdit> {
+        self.steps.iter().filter(|s| s.skip.is_none()).flat_map(|s| match &s.action {
+            Action::Bump { edits } => edits.iter().collect(),
+            Action::Changelog { edit } => edit.iter().collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The plan as text: every step, every check's result, a diff of every edit.
+    pub fn print(&self, root: &Utf8Path) {
+        let kind = if self.prerelease { ", a pre-release" } else { "" };
+        let from = if self.resumed.is_some() { "continuing".to_string() } else { format!("from {}", self.previous) };
+        println!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
+        if let Some(why) = &self.resumed {
+            println!("  resuming: {why}");
+        }
+        for step in &self.steps {
+            println!("  {}. {}", step.number, self.describe(&step.action));
+            if let Some(skip) = &step.skip {
+                println!("     skipped: {skip}");
+                continue;
+            }
+            match &step.action {
+                Action::Preflight => preflight::print(&self.checks),
+                Action::Bump { edits } => edits.iter().for_each(|e| print_diff(e, root)),
+                Action::Changelog { edit } => edit.iter().for_each(|e| print_diff(e, root)),
+                _ => {}
+            }
+        }
+    }
+
+    fn describe(&self, action: &Action) -> String {
+        match action {
+            Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
+            Action::Bump { edits } if edits.is_empty() => format!("bump to {}", self.version),
+            Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", self.previous, self.version, edits.len()),
+            Action::Changelog { .. } => format!("changelog: add the section for {}", self.version),
+            Action::Lockfile => format!("Cargo.lock: updated by the bump, then checked with `{LOCK_CHECK}`"),
+            Action::Commit { message } => format!("commit {message:?}"),
+            Action::Tag { tag, message } => format!("tag {tag}, annotated {message:?}"),
+            Action::Push { remote, branch, tag } => format!("push {branch} and {tag} to {remote} in one atomic push"),
+        }
+    }
+}
+
+fn print_diff(edit: &FileEdit, root: &Utf8Path) {
+    for line in edit.diff(root).lines() {
+        println!("     {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::version::Level;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_new_release_does_not_resume() {
+        assert_eq!(resume(&Target::Level(Level::Minor), &v("0.1.0"), "v0.1.0", false, false), None);
+        assert_eq!(resume(&Target::Exact(v("0.2.0")), &v("0.1.0"), "v0.1.0", false, false), None);
+    }
+
+    #[test]
+    fn the_same_version_resumes_on_its_release_commit() {
+        let note = resume(&Target::Exact(v("0.2.0")), &v("0.2.0"), "v0.2.0", true, true);
+        assert!(note.unwrap().contains("continuing"));
+        assert_eq!(resume(&Target::Exact(v("0.3.0")), &v("0.2.0"), "v0.2.0", true, false), None);
+    }
+
+    #[test]
+    fn a_level_resumes_only_an_unfinished_release() {
+        let note = resume(&Target::Level(Level::Minor), &v("0.2.0"), "v0.2.0", true, false);
+        assert!(note.unwrap().contains("`minor` resolves to 0.2.0"));
+        assert_eq!(resume(&Target::Level(Level::Minor), &v("0.2.0"), "v0.2.0", true, true), None);
+    }
+}

@@ -1,0 +1,112 @@
+//! The code checks `release` runs before it changes anything: `cargo fmt --check`,
+//! clippy with warnings denied, and the test suite (`test-command`). They only read the
+//! tree, so a dry run runs them too and reports their results.
+
+use xshell::{Shell, cmd};
+
+use crate::ops::cargo;
+use crate::steps::preflight::Check;
+
+/// Which checks to run; each can be skipped by a flag.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Skip {
+    pub fmt: bool,
+    pub clippy: bool,
+    pub tests: bool,
+}
+
+/// Runs the checks not skipped, each to completion, and reports every result.
+pub fn run(sh: &Shell, skip: Skip, test_command: &[String]) -> Vec<Check> {
+    let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
+    vec![
+        check(sh, "cargo fmt", skip.fmt, "--skip-fmt", cargo(&["fmt", "--all", "--check"])),
+        check(
+            sh,
+            "cargo clippy",
+            skip.clippy,
+            "--skip-clippy",
+            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        ),
+        check(sh, "tests", skip.tests, "--skip-tests", test_command.to_vec()),
+    ]
+}
+
+fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
+    let shown = format!("`{}`", argv.join(" "));
+    if skip {
+        return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));
+    }
+    let Some((program, args)) = argv.split_first() else {
+        return Check::failed(
+            name,
+            "test-command is empty",
+            format!("set `test-command` to an argv list, or pass {flag}"),
+        );
+    };
+    let program = if program == "cargo" { cargo::bin() } else { program.into() };
+    let command = cmd!(sh, "{program} {args...}").env("CARGO_TERM_COLOR", "never").quiet().ignore_status();
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => return Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
+    };
+    if output.status.success() {
+        return Check::passed(name, format!("{shown} passed"));
+    }
+    let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+    Check::failed(
+        name,
+        format!("{shown} failed:\n{}", tail(&text, 20)),
+        format!("run {shown}, fix what it reports, commit, and re-run"),
+    )
+}
+
+/// The last `n` non-empty lines, indented to sit under the check in the report.
+fn tail(text: &str, n: usize) -> String {
+    let text = strip_ansi(text);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.len().saturating_sub(n);
+    lines[start..].iter().map(|l| format!("              {l}")).collect::<Vec<_>>().join("\n")
+}
+
+/// Drops terminal escape sequences: rustfmt colours its diff even into a pipe.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\x1b' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            // CSI: parameters up to a final letter.
+            Some('[') => {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+            // Character set selection, e.g. `ESC ( B`.
+            Some('(' | ')') => {
+                chars.next();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_are_dropped() {
+        assert_eq!(strip_ansi("\x1b[31m-fn main() {}\n\x1b(B\x1b[m+x"), "-fn main() {}\n+x");
+    }
+
+    #[test]
+    fn tail_keeps_the_last_non_empty_lines() {
+        assert_eq!(tail("a\n\nb\nc\n", 2), "              b\n              c");
+    }
+}

@@ -49,8 +49,11 @@ pub enum Action {
     Changelog {
         edit: Option<FileEdit>,
     },
-    /// Cargo.lock is among the bump's edits; this checks the result with [`LOCK_CHECK`].
-    Lockfile,
+    /// The edits written, before they are committed: Cargo.lock (among the bump's edits)
+    /// passes [`LOCK_CHECK`], and check-version passes for the tag.
+    Verify {
+        lockfile: bool,
+    },
     Commit {
         message: String,
     },
@@ -71,7 +74,7 @@ impl Action {
             Action::Preflight => "preflight",
             Action::Bump { .. } => "bump",
             Action::Changelog { .. } => "changelog",
-            Action::Lockfile => "Cargo.lock",
+            Action::Verify { .. } => "verify",
             Action::Commit { .. } => "commit",
             Action::Tag { .. } => "tag",
             Action::Push { .. } => "push",
@@ -137,7 +140,6 @@ impl ReleasePlan {
             None => Some(format!("{} has a section for {version} already", config.changelog)),
             Some(_) => None,
         };
-        let lock_skip = (!has_lockfile).then(|| "no Cargo.lock".to_string());
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
             .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
         let push_skip = if !push {
@@ -151,7 +153,7 @@ impl ReleasePlan {
             (Action::Preflight, None),
             (Action::Bump { edits: bump }, done.clone()),
             (Action::Changelog { edit: changelog }, done.clone().or(changelog_skip)),
-            (Action::Lockfile, done.clone().or(lock_skip)),
+            (Action::Verify { lockfile: has_lockfile }, done.clone()),
             (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
             (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
             (
@@ -219,7 +221,12 @@ impl ReleasePlan {
             Action::Bump { edits } if edits.is_empty() => format!("bump to {}", self.version),
             Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", self.previous, self.version, edits.len()),
             Action::Changelog { .. } => format!("changelog: add the section for {}", self.version),
-            Action::Lockfile => format!("Cargo.lock: updated by the bump, then checked with `{LOCK_CHECK}`"),
+            Action::Verify { lockfile: true } => {
+                format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", self.tag)
+            }
+            Action::Verify { lockfile: false } => {
+                format!("verify: check-version passes for {} (no Cargo.lock)", self.tag)
+            }
             Action::Commit { message } => format!("commit {message:?}"),
             Action::Tag { tag, message } => format!("tag {tag}, annotated {message:?}"),
             Action::Push { remote, branch, tag } => format!("push {branch} and {tag} to {remote} in one atomic push"),

@@ -58,7 +58,13 @@ fn dist_builds_the_host_assets_that_verify() {
     assert_same_files(&before, &fixture.snapshot());
     assert!(!fixture.tmp.path().join("target").exists(), "the dry run built something");
 
-    fixture.run(&["dist", "--target", &host, "--execute"]).ok();
+    let run = fixture.run(&["dist", "--target", &host, "--execute"]).ok();
+    let sidecar = std::fs::read_to_string(dist_dir.join("single-a-0.1.0-test-host.sha256")).unwrap();
+    let digest = sidecar.split_whitespace().next().unwrap();
+    assert!(
+        run.stdout.contains(&format!("{digest}  {}", dist_dir.join("single-a-0.1.0-test-host").display())),
+        "{run}"
+    );
     assert_eq!(
         names_in(&dist_dir),
         [

@@ -321,6 +321,7 @@ mod tests {
         assert_eq!(relative_name(&root.join("dist"), &root.join("other/../other/b")).unwrap(), "../other/b");
     }
 
+    #[cfg(unix)]
     #[test]
     fn walking_leaves_out_hidden_files_and_symlinked_directories() {
         let tmp = tempfile::tempdir().unwrap();

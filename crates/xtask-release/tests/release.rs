@@ -38,7 +38,7 @@ fn dry_run_prints_every_step_and_changes_nothing() {
         "     +version = \"0.2.0\"",
         "  3. changelog: add the section for 0.2.0",
         "     +## [0.2.0]",
-        "  4. Cargo.lock: updated by the bump, then checked with `cargo metadata --locked --offline`",
+        "  4. verify: `cargo metadata --locked --offline` accepts Cargo.lock, and check-version passes for v0.2.0",
         "  5. commit \"release: v0.2.0\"",
         "  6. tag v0.2.0, annotated \"Release v0.2.0\"",
         "  7. push main and v0.2.0 to origin in one atomic push",
@@ -62,7 +62,7 @@ fn json_plan_has_the_seven_steps() {
     assert_eq!(plan["tag"], "v0.2.0-rc.1");
     assert_eq!(plan["prerelease"], true);
     let steps: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["preflight", "bump", "changelog", "lockfile", "commit", "tag", "push"]);
+    assert_eq!(steps, ["preflight", "bump", "changelog", "verify", "commit", "tag", "push"]);
     assert_eq!(plan["checks"][0]["name"], "clean tree");
     assert_eq!(plan["checks"][0]["outcome"], "passed");
 }
@@ -139,7 +139,7 @@ fn a_rejected_push_resumes_without_a_second_commit_or_tag() {
     fixture.origin_rejects_pushes(false);
     let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
     assert!(run.stderr.contains("`minor` resolves to 0.2.0"), "{run}");
-    assert!(run.stdout.contains("skipped: done: tag v0.2.0 exists at HEAD"), "{run}");
+    assert!(run.stdout.contains("     done: tag v0.2.0 exists at HEAD"), "{run}");
 
     assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
     assert_eq!(fixture.tags(), "v0.2.0\n");
@@ -171,6 +171,25 @@ fn a_failed_commit_puts_every_file_back() {
     assert_same_files(&files, &fixture.snapshot());
     assert_eq!(fixture.git(&["status", "--porcelain"]), "", "the index or tree kept release edits");
     assert_eq!((subjects(&fixture).len(), fixture.tags()), (1, String::new()));
+}
+
+#[test]
+fn a_lock_file_cargo_rejects_stops_before_the_commit_and_puts_every_file_back() {
+    let fixture = fixture("single-crate");
+    // A dependency Cargo.lock does not have: `--locked --offline` must refuse it.
+    let manifest = fixture.read("Cargo.toml") + "\n[dependencies]\nnot-in-the-lock-file = \"1\"\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("add a dependency without locking it");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let (files, head) = (fixture.snapshot(), fixture.head());
+
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
+
+    assert!(run.stderr.contains("release stopped at step 4 (verify)"), "{run}");
+    assert!(run.stderr.contains("Cargo.lock does not match the manifests"), "{run}");
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!(fixture.git(&["status", "--porcelain"]), "");
+    assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 }
 
 #[test]

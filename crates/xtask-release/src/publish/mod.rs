@@ -1,14 +1,50 @@
 //! `publish-ordered`: publish workspace crates in dependency order, resumably.
+//!
+//! Facts first (cargo metadata, cargo's registry config, the sparse index), then a plan
+//! computed by pure functions (`plan`), printed by the dry run or carried out by
+//! `execute`. The registry is the source of truth for what is published, so re-running
+//! the same command after any failure publishes only what is missing.
 
-use anyhow::{Result, bail};
+mod execute;
+pub mod index;
+pub mod pace;
+pub mod plan;
+pub mod registry;
+mod report;
+pub mod retry;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
 use crate::context::Ctx;
+use index::Index;
+use pace::RateLimit;
+use plan::Plan;
+use registry::Registry;
 
 /// `[workspace.metadata.release.publish]`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {}
+pub struct Config {
+    /// Seconds to wait for an uploaded version to show in the sparse index.
+    pub index_timeout: u64,
+    /// Uploads at once, among crates whose dependencies are already visible.
+    pub jobs: usize,
+    /// Pacing of uploads: `none`, `crates-io`, or `BURST/SECONDSs`.
+    pub rate_limit: RateLimit,
+    /// Attempts after the first one when an upload fails with a server error or a dropped
+    /// connection.
+    pub retries: u32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config { index_timeout: 300, jobs: 4, rate_limit: RateLimit::None, retries: 5 }
+    }
+}
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,14 +63,88 @@ pub struct Args {
     /// Leave these packages out
     #[arg(long, value_name = "PKG")]
     pub exclude: Vec<String>,
-    /// Crates of one level uploaded at once
-    #[arg(long, default_value_t = 1)]
-    pub jobs: usize,
+    /// Uploads at once [default: `jobs` in the config, 4]
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub jobs: Option<usize>,
+    /// Pace uploads: `none`, `crates-io` (its published limits) or BURST/SECONDSs [default: `rate-limit` in
+    /// the config, none]
+    #[arg(long, value_name = "LIMIT")]
+    pub rate_limit: Option<RateLimit>,
 }
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let _ws = ctx.workspace()?;
-        bail!("publish-ordered is not implemented yet")
+        let ws = ctx.workspace()?;
+        let config = &ws.config.publish;
+        let registry = Registry::resolve(self.registry.as_deref(), self.index_url.as_deref(), ws.root.as_std_path())?;
+        let name = registry.name.as_deref();
+
+        let selected = plan::select(&ws, name, &self.packages, &self.exclude)?;
+        plan::check_dependencies(&ws, &selected, name)?;
+        let levels = plan::levels(&ws, &selected)?;
+        let index = Index::new(&registry.index_url);
+        let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
+        let plan = Plan::new(registry, &levels, &published);
+
+        if !self.execute {
+            report::print_plan(ctx, &plan)?;
+            if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
+                ctx.out.warn(format!("no token for {}: {}", plan.registry.display(), plan.registry.token_help()));
+            }
+            ctx.out.note("dry run: nothing was uploaded; pass --execute to publish");
+            return Ok(());
+        }
+        let options = execute::Options {
+            jobs: self.jobs.unwrap_or(config.jobs).max(1),
+            index_timeout: Duration::from_secs(config.index_timeout),
+            retries: config.retries,
+            rate_limit: self.rate_limit.unwrap_or(config.rate_limit),
+        };
+        let outcome = execute::run(ctx, &ws, &plan, &index, &options);
+        report::print_result(ctx, &plan, &outcome)?;
+        match outcome.error {
+            None => Ok(()),
+            // The cause first, then what to run; not as context, which would print on top.
+            Some(err) => {
+                let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
+                bail!("{}\n\n{}", causes.join(": "), resume_hint())
+            }
+        }
     }
+}
+
+/// What each crate's index file lists, fetched in parallel: one request per crate.
+fn published_versions<'a>(
+    index: &Index,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<BTreeMap<String, Vec<index::Entry>>> {
+    std::thread::scope(|scope| {
+        let lookups: Vec<_> = names.map(|name| (name, scope.spawn(move || index.versions(name)))).collect::<Vec<_>>();
+        lookups
+            .into_iter()
+            .map(|(name, lookup)| {
+                let entries = lookup.join().map_err(|_| anyhow::anyhow!("the index lookup of `{name}` panicked"))??;
+                Ok((name.to_string(), entries))
+            })
+            .collect::<Result<_>>()
+            .context("cannot read what the registry has published")
+    })
+}
+
+/// The exact command to run again: the registry decides what is left to do.
+fn resume_hint() -> String {
+    let mut args = std::env::args();
+    let program = args.next().unwrap_or_default();
+    let program = match std::path::Path::new(&program).file_stem().and_then(|s| s.to_str()) {
+        Some("xtask") => "cargo xtask".to_string(),
+        Some(stem) => stem.to_string(),
+        None => program,
+    };
+    let args: Vec<String> = args.map(|a| shell_quote(&a)).collect();
+    format!("fix the cause above, then resume with: {program} {}", args.join(" "))
+}
+
+fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
+    if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }

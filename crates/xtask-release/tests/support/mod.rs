@@ -221,3 +221,5 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
 pub mod expected;
 pub mod git;
 pub mod github;
+pub mod proxy;
+pub mod registry;

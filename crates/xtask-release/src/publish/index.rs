@@ -1,0 +1,157 @@
+//! The registry's sparse index over HTTP: where a crate's file lives, fetching it past
+//! caches, and the versions and checksums it lists. The registry is the source of truth
+//! for what is published, so every decision to skip or wait reads from here.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use serde::Deserialize;
+
+use super::retry::Backoff;
+
+/// One line of a crate's index file; the fields we need of it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Entry {
+    pub vers: String,
+    pub cksum: String,
+    #[serde(default)]
+    pub yanked: bool,
+}
+
+pub struct Index {
+    /// Ends with `/`, without cargo's `sparse+` prefix.
+    base: String,
+    agent: ureq::Agent,
+}
+
+impl Index {
+    pub fn new(url: &str) -> Index {
+        let mut base = url.strip_prefix("sparse+").unwrap_or(url).to_string();
+        if !base.ends_with('/') {
+            base.push('/');
+        }
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .user_agent(concat!("xtask-release/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        Index { base, agent }
+    }
+
+    pub fn file_url(&self, name: &str) -> String {
+        format!("{}{}", self.base, path(name))
+    }
+
+    /// The versions of `name` on the registry (none when it has never been published),
+    /// trying again on server errors and dropped connections.
+    pub fn versions(&self, name: &str) -> Result<Vec<Entry>> {
+        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5), 6);
+        loop {
+            match self.fetch(name) {
+                Ok(entries) => return Ok(entries),
+                Err(Fetch::Transient(why)) => match backoff.next_delay() {
+                    Some(delay) => std::thread::sleep(delay),
+                    None => bail!("cannot read {} from the index: {why}; try again later", self.file_url(name)),
+                },
+                Err(Fetch::Fatal(err)) => return Err(err),
+            }
+        }
+    }
+
+    /// The entry for `name` at `version`, if the registry lists it.
+    pub fn find(&self, name: &str, version: &semver::Version) -> Result<Option<Entry>> {
+        let wanted = version.to_string();
+        Ok(self.versions(name)?.into_iter().find(|e| e.vers == wanted))
+    }
+
+    fn fetch(&self, name: &str) -> Result<Vec<Entry>, Fetch> {
+        let url = self.file_url(name);
+        // Ask every cache on the way to revalidate: right after an upload a CDN may still
+        // hold the previous file. A cache-busting query string would be ignored by CDNs
+        // that do not key on it, and may be refused by a static origin.
+        let response = self.agent.get(&url).header("Cache-Control", "no-cache").header("Pragma", "no-cache").call();
+        let mut response = match response {
+            Ok(response) => response,
+            Err(err @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed)) => {
+                return Err(Fetch::Transient(err.to_string()));
+            }
+            Err(err) => return Err(Fetch::Fatal(anyhow::Error::new(err).context(format!("cannot fetch {url}")))),
+        };
+        let status = response.status().as_u16();
+        match status {
+            200 => {}
+            // Cargo treats these as "no such crate" too.
+            404 | 410 | 451 => return Ok(Vec::new()),
+            429 | 500..=599 => return Err(Fetch::Transient(format!("HTTP {status}"))),
+            _ => {
+                return Err(Fetch::Fatal(anyhow::anyhow!(
+                    "{url} answered HTTP {status}; check the index URL (--index-url or registries.<name>.index)"
+                )));
+            }
+        }
+        let text = response.body_mut().read_to_string().map_err(|err| Fetch::Transient(err.to_string()))?;
+        parse(&text).with_context(|| format!("{url} is not a sparse index file")).map_err(Fetch::Fatal)
+    }
+}
+
+enum Fetch {
+    Transient(String),
+    Fatal(anyhow::Error),
+}
+
+/// The path of a crate's file under the index root: `1/a`, `2/ab`, `3/a/abc`,
+/// `ab/cd/abcd...`, all lowercase.
+pub fn path(name: &str) -> String {
+    let name = name.to_ascii_lowercase();
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// An index file: one JSON object per line.
+pub fn parse(text: &str) -> Result<Vec<Entry>> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(n, line)| serde_json::from_str(line).with_context(|| format!("line {} is not an index entry", n + 1)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_paths_by_name_length() {
+        assert_eq!(path("a"), "1/a");
+        assert_eq!(path("ab"), "2/ab");
+        assert_eq!(path("abc"), "3/a/abc");
+        assert_eq!(path("abcd"), "ab/cd/abcd");
+        assert_eq!(path("Serde_JSON"), "se/rd/serde_json");
+    }
+
+    #[test]
+    fn base_url_forms() {
+        let index = Index::new("sparse+http://127.0.0.1:1/index");
+        assert_eq!(index.file_url("cargo"), "http://127.0.0.1:1/index/ca/rg/cargo");
+        assert_eq!(Index::new("https://index.crates.io/").file_url("a"), "https://index.crates.io/1/a");
+    }
+
+    #[test]
+    fn parses_entries_and_ignores_other_fields() {
+        let text = concat!(
+            r#"{"name":"a","vers":"0.1.0","deps":[],"cksum":"aa","features":{},"yanked":false,"v":2}"#,
+            "\n\n",
+            r#"{"name":"a","vers":"0.2.0","deps":[],"cksum":"bb","features":{},"yanked":true}"#,
+            "\n"
+        );
+        let entries = parse(text).unwrap();
+        assert_eq!(entries.len(), 2);
+        assert_eq!((entries[1].vers.as_str(), entries[1].cksum.as_str(), entries[1].yanked), ("0.2.0", "bb", true));
+        assert!(parse("{\"vers\":\"1\"}").is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! The target registry, read the way cargo reads it: its sparse index URL from
+//! `registries.NAME.index`, and whether a token exists. The token itself is never read
+//! into memory, let alone printed: only where it would come from.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+use toml_edit::{DocumentMut, Item};
+
+pub const CRATES_IO_INDEX: &str = "https://index.crates.io/";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Registry {
+    /// `None` is crates.io.
+    pub name: Option<String>,
+    /// The sparse index URL without cargo's `sparse+` prefix.
+    pub index_url: String,
+}
+
+impl Registry {
+    /// The registry named on the command line (crates.io without one), with its index URL
+    /// from `index_override`, then cargo's environment and config files as seen from `dir`.
+    pub fn resolve(name: Option<&str>, index_override: Option<&str>, dir: &Path) -> Result<Registry> {
+        let name = name.filter(|n| *n != "crates-io").map(str::to_string);
+        let configured = match (&name, index_override) {
+            (_, Some(url)) => url.to_string(),
+            (None, None) => CRATES_IO_INDEX.to_string(),
+            (Some(name), None) => configured_index(name, dir)?,
+        };
+        let index_url = match configured.strip_prefix("sparse+") {
+            Some(url) => url.to_string(),
+            None if index_override.is_some() || name.is_none() => configured,
+            None => bail!(
+                "registry `{}` has a git index ({configured}); publish-ordered reads sparse indexes only; \
+                 set registries.{0}.index to its `sparse+https://...` URL, or pass --index-url",
+                name.as_deref().unwrap_or_default()
+            ),
+        };
+        Ok(Registry { name, index_url })
+    }
+
+    /// `crates.io` or `` `name` ``, for messages.
+    pub fn display(&self) -> String {
+        self.name.as_ref().map_or_else(|| "crates.io".to_string(), |n| format!("`{n}`"))
+    }
+
+    /// Where cargo would find a token for this registry, or `None` when it would find
+    /// none and `cargo publish` would fail.
+    pub fn token_source(&self, dir: &Path) -> Result<Option<String>> {
+        let (env_var, table): (String, &[&str]) = match &self.name {
+            None => ("CARGO_REGISTRY_TOKEN".into(), &["registry"]),
+            Some(name) => (env_name(name, "TOKEN"), &["registries", name.as_str()]),
+        };
+        if std::env::var_os(&env_var).is_some_and(|v| !v.is_empty()) {
+            return Ok(Some(env_var));
+        }
+        let configs = ConfigFiles::load(dir)?;
+        let key = |last: &'static str| table.iter().copied().chain([last]).collect::<Vec<_>>();
+        if let Some(path) = configs.find(&key("token")).map(|(path, _)| path) {
+            return Ok(Some(path.display().to_string()));
+        }
+        // A credential provider other than cargo's own token store cannot be asked
+        // without running it; trust it, as cargo will.
+        let provider = std::env::var_os("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS").is_some()
+            || configs.find(&key("credential-provider")).is_some()
+            || configs.find(&["registry", "global-credential-providers"]).is_some();
+        if provider {
+            return Ok(Some("a credential provider".into()));
+        }
+        let credentials = ["credentials.toml", "credentials"].map(|file| cargo_home().join(file));
+        for path in credentials.iter().filter(|p| p.is_file()) {
+            let file = ConfigFiles::parse(path)?;
+            if file.find(&key("token")).is_some() {
+                return Ok(Some(path.display().to_string()));
+            }
+        }
+        Ok(None)
+    }
+
+    /// What to set or run to give cargo a token, for the error when there is none.
+    pub fn token_help(&self) -> String {
+        match &self.name {
+            None => "set CARGO_REGISTRY_TOKEN, or run `cargo login`".into(),
+            Some(name) => format!("set {}, or run `cargo login --registry {name}`", env_name(name, "TOKEN")),
+        }
+    }
+}
+
+/// Cargo's environment name for a registry key: `CARGO_REGISTRIES_MY_REG_TOKEN`.
+fn env_name(registry: &str, key: &str) -> String {
+    format!("CARGO_REGISTRIES_{}_{key}", registry.to_ascii_uppercase().replace('-', "_"))
+}
+
+fn configured_index(name: &str, dir: &Path) -> Result<String> {
+    let env_var = env_name(name, "INDEX");
+    if let Some(url) = std::env::var(&env_var).ok().filter(|v| !v.is_empty()) {
+        return Ok(url);
+    }
+    let configs = ConfigFiles::load(dir)?;
+    match configs.find(&["registries", name, "index"]) {
+        Some((path, item)) => item
+            .as_str()
+            .map(str::to_string)
+            .with_context(|| format!("registries.{name}.index in {} is not a string", path.display())),
+        None => bail!(
+            "registry `{name}` is not configured: add `[registries.{name}] index = \"sparse+https://...\"` \
+             to .cargo/config.toml, set {env_var}, or pass --index-url"
+        ),
+    }
+}
+
+fn cargo_home() -> PathBuf {
+    match std::env::var_os("CARGO_HOME").filter(|v| !v.is_empty()) {
+        Some(home) => PathBuf::from(home),
+        None => PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+    }
+}
+
+/// Cargo's config files in the order cargo lets them win: `.cargo/config.toml` from
+/// `dir` upward, then `$CARGO_HOME/config.toml`.
+struct ConfigFiles(Vec<(PathBuf, DocumentMut)>);
+
+impl ConfigFiles {
+    fn load(dir: &Path) -> Result<ConfigFiles> {
+        let home = cargo_home();
+        let dirs = dir.ancestors().map(|d| d.join(".cargo")).chain([home]);
+        let mut files = Vec::new();
+        let mut seen = Vec::new();
+        for cargo_dir in dirs {
+            // `config` is the name before cargo 1.39; cargo reads it when `.toml` is absent.
+            let Some(path) = ["config.toml", "config"].map(|f| cargo_dir.join(f)).into_iter().find(|p| p.is_file())
+            else {
+                continue;
+            };
+            if !seen.contains(&path) {
+                seen.push(path.clone());
+                files.extend(ConfigFiles::parse(&path)?.0);
+            }
+        }
+        Ok(ConfigFiles(files))
+    }
+
+    fn parse(path: &Path) -> Result<ConfigFiles> {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let doc: DocumentMut = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
+        Ok(ConfigFiles(vec![(path.to_path_buf(), doc)]))
+    }
+
+    /// The first file that sets the dotted key, and the value.
+    fn find(&self, keys: &[&str]) -> Option<(&Path, &Item)> {
+        self.0.iter().find_map(|(path, doc)| {
+            let item = keys.iter().try_fold(doc.as_item(), |item, key| item.get(key))?;
+            Some((path.as_path(), item))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_names_follow_cargo() {
+        assert_eq!(env_name("my-reg", "TOKEN"), "CARGO_REGISTRIES_MY_REG_TOKEN");
+    }
+
+    #[test]
+    fn index_from_the_nearest_config_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outer = tmp.path().join(".cargo");
+        let inner = tmp.path().join("ws/.cargo");
+        std::fs::create_dir_all(&outer).unwrap();
+        std::fs::create_dir_all(&inner).unwrap();
+        std::fs::write(outer.join("config.toml"), "registries.b.index = \"sparse+http://outer/b/\"\n").unwrap();
+        std::fs::write(inner.join("config.toml"), "[registries.b]\nindex = \"sparse+http://inner/\"\n").unwrap();
+        let ws = tmp.path().join("ws");
+        assert_eq!(Registry::resolve(Some("b"), None, &ws).unwrap().index_url, "http://inner/");
+        let err = Registry::resolve(Some("nope"), None, &ws).unwrap_err().to_string();
+        assert!(err.contains("registry `nope` is not configured"), "{err}");
+        assert_eq!(Registry::resolve(None, None, &ws).unwrap().index_url, CRATES_IO_INDEX);
+        let over = Registry::resolve(Some("b"), Some("sparse+http://over/"), &ws).unwrap();
+        assert_eq!((over.name.as_deref(), over.index_url.as_str()), (Some("b"), "http://over/"));
+    }
+
+    #[test]
+    fn git_indexes_are_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join(".cargo")).unwrap();
+        std::fs::write(tmp.path().join(".cargo/config.toml"), "registries.g.index = \"https://git.example/i\"\n")
+            .unwrap();
+        let err = Registry::resolve(Some("g"), None, tmp.path()).unwrap_err().to_string();
+        assert!(err.contains("git index"), "{err}");
+    }
+}

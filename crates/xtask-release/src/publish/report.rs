@@ -1,0 +1,131 @@
+//! What `publish-ordered` prints: the plan of a dry run, the result of a run (as text or
+//! JSON on stdout), and the Markdown table for `$GITHUB_STEP_SUMMARY`.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+
+use super::execute::{CrateResult, Outcome, Status};
+use super::pace::Budget;
+use super::plan::{Plan, State};
+use super::registry::Registry;
+use crate::context::Ctx;
+
+pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
+    if ctx.json() {
+        return ctx.out.json(plan);
+    }
+    let mut text = format!("Publish plan for {} (index {})\n", plan.registry.display(), plan.registry.index_url);
+    if plan.crates.is_empty() {
+        text.push_str("\nNothing to publish: no selected member may be published to this registry.\n");
+    }
+    let width = plan.crates.iter().map(|c| c.name.len() + c.version.to_string().len() + 2).max().unwrap_or(0);
+    for (level, names) in plan.levels.iter().enumerate() {
+        let _ = writeln!(text, "\nLevel {level}{}:", if level == 0 { "" } else { " (after the levels above)" });
+        for krate in plan.crates.iter().filter(|c| names.contains(&c.name)) {
+            let what = format!("{} v{}", krate.name, krate.version);
+            let state = match &krate.state {
+                State::NewCrate => "new crate".to_string(),
+                State::NewVersion => "new version".to_string(),
+                State::Published { .. } => "already published: skipped if the package is identical".to_string(),
+            };
+            let after =
+                if krate.after.is_empty() { String::new() } else { format!(" (after {})", krate.after.join(", ")) };
+            let _ = writeln!(text, "  {what:<width$}  {state}{after}");
+        }
+    }
+    let estimate = &plan.estimate;
+    let (crates, versions) = (Budget::CRATES_IO_NEW_CRATES, Budget::CRATES_IO_NEW_VERSIONS);
+    let _ = writeln!(
+        text,
+        "\nUploads: {} new crates, {} new versions. At crates.io's limits ({} new crates, then one per {} min; \
+         {} new versions, then one per {} min) they need at least {}.",
+        estimate.new_crates,
+        estimate.new_versions,
+        crates.burst,
+        crates.every.as_secs() / 60,
+        versions.burst,
+        versions.every.as_secs() / 60,
+        duration(estimate.least_seconds_at_crates_io)
+    );
+    print!("{text}");
+    Ok(())
+}
+
+fn duration(seconds: u64) -> String {
+    match seconds {
+        0 => "no waiting".into(),
+        s if s < 60 => format!("{s}s"),
+        s => format!("{}m {:02}s", s / 60, s % 60),
+    }
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    registry: &'a Registry,
+    complete: bool,
+    crates: &'a [CrateResult],
+}
+
+/// The result on stdout, and the table in the GitHub Actions step summary when there is one.
+pub fn print_result(ctx: &Ctx, plan: &Plan, outcome: &Outcome) -> Result<()> {
+    let report = Report { registry: &plan.registry, complete: outcome.error.is_none(), crates: &outcome.results };
+    let started = outcome.results.iter().any(|r| r.status != Status::NotPublished);
+    if ctx.json() {
+        ctx.out.json(&report)?;
+    } else if started {
+        print!("{}", table(&report));
+    }
+    if ctx.out.github()
+        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+    {
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&path)
+            .with_context(|| format!("cannot append to $GITHUB_STEP_SUMMARY ({})", path.to_string_lossy()))?;
+        file.write_all(markdown(&report).as_bytes()).context("cannot write the step summary")?;
+    }
+    Ok(())
+}
+
+fn status_text(status: Status) -> &'static str {
+    match status {
+        Status::Published => "published",
+        Status::Skipped => "skipped (already published)",
+        Status::Failed => "FAILED",
+        Status::NotPublished => "not published",
+    }
+}
+
+fn table(report: &Report) -> String {
+    let width = report.crates.iter().map(|c| c.name.len() + c.version.to_string().len() + 2).max().unwrap_or(0);
+    let mut text = String::new();
+    for krate in report.crates {
+        let what = format!("{} v{}", krate.name, krate.version);
+        let _ = writeln!(text, "{what:<width$}  {:<28}  {:>6.1}s", status_text(krate.status), krate.seconds);
+    }
+    text
+}
+
+fn markdown(report: &Report) -> String {
+    let mut text = format!(
+        "### publish-ordered to {}{}\n\n| Crate | Version | Result | Time |\n|---|---|---|---:|\n",
+        report.registry.display(),
+        if report.complete { "" } else { " (stopped)" }
+    );
+    for krate in report.crates {
+        let _ = writeln!(
+            text,
+            "| {} | {} | {} | {:.1}s |",
+            krate.name,
+            krate.version,
+            status_text(krate.status),
+            krate.seconds
+        );
+    }
+    text.push('\n');
+    text
+}

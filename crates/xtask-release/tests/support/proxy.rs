@@ -1,0 +1,314 @@
+//! A loopback HTTP proxy in front of the real registry that misbehaves on purpose: it
+//! answers uploads with 429s and 500s, drops connections, serves the previous index file
+//! for a while after an upload (a CDN that has not caught up), and slows uploads down.
+//! It logs every upload, so a test can check what reached the registry and in which order.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// What to do to one request instead of forwarding it plainly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// 429 with `Retry-After` and crates.io's "Please try again after <HTTP-date>" body.
+    TooManyRequests { seconds: u64 },
+    /// 500 with a plain-text body.
+    ServerError,
+    /// Close the connection without an answer, before forwarding.
+    Drop,
+    /// Forward (the upload goes through), then close without an answer.
+    ForwardThenDrop,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Applied to uploads in turn; `None` passes one through.
+    pub uploads: Vec<Option<Fault>>,
+    /// Applied to index file requests in turn.
+    pub index: Vec<Option<Fault>>,
+    /// How long after an upload the crate's previous index file is still served.
+    pub stale_index: Duration,
+    /// Added before forwarding each upload.
+    pub upload_delay: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub name: String,
+    pub received: Instant,
+    pub answered: Instant,
+    /// The status the client got; 0 when the connection was dropped.
+    pub status: u16,
+    /// Whether the request reached the registry.
+    pub forwarded: bool,
+}
+
+pub struct Proxy {
+    pub port: u16,
+    state: Arc<State>,
+}
+
+struct State {
+    upstream: u16,
+    uploads: Mutex<VecDeque<Option<Fault>>>,
+    index: Mutex<VecDeque<Option<Fault>>>,
+    stale_index: Duration,
+    upload_delay: Duration,
+    /// Crate name → (until when, the raw response to serve instead).
+    stale: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
+    log: Mutex<Vec<Upload>>,
+}
+
+impl Proxy {
+    /// Listens on a free loopback port in front of the registry on `upstream`.
+    pub fn start(upstream: u16, faults: Faults) -> Proxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(State {
+            upstream,
+            uploads: Mutex::new(faults.uploads.into()),
+            index: Mutex::new(faults.index.into()),
+            stale_index: faults.stale_index,
+            upload_delay: faults.upload_delay,
+            stale: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+        });
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let state = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = state.serve(stream);
+                });
+            }
+        });
+        Proxy { port, state }
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    pub fn index_url(&self) -> String {
+        format!("sparse+{}/", self.origin())
+    }
+
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.state.log.lock().unwrap().clone()
+    }
+
+    /// Faults not yet used, uploads then index; a test asserts they all fired.
+    pub fn unused_faults(&self) -> usize {
+        let count = |q: &Mutex<VecDeque<Option<Fault>>>| q.lock().unwrap().iter().filter(|f| f.is_some()).count();
+        count(&self.state.uploads) + count(&self.state.index)
+    }
+}
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl State {
+    /// One request per connection: the answer says `Connection: close`, and clients
+    /// open a new connection for the next one.
+    fn serve(&self, mut client: TcpStream) -> std::io::Result<()> {
+        let Some(request) = read_request(&mut client)? else { return Ok(()) };
+        if request.method == "PUT" && request.path.starts_with("/api/v1/crates/new") {
+            return self.upload(client, &request);
+        }
+        if request.path == "/config.json" {
+            // Point cargo's uploads and downloads at the proxy, not past it.
+            let origin = format!("http://127.0.0.1:{}", client.local_addr()?.port());
+            let body =
+                format!("{{\"dl\":\"{origin}/api/v1/crates/{{crate}}/{{version}}/download\",\"api\":\"{origin}\"}}");
+            let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            return client.write_all(format!("{head}{body}").as_bytes());
+        }
+        let is_index = request.method == "GET" && !request.path.starts_with("/api/") && request.path != "/config.json";
+        if is_index {
+            let fault = self.index.lock().unwrap().pop_front().flatten();
+            if let Some(fault) = fault {
+                return inject(&mut client, fault).map(|_| ());
+            }
+            let name = request.path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
+            let stale = self.stale.lock().unwrap().get(&name).filter(|(until, _)| Instant::now() < *until).cloned();
+            if let Some((_, response)) = stale {
+                return client.write_all(&response);
+            }
+        }
+        let response = self.forward(&request)?;
+        client.write_all(&response)
+    }
+
+    fn upload(&self, mut client: TcpStream, request: &Request) -> std::io::Result<()> {
+        let received = Instant::now();
+        let name = crate_name(&request.body);
+        let fault = self.uploads.lock().unwrap().pop_front().flatten();
+        let log = |status: u16, forwarded: bool| {
+            let answered = Instant::now();
+            self.log.lock().unwrap().push(Upload { name: name.clone(), received, answered, status, forwarded });
+        };
+        match fault {
+            Some(Fault::ForwardThenDrop) => {}
+            Some(fault) => {
+                let status = inject(&mut client, fault)?;
+                log(status, false);
+                return Ok(());
+            }
+            None => {}
+        }
+        std::thread::sleep(self.upload_delay);
+        let before = self.forward(&Request {
+            method: "GET".into(),
+            path: format!("/{}", super::registry::index_path(&name)),
+            headers: Vec::new(),
+            body: Vec::new(),
+        })?;
+        let response = self.forward(request)?;
+        let status = status_of(&response);
+        if status == 200 && !self.stale_index.is_zero() {
+            self.stale.lock().unwrap().insert(name.clone(), (Instant::now() + self.stale_index, before));
+        }
+        if fault == Some(Fault::ForwardThenDrop) {
+            log(0, true);
+            return Ok(());
+        }
+        log(status, true);
+        client.write_all(&response)
+    }
+
+    /// Sends the request to the registry and returns its whole answer, marked
+    /// `Connection: close`.
+    fn forward(&self, request: &Request) -> std::io::Result<Vec<u8>> {
+        let mut upstream = TcpStream::connect(("127.0.0.1", self.upstream))?;
+        let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
+        for (name, value) in &request.headers {
+            if !["connection", "expect", "content-length", "host"].contains(&name.to_ascii_lowercase().as_str()) {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        head.push_str(&format!(
+            "Host: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.upstream,
+            request.body.len()
+        ));
+        upstream.write_all(head.as_bytes())?;
+        upstream.write_all(&request.body)?;
+        let mut response = Vec::new();
+        upstream.read_to_end(&mut response)?;
+        Ok(mark_close(&response))
+    }
+}
+
+fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let (method, path) = (parts.next().unwrap_or_default().to_string(), parts.next().unwrap_or_default().to_string());
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    let header = |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
+    // curl asks before sending an upload body; say yes rather than make it wait.
+    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    Ok(Some(Request { method, path, headers, body }))
+}
+
+/// Answers with the fault; returns the status sent (0 for none).
+fn inject(client: &mut TcpStream, fault: Fault) -> std::io::Result<u16> {
+    let (status, extra, body) = match fault {
+        Fault::TooManyRequests { seconds } => {
+            let after = http_date(SystemTime::now() + Duration::from_secs(seconds));
+            let body = format!(
+                "{{\"errors\":[{{\"detail\":\"You have published too many new crates in a short period of time. \
+                 Please try again after {after} or email help@crates.io to have your limit increased.\"}}]}}"
+            );
+            ("429 Too Many Requests", format!("Retry-After: {seconds}\r\n"), body)
+        }
+        Fault::ServerError => ("500 Internal Server Error", String::new(), "Internal Server Error".to_string()),
+        Fault::Drop | Fault::ForwardThenDrop => {
+            let _ = client.shutdown(std::net::Shutdown::Both);
+            return Ok(0);
+        }
+    };
+    let response =
+        format!("HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    client.write_all(response.as_bytes())?;
+    Ok(status[..3].parse().unwrap())
+}
+
+fn status_of(response: &[u8]) -> u16 {
+    String::from_utf8_lossy(&response[..response.len().min(16)])
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+fn mark_close(response: &[u8]) -> Vec<u8> {
+    let Some(end) = response.windows(4).position(|w| w == b"\r\n\r\n") else { return response.to_vec() };
+    let head = String::from_utf8_lossy(&response[..end]);
+    let mut out: String =
+        head.lines().filter(|l| !l.to_ascii_lowercase().starts_with("connection:")).collect::<Vec<_>>().join("\r\n");
+    out.push_str("\r\nConnection: close\r\n\r\n");
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&response[end + 4..]);
+    bytes
+}
+
+/// The crate's name from cargo's publish body: a little-endian u32 length, then JSON.
+fn crate_name(body: &[u8]) -> String {
+    let Some(len) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
+        return String::new();
+    };
+    let json: serde_json::Value = body.get(4..4 + len).and_then(|j| serde_json::from_slice(j).ok()).unwrap_or_default();
+    json["name"].as_str().unwrap_or_default().to_string()
+}
+
+/// An IMF-fixdate, the form crates.io writes in its 429 message.
+pub fn http_date(time: SystemTime) -> String {
+    let secs = time.duration_since(UNIX_EPOCH).unwrap().as_secs();
+    let (days, rest) = ((secs / 86_400) as i64, secs % 86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
+        WEEKDAYS[days.rem_euclid(7) as usize],
+        MONTHS[(month - 1) as usize],
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60
+    )
+}

@@ -1,0 +1,84 @@
+//! A real cargo registry per test: ferro-cargo-registry-server on a free loopback port,
+//! with its data in the test's temp dir, and a small HTTP client to read its index.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub struct Registry {
+    child: Child,
+    pub port: u16,
+}
+
+impl Registry {
+    /// Starts the server with its data under `dir` and waits until it answers.
+    pub fn start(dir: &Path) -> Registry {
+        // The server needs an explicit port; the tiny race between releasing this one and
+        // the server binding it is the price of not patching the server.
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let data = dir.join(format!("registry-data-{port}"));
+        let mut cmd = Command::new(super::tool("ferro-cargo-registry-server"));
+        cmd.env("FERRO_CARGO_REGISTRY_LISTEN", format!("127.0.0.1:{port}"))
+            .env("FERRO_CARGO_REGISTRY_DATA", &data)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = cmd.spawn().expect("cannot start ferro-cargo-registry-server");
+        let registry = Registry { child, port };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while get(port, "/config.json").map(|(status, _)| status) != Some(200) {
+            assert!(Instant::now() < deadline, "the registry on port {port} did not answer within 20 s");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        registry
+    }
+
+    /// The index URL for cargo's `registries.NAME.index`.
+    pub fn index_url(&self) -> String {
+        format!("sparse+http://127.0.0.1:{}/", self.port)
+    }
+
+    /// The `vers` of every line of a crate's index file, as the registry serves it.
+    pub fn versions(&self, name: &str) -> Vec<String> {
+        match get(self.port, &format!("/{}", index_path(name))) {
+            Some((200, body)) => body
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["vers"].as_str().unwrap().to_string())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The sparse index layout, written out again here so the test does not trust the
+/// code under test for it.
+pub fn index_path(name: &str) -> String {
+    match name.len() {
+        1 => format!("1/{name}"),
+        2 => format!("2/{name}"),
+        3 => format!("3/{}/{name}", &name[..1]),
+        _ => format!("{}/{}/{name}", &name[..2], &name[2..4]),
+    }
+}
+
+/// A plain HTTP/1.0 GET on loopback: the status and the body, or `None` when nothing answers.
+pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}

@@ -202,6 +202,39 @@ fn execute_off_a_terminal_without_yes_is_refused() {
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 }
 
+/// On a terminal `--execute` asks first. The terminal is a real pty from util-linux
+/// `script`, which passes our stdin on as the typed answer.
+#[test]
+fn execute_on_a_terminal_asks_and_only_yes_goes_ahead() {
+    let fixture = fixture("single-crate");
+    let answer = |typed: &str| {
+        let line = format!("{} release minor --execute --no-verify", support::BIN);
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["--quiet", "--return", "--command", &line, "/dev/null"]).current_dir(&fixture.root);
+        fixture.env(&mut cmd);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("util-linux `script` runs");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (files, head) = (fixture.snapshot(), fixture.head());
+
+    let (code, output) = answer("n\n");
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("Release v0.2.0: commit, tag and push? [y/N]"), "{output}");
+    assert!(output.contains("release cancelled; nothing was changed"), "{output}");
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+
+    let (code, output) = answer("y\n");
+    assert_eq!(code, Some(0), "{output}");
+    assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
+    assert!(fixture.origin_refs().contains("refs/tags/v0.2.0"));
+}
+
 /// The git states `release` refuses, with the tag of the version it would make.
 #[test]
 fn refuses_bad_git_states_and_changes_nothing() {

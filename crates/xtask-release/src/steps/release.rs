@@ -62,6 +62,7 @@ impl Args {
         } else {
             plan.print(&ws.root)
         }
+        preflight::annotate(&ctx.out, &plan.checks);
         if let Some(failed) = preflight::failures(&plan.checks) {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }

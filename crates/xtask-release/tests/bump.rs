@@ -103,6 +103,22 @@ fn json_plan() {
 }
 
 #[test]
+fn package_mode_json_plan_moves_each_package_from_its_own_version() {
+    let fixture = fixture("explicit");
+    let run = fixture.run(&["--format", "json", "bump", "minor", "-p", "ex-example", "-p", "ex-base"]).ok();
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    // The highest of the new versions.
+    assert_eq!(plan["version"], "0.4.0", "{run}");
+    let moves: Vec<String> = plan["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| format!("{} {} {}", p["name"], p["from"], p["to"]).replace('"', ""))
+        .collect();
+    assert_eq!(moves, ["ex-base 0.3.1 0.4.0", "ex-example 0.0.7 0.1.0"]);
+}
+
+#[test]
 fn an_interrupted_bump_is_finished_by_running_it_again() {
     // Each case writes some files of the finished bump by hand, as if the run had
     // stopped after them, then runs the same bump again.
@@ -244,4 +260,25 @@ fn bad_input_is_refused_and_changes_nothing() {
         }
         assert_same_files(&before, &fixture.snapshot());
     }
+}
+
+#[test]
+fn library_api_used_by_release() {
+    use xtask_release::version::{bump, check};
+    use xtask_release::workspace::Workspace;
+
+    let fixture = fixture("lockstep");
+    let before = fixture.snapshot();
+    let sh = xshell::Shell::new().unwrap();
+    let load = || Workspace::load(&sh, Some(&fixture.path("Cargo.toml"))).unwrap();
+    let plan = bump::plan(&load(), &"minor".parse().unwrap(), &[]).unwrap();
+    assert_eq!(plan.version, semver::Version::new(0, 2, 0));
+    assert!(!plan.is_empty());
+    plan.apply().unwrap();
+    fixture.assert_expected(&before, "lockstep-minor");
+
+    let problems = check::check(&load(), Some("v0.2.0")).unwrap();
+    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert!(shown[0].starts_with("CHANGELOG.md: has no section for 0.2.0;"), "{shown:?}");
 }

@@ -102,3 +102,25 @@ fn bad_source_date_epoch_is_an_error_naming_it() {
     assert!(run.stderr.contains("SOURCE_DATE_EPOCH"), "{run}");
     assert_same_files(&before, &fixture.snapshot());
 }
+
+#[test]
+fn tag_prefix_and_release_commits_follow_the_config() {
+    let fixture = support::fixture("single-crate");
+    let manifest = fixture.read("Cargo.toml");
+    fixture.write(
+        "Cargo.toml",
+        &format!(
+            "{manifest}\n[workspace]\n\n[workspace.metadata.release]\ntag-prefix = \"single-\"\n\
+             commit-message = \"chore(release): {{version}}\"\n"
+        ),
+    );
+    fixture.git(&["commit", "--quiet", "-am", "chore: adopt xtask-release"]);
+    // Another project's tag scheme in the same repository is not a previous release.
+    fixture.git(&["tag", "v9.0.0"]);
+    fixture.git(&["tag", "single-0.1.0"]);
+    commit(&fixture, "fix(cli): quote paths");
+    commit(&fixture, "chore(release): 0.1.1");
+    let run = changelog(&fixture, &["--version", "0.2.0"]).ok();
+    assert!(run.stderr.contains("commits since single-0.1.0"), "{run}");
+    assert_eq!(run.stdout, "## [0.2.0] - 2026-03-04\n\n### Fixes\n\n- **cli:** quote paths\n");
+}

@@ -287,3 +287,13 @@ fn an_unfinished_upload_is_replaced_and_a_lost_reply_is_not_an_error() {
     let binary = state.releases[0].assets.iter().find(|a| a.name == ASSETS[0].0).unwrap();
     assert_eq!(binary.content, ASSETS[0].1.as_bytes());
 }
+
+#[test]
+fn a_dropped_connection_is_retried() {
+    let (fixture, _) = setup(&[]);
+    let mock = GitHubMock::start(TOKEN);
+    mock.state().hang_up = 1;
+    let run = release(&fixture, &mock, &["--tag", "v0.1.0", "--execute"]).ok();
+    assert!(run.stderr.contains("retrying"), "{run}");
+    assert_eq!(mock.state().releases.len(), 1);
+}

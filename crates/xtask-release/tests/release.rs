@@ -38,7 +38,7 @@ fn dry_run_prints_every_step_and_changes_nothing() {
         "     +version = \"0.2.0\"",
         "  3. changelog: add the section for 0.2.0",
         "     +## [0.2.0]",
-        "  4. Cargo.lock: updated by the bump, then checked with `cargo metadata --locked --offline`",
+        "  4. verify: `cargo metadata --locked --offline` accepts Cargo.lock, and check-version passes for v0.2.0",
         "  5. commit \"release: v0.2.0\"",
         "  6. tag v0.2.0, annotated \"Release v0.2.0\"",
         "  7. push main and v0.2.0 to origin in one atomic push",
@@ -62,7 +62,7 @@ fn json_plan_has_the_seven_steps() {
     assert_eq!(plan["tag"], "v0.2.0-rc.1");
     assert_eq!(plan["prerelease"], true);
     let steps: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
-    assert_eq!(steps, ["preflight", "bump", "changelog", "lockfile", "commit", "tag", "push"]);
+    assert_eq!(steps, ["preflight", "bump", "changelog", "verify", "commit", "tag", "push"]);
     assert_eq!(plan["checks"][0]["name"], "clean tree");
     assert_eq!(plan["checks"][0]["outcome"], "passed");
 }
@@ -139,7 +139,7 @@ fn a_rejected_push_resumes_without_a_second_commit_or_tag() {
     fixture.origin_rejects_pushes(false);
     let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
     assert!(run.stderr.contains("`minor` resolves to 0.2.0"), "{run}");
-    assert!(run.stdout.contains("skipped: done: tag v0.2.0 exists at HEAD"), "{run}");
+    assert!(run.stdout.contains("     done: tag v0.2.0 exists at HEAD"), "{run}");
 
     assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
     assert_eq!(fixture.tags(), "v0.2.0\n");
@@ -174,6 +174,25 @@ fn a_failed_commit_puts_every_file_back() {
 }
 
 #[test]
+fn a_lock_file_cargo_rejects_stops_before_the_commit_and_puts_every_file_back() {
+    let fixture = fixture("single-crate");
+    // A dependency Cargo.lock does not have: `--locked --offline` must refuse it.
+    let manifest = fixture.read("Cargo.toml") + "\n[dependencies]\nnot-in-the-lock-file = \"1\"\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("add a dependency without locking it");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let (files, head) = (fixture.snapshot(), fixture.head());
+
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
+
+    assert!(run.stderr.contains("release stopped at step 4 (verify)"), "{run}");
+    assert!(run.stderr.contains("Cargo.lock does not match the manifests"), "{run}");
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!(fixture.git(&["status", "--porcelain"]), "");
+    assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+}
+
+#[test]
 fn execute_off_a_terminal_without_yes_is_refused() {
     let fixture = fixture("single-crate");
     let (files, head) = (fixture.snapshot(), fixture.head());
@@ -181,6 +200,39 @@ fn execute_off_a_terminal_without_yes_is_refused() {
     assert!(run.stderr.contains("stdin is not a terminal; pass --yes"), "{run}");
     assert_same_files(&files, &fixture.snapshot());
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+}
+
+/// On a terminal `--execute` asks first. The terminal is a real pty from util-linux
+/// `script`, which passes our stdin on as the typed answer.
+#[test]
+fn execute_on_a_terminal_asks_and_only_yes_goes_ahead() {
+    let fixture = fixture("single-crate");
+    let answer = |typed: &str| {
+        let line = format!("{} release minor --execute --no-verify", support::BIN);
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["--quiet", "--return", "--command", &line, "/dev/null"]).current_dir(&fixture.root);
+        fixture.env(&mut cmd);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("util-linux `script` runs");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let (files, head) = (fixture.snapshot(), fixture.head());
+
+    let (code, output) = answer("n\n");
+    assert_eq!(code, Some(1), "{output}");
+    assert!(output.contains("Release v0.2.0: commit, tag and push? [y/N]"), "{output}");
+    assert!(output.contains("release cancelled; nothing was changed"), "{output}");
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+
+    let (code, output) = answer("y\n");
+    assert_eq!(code, Some(0), "{output}");
+    assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
+    assert!(fixture.origin_refs().contains("refs/tags/v0.2.0"));
 }
 
 /// The git states `release` refuses, with the tag of the version it would make.

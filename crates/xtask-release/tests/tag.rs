@@ -107,3 +107,17 @@ fn refuses_bad_git_states_and_changes_nothing() {
     }));
     assert_refused_everywhere("single-crate", &["tag", "--execute", "--push"], &states);
 }
+
+#[test]
+fn failed_checks_are_annotated_in_github_actions() {
+    let fixture = fixture("single-crate");
+    fixture.git(&["switch", "--quiet", "-c", "feature"]);
+    let mut cmd = fixture.command(&["tag"]);
+    cmd.env("GITHUB_ACTIONS", "true");
+    let run = support::run(cmd).fails(1);
+    assert!(
+        run.stdout.contains("::error::release branch: on branch feature, not the release branch main; switch"),
+        "{run}"
+    );
+    assert!(!run.stdout.contains("::error::clean tree"), "{run}");
+}

@@ -67,15 +67,16 @@ impl Args {
         };
         let plan = plan(&ws, &matrix, &self.target, out_dir, |dir| find_docs(dir, &ws.root))?;
 
-        if ctx.json() && !self.execute {
-            return ctx.out.json(&plan);
-        }
         if !self.execute {
+            if ctx.json() {
+                return ctx.out.json(&plan);
+            }
             print_plan(&ws, &plan);
             ctx.out.note("dry run: nothing was built or written; pass --execute to build the assets");
             return Ok(());
         }
-        execute(ctx, &plan)
+        execute(ctx, &plan)?;
+        if ctx.json() { ctx.out.json(&plan) } else { Ok(()) }
     }
 }
 
@@ -190,8 +191,9 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
         write_atomic(&asset.checksum_file, sums::line(&digest, &asset.name).as_bytes())?;
-        let size = std::fs::metadata(&asset.path).map(|m| m.len()).unwrap_or(0);
-        println!("{}  {size}", asset.path);
+        if !ctx.json() {
+            println!("{digest}  {}", asset.path);
+        }
     }
     ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
     Ok(())

@@ -184,7 +184,7 @@ fn collect(paths: &[PathBuf], sums: Option<&Path>) -> Result<Vec<PathBuf>> {
 }
 
 /// Every file under `dir`, sorted, leaving out hidden files and directories (such as a
-/// half-written `.name.xtask-release.tmp`).
+/// half-written `.name.xtask-release.tmp`) and symlinked directories.
 pub fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)
         .and_then(|rd| rd.collect::<std::io::Result<Vec<_>>>())
@@ -196,9 +196,10 @@ pub fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
             continue;
         }
         let path = entry.path();
-        if path.is_dir() {
+        // Symlinked directories are left out: a link back up would never end.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             files.extend(walk(&path)?);
-        } else {
+        } else if !path.is_dir() {
             files.push(path);
         }
     }
@@ -318,5 +319,20 @@ mod tests {
         std::fs::write(root.join("other/b"), "").unwrap();
         assert_eq!(relative_name(&root.join("dist"), &root.join("dist/linux/a")).unwrap(), "linux/a");
         assert_eq!(relative_name(&root.join("dist"), &root.join("other/../other/b")).unwrap(), "../other/b");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn walking_leaves_out_hidden_files_and_symlinked_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        for name in ["b", "sub/a", ".half.xtask-release.tmp"] {
+            std::fs::write(dir.join(name), "").unwrap();
+        }
+        std::os::unix::fs::symlink("..", dir.join("sub/up")).unwrap();
+        let names: Vec<PathBuf> =
+            walk(dir).unwrap().iter().map(|p| p.strip_prefix(dir).unwrap().to_path_buf()).collect();
+        assert_eq!(names, [PathBuf::from("b"), PathBuf::from("sub/a")]);
     }
 }

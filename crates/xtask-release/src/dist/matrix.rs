@@ -1,12 +1,11 @@
 //! `build-matrix`: the GitHub Actions matrix of targets, runners and asset names.
 
-use std::io::Write as _;
-
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::assets::{self, Matrix};
 use crate::cli::Format;
 use crate::context::Ctx;
+use crate::github;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
@@ -18,15 +17,9 @@ impl Args {
         let matrix = assets::load(&ctx.sh, &ws, &version)?;
         // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
         let json = serde_json::to_string(&matrix.github())?;
-        if let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) {
-            let shown = std::path::Path::new(&path).display().to_string();
-            let mut file = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&path)
-                .with_context(|| format!("cannot open GITHUB_OUTPUT file {shown}"))?;
-            writeln!(file, "matrix={json}").with_context(|| format!("cannot write GITHUB_OUTPUT file {shown}"))?;
-            ctx.out.status("Wrote", format!("matrix= to {shown}"));
+        if std::env::var_os("GITHUB_OUTPUT").is_some_and(|p| !p.is_empty()) {
+            github::outputs::write(&[("matrix", &json)])?;
+            ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }
         match ctx.format_or(Format::Json) {
             Format::Json => println!("{json}"),

@@ -9,6 +9,8 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use ureq::http::{self, Method};
 
+use crate::output::Output;
+
 /// Tries per request, the first included.
 const MAX_ATTEMPTS: u32 = 4;
 /// A rate limit that resets later than this is reported, not waited out.
@@ -93,6 +95,8 @@ pub struct Client {
     base: String,
     repo: String,
     token: Token,
+    /// Where retries are reported.
+    out: Output,
 }
 
 /// What came back, read whole: requests are small and retried as a unit.
@@ -102,7 +106,7 @@ struct Reply {
 }
 
 impl Client {
-    pub fn new(repo: &str, token: Token) -> Client {
+    pub fn new(repo: &str, token: Token, out: Output) -> Client {
         let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
         let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
         let agent = ureq::Agent::config_builder()
@@ -111,7 +115,7 @@ impl Client {
             .timeout_recv_response(Some(Duration::from_secs(300)))
             .build()
             .into();
-        Client { agent, base, repo: repo.to_string(), token }
+        Client { agent, base, repo: repo.to_string(), token, out }
     }
 
     /// The published release for `tag`, or `None` when there is none (404).
@@ -218,7 +222,7 @@ impl Client {
                 }
             };
             let (delay, why) = retry;
-            crate::output::Output::from_env().warn(format!("{why}; retrying in {}s", delay.as_secs()));
+            self.out.warn(format!("{why}; retrying in {}s", delay.as_secs()));
             std::thread::sleep(delay);
             attempt += 1;
         }

@@ -92,8 +92,13 @@ pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
 /// The body of the section for `version` in a changelog's text (without its heading),
 /// trimmed, or `None` when there is no such section. `github-release` uses it as notes.
 pub fn section_body(changelog: &str, version: &Version) -> Option<String> {
+    body_under(changelog, |line| heading_version(line).is_some_and(|v| v == *version))
+}
+
+/// The text under the first `## ` heading that `is_heading` picks, up to the next one.
+fn body_under(changelog: &str, is_heading: impl Fn(&str) -> bool) -> Option<String> {
     let lines: Vec<&str> = changelog.lines().collect();
-    let start = find_section(changelog, version)? + 1;
+    let start = lines.iter().position(|line| is_heading(line))? + 1;
     let end = lines[start..].iter().position(|l| l.starts_with("## ")).map_or(lines.len(), |n| start + n);
     // Link reference definitions (`[0.1.0]: https://...`) close the file, not the section.
     let mut body = &lines[start..end];
@@ -105,6 +110,18 @@ pub fn section_body(changelog: &str, version: &Version) -> Option<String> {
         }
     }
     Some(body.join("\n").trim().to_string())
+}
+
+/// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
+fn unreleased_notes(changelog: &str) -> Option<String> {
+    body_under(changelog, is_unreleased).filter(|body| !body.is_empty())
+}
+
+fn is_unreleased(line: &str) -> bool {
+    line.strip_prefix("## ").is_some_and(|h| {
+        let h = h.trim().to_ascii_lowercase();
+        h.starts_with("[unreleased]") || h == "unreleased"
+    })
 }
 
 /// Reads the workspace's changelog and returns the section body for `version`, with an
@@ -135,7 +152,8 @@ pub fn render_section(version: &Version, date: &str, messages: &[Message]) -> St
             Message::Conventional(c) if c.breaking => push(BREAKING, breaking_entry(c)),
             Message::Conventional(c) => match group_of(&c.kind) {
                 Some(title) => push(title, entry(c)),
-                None => push(OTHER, format!("- {}", subject_of(c))),
+                // An unknown type keeps its whole subject, so `wip: x` does not read as `x`.
+                None => push(OTHER, format!("- {}", c.subject)),
             },
             Message::Other(subject) if subject.starts_with("Revert \"") => push("Reverts", format!("- {subject}")),
             Message::Other(subject) => push(OTHER, format!("- {subject}")),
@@ -182,14 +200,6 @@ fn breaking_entry(c: &Conventional) -> String {
     }
 }
 
-/// An unknown type keeps its whole header, so `wip: x` does not read as a plain `x`.
-fn subject_of(c: &Conventional) -> String {
-    match &c.scope {
-        Some(scope) => format!("{}({scope}): {}", c.kind, c.description),
-        None => format!("{}: {}", c.kind, c.description),
-    }
-}
-
 /// The line index of the `## ` heading for `version`: `## [1.2.3] - date`, `## 1.2.3`,
 /// `## [v1.2.3]`. A pre-release does not match its release (`1.2.3-rc.1` is not `1.2.3`).
 fn find_section(changelog: &str, version: &Version) -> Option<usize> {
@@ -213,11 +223,6 @@ fn is_link_definition(line: &str) -> bool {
 pub fn insert_section(before: &str, section: &str) -> String {
     let before = if before.trim().is_empty() { NEW_FILE_HEADER } else { before };
     let lines: Vec<&str> = before.lines().collect();
-    let is_unreleased = |line: &str| {
-        line.strip_prefix("## ").is_some_and(|h| {
-            h.trim().to_ascii_lowercase().starts_with("[unreleased]") || h.trim().eq_ignore_ascii_case("unreleased")
-        })
-    };
     // Link definitions at the end stay at the end.
     let tail_start = {
         let mut at = lines.len();
@@ -264,6 +269,11 @@ impl Args {
             Some(previous) => format!("commits since {}", previous.tag),
             None => "all commits (no previous release tag)".to_string(),
         };
+        if unreleased_notes(&edit.before).is_some() {
+            ctx.out.warn(format!(
+                "{shown} has notes under [Unreleased]; they stay there: move them into the {version} section if they belong to it"
+            ));
+        }
         if self.execute {
             edit.apply()?;
             ctx.out.status("Updated", format!("{shown} with the section for {version}, from {since}"));
@@ -291,7 +301,7 @@ mod tests {
             "feat: add changelog",
             "feat(api)!: remove v1",
             "docs: explain config\n\nBREAKING CHANGE: the `old` key is gone",
-            "wip: half done",
+            "WIP: half done",
         ]
         .into_iter()
         .map(Message::parse)
@@ -302,7 +312,7 @@ mod tests {
              ### Breaking changes\n\n- **api:** remove v1\n- explain config\n  - the `old` key is gone\n\n\
              ### Features\n\n- add changelog\n\n\
              ### Fixes\n\n- **cli:** exit 2 on usage errors\n\n\
-             ### Other\n\n- Update the readme\n- wip: half done\n"
+             ### Other\n\n- Update the readme\n- WIP: half done\n"
         );
     }
 
@@ -328,6 +338,12 @@ mod tests {
             insert_section(links, "## [0.1.0]\n"),
             "# Changelog\n\n## [0.1.0]\n\n[0.1.0]: https://example.com/v0.1.0\n"
         );
+    }
+
+    #[test]
+    fn unreleased_notes_are_noticed() {
+        assert_eq!(unreleased_notes("# C\n\n## [Unreleased]\n\n## [0.1.0]\n\n- x\n"), None);
+        assert_eq!(unreleased_notes("# C\n\n## Unreleased\n\n- by hand\n\n## [0.1.0]\n").as_deref(), Some("- by hand"));
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub enum Message {
 /// `type(scope)!: description` with its `BREAKING CHANGE:` footer, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Conventional {
+    /// The subject line as written, for types the changelog has no group for.
+    pub subject: String,
     /// Lower-cased: `Feat` and `feat` are the same type.
     pub kind: String,
     pub scope: Option<String>,
@@ -114,6 +116,7 @@ fn parse_header(subject: &str) -> Option<Conventional> {
         return None;
     }
     Some(Conventional {
+        subject: subject.to_string(),
         kind: kind.to_ascii_lowercase(),
         scope,
         description: description.to_string(),

@@ -149,7 +149,7 @@ fn describe(plan: &Plan) -> String {
 }
 
 fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
-    let client = Client::new(&plan.repo, Token::from_env()?);
+    let client = Client::new(&plan.repo, Token::from_env()?, ctx.out);
     let release = find_or_create(ctx, &client, plan)?;
     let uploaded = client.assets(&release)?;
     // Compare every asset before changing any, so a mismatch leaves the release as it was.

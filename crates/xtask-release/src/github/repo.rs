@@ -13,7 +13,7 @@ pub fn slug(sh: &Shell, remote: &str) -> Result<String> {
             None => bail!("GITHUB_REPOSITORY is `{repository}`, not `owner/name`; fix or unset it"),
         };
     }
-    let url = cmd!(sh, "git remote get-url {remote}").quiet().read().with_context(|| {
+    let url = cmd!(sh, "git remote get-url {remote}").quiet().ignore_stderr().read().with_context(|| {
         format!("no remote `{remote}` to find the GitHub repository from; set GITHUB_REPOSITORY=owner/name")
     })?;
     match slug_from_url(url.trim()) {

@@ -8,6 +8,7 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::ops::git::{self, TagInfo};
+use crate::output::Output;
 
 /// The git state preflight judges, read once.
 #[derive(Debug, Clone)]
@@ -306,6 +307,14 @@ pub fn print(checks: &[Check]) {
         if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {
             println!("    {:<8}fix: {fix}", "");
         }
+    }
+}
+
+/// In GitHub Actions, an `::error` annotation for each failed check.
+pub fn annotate(out: &Output, checks: &[Check]) {
+    for check in checks.iter().filter(|c| c.is_failed()) {
+        let fix = check.fix.as_deref().map(|f| format!("; {f}")).unwrap_or_default();
+        out.github_error(None, &format!("{}: {}{fix}", check.name, check.detail));
     }
 }
 

@@ -1,8 +1,8 @@
 //! `release`: the whole local runbook as numbered steps.
 //!
-//! 1 preflight, 2 bump, 3 changelog, 4 Cargo.lock check, 5 commit, 6 annotated tag,
-//! 7 one atomic push of branch and tag. The plan is computed first, printed, and only
-//! then executed. A failure before the commit puts every edited file back; after it,
+//! 1 preflight, 2 bump, 3 changelog, 4 verify (Cargo.lock, check-version), 5 commit,
+//! 6 annotated tag, 7 one atomic push of branch and tag. The plan is computed first,
+//! printed, and only then executed. A failure before the commit puts every edited file back; after it,
 //! the error says what is done and the one command that finishes the job, and that
 //! re-run decides from git facts which steps are done (see [`plan::resume`]).
 
@@ -11,10 +11,10 @@ pub mod plan;
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
-use cargo_metadata::camino::Utf8PathBuf;
 use xshell::{Shell, cmd};
 
 use crate::context::Ctx;
+use crate::ops::fs::{self, FileEdit};
 use crate::ops::{cargo, git};
 use crate::steps::preflight::{self, GitFacts};
 use crate::steps::verify;
@@ -62,6 +62,7 @@ impl Args {
         } else {
             plan.print(&ws.root)
         }
+        preflight::annotate(&ctx.out, &plan.checks);
         if let Some(failed) = preflight::failures(&plan.checks) {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }
@@ -212,9 +213,13 @@ fn run_step(ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan, step: &Step, written:
             }
             Ok(())
         }
-        Action::Lockfile => {
-            ctx.out.status("Checking", format!("Cargo.lock with `{LOCK_CHECK}`"));
-            check_lockfile(sh)
+        Action::Verify { lockfile } => {
+            if *lockfile {
+                ctx.out.status("Checking", format!("Cargo.lock with `{LOCK_CHECK}`"));
+                check_lockfile(sh)?;
+            }
+            ctx.out.status("Checking", format!("versions against {}", plan.tag));
+            check_versions(sh, ws, &plan.tag)
         }
         Action::Commit { message } => {
             ctx.out.status("Committing", message);
@@ -241,14 +246,26 @@ fn check_lockfile(sh: &Shell) -> Result<()> {
     )
 }
 
+/// check-version on the files as written, with the workspace read again: the versions
+/// cargo reported before the bump are stale.
+fn check_versions(sh: &Shell, ws: &Workspace, tag: &str) -> Result<()> {
+    let ws = Workspace::load(sh, Some(ws.manifest_path.as_std_path()))?;
+    let problems = version::check::check(&ws, Some(tag))?;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let listed: Vec<String> = problems.iter().map(|p| format!("\n  {p}")).collect();
+    bail!("check-version found problems in the edited files:{}", listed.concat())
+}
+
 /// Files written so far, with whether each existed before, so they can be put back.
 #[derive(Default)]
 struct Written {
-    files: Vec<(crate::ops::fs::FileEdit, bool)>,
+    files: Vec<(FileEdit, bool)>,
 }
 
 impl Written {
-    fn apply(&mut self, edit: &crate::ops::fs::FileEdit) -> Result<()> {
+    fn apply(&mut self, edit: &FileEdit) -> Result<()> {
         let existed = edit.path.exists();
         edit.apply()?;
         self.files.push((edit.clone(), existed));
@@ -258,12 +275,12 @@ impl Written {
     /// Puts every file back as it was, and out of the index when a commit was tried.
     fn roll_back(&self, sh: &Shell, staged: bool) -> Result<()> {
         if staged {
-            let paths: Vec<&Utf8PathBuf> = self.files.iter().map(|(edit, _)| &edit.path).collect();
-            git::unstage(sh, &paths.iter().map(|p| p.as_str()).collect::<Vec<_>>())?;
+            let paths: Vec<&str> = self.files.iter().map(|(edit, _)| edit.path.as_str()).collect();
+            git::unstage(sh, &paths)?;
         }
         for (edit, existed) in self.files.iter().rev() {
             if *existed {
-                crate::ops::fs::write_atomic(&edit.path, edit.before.as_bytes())?;
+                fs::write_atomic(&edit.path, edit.before.as_bytes())?;
             } else {
                 std::fs::remove_file(&edit.path).with_context(|| format!("cannot remove {}", edit.path))?;
             }

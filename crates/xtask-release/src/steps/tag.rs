@@ -107,6 +107,7 @@ impl Args {
         } else {
             plan.print()
         }
+        preflight::annotate(&ctx.out, &plan.checks);
         if let Some(failed) = preflight::failures(&plan.checks) {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::files::Files;
 use super::text::Span;
-use crate::workspace::Workspace;
+use crate::workspace::{Member, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
@@ -31,106 +31,123 @@ impl fmt::Display for Problem {
 pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
     let files = Files::load(ws)?;
     let lockstep = files.lockstep(ws);
-    let Some(version) =
-        files.workspace_version().and_then(Span::version).or_else(|| lockstep.iter().map(|m| m.version.clone()).max())
-    else {
-        return Ok(vec![problem(
-            ws,
-            &ws.manifest_path,
-            "states no version; add `version` to [workspace.package]".into(),
-        )]);
+    let mut report = Report { ws, problems: Vec::new() };
+    // The release version: `[workspace.package]`'s, else the highest member's.
+    let declared = files.workspace_version().and_then(Span::version);
+    let Some(version) = declared.or_else(|| lockstep.iter().map(|m| m.version.clone()).max()) else {
+        report.add(&ws.manifest_path, "states no version; add `version` to [workspace.package]".into());
+        return Ok(report.problems);
     };
-    let mut problems = Vec::new();
-    let mut report = |file: &Utf8Path, message: String| problems.push(problem(ws, file, message));
-
     if let Some(tag) = tag {
-        let expected = ws.config.tag_for(&version);
-        if tag != expected {
-            let fix = match tag.strip_prefix(ws.config.tag_prefix.as_str()).map(Version::parse) {
-                Some(Ok(tagged)) => format!("run `bump {tagged}` and commit, or tag this commit `{expected}`"),
-                _ => format!("tag this commit `{expected}` (tag-prefix is `{}`)", ws.config.tag_prefix),
-            };
-            report(&ws.manifest_path, format!("the tag `{tag}` does not match the version {version}; {fix}"));
-        }
+        report.tag(tag, &version);
     }
-
-    for member in lockstep.iter().filter(|m| m.version != version) {
-        report(
-            &member.manifest_path,
-            format!(
-                "`{}` is at {} but the workspace is at {version}; run `bump <VERSION>` to set one version everywhere",
-                member.name, member.version
-            ),
-        );
-    }
-
-    for manifest in &files.manifests {
-        for req in &manifest.requirements {
-            let Some(member) = ws.member(&req.package) else { continue };
-            let satisfied = VersionReq::parse(&req.req.text).is_ok_and(|r| r.matches(&member.version));
-            if !satisfied {
-                report(
-                    &manifest.path,
-                    format!(
-                        "{} requires `{}` \"{}\", which its version {} does not satisfy; set it to \"{}\" (`bump` does)",
-                        req.table, req.package, req.req.text, member.version, member.version
-                    ),
-                );
-            }
-        }
-    }
-
-    if let Some(lock) = &files.lock {
-        for member in &ws.members {
-            let fix = "run `cargo update --workspace` and commit Cargo.lock";
-            match lock.package(&member.name) {
-                None => report(&lock.path, format!("has no entry for `{}`; {fix}", member.name)),
-                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => report(
-                    &lock.path,
-                    format!(
-                        "`{}` is {} here but {} in its manifest; {fix}",
-                        member.name, locked.version.text, member.version
-                    ),
-                ),
-                Some(_) => {}
-            }
-        }
-    }
-
-    for (path, extra) in &files.extras {
-        match extra {
-            Err(why) => report(path, why.clone()),
-            Ok(extra) => {
-                for span in extra.spans.iter().filter(|s| s.version().as_ref() != Some(&version)) {
-                    report(
-                        path,
-                        format!(
-                            "the version here is {} but the workspace is at {version}; set it to {version} (`bump` does)",
-                            span.text
-                        ),
-                    );
-                }
-            }
-        }
-    }
-
+    report.members(&lockstep, &version);
+    report.requirements(&files);
+    report.lockfile(&files);
+    report.extra_files(&files, &version);
     if ws.config.check_changelog {
-        let path = ws.root.join(&ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.release]";
-        match std::fs::read_to_string(&path) {
-            Err(_) => report(&path, format!("cannot be read; create it with a `## [{version}]` section, {off}")),
-            Ok(text) if !has_section(&text, &version) => report(
-                &path,
-                format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}"),
-            ),
-            Ok(_) => {}
-        }
+        report.changelog(&version);
     }
-    Ok(problems)
+    Ok(report.problems)
 }
 
-fn problem(ws: &Workspace, file: &Utf8Path, message: String) -> Problem {
-    Problem { file: ws.rel(file).to_path_buf(), message }
+struct Report<'a> {
+    ws: &'a Workspace,
+    problems: Vec<Problem>,
+}
+
+impl Report<'_> {
+    fn add(&mut self, file: &Utf8Path, message: String) {
+        self.problems.push(Problem { file: self.ws.rel(file).to_path_buf(), message });
+    }
+
+    fn tag(&mut self, tag: &str, version: &Version) {
+        let config = &self.ws.config;
+        let expected = config.tag_for(version);
+        if tag == expected {
+            return;
+        }
+        let fix = match tag.strip_prefix(config.tag_prefix.as_str()).map(Version::parse) {
+            Some(Ok(tagged)) => format!("run `bump {tagged}` and commit, or tag this commit `{expected}`"),
+            _ => format!("tag this commit `{expected}` (tag-prefix is `{}`)", config.tag_prefix),
+        };
+        let message = format!("the tag `{tag}` does not match the version {version}; {fix}");
+        self.add(&self.ws.manifest_path, message);
+    }
+
+    fn members(&mut self, lockstep: &[&Member], version: &Version) {
+        for member in lockstep.iter().filter(|m| m.version != *version) {
+            let message = format!(
+                "`{}` is at {} but the workspace is at {version}; run `bump <VERSION>` to set one version everywhere",
+                member.name, member.version
+            );
+            self.add(&member.manifest_path, message);
+        }
+    }
+
+    fn requirements(&mut self, files: &Files) {
+        for manifest in &files.manifests {
+            for req in &manifest.requirements {
+                let Some(member) = self.ws.member(&req.package) else { continue };
+                if VersionReq::parse(&req.req.text).is_ok_and(|r| r.matches(&member.version)) {
+                    continue;
+                }
+                let message = format!(
+                    "{} requires `{}` \"{}\", which its version {} does not satisfy; set it to \"{}\" (`bump` does)",
+                    req.table, req.package, req.req.text, member.version, member.version
+                );
+                self.add(&manifest.path, message);
+            }
+        }
+    }
+
+    fn lockfile(&mut self, files: &Files) {
+        let Some(lock) = &files.lock else { return };
+        let fix = "run `cargo update --workspace` and commit Cargo.lock";
+        for member in &self.ws.members {
+            let message = match lock.package(&member.name) {
+                None => format!("has no entry for `{}`; {fix}", member.name),
+                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => format!(
+                    "`{}` is {} here but {} in its manifest; {fix}",
+                    member.name, locked.version.text, member.version
+                ),
+                Some(_) => continue,
+            };
+            self.add(&lock.path, message);
+        }
+    }
+
+    fn extra_files(&mut self, files: &Files, version: &Version) {
+        for (path, extra) in &files.extras {
+            let extra = match extra {
+                Ok(extra) => extra,
+                Err(why) => {
+                    self.add(path, why.clone());
+                    continue;
+                }
+            };
+            for span in extra.spans.iter().filter(|s| s.version().as_ref() != Some(version)) {
+                let message = format!(
+                    "the version here is {} but the workspace is at {version}; set it to {version} (`bump` does)",
+                    span.text
+                );
+                self.add(path, message);
+            }
+        }
+    }
+
+    fn changelog(&mut self, version: &Version) {
+        let path = self.ws.root.join(&self.ws.config.changelog);
+        let off = "or set `check-changelog = false` in [workspace.metadata.release]";
+        let message = match std::fs::read_to_string(&path) {
+            Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
+            Ok(text) if !has_section(&text, version) => {
+                format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
+            }
+            Ok(_) => return,
+        };
+        self.add(&path, message);
+    }
 }
 
 /// Whether a `## ` heading names `version` as a whole word (`## [0.2.0] - date`,

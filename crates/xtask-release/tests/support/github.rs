@@ -73,6 +73,8 @@ pub struct State {
     pub digests: bool,
     /// Uploads to store and then answer with a 500, as when a reply is lost.
     pub lose_upload_replies: u32,
+    /// Connections to close after reading the request, without an answer.
+    pub hang_up: u32,
     next_id: u64,
 }
 
@@ -192,6 +194,14 @@ fn message(status: u16, text: &str) -> Response {
 impl Server {
     fn serve(&self, mut stream: TcpStream) {
         let Some(request) = read_request(&stream) else { return };
+        {
+            let mut state = self.state.lock().unwrap();
+            if state.hang_up > 0 {
+                state.hang_up -= 1;
+                state.requests.push(request);
+                return;
+            }
+        }
         let response = self.respond(&request);
         self.state.lock().unwrap().requests.push(request);
         let reason = match response.status {

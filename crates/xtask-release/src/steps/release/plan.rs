@@ -35,7 +35,8 @@ pub struct Step {
     pub number: usize,
     #[serde(flatten)]
     pub action: Action,
-    /// Why the step has nothing to do: an earlier run did it, or a flag turned it off.
+    /// Why the step has nothing to do: `done: ...` when an earlier run did it,
+    /// `skipped: ...` when a flag or the files make it unneeded.
     pub skip: Option<String>,
 }
 
@@ -49,8 +50,11 @@ pub enum Action {
     Changelog {
         edit: Option<FileEdit>,
     },
-    /// Cargo.lock is among the bump's edits; this checks the result with [`LOCK_CHECK`].
-    Lockfile,
+    /// The edits written, before they are committed: Cargo.lock (among the bump's edits)
+    /// passes [`LOCK_CHECK`], and check-version passes for the tag.
+    Verify {
+        lockfile: bool,
+    },
     Commit {
         message: String,
     },
@@ -71,7 +75,7 @@ impl Action {
             Action::Preflight => "preflight",
             Action::Bump { .. } => "bump",
             Action::Changelog { .. } => "changelog",
-            Action::Lockfile => "Cargo.lock",
+            Action::Verify { .. } => "verify",
             Action::Commit { .. } => "commit",
             Action::Tag { .. } => "tag",
             Action::Push { .. } => "push",
@@ -134,14 +138,13 @@ impl ReleasePlan {
 
         let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
         let changelog_skip = match &changelog {
-            None => Some(format!("{} has a section for {version} already", config.changelog)),
+            None => Some(format!("skipped: {} has a section for {version} already", config.changelog)),
             Some(_) => None,
         };
-        let lock_skip = (!has_lockfile).then(|| "no Cargo.lock".to_string());
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
             .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
         let push_skip = if !push {
-            Some("--no-push".to_string())
+            Some("skipped: --no-push".to_string())
         } else if resuming && facts.tag_pushed() && facts.branch_pushed() {
             Some(format!("done: {} has {} and {tag} already", config.remote, config.branch))
         } else {
@@ -151,7 +154,7 @@ impl ReleasePlan {
             (Action::Preflight, None),
             (Action::Bump { edits: bump }, done.clone()),
             (Action::Changelog { edit: changelog }, done.clone().or(changelog_skip)),
-            (Action::Lockfile, done.clone().or(lock_skip)),
+            (Action::Verify { lockfile: has_lockfile }, done.clone()),
             (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
             (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
             (
@@ -181,15 +184,6 @@ impl ReleasePlan {
         self.steps.iter().skip(1).all(|s| s.skip.is_some())
     }
 
-    /// Every file the bump and changelog steps write, in order.
-    pub fn edits(&self) -> impl Iterator<Item = &FileEdit> {
-        self.steps.iter().filter(|s| s.skip.is_none()).flat_map(|s| match &s.action {
-            Action::Bump { edits } => edits.iter().collect(),
-            Action::Changelog { edit } => edit.iter().collect(),
-            _ => Vec::new(),
-        })
-    }
-
     /// The plan as text: every step, every check's result, a diff of every edit.
     pub fn print(&self, root: &Utf8Path) {
         let kind = if self.prerelease { ", a pre-release" } else { "" };
@@ -201,7 +195,7 @@ impl ReleasePlan {
         for step in &self.steps {
             println!("  {}. {}", step.number, self.describe(&step.action));
             if let Some(skip) = &step.skip {
-                println!("     skipped: {skip}");
+                println!("     {skip}");
                 continue;
             }
             match &step.action {
@@ -219,7 +213,12 @@ impl ReleasePlan {
             Action::Bump { edits } if edits.is_empty() => format!("bump to {}", self.version),
             Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", self.previous, self.version, edits.len()),
             Action::Changelog { .. } => format!("changelog: add the section for {}", self.version),
-            Action::Lockfile => format!("Cargo.lock: updated by the bump, then checked with `{LOCK_CHECK}`"),
+            Action::Verify { lockfile: true } => {
+                format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", self.tag)
+            }
+            Action::Verify { lockfile: false } => {
+                format!("verify: check-version passes for {} (no Cargo.lock)", self.tag)
+            }
             Action::Commit { message } => format!("commit {message:?}"),
             Action::Tag { tag, message } => format!("tag {tag}, annotated {message:?}"),
             Action::Push { remote, branch, tag } => format!("push {branch} and {tag} to {remote} in one atomic push"),
@@ -240,6 +239,77 @@ mod tests {
 
     fn v(s: &str) -> Version {
         Version::parse(s).unwrap()
+    }
+
+    const HEAD: &str = "1111111111111111111111111111111111111111";
+
+    fn facts(tag: Option<&str>, remote_tag: Option<&str>, ahead: u32) -> GitFacts {
+        GitFacts {
+            changed: vec![],
+            branch: Some("main".into()),
+            upstream: Some("origin/main".into()),
+            head: HEAD.into(),
+            head_subject: "release: v0.2.0".into(),
+            local_tag: tag.map(|object| crate::ops::git::TagInfo {
+                object: object.into(),
+                commit: HEAD.into(),
+                annotated: true,
+                message: "Release v0.2.0".into(),
+            }),
+            remote: preflight::Remote::Reached { ahead_behind: Some((ahead, 0)), tag: remote_tag.map(Into::into) },
+        }
+    }
+
+    fn plan(facts: &GitFacts, resumed: bool, push: bool) -> ReleasePlan {
+        ReleasePlan::new(Inputs {
+            config: &Config::default(),
+            previous: v(if resumed { "0.2.0" } else { "0.1.0" }),
+            version: v("0.2.0"),
+            resumed: resumed.then(|| "an earlier run".into()),
+            facts,
+            bump: vec![],
+            changelog: None,
+            has_lockfile: true,
+            verify: vec![],
+            push,
+        })
+    }
+
+    fn todo(plan: &ReleasePlan) -> Vec<&'static str> {
+        plan.steps.iter().filter(|s| s.skip.is_none()).map(|s| s.action.name()).collect()
+    }
+
+    #[test]
+    fn a_resumed_release_after_a_failed_push_only_pushes() {
+        let plan = plan(&facts(Some("2222"), None, 1), true, true);
+        assert_eq!(preflight::failures(&plan.checks), None, "{:#?}", plan.checks);
+        assert_eq!(todo(&plan), ["preflight", "push"]);
+    }
+
+    #[test]
+    fn a_resumed_release_after_a_failed_tag_tags_and_pushes() {
+        let plan = plan(&facts(None, None, 1), true, true);
+        assert_eq!(todo(&plan), ["preflight", "tag", "push"]);
+    }
+
+    #[test]
+    fn a_finished_release_has_nothing_to_do() {
+        let plan = plan(&facts(Some("2222"), Some("2222"), 0), true, true);
+        assert!(plan.is_done(), "{:#?}", plan.steps);
+    }
+
+    #[test]
+    fn a_new_release_does_everything_but_a_push_turned_off() {
+        let plan = plan(&facts(None, None, 0), false, false);
+        assert_eq!(todo(&plan), ["preflight", "bump", "verify", "commit", "tag"]);
+        assert_eq!(plan.steps[6].skip.as_deref(), Some("skipped: --no-push"));
+        assert!(plan.steps[2].skip.as_deref().unwrap().contains("CHANGELOG.md has a section for 0.2.0"));
+    }
+
+    #[test]
+    fn a_new_release_refuses_a_tag_left_at_head() {
+        let plan = plan(&facts(Some("2222"), None, 0), false, true);
+        assert_eq!(preflight::failures(&plan.checks).as_deref(), Some("tag free locally"));
     }
 
     #[test]

@@ -115,6 +115,16 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
     assert_eq!(plan["crates"][0]["state"]["kind"], "new-crate");
     assert_eq!(plan["estimate"]["new-crates"], 4);
 
+    // The same plan read through --index-url, for crates.io by default.
+    let mut cmd = fixture.command(&["publish-ordered", "--index-url", &registry.index_url()]);
+    cargo_env(&fixture, &registry.index_url(), &mut cmd);
+    let run = support::run(cmd).ok();
+    assert!(
+        run.stdout.starts_with(&format!("Publish plan for crates.io (index http://127.0.0.1:{}/)", registry.port)),
+        "{run}"
+    );
+    assert!(run.stderr.contains("no token for crates.io: set CARGO_REGISTRY_TOKEN"), "{run}");
+
     assert_nothing_published(&registry);
     support::assert_same_files(&before, &fixture.snapshot());
 }
@@ -162,7 +172,19 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
     let registry = Registry::start(fixture.tmp.path());
     let url = registry.index_url();
 
-    run(publish(&fixture, &url, &["--execute", "-p", "chain-core"])).ok();
+    // The token from cargo login's credentials.toml: where it is is named, never the token.
+    let cargo_home = fixture.tmp.path().join("cargo-home");
+    std::fs::create_dir_all(&cargo_home).unwrap();
+    std::fs::write(cargo_home.join("credentials.toml"), format!("[registries.local]\ntoken = \"{CANARY}\"\n")).unwrap();
+    let mut first = publish(&fixture, &url, &["--execute", "-p", "chain-core"]);
+    first.env_remove("CARGO_REGISTRIES_LOCAL_TOKEN");
+    let first = run(first).ok();
+    assert!(
+        first.stderr.contains("Found a token for `local` in ") && first.stderr.contains("credentials.toml"),
+        "{first}"
+    );
+    assert!(!first.stderr.contains(CANARY) && !first.stdout.contains(CANARY), "{first}");
+    std::fs::remove_file(cargo_home.join("credentials.toml")).unwrap();
     assert_published_once(&registry, &["chain-core"], "0.1.0");
 
     // Same commit, same package: the published crate is skipped, the rest go.

@@ -149,3 +149,27 @@ fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
     if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_and_defaults() {
+        let config: Config = serde_json::from_str(r#"{"rate-limit": "crates-io", "jobs": 2}"#).unwrap();
+        assert_eq!(
+            (config.jobs, config.rate_limit, config.index_timeout, config.retries),
+            (2, RateLimit::CratesIo, 300, 5)
+        );
+        let err = serde_json::from_str::<Config>(r#"{"rate-limit": "fast"}"#).unwrap_err().to_string();
+        assert!(err.contains("invalid rate limit `fast`"), "{err}");
+        assert!(serde_json::from_str::<Config>(r#"{"index-timout": 5}"#).is_err());
+    }
+
+    #[test]
+    fn resume_commands_quote_what_a_shell_would_split() {
+        assert_eq!(shell_quote("--registry"), "--registry");
+        assert_eq!(shell_quote("my crate"), "'my crate'");
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

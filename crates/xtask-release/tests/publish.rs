@@ -257,13 +257,65 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
     };
     let proxy = Proxy::start(registry.port, faults);
 
-    let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "3"])).ok();
+    let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"])).ok();
     assert_eq!(proxy.unused_faults(), 0, "not every fault was injected\n{run}");
     assert!(run.stderr.contains("rate limited by `local`"), "{run}");
     assert!(run.stderr.contains("Retrying"), "{run}");
     assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
     assert_dependency_order(&proxy.uploads());
     assert_no_canary(&fixture, &[&run]);
+}
+
+#[test]
+fn a_refused_upload_stops_with_cargos_error_and_the_command_to_resume() {
+    let fixture = support::fixture("publish-chain");
+    let registry = Registry::start(fixture.tmp.path());
+    let proxy = Proxy::start(registry.port, Faults { uploads: vec![Some(Fault::Forbidden)], ..Faults::default() });
+
+    let failed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).fails(1);
+    assert!(failed.stderr.contains("cannot publish chain-core v0.1.0: cargo publish failed"), "{failed}");
+    assert!(failed.stderr.contains("(status 403 Forbidden): this crate exists but you don't seem"), "{failed}");
+    assert!(
+        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
+        "{failed}"
+    );
+    assert!(failed.stdout.contains("chain-core v0.1.0      FAILED"), "{failed}");
+    assert_nothing_published(&registry);
+
+    let resumed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
+    assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
+    assert_no_canary(&fixture, &[&failed, &resumed]);
+}
+
+#[test]
+fn github_actions_groups_step_summary_pacing_and_json_result() {
+    let fixture = support::fixture("publish-devcycle");
+    let registry = Registry::start(fixture.tmp.path());
+    let summary = fixture.tmp.path().join("step-summary.md");
+    std::fs::write(&summary, "earlier step\n").unwrap();
+
+    let mut cmd = publish(&fixture, &registry.index_url(), &["--execute", "--rate-limit", "1/1s"]);
+    cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
+    let run = run(cmd).ok();
+    for text in ["::group::cargo publish -p cyc-core", "Uploaded cyc-core v0.3.0", "::endgroup::"] {
+        assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
+    }
+    assert!(run.stderr.contains("cyc-testkit v0.3.0: pacing uploads at 1/1s"), "{run}");
+    let summary = std::fs::read_to_string(&summary).unwrap();
+    assert!(summary.starts_with("earlier step\n### publish-ordered to `local`\n"), "{summary}");
+    assert!(summary.contains("| cyc-core | 0.3.0 | published |"), "{summary}");
+    assert!(summary.contains("| cyc-testkit | 0.3.0 | published |"), "{summary}");
+
+    let rerun = support::run(publish(&fixture, &registry.index_url(), &["--execute", "--format", "json"])).ok();
+    let result: serde_json::Value = serde_json::from_str(&rerun.stdout).unwrap();
+    assert_eq!(result["complete"], true);
+    let statuses: Vec<(&str, &str)> = result["crates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, [("cyc-core", "skipped"), ("cyc-testkit", "skipped")]);
 }
 
 #[test]

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod registry;
 mod report;
 pub mod retry;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -42,7 +43,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { index_timeout: 300, jobs: 4, rate_limit: RateLimit::None, retries: 5 }
+        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5 }
     }
 }
 
@@ -63,7 +64,7 @@ pub struct Args {
     /// Leave these packages out
     #[arg(long, value_name = "PKG")]
     pub exclude: Vec<String>,
-    /// Uploads at once [default: `jobs` in the config, 4]
+    /// Uploads at once [default: `jobs` in the config, 8]
     #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub jobs: Option<usize>,
     /// Pace uploads: `none`, `crates-io` (its published limits) or BURST/SECONDSs [default: `rate-limit` in

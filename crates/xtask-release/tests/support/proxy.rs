@@ -16,6 +16,8 @@ pub enum Fault {
     TooManyRequests { seconds: u64 },
     /// 500 with a plain-text body.
     ServerError,
+    /// 403 with a JSON error, as a registry refuses a crate the token may not publish.
+    Forbidden,
     /// Close the connection without an answer, before forwarding.
     Drop,
     /// Forward (the upload goes through), then close without an answer.
@@ -248,6 +250,10 @@ fn inject(client: &mut TcpStream, fault: Fault) -> std::io::Result<u16> {
             ("429 Too Many Requests", format!("Retry-After: {seconds}\r\n"), body)
         }
         Fault::ServerError => ("500 Internal Server Error", String::new(), "Internal Server Error".to_string()),
+        Fault::Forbidden => {
+            let body = r#"{"errors":[{"detail":"this crate exists but you don't seem to be an owner"}]}"#;
+            ("403 Forbidden", String::new(), body.to_string())
+        }
         Fault::Drop | Fault::ForwardThenDrop => {
             let _ = client.shutdown(std::net::Shutdown::Both);
             return Ok(0);

@@ -1,0 +1,377 @@
+//! The upload phase: worker threads take the crates whose dependencies are visible in
+//! the index, upload them with `cargo publish --no-verify`, and confirm each in the index
+//! before anything that depends on it goes.
+//!
+//! A worker takes its share of the ready crates as one batch (`cargo publish -p a -p b`):
+//! one cargo process and one index wait for several crates instead of one each, which is
+//! most of the time a wide tree takes. Crates of a batch never depend on each other, so
+//! cargo's own index wait (which gives up after a minute) never orders anything; ours does.
+//! When a batch fails, its crates go again one by one, each with the retries below.
+
+use std::collections::BTreeMap;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context as _, Result, anyhow, bail};
+use cargo_metadata::camino::Utf8PathBuf;
+use xshell::{Shell, cmd};
+
+use super::execute::{CrateResult, Options, Status, different_content, registry_args};
+use super::index::Index;
+use super::pace::Pacer;
+use super::plan::{Crate, Plan, State};
+use super::retry::{self, Backoff, Failure};
+use crate::ops::cargo;
+use crate::output::Output;
+use crate::workspace::Workspace;
+
+/// A 429 more often than this for one crate means the budget is not coming back soon.
+const MAX_RATE_LIMITED: u32 = 20;
+/// The wait after a 429 that did not say how long.
+const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+pub struct Uploads<'a> {
+    out: Output,
+    /// Whether to show each cargo run's output as a GitHub Actions `::group::`.
+    groups: bool,
+    root: Utf8PathBuf,
+    target_dir: Utf8PathBuf,
+    plan: &'a Plan,
+    index: &'a Index,
+    options: &'a Options,
+    /// The sha256 of each crate's package from the preflight.
+    checksums: BTreeMap<String, String>,
+    pacer: Pacer,
+    board: Mutex<Board<'a>>,
+    changed: Condvar,
+    /// Keeps a block of cargo output in GitHub Actions in one piece.
+    print: Mutex<()>,
+}
+
+/// Which crates are waiting, under way or done, how many workers are busy, and the
+/// error that stopped the run.
+struct Board<'a> {
+    progress: BTreeMap<&'a str, Progress>,
+    busy: usize,
+    error: Option<anyhow::Error>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    Waiting,
+    Running,
+    Done,
+}
+
+impl<'a> Uploads<'a> {
+    pub fn new(
+        out: Output,
+        groups: bool,
+        ws: &Workspace,
+        plan: &'a Plan,
+        index: &'a Index,
+        options: &'a Options,
+        checksums: BTreeMap<String, String>,
+    ) -> Uploads<'a> {
+        let progress = plan.crates.iter().map(|c| (c.name.as_str(), Progress::Waiting)).collect();
+        Uploads {
+            out,
+            groups,
+            root: ws.root.clone(),
+            target_dir: ws.target_dir.clone(),
+            plan,
+            index,
+            options,
+            checksums,
+            pacer: Pacer::new(options.rate_limit),
+            board: Mutex::new(Board { progress, busy: 0, error: None }),
+            changed: Condvar::new(),
+            print: Mutex::new(()),
+        }
+    }
+
+    /// Publishes the plan; fills in `results` and returns the error that stopped the run.
+    pub fn run(self, results: &mut BTreeMap<&str, CrateResult>) -> Option<anyhow::Error> {
+        let finished = Mutex::new(Vec::new());
+        let jobs = self.options.jobs.min(self.plan.to_upload().count()).max(1);
+        std::thread::scope(|scope| {
+            for slot in 0..jobs {
+                let (uploads, finished) = (&self, &finished);
+                scope.spawn(move || {
+                    while let Some(batch) = uploads.next_batch(jobs) {
+                        let started = Instant::now();
+                        for (krate, result) in uploads.publish(slot, batch) {
+                            let seconds = started.elapsed().as_secs_f64();
+                            let status = uploads.finish(krate, result, seconds);
+                            lock(finished).push((krate.name.as_str(), status, seconds));
+                        }
+                        lock(&uploads.board).busy -= 1;
+                    }
+                });
+            }
+        });
+        for (name, status, seconds) in finished.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            if let Some(result) = results.get_mut(name) {
+                (result.status, result.seconds) = (status, seconds);
+            }
+        }
+        self.board.into_inner().unwrap_or_else(|p| p.into_inner()).error
+    }
+
+    /// This worker's share of the crates whose dependencies are all done, split evenly
+    /// among the idle workers, in plan order; `None` once the run stopped or nothing left
+    /// could become ready.
+    fn next_batch(&self, workers: usize) -> Option<Vec<&'a Crate>> {
+        let mut board = lock(&self.board);
+        loop {
+            if board.error.is_some() {
+                return None;
+            }
+            let ready: Vec<&'a Crate> = self
+                .plan
+                .crates
+                .iter()
+                .filter(|c| {
+                    board.progress[c.name.as_str()] == Progress::Waiting
+                        && c.after.iter().all(|d| board.progress.get(d.as_str()) == Some(&Progress::Done))
+                })
+                .collect();
+            if !ready.is_empty() {
+                let idle = workers.saturating_sub(board.busy).max(1);
+                let batch: Vec<&'a Crate> = ready.iter().copied().take(ready.len().div_ceil(idle)).collect();
+                for krate in &batch {
+                    board.progress.insert(krate.name.as_str(), Progress::Running);
+                }
+                board.busy += 1;
+                return Some(batch);
+            }
+            if !board.progress.values().any(|p| *p == Progress::Running) {
+                return None;
+            }
+            board = self.changed.wait(board).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+
+    fn finish(&self, krate: &'a Crate, result: Result<Status>, seconds: f64) -> Status {
+        let what = format!("{} v{}", krate.name, krate.version);
+        let status = match result {
+            Ok(Status::Skipped) => {
+                self.out.status("Skipped", format!("{what}: already on {}", self.plan.registry.display()));
+                Status::Skipped
+            }
+            Ok(status) => {
+                self.out.status("Published", format!("{what} in {seconds:.1}s"));
+                status
+            }
+            Err(err) => {
+                lock(&self.board).error.get_or_insert(err);
+                Status::Failed
+            }
+        };
+        lock(&self.board).progress.insert(krate.name.as_str(), Progress::Done);
+        self.changed.notify_all();
+        status
+    }
+
+    /// Publishes a batch: what the registry has is skipped, the rest goes in one cargo
+    /// run, and after a failure one by one.
+    fn publish(&self, slot: usize, batch: Vec<&'a Crate>) -> Vec<(&'a Crate, Result<Status>)> {
+        let mut done = Vec::new();
+        let mut todo = Vec::new();
+        for krate in batch {
+            match self.on_registry(krate) {
+                Ok(true) => done.push((krate, Ok(Status::Skipped))),
+                Ok(false) => todo.push(krate),
+                Err(err) => done.push((krate, Err(err))),
+            }
+        }
+        if todo.len() > 1 && self.upload_together(slot, &todo) {
+            for krate in todo.drain(..) {
+                done.push((krate, self.wait_until_visible(krate).map(|()| Status::Published)));
+            }
+        }
+        for krate in todo {
+            done.push((krate, self.publish_one(slot, krate)));
+        }
+        done
+    }
+
+    /// Whether the registry has this version already, with our checksum; an error when
+    /// it has other content. Asked right before each upload: an earlier run, or one going
+    /// on at the same time, may have published it since the plan was made.
+    fn on_registry(&self, krate: &Crate) -> Result<bool> {
+        match self.index.find(&krate.name, &krate.version)? {
+            Some(entry) if entry.cksum == self.checksums[&krate.name] => Ok(true),
+            Some(entry) => {
+                Err(anyhow!(different_content(krate, self.plan, &entry.cksum, &self.checksums[&krate.name])))
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn publish_one(&self, slot: usize, krate: &Crate) -> Result<Status> {
+        if self.on_registry(krate)? {
+            return Ok(Status::Skipped);
+        }
+        self.pace(&[krate]);
+        self.upload(slot, krate)?;
+        self.wait_until_visible(krate)?;
+        Ok(Status::Published)
+    }
+
+    /// Waits for the slots of these uploads inside `--rate-limit`.
+    fn pace(&self, crates: &[&Crate]) {
+        let pause = crates.iter().map(|c| self.pacer.reserve(c.state == State::NewCrate)).max().unwrap_or_default();
+        if !pause.is_zero() {
+            let why = format!("{}: pacing uploads at {}", names(crates), self.options.rate_limit);
+            countdown(self.out, &why, pause);
+        }
+    }
+
+    /// One cargo run for the batch; `false` when it failed, after waiting out a 429 or a
+    /// short backoff, so the crates go one by one next.
+    fn upload_together(&self, slot: usize, crates: &[&Crate]) -> bool {
+        self.pace(crates);
+        self.out.status("Uploading", names(crates));
+        let output = match self.cargo_publish(slot, crates) {
+            Ok(output) if output.status.success() => return true,
+            Ok(output) => output,
+            Err(_) => return false,
+        };
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let reason = cargo_reason(&stderr);
+        self.out.status("Retrying", format!("{} one by one after: {reason}", names(crates)));
+        match retry::classify(&stderr, SystemTime::now()) {
+            Failure::RateLimited(wait) => self.wait_rate_limit(&names(crates), wait),
+            Failure::Transient => std::thread::sleep(Duration::from_secs(1)),
+            Failure::AlreadyExists | Failure::Fatal => {}
+        }
+        false
+    }
+
+    /// `cargo publish` for one crate, tried again on server errors, dropped connections
+    /// and 429s.
+    fn upload(&self, slot: usize, krate: &Crate) -> Result<()> {
+        let what = names(&[krate]);
+        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), self.options.retries);
+        let mut rate_limited = 0;
+        loop {
+            self.out.status("Uploading", &what);
+            let output = self.cargo_publish(slot, &[krate])?;
+            if output.status.success() {
+                return Ok(());
+            }
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            match retry::classify(&stderr, SystemTime::now()) {
+                // Ours from an earlier attempt whose answer was lost, or someone else's:
+                // the checksum in the index tells.
+                Failure::AlreadyExists => return Ok(()),
+                Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
+                    rate_limited += 1;
+                    self.wait_rate_limit(&what, wait);
+                }
+                Failure::Transient => {
+                    // The upload may have gone through before the connection dropped.
+                    if self.index.find(&krate.name, &krate.version)?.is_some() {
+                        return Ok(());
+                    }
+                    let Some(delay) = backoff.next_delay() else {
+                        bail!(cargo_failed(&what, &stderr, " and again after every retry"));
+                    };
+                    let reason = cargo_reason(&stderr);
+                    self.out.status("Retrying", format!("{what} in {:.1}s after: {reason}", delay.as_secs_f64()));
+                    std::thread::sleep(delay);
+                }
+                Failure::RateLimited(_) | Failure::Fatal => bail!(cargo_failed(&what, &stderr, "")),
+            }
+        }
+    }
+
+    fn wait_rate_limit(&self, what: &str, wait: Option<Duration>) {
+        // A second past the registry's time, so the retry lands after it.
+        let wait = wait.unwrap_or(DEFAULT_RATE_LIMIT_WAIT) + Duration::from_secs(1);
+        countdown(self.out, &format!("{what}: rate limited by {}", self.plan.registry.display()), wait);
+    }
+
+    /// Runs `cargo publish --no-verify` (the preflight verified) with a target dir per
+    /// worker: cargo holds a lock in the target dir from packaging until the end of its
+    /// own index wait, which would serialise parallel uploads.
+    fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<std::process::Output> {
+        let sh = Shell::new()?;
+        sh.change_dir(&self.root);
+        let cargo = cargo::bin();
+        let packages: Vec<&str> = crates.iter().flat_map(|c| ["-p", c.name.as_str()]).collect();
+        let registry_args = registry_args(self.plan);
+        let target_dir = self.target_dir.join("xtask-release").join(format!("publish-{slot}"));
+        let group = format!("cargo publish {}", packages.join(" "));
+        let output = cmd!(sh, "{cargo} publish --no-verify {packages...} {registry_args...} --target-dir {target_dir}")
+            .quiet()
+            .ignore_status()
+            .output()
+            .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
+        if self.groups {
+            let _print = lock(&self.print);
+            let _group = self.out.group(group);
+            println!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        }
+        Ok(output)
+    }
+
+    /// Polls the index, sooner at first, until the version shows with our checksum.
+    fn wait_until_visible(&self, krate: &Crate) -> Result<()> {
+        let timeout = self.options.index_timeout;
+        let deadline = Instant::now() + timeout;
+        let mut interval = Duration::from_millis(100);
+        while !self.on_registry(krate)? {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                bail!(
+                    "`{}` v{} was uploaded but {} did not list it within {}s; run the same command again once \
+                     it shows (or raise `index-timeout` in [workspace.metadata.release.publish])",
+                    krate.name,
+                    krate.version,
+                    self.index.file_url(&krate.name),
+                    timeout.as_secs()
+                );
+            }
+            std::thread::sleep(interval.min(left));
+            interval = (interval * 3 / 2).min(Duration::from_secs(2));
+        }
+        Ok(())
+    }
+}
+
+fn names(crates: &[&Crate]) -> String {
+    crates.iter().map(|c| format!("{} v{}", c.name, c.version)).collect::<Vec<_>>().join(", ")
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking upload thread must not hide the others' results.
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Cargo's own error, from its `error:` line on (the progress lines before it say nothing).
+fn cargo_failed(what: &str, stderr: &str, again: &str) -> String {
+    let error = stderr.find("error:").map_or(stderr, |at| &stderr[at..]).trim_end();
+    format!("cannot publish {what}: cargo publish failed{again}:\n{error}")
+}
+
+/// The first line of cargo's cause, for a retry message.
+fn cargo_reason(stderr: &str) -> &str {
+    let cause = stderr.split_once("Caused by:").map_or(stderr, |(_, rest)| rest);
+    cause.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown error")
+}
+
+/// Waits `total`, saying so every few seconds on stderr, so a long wait in CI does not
+/// look like a hang.
+fn countdown(out: Output, why: &str, total: Duration) {
+    let until = Instant::now() + total;
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        out.status("Waiting", format!("{why}; {}s left", left.as_secs_f64().ceil()));
+        std::thread::sleep(left.min(Duration::from_secs(5)));
+    }
+}

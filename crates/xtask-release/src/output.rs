@@ -7,6 +7,25 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+/// `println!` for results on stdout, except that a closed stdout (`... | head`) is not a
+/// panic: the reader going away must not cut a release step short half-way.
+#[macro_export]
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` with the same tolerance of a closed stdout as [`outln!`].
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     color: bool,
@@ -74,8 +93,8 @@ impl Output {
         }
         let message = escape_data(message);
         match file {
-            Some(file) => println!("::error file={}::{message}", escape_property(file)),
-            None => println!("::error::{message}"),
+            Some(file) => crate::outln!("::error file={}::{message}", escape_property(file)),
+            None => crate::outln!("::error::{message}"),
         }
     }
 
@@ -83,7 +102,7 @@ impl Output {
     pub fn group(&self, name: impl Display) -> Group {
         let name = name.to_string();
         if self.github {
-            println!("::group::{}", escape_data(&name));
+            crate::outln!("::group::{}", escape_data(&name));
         }
         Group { github: self.github, started: Instant::now() }
     }
@@ -91,7 +110,7 @@ impl Output {
     /// Prints a value as pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
         let text = serde_json::to_string_pretty(value)?;
-        println!("{text}");
+        crate::outln!("{text}");
         Ok(())
     }
 }
@@ -110,7 +129,7 @@ impl Group {
 impl Drop for Group {
     fn drop(&mut self) {
         if self.github {
-            println!("::endgroup::");
+            crate::outln!("::endgroup::");
         }
     }
 }

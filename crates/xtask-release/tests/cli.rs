@@ -17,3 +17,20 @@ fn usage_error_exits_2_and_help_exits_0() {
     fixture.run(&["--help"]).ok();
     fixture.run(&["no-such-command"]).fails(2);
 }
+
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let fixture = support::fixture("single-crate");
+    let mut child = fixture
+        .command(&["bump", "minor"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the reading end before the plan is printed, as `| head -0` would.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -156,8 +156,8 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
 
 fn print_plan(ws: &Workspace, plan: &Plan) {
     let cargo = cargo::bin();
-    println!("Plan for {} (version {}):", plan.target, plan.version);
-    println!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
+    crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
+    crate::outln!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
     for asset in &plan.assets {
         let from = match asset.archive {
             None => format!("copy of {}", ws.rel(&asset.binary)),
@@ -167,8 +167,8 @@ fn print_plan(ws: &Workspace, plan: &Plan) {
                 format!("archive of {}", parts.join(", "))
             }
         };
-        println!("  write  {}  ({from})", ws.rel(&asset.path));
-        println!("  write  {}", ws.rel(&asset.checksum_file));
+        crate::outln!("  write  {}  ({from})", ws.rel(&asset.path));
+        crate::outln!("  write  {}", ws.rel(&asset.checksum_file));
     }
 }
 
@@ -192,7 +192,7 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
         write_atomic(&asset.checksum_file, sums::line(&digest, &asset.name).as_bytes())?;
         if !ctx.json() {
-            println!("{digest}  {}", asset.path);
+            crate::outln!("{digest}  {}", asset.path);
         }
     }
     ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));

@@ -86,7 +86,7 @@ impl Args {
             return ctx.out.json(&report);
         }
         for item in &report {
-            println!("{}  {}", item.sha256, item.file);
+            crate::outln!("{}  {}", item.sha256, item.file);
         }
         let sums_note = self.sums.as_ref().map(|s| format!(" and {}", s.display())).unwrap_or_default();
         ctx.out.status("Checksummed", format!("{} into .sha256 files{sums_note}", plural(report.len(), "file")));
@@ -127,7 +127,7 @@ pub fn report_findings(ctx: &Ctx, findings: &[Finding]) -> Result<()> {
         ctx.out.json(&findings)?;
     } else {
         for finding in findings {
-            println!("{}", finding.line());
+            crate::outln!("{}", finding.line());
         }
     }
     if bad.is_empty() {

@@ -22,8 +22,8 @@ impl Args {
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }
         match ctx.format_or(Format::Json) {
-            Format::Json => println!("{json}"),
-            Format::Text => print!("{}", table(&matrix)),
+            Format::Json => crate::outln!("{json}"),
+            Format::Text => crate::out!("{}", table(&matrix)),
         }
         Ok(())
     }

@@ -64,9 +64,9 @@ impl Args {
             return ctx.out.json(&listed);
         }
         let width = listed.iter().map(|l| l.name.len()).max().unwrap_or(0);
-        println!("Assets ({}) for {version}:", listed.len());
+        crate::outln!("Assets ({}) for {version}:", listed.len());
         for item in &listed {
-            println!("  {:<width$}  {:>10}", item.name, human_size(item.size));
+            crate::outln!("  {:<width$}  {:>10}", item.name, human_size(item.size));
         }
         ctx.out.status("Verified", format!("{} assets and their checksums in {shown}", matrix.assets.len()));
         Ok(())

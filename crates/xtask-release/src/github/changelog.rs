@@ -263,7 +263,7 @@ impl Args {
         }
         let Some(edit) = &plan.edit else { return Ok(()) };
         if !ctx.json() {
-            print!("{}", plan.section);
+            crate::out!("{}", plan.section);
         }
         let since = match &plan.previous_tag {
             Some(previous) => format!("commits since {}", previous.tag),

@@ -66,7 +66,7 @@ impl Args {
         if ctx.json() {
             ctx.out.json(&plan)?;
         } else if !self.execute {
-            print!("{}", describe(&plan));
+            crate::out!("{}", describe(&plan));
         }
         if !self.execute {
             ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");

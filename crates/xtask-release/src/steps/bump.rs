@@ -25,7 +25,7 @@ impl Args {
             ctx.out.json(&plan)?;
         } else if !self.execute {
             for edit in &plan.edits {
-                print!("{}", edit.diff(&ws.root));
+                crate::out!("{}", edit.diff(&ws.root));
             }
         }
         for package in &plan.packages {

@@ -21,7 +21,7 @@ impl Args {
             ctx.out.json(&problems)?;
         } else {
             for problem in &problems {
-                println!("{problem}");
+                crate::outln!("{problem}");
             }
         }
         for problem in &problems {

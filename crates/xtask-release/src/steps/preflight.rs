@@ -303,9 +303,9 @@ pub fn print(checks: &[Check]) {
             Outcome::Failed => "FAILED",
             Outcome::Skipped => "skipped",
         };
-        println!("    {label:<8}{}: {}", check.name, check.detail);
+        crate::outln!("    {label:<8}{}: {}", check.name, check.detail);
         if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {
-            println!("    {:<8}fix: {fix}", "");
+            crate::outln!("    {:<8}fix: {fix}", "");
         }
     }
 }

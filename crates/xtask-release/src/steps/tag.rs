@@ -74,20 +74,20 @@ impl TagPlan {
 
     fn print(&self) {
         let kind = if self.prerelease { " (pre-release)" } else { "" };
-        println!("Tag {}{kind} at {}", self.tag, self.commit);
-        println!("  preflight");
+        crate::outln!("Tag {}{kind} at {}", self.tag, self.commit);
+        crate::outln!("  preflight");
         preflight::print(&self.checks);
         if self.create {
-            println!("  create annotated tag {} with message {:?}", self.tag, self.message);
+            crate::outln!("  create annotated tag {} with message {:?}", self.tag, self.message);
         } else {
-            println!("  keep tag {}: it exists at HEAD from an earlier run", self.tag);
+            crate::outln!("  keep tag {}: it exists at HEAD from an earlier run", self.tag);
         }
         if self.push {
-            println!("  push tag {} (only the tag) to {}", self.tag, self.remote);
+            crate::outln!("  push tag {} (only the tag) to {}", self.tag, self.remote);
         } else if self.on_remote {
-            println!("  tag {} is on {} already; nothing to push", self.tag, self.remote);
+            crate::outln!("  tag {} is on {} already; nothing to push", self.tag, self.remote);
         } else {
-            println!("  not pushed (pass --push to push the tag)");
+            crate::outln!("  not pushed (pass --push to push the tag)");
         }
     }
 }

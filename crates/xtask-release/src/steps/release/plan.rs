@@ -188,14 +188,14 @@ impl ReleasePlan {
     pub fn print(&self, root: &Utf8Path) {
         let kind = if self.prerelease { ", a pre-release" } else { "" };
         let from = if self.resumed.is_some() { "continuing".to_string() } else { format!("from {}", self.previous) };
-        println!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
+        crate::outln!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
         if let Some(why) = &self.resumed {
-            println!("  resuming: {why}");
+            crate::outln!("  resuming: {why}");
         }
         for step in &self.steps {
-            println!("  {}. {}", step.number, self.describe(&step.action));
+            crate::outln!("  {}. {}", step.number, self.describe(&step.action));
             if let Some(skip) = &step.skip {
-                println!("     {skip}");
+                crate::outln!("     {skip}");
                 continue;
             }
             match &step.action {
@@ -228,7 +228,7 @@ impl ReleasePlan {
 
 fn print_diff(edit: &FileEdit, root: &Utf8Path) {
     for line in edit.diff(root).lines() {
-        println!("     {line}");
+        crate::outln!("     {line}");
     }
 }
 

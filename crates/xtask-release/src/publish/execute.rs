@@ -87,9 +87,6 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, 
         Some(source) => ctx.out.status("Found", format!("a token for {} in {source}", registry.display())),
         None => bail!("no token for {}: {}", registry.display(), registry.token_help()),
     }
-    if plan.crates.is_empty() {
-        return Ok(BTreeMap::new());
-    }
 
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.

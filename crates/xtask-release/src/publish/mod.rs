@@ -101,6 +101,10 @@ impl Args {
             retries: config.retries,
             rate_limit: self.rate_limit.unwrap_or(config.rate_limit),
         };
+        if plan.crates.is_empty() {
+            ctx.out.note(format!("nothing to publish: no selected member may go to {}", plan.registry.display()));
+            return report::print_result(ctx, &plan, &execute::Outcome { results: Vec::new(), error: None });
+        }
         let outcome = execute::run(ctx, &ws, &plan, &index, &options);
         report::print_result(ctx, &plan, &outcome)?;
         match outcome.error {

@@ -229,3 +229,122 @@ impl Plan {
         self.crates.iter().filter(|c| !matches!(c.state, State::Published { .. }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workspace::Publish;
+
+    /// A member at `crates/NAME` with dependencies `(name, kind, has_version)`.
+    fn member(name: &str, publish: Publish, deps: &[(&str, DepKind, bool)]) -> Member {
+        Member {
+            name: name.into(),
+            version: Version::new(1, 0, 0),
+            manifest_path: format!("/ws/crates/{name}/Cargo.toml").into(),
+            publish,
+            deps: deps
+                .iter()
+                .map(|&(package, kind, has_version)| Dep {
+                    package: package.into(),
+                    rename: None,
+                    kind,
+                    target: None,
+                    req: if has_version { "^1".parse().unwrap() } else { semver::VersionReq::STAR },
+                    has_version,
+                })
+                .collect(),
+            bins: Vec::new(),
+            has_lib: true,
+        }
+    }
+
+    fn workspace(members: Vec<Member>) -> Workspace {
+        Workspace {
+            root: "/ws".into(),
+            manifest_path: "/ws/Cargo.toml".into(),
+            target_dir: "/ws/target".into(),
+            members,
+            config: Default::default(),
+        }
+    }
+
+    fn names(levels: &[Vec<&Member>]) -> Vec<Vec<String>> {
+        levels.iter().map(|l| l.iter().map(|m| m.name.clone()).collect()).collect()
+    }
+
+    use DepKind::{Dev, Normal};
+
+    #[test]
+    fn levels_follow_packaged_dependencies_only() {
+        let ws = workspace(vec![
+            member("app", Publish::Anywhere, &[("lib", Normal, true), ("kit", Dev, false)]),
+            member("kit", Publish::Anywhere, &[("app", Normal, true)]),
+            member("lib", Publish::Anywhere, &[]),
+            member("py", Publish::Never, &[("app", Normal, true)]),
+        ]);
+        let selected = select(&ws, None, &[], &[]).unwrap();
+        check_dependencies(&ws, &selected, None).unwrap();
+        assert_eq!(names(&levels(&ws, &selected).unwrap()), [["lib"], ["app"], ["kit"]]);
+    }
+
+    #[test]
+    fn a_cycle_through_a_versioned_dev_dependency_names_it() {
+        let ws = workspace(vec![
+            member("app", Publish::Anywhere, &[("kit", Dev, true)]),
+            member("kit", Publish::Anywhere, &[("app", Normal, true)]),
+        ]);
+        let selected = select(&ws, None, &[], &[]).unwrap();
+        let err = levels(&ws, &selected).unwrap_err().to_string();
+        assert!(err.starts_with("dependency cycle: app -> kit -> app"), "{err}");
+        assert!(err.contains("remove `version` from the dev-dependency `kit` in crates/app/Cargo.toml"), "{err}");
+    }
+
+    #[test]
+    fn every_dependency_problem_is_listed() {
+        let ws = workspace(vec![
+            member("app", Publish::Anywhere, &[("lib", Normal, false), ("py", Normal, true), ("py", Dev, false)]),
+            member("lib", Publish::Anywhere, &[]),
+            member("py", Publish::Never, &[]),
+        ]);
+        let selected = select(&ws, None, &[], &[]).unwrap();
+        let err = check_dependencies(&ws, &selected, None).unwrap_err().to_string();
+        assert!(err.contains("`app` depends on `lib` without a version requirement"), "{err}");
+        assert!(err.contains("`app` depends on `py`, which has `publish = false`"), "{err}");
+        assert_eq!(err.lines().count(), 3, "the dev-dependency without a version is fine\n{err}");
+    }
+
+    #[test]
+    fn selection_by_registry_package_and_exclude() {
+        let ws = workspace(vec![
+            member("a", Publish::Only(vec!["mine".into()]), &[]),
+            member("b", Publish::Anywhere, &[]),
+            member("c", Publish::Anywhere, &[]),
+        ]);
+        let picked = |registry, packages: &[&str], exclude: &[&str]| -> Vec<String> {
+            let (packages, exclude): (Vec<String>, Vec<String>) =
+                (packages.iter().map(|s| s.to_string()).collect(), exclude.iter().map(|s| s.to_string()).collect());
+            select(&ws, registry, &packages, &exclude).unwrap().iter().map(|m| m.name.clone()).collect()
+        };
+        assert_eq!(picked(None, &[], &[]), ["b", "c"]);
+        assert_eq!(picked(Some("mine"), &[], &["c"]), ["a", "b"]);
+        assert_eq!(picked(None, &["c"], &[]), ["c"]);
+        let err = select(&ws, None, &["a".into()], &[]).unwrap_err().to_string();
+        assert!(err.contains("`a` may not be published to crates.io"), "{err}");
+    }
+
+    #[test]
+    fn states_from_the_index_and_the_estimate() {
+        let ws = workspace(vec![member("a", Publish::Anywhere, &[]), member("b", Publish::Anywhere, &[])]);
+        let selected = select(&ws, None, &[], &[]).unwrap();
+        let levels = levels(&ws, &selected).unwrap();
+        let entry = |vers: &str| Entry { vers: vers.into(), cksum: "ab".into(), yanked: false };
+        let published =
+            BTreeMap::from([("a".to_string(), vec![entry("1.0.0")]), ("b".to_string(), vec![entry("0.9.0")])]);
+        let registry = Registry { name: None, index_url: "https://index.crates.io/".into() };
+        let plan = Plan::new(registry, &levels, &published);
+        assert_eq!(plan.crates[0].state, State::Published { cksum: "ab".into() });
+        assert_eq!(plan.crates[1].state, State::NewVersion);
+        assert_eq!((plan.estimate.new_crates, plan.estimate.new_versions), (0, 1));
+        assert_eq!(plan.to_upload().count(), 1);
+    }
+}

@@ -11,6 +11,7 @@ use toml_edit::{DocumentMut, Item};
 pub const CRATES_IO_INDEX: &str = "https://index.crates.io/";
 
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub struct Registry {
     /// `None` is crates.io.
     pub name: Option<String>,
@@ -19,10 +20,15 @@ pub struct Registry {
 }
 
 impl Registry {
-    /// The registry named on the command line (crates.io without one), with its index URL
-    /// from `index_override`, then cargo's environment and config files as seen from `dir`.
+    /// The registry named on the command line, or cargo's `registry.default`, or
+    /// crates.io, with its index URL from `index_override`, then cargo's environment and
+    /// config files as seen from `dir`.
     pub fn resolve(name: Option<&str>, index_override: Option<&str>, dir: &Path) -> Result<Registry> {
-        let name = name.filter(|n| *n != "crates-io").map(str::to_string);
+        let name = match name {
+            Some(name) => Some(name.to_string()),
+            None => default_registry(dir)?,
+        };
+        let name = name.filter(|n| n != "crates-io");
         let configured = match (&name, index_override) {
             (_, Some(url)) => url.to_string(),
             (None, None) => CRATES_IO_INDEX.to_string(),
@@ -90,6 +96,15 @@ impl Registry {
 /// Cargo's environment name for a registry key: `CARGO_REGISTRIES_MY_REG_TOKEN`.
 fn env_name(registry: &str, key: &str) -> String {
     format!("CARGO_REGISTRIES_{}_{key}", registry.to_ascii_uppercase().replace('-', "_"))
+}
+
+/// `registry.default`: where a bare `cargo publish` goes, so where we must look.
+fn default_registry(dir: &Path) -> Result<Option<String>> {
+    if let Some(name) = std::env::var("CARGO_REGISTRY_DEFAULT").ok().filter(|v| !v.is_empty()) {
+        return Ok(Some(name));
+    }
+    let configs = ConfigFiles::load(dir)?;
+    Ok(configs.find(&["registry", "default"]).and_then(|(_, item)| item.as_str()).map(str::to_string))
 }
 
 fn configured_index(name: &str, dir: &Path) -> Result<String> {
@@ -179,6 +194,15 @@ mod tests {
         let err = Registry::resolve(Some("nope"), None, &ws).unwrap_err().to_string();
         assert!(err.contains("registry `nope` is not configured"), "{err}");
         assert_eq!(Registry::resolve(None, None, &ws).unwrap().index_url, CRATES_IO_INDEX);
+        // A bare `cargo publish` goes to registry.default, so that is the one to read.
+        std::fs::write(
+            outer.join("config.toml"),
+            "registry.default = \"b\"\nregistries.b.index = \"sparse+http://o/\"\n",
+        )
+        .unwrap();
+        let default = Registry::resolve(None, None, &ws).unwrap();
+        assert_eq!((default.name.as_deref(), default.index_url.as_str()), (Some("b"), "http://inner/"));
+        assert_eq!(Registry::resolve(Some("crates-io"), None, &ws).unwrap().index_url, CRATES_IO_INDEX);
         let over = Registry::resolve(Some("b"), Some("sparse+http://over/"), &ws).unwrap();
         assert_eq!((over.name.as_deref(), over.index_url.as_str()), (Some("b"), "http://over/"));
     }

@@ -40,10 +40,10 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let (crates, versions) = (Budget::CRATES_IO_NEW_CRATES, Budget::CRATES_IO_NEW_VERSIONS);
     let _ = writeln!(
         text,
-        "\nUploads: {} new crates, {} new versions. At crates.io's limits ({} new crates, then one per {} min; \
+        "\nUploads: {}, {}. At crates.io's limits ({} new crates, then one per {} min; \
          {} new versions, then one per {} min) they need at least {}.",
-        estimate.new_crates,
-        estimate.new_versions,
+        count(estimate.new_crates, "new crate"),
+        count(estimate.new_versions, "new version"),
         crates.burst,
         crates.every.as_secs() / 60,
         versions.burst,
@@ -52,6 +52,10 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
     );
     print!("{text}");
     Ok(())
+}
+
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn duration(seconds: u64) -> String {

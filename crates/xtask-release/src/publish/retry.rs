@@ -29,7 +29,9 @@ pub fn classify(cargo_stderr: &str, now: SystemTime) -> Failure {
         Some(429) => Failure::RateLimited(requested_wait(cargo_stderr, now)),
         Some(500..=599) => Failure::Transient,
         Some(409) => Failure::AlreadyExists,
-        _ if cargo_stderr.contains("already exists") || cargo_stderr.contains("already uploaded") => {
+        // Cargo's own check against the index ("crate a@0.1.0 already exists on `local`
+        // index"), and crates.io's older answer ("... is already uploaded").
+        _ if cargo_stderr.contains(" already exists on ") || cargo_stderr.contains("already uploaded") => {
             Failure::AlreadyExists
         }
         Some(_) => Failure::Fatal,
@@ -212,6 +214,9 @@ mod tests {
     fn duplicates_and_other_errors() {
         let dup = "the remote server responded with an error (status 409 Conflict): crate version already exists";
         assert_eq!(classify(dup, at(0)), Failure::AlreadyExists);
+        let checked = "error: crate b3@0.1.0 already exists on `local` index";
+        assert_eq!(classify(checked, at(0)), Failure::AlreadyExists);
+        assert_eq!(classify("error: failed to write: file already exists", at(0)), Failure::Fatal);
         let auth = "the remote server responded with an error (status 403 Forbidden): must be an owner";
         assert_eq!(classify(auth, at(0)), Failure::Fatal);
         assert_eq!(classify("error: no token found for `local`", at(0)), Failure::Fatal);

@@ -236,6 +236,7 @@ impl<'a> Uploads<'a> {
         let output = match self.cargo_publish(slot, crates) {
             Ok(output) if output.status.success() => return true,
             Ok(output) => output,
+            // Cargo did not start; the one-by-one path reports why, with its crate.
             Err(_) => return false,
         };
         let stderr = String::from_utf8_lossy(&output.stderr);

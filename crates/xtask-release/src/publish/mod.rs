@@ -118,22 +118,26 @@ impl Args {
     }
 }
 
-/// What each crate's index file lists, fetched in parallel: one request per crate.
+/// What each crate's index file lists: one request per crate, a few at a time, so a
+/// large workspace does not open hundreds of connections to the registry's CDN at once.
 fn published_versions<'a>(
     index: &Index,
     names: impl Iterator<Item = &'a str>,
 ) -> Result<BTreeMap<String, Vec<index::Entry>>> {
-    std::thread::scope(|scope| {
-        let lookups: Vec<_> = names.map(|name| (name, scope.spawn(move || index.versions(name)))).collect::<Vec<_>>();
-        lookups
-            .into_iter()
-            .map(|(name, lookup)| {
-                let entries = lookup.join().map_err(|_| anyhow::anyhow!("the index lookup of `{name}` panicked"))??;
-                Ok((name.to_string(), entries))
-            })
-            .collect::<Result<_>>()
-            .context("cannot read what the registry has published")
-    })
+    const AT_ONCE: usize = 16;
+    let names: Vec<&str> = names.collect();
+    let mut published = BTreeMap::new();
+    for chunk in names.chunks(AT_ONCE) {
+        std::thread::scope(|scope| -> Result<()> {
+            let lookups: Vec<_> = chunk.iter().map(|&name| (name, scope.spawn(move || index.versions(name)))).collect();
+            for (name, lookup) in lookups {
+                let entries = lookup.join().map_err(|_| anyhow::anyhow!("the index lookup of `{name}` panicked"))?;
+                published.insert(name.to_string(), entries.context("cannot read what the registry has published")?);
+            }
+            Ok(())
+        })?;
+    }
+    Ok(published)
 }
 
 /// The exact command to run again: the registry decides what is left to do.

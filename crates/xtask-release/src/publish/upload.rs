@@ -2,13 +2,14 @@
 //! the index, upload them with `cargo publish --no-verify`, and confirm each in the index
 //! before anything that depends on it goes.
 //!
-//! A worker takes its share of the ready crates as one batch (`cargo publish -p a -p b`):
-//! one cargo process and one index wait for several crates instead of one each, which is
-//! most of the time a wide tree takes. Crates of a batch never depend on each other, so
-//! cargo's own index wait (which gives up after a minute) never orders anything; ours does.
-//! When a batch fails, its crates go again one by one, each with the retries below.
+//! A worker takes a batch (`batch::batches`) as one `cargo publish -p a -p b ...`: one cargo
+//! process for several crates instead of one each. Cargo uploads the crates of a batch in
+//! dependency order and waits for each to reach the index before its dependents (for up
+//! to `index-timeout`, like ours); we then confirm every crate in the index ourselves
+//! before anything in another batch that depends on it goes. When a batch fails, its
+//! crates go again one by one, in order, each with the retries below.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -16,6 +17,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use xshell::{Shell, cmd};
 
+use super::batch;
 use super::execute::{CrateResult, Options, Status, different_content, registry_args};
 use super::index::Index;
 use super::pace::Pacer;
@@ -118,27 +120,20 @@ impl<'a> Uploads<'a> {
         self.board.into_inner().unwrap_or_else(|p| p.into_inner()).error
     }
 
-    /// This worker's share of the crates whose dependencies are all done, split evenly
-    /// among the idle workers, in plan order; `None` once the run stopped or nothing left
-    /// could become ready.
+    /// This worker's batch (`batch::batches`) among the idle workers; `None` once the run
+    /// stopped or nothing left could become ready.
     fn next_batch(&self, workers: usize) -> Option<Vec<&'a Crate>> {
         let mut board = lock(&self.board);
         loop {
             if board.error.is_some() {
                 return None;
             }
-            let ready: Vec<&'a Crate> = self
-                .plan
-                .crates
-                .iter()
-                .filter(|c| {
-                    board.progress[c.name.as_str()] == Progress::Waiting
-                        && c.after.iter().all(|d| board.progress.get(d.as_str()) == Some(&Progress::Done))
-                })
-                .collect();
-            if !ready.is_empty() {
-                let idle = workers.saturating_sub(board.busy).max(1);
-                let batch: Vec<&'a Crate> = ready.iter().copied().take(ready.len().div_ceil(idle)).collect();
+            let waiting: Vec<&'a Crate> =
+                self.plan.crates.iter().filter(|c| board.progress[c.name.as_str()] == Progress::Waiting).collect();
+            let done: BTreeSet<&str> =
+                board.progress.iter().filter(|(_, p)| **p == Progress::Done).map(|(name, _)| *name).collect();
+            let idle = workers.saturating_sub(board.busy);
+            if let Some(batch) = batch::batches(&waiting, &done, idle, workers).into_iter().next() {
                 for krate in &batch {
                     board.progress.insert(krate.name.as_str(), Progress::Running);
                 }
@@ -174,7 +169,8 @@ impl<'a> Uploads<'a> {
     }
 
     /// Publishes a batch: what the registry has is skipped, the rest goes in one cargo
-    /// run, and after a failure one by one.
+    /// run, and after a failure one by one, in order, up to the first crate that fails
+    /// (its dependents in the batch could not resolve it, and the run stops anyway).
     fn publish(&self, slot: usize, batch: Vec<&'a Crate>) -> Vec<(&'a Crate, Result<Status>)> {
         let mut done = Vec::new();
         let mut todo = Vec::new();
@@ -191,7 +187,12 @@ impl<'a> Uploads<'a> {
             }
         }
         for krate in todo {
-            done.push((krate, self.publish_one(slot, krate)));
+            let result = self.publish_one(slot, krate);
+            let failed = result.is_err();
+            done.push((krate, result));
+            if failed {
+                break;
+            }
         }
         done
     }
@@ -296,7 +297,9 @@ impl<'a> Uploads<'a> {
 
     /// Runs `cargo publish --no-verify` (the preflight verified) with a target dir per
     /// worker: cargo holds a lock in the target dir from packaging until the end of its
-    /// own index wait, which would serialise parallel uploads.
+    /// own index wait, which would serialise parallel uploads. Cargo waits for each crate
+    /// of the batch to reach the index before uploading its dependents; `publish.timeout`
+    /// makes that wait as patient as ours (cargo's default gives up after a minute).
     fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<std::process::Output> {
         let sh = Shell::new()?;
         sh.change_dir(&self.root);
@@ -304,12 +307,16 @@ impl<'a> Uploads<'a> {
         let packages: Vec<&str> = crates.iter().flat_map(|c| ["-p", c.name.as_str()]).collect();
         let registry_args = registry_args(self.plan);
         let target_dir = self.target_dir.join("xtask-release").join(format!("publish-{slot}"));
+        let timeout = format!("publish.timeout={}", self.options.index_timeout.as_secs());
         let group = format!("cargo publish {}", packages.join(" "));
-        let output = cmd!(sh, "{cargo} publish --no-verify {packages...} {registry_args...} --target-dir {target_dir}")
-            .quiet()
-            .ignore_status()
-            .output()
-            .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
+        let output = cmd!(
+            sh,
+            "{cargo} publish --no-verify {packages...} {registry_args...} --target-dir {target_dir} --config {timeout}"
+        )
+        .quiet()
+        .ignore_status()
+        .output()
+        .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
         if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(group);

@@ -109,8 +109,7 @@ impl Client {
     pub fn new(repo: &str, token: Token, out: Output) -> Client {
         let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
         let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
-        let agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
+        let agent = crate::ops::http::agent_config()
             .timeout_connect(Some(Duration::from_secs(30)))
             .timeout_recv_response(Some(Duration::from_secs(300)))
             .build()

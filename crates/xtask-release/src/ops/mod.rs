@@ -4,3 +4,4 @@ pub mod cargo;
 pub mod diff;
 pub mod fs;
 pub mod git;
+pub mod http;

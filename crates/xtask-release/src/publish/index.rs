@@ -30,14 +30,7 @@ impl Index {
         if !base.ends_with('/') {
             base.push('/');
         }
-        let tls = ureq::tls::TlsConfig::builder().root_certs(system_roots()).build();
-        let agent = ureq::Agent::config_builder()
-            .tls_config(tls)
-            .http_status_as_error(false)
-            .timeout_global(Some(Duration::from_secs(30)))
-            .user_agent(concat!("xtask-release/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .into();
+        let agent = crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(30))).build().into();
         Index { base, agent }
     }
 
@@ -95,24 +88,6 @@ impl Index {
         let text = response.body_mut().read_to_string().map_err(|err| Fetch::Transient(err.to_string()))?;
         parse(&text).with_context(|| format!("{url} is not a sparse index file")).map_err(Fetch::Fatal)
     }
-}
-
-/// The certificates cargo trusts: cargo verifies TLS against the system's CA store, so
-/// an index it reaches (behind a company's TLS-inspecting proxy, say) must verify here
-/// too. Mozilla's roots, built in, where the system has no bundle file (macOS, Windows).
-fn system_roots() -> ureq::tls::RootCerts {
-    let bundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
-    let explicit = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
-    let pem = explicit.into_iter().chain(bundles.map(Into::into)).find_map(|path| std::fs::read(path).ok());
-    let certs: Vec<_> = pem
-        .iter()
-        .flat_map(|pem| ureq::tls::parse_pem(pem))
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-            _ => None,
-        })
-        .collect();
-    if certs.is_empty() { ureq::tls::RootCerts::WebPki } else { ureq::tls::RootCerts::new_with_certs(&certs) }
 }
 
 enum Fetch {

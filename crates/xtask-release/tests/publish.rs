@@ -13,14 +13,22 @@ use support::{Fixture, Run};
 /// The token cargo is given; the server ignores it, and it must never show up anywhere.
 const CANARY: &str = "canary-token-7d1e5b0a";
 
-/// The chain fixture's publishable crates, each with what it depends on.
-const CHAIN: [(&str, &[&str]); 5] = [
-    ("chain-core", &[]),
-    ("chain-storage", &["chain-core"]),
-    ("chain-security", &["chain-core"]),
-    ("chain-sdk", &["chain-storage", "chain-security"]),
-    ("chain-cli", &["chain-sdk"]),
+/// The lockstep fixture's publishable crates, each with what it depends on; its
+/// `acme-python` and `acme-wasm` have `publish = false`.
+const LOCKSTEP: [(&str, &[&str]); 5] = [
+    ("acme-core", &[]),
+    ("acme-security", &[]),
+    ("acme-storage", &["acme-core"]),
+    ("acme-sdk", &["acme-storage", "acme-security"]),
+    ("acme-proxy", &["acme-sdk"]),
 ];
+
+/// A shared fixture with its internal dependencies published to the `local` registry.
+fn fixture(name: &str) -> Fixture {
+    let fixture = support::fixture(name);
+    support::registry::publish_fixture_to_local(&fixture);
+    fixture
+}
 
 /// `publish-ordered --registry local ARGS` with cargo pointed at `index_url`, a private
 /// cargo home (the fixtures have no external dependencies) and the canary token.
@@ -49,7 +57,7 @@ fn assert_published_once(registry: &Registry, names: &[&str], version: &str) {
 
 #[track_caller]
 fn assert_nothing_published(registry: &Registry) {
-    for (name, _) in CHAIN {
+    for (name, _) in LOCKSTEP {
         assert!(registry.versions(name).is_empty(), "{name} was published");
     }
 }
@@ -64,7 +72,7 @@ fn assert_dependency_order(uploads: &[Upload]) {
             .find(|u| u.name == name && u.forwarded)
             .unwrap_or_else(|| panic!("{name} never reached the registry"))
     };
-    for (name, deps) in CHAIN {
+    for (name, deps) in LOCKSTEP {
         let upload = first_forwarded(name);
         for dep in deps {
             assert!(first_forwarded(dep).answered <= upload.received, "{name} was uploaded before {dep}: {uploads:#?}");
@@ -93,25 +101,28 @@ fn assert_no_canary(fixture: &Fixture, runs: &[&Run]) {
 
 #[test]
 fn dry_run_prints_the_plan_and_uploads_nothing() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     let before = fixture.snapshot();
 
     let run = run(publish(&fixture, &registry.index_url(), &[])).ok();
-    let levels = ["Level 0:\n  chain-core", "Level 1", "chain-security", "chain-storage", "Level 2", "Level 3"];
+    let levels =
+        ["Level 0:\n  acme-core", "acme-security", "Level 1", "acme-storage", "Level 2", "acme-sdk", "Level 3"];
     let mut at = 0;
     for text in levels {
         at += run.stdout[at..].find(text).unwrap_or_else(|| panic!("`{text}` missing or out of order\n{run}"));
     }
-    assert!(!run.stdout.contains("chain-python"), "publish = false member in the plan\n{run}");
+    for private in ["acme-python", "acme-wasm"] {
+        assert!(!run.stdout.contains(private), "publish = false member in the plan\n{run}");
+    }
     assert!(run.stdout.contains("5 new crates, 0 new versions"), "{run}");
     assert!(run.stderr.contains("dry run"), "{run}");
 
-    let run = support::run(publish(&fixture, &registry.index_url(), &["--format", "json", "--exclude", "chain-cli"]));
+    let run = support::run(publish(&fixture, &registry.index_url(), &["--format", "json", "--exclude", "acme-proxy"]));
     let plan: serde_json::Value = serde_json::from_str(&run.ok().stdout).unwrap();
     let levels: Vec<Vec<String>> = serde_json::from_value(plan["levels"].clone()).unwrap();
-    assert_eq!(levels, [vec!["chain-core"], vec!["chain-security", "chain-storage"], vec!["chain-sdk"]]);
-    assert_eq!(plan["crates"][3]["after"], serde_json::json!(["chain-security", "chain-storage"]));
+    assert_eq!(levels, [vec!["acme-core", "acme-security"], vec!["acme-storage"], vec!["acme-sdk"]]);
+    assert_eq!(plan["crates"][3]["after"], serde_json::json!(["acme-security", "acme-storage"]));
     assert_eq!(plan["crates"][0]["state"]["kind"], "new-crate");
     assert_eq!(plan["estimate"]["new-crates"], 4);
 
@@ -131,15 +142,19 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
 
 #[test]
 fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     let proxy = Proxy::start(registry.port, Faults::default());
 
     let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "2"])).ok();
-    let names: Vec<&str> = CHAIN.iter().map(|(n, _)| *n).collect();
+    let names: Vec<&str> = LOCKSTEP.iter().map(|(n, _)| *n).collect();
     assert_published_once(&registry, &names, "0.1.0");
-    assert!(registry.versions("chain-python").is_empty(), "a publish = false crate was published");
+    for private in ["acme-python", "acme-wasm"] {
+        assert!(registry.versions(private).is_empty(), "{private} has publish = false but was published");
+    }
     assert_dependency_order(&proxy.uploads());
+    // acme-proxy can only follow acme-sdk, so it goes in the same cargo run.
+    assert!(run.stderr.contains("Uploading acme-sdk v0.1.0, acme-proxy v0.1.0\n"), "{run}");
     for name in &names {
         assert!(run.stderr.contains(&format!("Published {name} v0.1.0 in ")), "{run}");
         assert!(run.stdout.contains(&format!("{name} v0.1.0")), "{run}");
@@ -152,23 +167,23 @@ fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
     std::fs::write(
         consumer.join("Cargo.toml"),
         "[package]\nname = \"consumer\"\nversion = \"0.0.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-         chain-sdk = { version = \"0.1\", registry = \"local\" }\n",
+         acme-sdk = { version = \"0.1\", registry = \"local\" }\n",
     )
     .unwrap();
-    std::fs::write(consumer.join("src/main.rs"), "fn main() { println!(\"{}\", chain_sdk::name()); }\n").unwrap();
+    std::fs::write(consumer.join("src/main.rs"), "fn main() { println!(\"{}\", acme_sdk::sdk()); }\n").unwrap();
     let mut cargo = Command::new(env!("CARGO"));
     cargo.args(["run", "--quiet"]).current_dir(&consumer);
     fixture.env(&mut cargo);
     cargo_env(&fixture, &registry.index_url(), &mut cargo);
     let built = support::run(cargo).ok();
-    assert_eq!(built.stdout.trim(), "chain-sdk", "{built}");
+    assert_eq!(built.stdout.trim(), "sdk with security and storage on core", "{built}");
     let lock = std::fs::read_to_string(consumer.join("Cargo.lock")).unwrap();
-    assert!(lock.contains("name = \"chain-core\"\nversion = \"0.1.0\"\nsource = \"sparse+http://127.0.0.1"), "{lock}");
+    assert!(lock.contains("name = \"acme-core\"\nversion = \"0.1.0\"\nsource = \"sparse+http://127.0.0.1"), "{lock}");
 }
 
 #[test]
 fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     let url = registry.index_url();
 
@@ -176,7 +191,7 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
     let cargo_home = fixture.tmp.path().join("cargo-home");
     std::fs::create_dir_all(&cargo_home).unwrap();
     std::fs::write(cargo_home.join("credentials.toml"), format!("[registries.local]\ntoken = \"{CANARY}\"\n")).unwrap();
-    let mut first = publish(&fixture, &url, &["--execute", "-p", "chain-core"]);
+    let mut first = publish(&fixture, &url, &["--execute", "-p", "acme-core"]);
     first.env_remove("CARGO_REGISTRIES_LOCAL_TOKEN");
     let first = run(first).ok();
     assert!(
@@ -185,30 +200,30 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
     );
     assert!(!first.stderr.contains(CANARY) && !first.stdout.contains(CANARY), "{first}");
     std::fs::remove_file(cargo_home.join("credentials.toml")).unwrap();
-    assert_published_once(&registry, &["chain-core"], "0.1.0");
+    assert_published_once(&registry, &["acme-core"], "0.1.0");
 
     // Same commit, same package: the published crate is skipped, the rest go.
-    let rerun = run(publish(&fixture, &url, &["--execute", "--exclude", "chain-cli"])).ok();
-    assert!(rerun.stderr.contains("Skipped chain-core v0.1.0: already on `local`"), "{rerun}");
-    assert!(rerun.stderr.contains("Published chain-sdk v0.1.0"), "{rerun}");
-    assert_published_once(&registry, &["chain-core", "chain-storage", "chain-security", "chain-sdk"], "0.1.0");
+    let rerun = run(publish(&fixture, &url, &["--execute", "--exclude", "acme-proxy"])).ok();
+    assert!(rerun.stderr.contains("Skipped acme-core v0.1.0: already on `local`"), "{rerun}");
+    assert!(rerun.stderr.contains("Published acme-sdk v0.1.0"), "{rerun}");
+    assert_published_once(&registry, &["acme-core", "acme-storage", "acme-security", "acme-sdk"], "0.1.0");
 
-    // chain-core changes but keeps its version by mistake.
+    // acme-core changes but keeps its version by mistake.
     fixture.write("crates/core/src/lib.rs", "pub fn name() -> &'static str { \"changed\" }\n");
-    fixture.git(&["commit", "--quiet", "-am", "change chain-core"]);
+    fixture.git(&["commit", "--quiet", "-am", "change acme-core"]);
     let failed = run(publish(&fixture, &url, &["--execute"])).fails(1);
-    assert!(failed.stderr.contains("`chain-core` v0.1.0 is already on `local` with different content"), "{failed}");
+    assert!(failed.stderr.contains("`acme-core` v0.1.0 is already on `local` with different content"), "{failed}");
     assert!(
         failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
         "{failed}"
     );
-    assert!(registry.versions("chain-cli").is_empty(), "chain-cli was uploaded after all\n{failed}");
-    assert_published_once(&registry, &["chain-core"], "0.1.0");
+    assert!(registry.versions("acme-proxy").is_empty(), "acme-proxy was uploaded after all\n{failed}");
+    assert_published_once(&registry, &["acme-core"], "0.1.0");
 }
 
 #[test]
 fn killed_mid_publish_then_rerun_publishes_every_version_once() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     // Slow uploads leave time to kill the run between the first crate and the last.
     let proxy = Proxy::start(registry.port, Faults { upload_delay: Duration::from_millis(700), ..Faults::default() });
@@ -219,51 +234,46 @@ fn killed_mid_publish_then_rerun_publishes_every_version_once() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
-    while registry.versions("chain-core").is_empty() {
-        assert!(Instant::now() < deadline, "chain-core never showed up");
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before chain-core showed up");
+    while registry.versions("acme-core").is_empty() {
+        assert!(Instant::now() < deadline, "acme-core never showed up");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before acme-core showed up");
         std::thread::sleep(Duration::from_millis(20));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(registry.versions("chain-cli").is_empty(), "the run finished before it was killed");
+    assert!(registry.versions("acme-proxy").is_empty(), "the run finished before it was killed");
 
     let rerun = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
-    assert!(rerun.stderr.contains("Skipped chain-core v0.1.0"), "{rerun}");
-    assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
+    assert!(rerun.stderr.contains("Skipped acme-core v0.1.0"), "{rerun}");
+    assert_published_once(&registry, &LOCKSTEP.map(|(n, _)| n), "0.1.0");
 }
 
 #[test]
 fn a_dev_dependency_cycle_publishes_and_an_unbreakable_one_names_the_edge() {
-    let fixture = support::fixture("publish-devcycle");
+    let fixture = fixture("devcycle");
     let registry = Registry::start(fixture.tmp.path());
     let proxy = Proxy::start(registry.port, Faults::default());
 
     let run_ok = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
-    assert_published_once(&registry, &["cyc-core", "cyc-testkit"], "0.3.0");
+    assert_published_once(&registry, &["cycle-a", "cycle-b"], "1.4.2");
     let uploads = proxy.uploads();
     let order: Vec<&str> = uploads.iter().map(|u| u.name.as_str()).collect();
-    assert_eq!(order, ["cyc-core", "cyc-testkit"], "{run_ok}");
+    assert_eq!(order, ["cycle-a", "cycle-b"], "{run_ok}");
 
     // With a version on the dev-dependency, cargo keeps it and the cycle is real.
-    let manifest = "crates/core/Cargo.toml";
-    fixture.write(
-        manifest,
-        &fixture
-            .read(manifest)
-            .replace("path = \"../testkit\"", "path = \"../testkit\", version = \"0.3.0\", registry = \"local\""),
-    );
+    let manifest = "crates/a/Cargo.toml";
+    fixture.write(manifest, &fixture.read(manifest).replace("path = \"../b\"", "path = \"../b\", version = \"1.4.2\""));
     let failed = run(publish(&fixture, &registry.index_url(), &[])).fails(1);
-    assert!(failed.stderr.contains("dependency cycle: cyc-core -> cyc-testkit -> cyc-core"), "{failed}");
+    assert!(failed.stderr.contains("dependency cycle: cycle-a -> cycle-b -> cycle-a"), "{failed}");
     assert!(
-        failed.stderr.contains("remove `version` from the dev-dependency `cyc-testkit` in crates/core/Cargo.toml"),
+        failed.stderr.contains("remove `version` from the dev-dependency `cycle-b` in crates/a/Cargo.toml"),
         "{failed}"
     );
 }
 
 #[test]
 fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     let faults = Faults {
         uploads: vec![
@@ -283,35 +293,38 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
     assert_eq!(proxy.unused_faults(), 0, "not every fault was injected\n{run}");
     assert!(run.stderr.contains("rate limited by `local`"), "{run}");
     assert!(run.stderr.contains("Retrying"), "{run}");
-    assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
+    assert_published_once(&registry, &LOCKSTEP.map(|(n, _)| n), "0.1.0");
     assert_dependency_order(&proxy.uploads());
     assert_no_canary(&fixture, &[&run]);
 }
 
 #[test]
 fn a_refused_upload_stops_with_cargos_error_and_the_command_to_resume() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
-    let proxy = Proxy::start(registry.port, Faults { uploads: vec![Some(Fault::Forbidden)], ..Faults::default() });
+    // Refused twice: the batch of all five (one worker), then acme-core on its own.
+    let forbidden = vec![Some(Fault::Forbidden), Some(Fault::Forbidden)];
+    let proxy = Proxy::start(registry.port, Faults { uploads: forbidden, ..Faults::default() });
 
-    let failed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).fails(1);
-    assert!(failed.stderr.contains("cannot publish chain-core v0.1.0: cargo publish failed"), "{failed}");
+    let failed = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"])).fails(1);
+    assert!(failed.stderr.contains("Retrying acme-core v0.1.0, acme-security v0.1.0, "), "{failed}");
+    assert!(failed.stderr.contains("cannot publish acme-core v0.1.0: cargo publish failed"), "{failed}");
     assert!(failed.stderr.contains("(status 403 Forbidden): this crate exists but you don't seem"), "{failed}");
     assert!(
         failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
         "{failed}"
     );
-    assert!(failed.stdout.contains("chain-core v0.1.0      FAILED"), "{failed}");
+    assert!(failed.stdout.contains("acme-core v0.1.0      FAILED"), "{failed}");
     assert_nothing_published(&registry);
 
     let resumed = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
-    assert_published_once(&registry, &CHAIN.map(|(n, _)| n), "0.1.0");
+    assert_published_once(&registry, &LOCKSTEP.map(|(n, _)| n), "0.1.0");
     assert_no_canary(&fixture, &[&failed, &resumed]);
 }
 
 #[test]
 fn github_actions_groups_step_summary_pacing_and_json_result() {
-    let fixture = support::fixture("publish-devcycle");
+    let fixture = fixture("devcycle");
     let registry = Registry::start(fixture.tmp.path());
     let summary = fixture.tmp.path().join("step-summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();
@@ -319,14 +332,14 @@ fn github_actions_groups_step_summary_pacing_and_json_result() {
     let mut cmd = publish(&fixture, &registry.index_url(), &["--execute", "--rate-limit", "1/1s"]);
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
     let run = run(cmd).ok();
-    for text in ["::group::cargo publish -p cyc-core", "Uploaded cyc-core v0.3.0", "::endgroup::"] {
+    for text in ["::group::cargo publish -p cycle-a", "Uploaded cycle-a v1.4.2", "::endgroup::"] {
         assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
     }
-    assert!(run.stderr.contains("cyc-testkit v0.3.0: pacing uploads at 1/1s"), "{run}");
+    assert!(run.stderr.contains("cycle-b v1.4.2: pacing uploads at 1/1s"), "{run}");
     let summary = std::fs::read_to_string(&summary).unwrap();
     assert!(summary.starts_with("earlier step\n### publish-ordered to `local`\n"), "{summary}");
-    assert!(summary.contains("| cyc-core | 0.3.0 | published |"), "{summary}");
-    assert!(summary.contains("| cyc-testkit | 0.3.0 | published |"), "{summary}");
+    assert!(summary.contains("| cycle-a | 1.4.2 | published |"), "{summary}");
+    assert!(summary.contains("| cycle-b | 1.4.2 | published |"), "{summary}");
 
     let rerun = support::run(publish(&fixture, &registry.index_url(), &["--execute", "--format", "json"])).ok();
     let result: serde_json::Value = serde_json::from_str(&rerun.stdout).unwrap();
@@ -337,20 +350,20 @@ fn github_actions_groups_step_summary_pacing_and_json_result() {
         .iter()
         .map(|c| (c["name"].as_str().unwrap(), c["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses, [("cyc-core", "skipped"), ("cyc-testkit", "skipped")]);
+    assert_eq!(statuses, [("cycle-a", "skipped"), ("cycle-b", "skipped")]);
 }
 
 #[test]
 fn bad_input_fails_naming_the_crate_and_uploads_nothing() {
-    let fixture = support::fixture("publish-chain");
+    let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
     let url = registry.index_url();
     let before = fixture.snapshot();
 
-    let unknown = run(publish(&fixture, &url, &["--execute", "-p", "chain-nope"])).fails(1);
-    assert!(unknown.stderr.contains("package `chain-nope` is not a member of the workspace"), "{unknown}");
-    let private = run(publish(&fixture, &url, &["--execute", "-p", "chain-python"])).fails(1);
-    assert!(private.stderr.contains("`chain-python` may not be published to `local`"), "{private}");
+    let unknown = run(publish(&fixture, &url, &["--execute", "-p", "acme-nope"])).fails(1);
+    assert!(unknown.stderr.contains("package `acme-nope` is not a member of the workspace"), "{unknown}");
+    let private = run(publish(&fixture, &url, &["--execute", "-p", "acme-python"])).fails(1);
+    assert!(private.stderr.contains("`acme-python` may not be published to `local`"), "{private}");
 
     let mut no_token = publish(&fixture, &url, &["--execute"]);
     no_token.env_remove("CARGO_REGISTRIES_LOCAL_TOKEN");
@@ -358,15 +371,15 @@ fn bad_input_fails_naming_the_crate_and_uploads_nothing() {
     assert!(no_token.stderr.contains("no token for `local`: set CARGO_REGISTRIES_LOCAL_TOKEN"), "{no_token}");
     support::assert_same_files(&before, &fixture.snapshot());
 
-    let cli = "crates/cli/Cargo.toml";
+    let cli = "crates/proxy/Cargo.toml";
     let manifest = fixture.read(cli);
     fixture.write(
         cli,
-        &format!("{manifest}chain-python = {{ path = \"../python\", version = \"0.1.0\", registry = \"local\" }}\n"),
+        &format!("{manifest}acme-python = {{ path = \"../python\", version = \"0.1.0\", registry = \"local\" }}\n"),
     );
     let depends_on_private = run(publish(&fixture, &url, &["--execute"])).fails(1);
     assert!(
-        depends_on_private.stderr.contains("`chain-cli` depends on `chain-python`, which has `publish = false`"),
+        depends_on_private.stderr.contains("`acme-proxy` depends on `acme-python`, which has `publish = false`"),
         "{depends_on_private}"
     );
     fixture.write(cli, &manifest);
@@ -374,11 +387,11 @@ fn bad_input_fails_naming_the_crate_and_uploads_nothing() {
     let storage = "crates/storage/Cargo.toml";
     fixture.write(
         storage,
-        &fixture.read(storage).replace("chain-core.workspace = true", "chain-core = { path = \"../core\" }"),
+        &fixture.read(storage).replace("acme-core.workspace = true", "acme-core = { path = \"../core\" }"),
     );
     let unversioned = run(publish(&fixture, &url, &["--execute"])).fails(1);
     assert!(
-        unversioned.stderr.contains("`chain-storage` depends on `chain-core` without a version requirement"),
+        unversioned.stderr.contains("`acme-storage` depends on `acme-core` without a version requirement"),
         "{unversioned}"
     );
     assert_nothing_published(&registry);

@@ -1,11 +1,14 @@
 //! A real cargo registry per test: ferro-cargo-registry-server on a free loopback port,
-//! with its data in the test's temp dir, and a small HTTP client to read its index.
+//! with its data in the test's temp dir, a small HTTP client to read its index, and the
+//! edit that lets a shared fixture publish there.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use super::Fixture;
 
 pub struct Registry {
     child: Child,
@@ -81,4 +84,45 @@ pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     let (head, body) = text.split_once("\r\n\r\n")?;
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
     Some((status, body.to_string()))
+}
+
+/// Points every path dependency in the fixture's manifests at the `local` registry
+/// (`registry = "local"`, as a workspace that publishes to a private registry has them),
+/// and commits that. The shared fixtures are written for crates.io, where cargo would
+/// otherwise look for their internal dependencies when it packages them.
+pub fn publish_fixture_to_local(fixture: &Fixture) {
+    let mut dirs = vec![fixture.root.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                if ![".git", "target"].contains(&entry.file_name().to_str().unwrap()) {
+                    dirs.push(path);
+                }
+            } else if entry.file_name() == "Cargo.toml" {
+                let mut manifest: toml_edit::DocumentMut = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+                point_path_dependencies_at_local(manifest.as_table_mut());
+                std::fs::write(&path, manifest.to_string()).unwrap();
+            }
+        }
+    }
+    fixture.git(&["commit", "--quiet", "-am", "publish internal dependencies to the local registry"]);
+}
+
+/// Adds `registry = "local"` to each dependency with a `path` in every dependency table
+/// under `table`: `[dependencies]` and its dev and build kinds, also under `[target.*]`,
+/// and `[workspace.dependencies]`.
+fn point_path_dependencies_at_local(table: &mut dyn toml_edit::TableLike) {
+    for (key, item) in table.iter_mut() {
+        let Some(inner) = item.as_table_like_mut() else { continue };
+        if ["dependencies", "dev-dependencies", "build-dependencies"].contains(&key.get()) {
+            for (_, dep) in inner.iter_mut() {
+                if let Some(dep) = dep.as_table_like_mut().filter(|d| d.contains_key("path")) {
+                    dep.insert("registry", toml_edit::value("local"));
+                }
+            }
+        } else {
+            point_path_dependencies_at_local(inner);
+        }
+    }
 }

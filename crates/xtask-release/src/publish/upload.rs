@@ -300,6 +300,9 @@ impl<'a> Uploads<'a> {
     /// own index wait, which would serialise parallel uploads. Cargo waits for each crate
     /// of the batch to reach the index before uploading its dependents; `publish.timeout`
     /// makes that wait as patient as ours (cargo's default gives up after a minute).
+    /// `--locked`: the preflight's `cargo package` brought Cargo.lock up to date and each
+    /// package's own Cargo.lock is resolved from it, so the upload must see the same one,
+    /// or fail before uploading rather than send something other than what was verified.
     fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<std::process::Output> {
         let sh = Shell::new()?;
         sh.change_dir(&self.root);
@@ -311,7 +314,7 @@ impl<'a> Uploads<'a> {
         let group = format!("cargo publish {}", packages.join(" "));
         let output = cmd!(
             sh,
-            "{cargo} publish --no-verify {packages...} {registry_args...} --target-dir {target_dir} --config {timeout}"
+            "{cargo} publish --no-verify --locked {packages...} {registry_args...} --target-dir {target_dir} --config {timeout}"
         )
         .quiet()
         .ignore_status()

@@ -5,7 +5,7 @@
 //! `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
-mod batch;
+pub mod batch;
 mod execute;
 pub mod index;
 pub mod pace;

@@ -178,7 +178,11 @@ impl<'a> Uploads<'a> {
             match self.on_registry(krate) {
                 Ok(true) => done.push((krate, Ok(Status::Skipped))),
                 Ok(false) => todo.push(krate),
-                Err(err) => done.push((krate, Err(err))),
+                // The rest of the batch may depend on this crate; the run stops anyway.
+                Err(err) => {
+                    done.push((krate, Err(err)));
+                    return done;
+                }
             }
         }
         if todo.len() > 1 && self.upload_together(slot, &todo) {

@@ -155,6 +155,10 @@ fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
     assert_dependency_order(&proxy.uploads());
     // acme-proxy can only follow acme-sdk, so it goes in the same cargo run.
     assert!(run.stderr.contains("Uploading acme-sdk v0.1.0, acme-proxy v0.1.0\n"), "{run}");
+    // Each upload of the run is reported as cargo reports it, before our own confirmation.
+    let uploaded = run.stderr.find("Uploaded acme-sdk v0.1.0\n").unwrap_or_else(|| panic!("{run}"));
+    assert!(run.stderr[uploaded..].contains("Uploaded acme-proxy v0.1.0\n"), "{run}");
+    assert!(run.stderr[uploaded..].contains("Published acme-sdk v0.1.0 in "), "{run}");
     for name in &names {
         assert!(run.stderr.contains(&format!("Published {name} v0.1.0 in ")), "{run}");
         assert!(run.stdout.contains(&format!("{name} v0.1.0")), "{run}");

@@ -10,6 +10,8 @@
 //! crates go again one by one, in order, each with the retries below.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::process::{self, ChildStderr, Command, Stdio};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -307,7 +309,7 @@ impl<'a> Uploads<'a> {
     /// `--locked`: the preflight's `cargo package` brought Cargo.lock up to date and each
     /// package's own Cargo.lock is resolved from it, so the upload must see the same one,
     /// or fail before uploading rather than send something other than what was verified.
-    fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<std::process::Output> {
+    fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<process::Output> {
         let sh = Shell::new()?;
         sh.change_dir(&self.root);
         let cargo = cargo::bin();
@@ -316,20 +318,54 @@ impl<'a> Uploads<'a> {
         let target_dir = self.target_dir.join("xtask-release").join(format!("publish-{slot}"));
         let timeout = format!("publish.timeout={}", self.options.index_timeout.as_secs());
         let group = format!("cargo publish {}", packages.join(" "));
-        let output = cmd!(
+        let command = cmd!(
             sh,
             "{cargo} publish --no-verify --locked {packages...} {registry_args...} --target-dir {target_dir} --config {timeout}"
-        )
-        .quiet()
-        .ignore_status()
-        .output()
-        .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
+        );
+        let output = self
+            .run_following(command.into())
+            .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
         if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(group);
             println!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         }
         Ok(output)
+    }
+
+    /// Runs cargo, saying each `Uploaded NAME vVERSION` of cargo's as it comes: a batch may
+    /// take an index wait per crate, which must not look like a hang.
+    fn run_following(&self, mut command: Command) -> std::io::Result<process::Output> {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+        let (stdout, stderr) = std::thread::scope(|scope| {
+            let stdout = scope.spawn(|| {
+                let mut bytes = Vec::new();
+                if let Some(mut stdout) = stdout {
+                    let _ = stdout.read_to_end(&mut bytes);
+                }
+                bytes
+            });
+            let stderr = self.follow(stderr);
+            (stdout.join().unwrap_or_default(), stderr)
+        });
+        Ok(process::Output { status: child.wait()?, stdout, stderr })
+    }
+
+    /// All of cargo's stderr, with its `Uploaded` lines repeated as our status lines.
+    fn follow(&self, stderr: Option<ChildStderr>) -> Vec<u8> {
+        let mut text = Vec::new();
+        let Some(stderr) = stderr else { return text };
+        let mut stderr = BufReader::new(stderr);
+        let mut line_start = 0;
+        while stderr.read_until(b'\n', &mut text).is_ok_and(|read| read > 0) {
+            let line = String::from_utf8_lossy(&text[line_start..]);
+            if let Some((what, _)) = line.trim_start().strip_prefix("Uploaded ").and_then(|r| r.split_once(" to ")) {
+                self.out.status("Uploaded", what);
+            }
+            line_start = text.len();
+        }
+        text
     }
 
     /// Polls the index, sooner at first, until the version shows with our checksum.

@@ -50,7 +50,7 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
         versions.every.as_secs() / 60,
         duration(estimate.least_seconds_at_crates_io)
     );
-    print!("{text}");
+    crate::out!("{text}");
     Ok(())
 }
 
@@ -80,7 +80,7 @@ pub fn print_result(ctx: &Ctx, plan: &Plan, outcome: &Outcome) -> Result<()> {
     if ctx.json() {
         ctx.out.json(&report)?;
     } else if started {
-        print!("{}", table(&report));
+        crate::out!("{}", table(&report));
     }
     if ctx.out.github()
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())

@@ -328,7 +328,7 @@ impl<'a> Uploads<'a> {
         if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(group);
-            println!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            crate::outln!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
         }
         Ok(output)
     }

@@ -80,6 +80,11 @@ pub fn hash_files(paths: &[PathBuf]) -> Vec<io::Result<Digest>> {
     results.into_iter().map(|r| r.unwrap_or_else(|| Err(io::Error::other("not hashed")))).collect()
 }
 
+/// The digest of bytes already in memory.
+pub fn hash_bytes(bytes: &[u8]) -> Digest {
+    Digest(Sha256::digest(bytes).into())
+}
+
 /// Streams one file through SHA-256 in `CHUNK`-sized reads.
 pub fn hash_file(path: &Path) -> io::Result<Digest> {
     let mut file = File::open(path)?;

@@ -10,6 +10,14 @@ pub mod repo;
 
 use serde::Deserialize;
 
+/// The tag a GitHub Actions run was started for: `GITHUB_REF_NAME`, unless
+/// `GITHUB_REF_TYPE` says the run is for a branch, whose name that then is.
+pub fn actions_tag() -> Option<String> {
+    let name = std::env::var("GITHUB_REF_NAME").ok().map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
+    let is_branch = std::env::var("GITHUB_REF_TYPE").is_ok_and(|t| t == "branch");
+    (!is_branch).then_some(name)
+}
+
 /// `[workspace.metadata.release.github]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]

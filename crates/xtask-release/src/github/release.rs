@@ -8,9 +8,9 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::Version;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::context::Ctx;
+use crate::dist::sha;
 use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::{changelog, outputs, repo};
 use crate::workspace::Workspace;
@@ -80,7 +80,7 @@ impl Args {
         let config = &ws.config;
         let tag = match &self.tag {
             Some(tag) => tag.clone(),
-            None => match tag_from_env() {
+            None => match super::actions_tag() {
                 Some(tag) => tag,
                 None => config.tag_for(&crate::version::current(ws)?),
             },
@@ -106,13 +106,6 @@ impl Args {
     }
 }
 
-/// `GITHUB_REF_NAME` when the workflow runs for a tag (or the ref type is not given).
-fn tag_from_env() -> Option<String> {
-    let ref_type = std::env::var("GITHUB_REF_TYPE").unwrap_or_default();
-    let name = std::env::var("GITHUB_REF_NAME").unwrap_or_default();
-    (!name.trim().is_empty() && (ref_type.is_empty() || ref_type == "tag")).then(|| name.trim().to_string())
-}
-
 /// Every file in `dir`, sorted by name, with its size and sha256.
 fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
     let dir = Utf8Path::from_path(dir).with_context(|| format!("{} is not a UTF-8 path", dir.display()))?;
@@ -125,11 +118,20 @@ fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
         if !entry.file_type()?.is_file() {
             bail!("{path} is not a file; the assets directory must hold only the files to upload");
         }
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {path}"))?;
-        assets.push(Asset { name, path, size: bytes.len() as u64, sha256: hex(&Sha256::digest(&bytes)) });
+        assets.push((name, path));
     }
-    assets.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(assets)
+    assets.sort();
+    let paths: Vec<_> = assets.iter().map(|(_, path)| path.clone().into_std_path_buf()).collect();
+    let digests = sha::hash_files(&paths);
+    assets
+        .into_iter()
+        .zip(digests)
+        .map(|((name, path), digest)| {
+            let digest = digest.with_context(|| format!("cannot read {path}"))?;
+            let size = std::fs::metadata(&path).with_context(|| format!("cannot read {path}"))?.len();
+            Ok(Asset { name, path, size, sha256: digest.to_string() })
+        })
+        .collect()
 }
 
 /// The dry run's text: the release fields, the assets, then the notes.
@@ -215,7 +217,7 @@ fn find_or_create(ctx: &Ctx, client: &Client, plan: &Plan) -> Result<Release> {
 fn upload(ctx: &Ctx, client: &Client, release: &Release, asset: &Asset) -> Result<()> {
     ctx.out.status("Uploading", format!("{} ({} bytes)", asset.name, asset.size));
     let bytes = std::fs::read(&asset.path).with_context(|| format!("cannot read {}", asset.path))?;
-    if hex(&Sha256::digest(&bytes)) != asset.sha256 {
+    if sha::hash_bytes(&bytes).to_string() != asset.sha256 {
         bail!("{} changed while the release was being made; re-run", asset.path);
     }
     let Err(err) = client.upload(release, &asset.name, &bytes) else { return Ok(()) };
@@ -236,10 +238,6 @@ fn same_content(client: &Client, local: &Asset, remote: &RemoteAsset) -> Result<
     }
     match remote.digest.as_deref().and_then(|d| d.strip_prefix("sha256:")) {
         Some(digest) => Ok(digest.eq_ignore_ascii_case(&local.sha256)),
-        None => Ok(hex(&Sha256::digest(client.download(remote)?)) == local.sha256),
+        None => Ok(sha::hash_bytes(&client.download(remote)?).to_string() == local.sha256),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

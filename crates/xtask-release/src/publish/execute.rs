@@ -7,7 +7,6 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use serde::Serialize;
-use sha2::{Digest as _, Sha256};
 use xshell::cmd;
 
 use super::index::Index;
@@ -15,6 +14,7 @@ use super::pace::RateLimit;
 use super::plan::{Crate, Plan, State};
 use super::upload::Uploads;
 use crate::context::Ctx;
+use crate::dist::sha;
 use crate::ops::cargo;
 use crate::workspace::Workspace;
 
@@ -136,6 +136,7 @@ pub(super) fn different_content(krate: &Crate, plan: &Plan, theirs: &str, ours: 
 }
 
 fn sha256_file(path: &Utf8PathBuf) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read the packaged crate {path}"))?;
-    Ok(Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect())
+    let digest =
+        sha::hash_file(path.as_std_path()).with_context(|| format!("cannot read the packaged crate {path}"))?;
+    Ok(digest.to_string())
 }

@@ -15,7 +15,7 @@ pub struct Args {
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
         let ws = ctx.workspace()?;
-        let tag = self.tag.or_else(tag_from_github);
+        let tag = self.tag.or_else(crate::github::actions_tag);
         let problems = check::check(&ws, tag.as_deref())?;
         if ctx.json() {
             ctx.out.json(&problems)?;
@@ -38,12 +38,4 @@ impl Args {
             n => bail!("check-version found {n} problems; fix them as said above"),
         }
     }
-}
-
-/// The tag a GitHub Actions run was started for. On a branch push `GITHUB_REF_NAME` is
-/// the branch's name, so it counts only when `GITHUB_REF_TYPE` is not `branch`.
-fn tag_from_github() -> Option<String> {
-    let name = std::env::var("GITHUB_REF_NAME").ok().filter(|n| !n.is_empty())?;
-    let is_branch = std::env::var("GITHUB_REF_TYPE").is_ok_and(|t| t == "branch");
-    (!is_branch).then_some(name)
 }

@@ -41,14 +41,14 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let _ = writeln!(
         text,
         "\nUploads: {}, {}. At crates.io's limits ({} new crates, then one per {} min; \
-         {} new versions, then one per {} min) they need at least {}.",
+         {} new versions, then one per {} min) {}.",
         count(estimate.new_crates, "new crate"),
         count(estimate.new_versions, "new version"),
         crates.burst,
         crates.every.as_secs() / 60,
         versions.burst,
         versions.every.as_secs() / 60,
-        duration(estimate.least_seconds_at_crates_io)
+        least_time(estimate.least_seconds_at_crates_io)
     );
     crate::out!("{text}");
     Ok(())
@@ -58,11 +58,11 @@ fn count(n: usize, what: &str) -> String {
     format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
-fn duration(seconds: u64) -> String {
+fn least_time(seconds: u64) -> String {
     match seconds {
-        0 => "no waiting".into(),
-        s if s < 60 => format!("{s}s"),
-        s => format!("{}m {:02}s", s / 60, s % 60),
+        0 => "they fit in the burst, with no waiting".into(),
+        s if s < 60 => format!("they need at least {s}s"),
+        s => format!("they need at least {}m {:02}s", s / 60, s % 60),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -87,13 +88,13 @@ impl Output {
     }
 
     /// An `::error` annotation in GitHub Actions, attached to `file` when given.
-    pub fn github_error(&self, file: Option<&str>, message: &str) {
+    pub fn github_error(&self, file: Option<&Path>, message: &str) {
         if !self.github {
             return;
         }
         let message = escape_data(message);
         match file {
-            Some(file) => crate::outln!("::error file={}::{message}", escape_property(file)),
+            Some(file) => crate::outln!("::error file={}::{message}", escape_property(&annotation_path(file))),
             None => crate::outln!("::error::{message}"),
         }
     }
@@ -132,6 +133,16 @@ impl Drop for Group {
             crate::outln!("::endgroup::");
         }
     }
+}
+
+/// GitHub places an annotation by the file's path from the checkout's root
+/// (`$GITHUB_WORKSPACE`, else the current directory, where a step starts), which is not
+/// the workspace root when the workspace sits in a subdirectory of the repository.
+fn annotation_path(file: &Path) -> String {
+    let checkout = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from).or_else(|| std::env::current_dir().ok());
+    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    let shown = checkout.as_deref().and_then(|root| absolute.strip_prefix(root).ok()).unwrap_or(file);
+    shown.to_string_lossy().replace('\\', "/")
 }
 
 /// Workflow command data: `%`, CR and LF must be escaped or the command is cut short.

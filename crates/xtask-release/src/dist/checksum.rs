@@ -135,7 +135,7 @@ pub fn report_findings(ctx: &Ctx, findings: &[Finding]) -> Result<()> {
         return Ok(());
     }
     for finding in &bad {
-        ctx.out.github_error(Some(&finding.file), &finding.line());
+        ctx.out.github_error(Some(std::path::Path::new(&finding.file)), &finding.line());
     }
     let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
     bail!(

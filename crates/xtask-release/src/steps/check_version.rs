@@ -25,7 +25,7 @@ impl Args {
             }
         }
         for problem in &problems {
-            ctx.out.github_error(Some(problem.file.as_str()), &problem.message);
+            ctx.out.github_error(Some(ws.root.join(&problem.file).as_std_path()), &problem.message);
         }
         match problems.len() {
             0 => {

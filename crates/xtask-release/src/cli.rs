@@ -56,6 +56,17 @@ pub enum Command {
     GithubRelease(github::release::Args),
 }
 
+/// How the user ran us, for commands we tell them to run: `cargo xtask` from a
+/// workspace's xtask, else the binary's name.
+pub fn invocation() -> String {
+    let argv0 = std::env::args_os().next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
+    match name.as_deref() {
+        Some("xtask") | None => "cargo xtask".into(),
+        Some(name) => name.into(),
+    }
+}
+
 impl Cli {
     pub fn run(self) -> Result<()> {
         let ctx = Ctx::new(self.manifest_path, self.format)?;

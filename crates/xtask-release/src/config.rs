@@ -69,6 +69,11 @@ impl Config {
         format!("{}{version}", self.tag_prefix)
     }
 
+    /// The version a tag names: `v1.2.3` gives 1.2.3; `None` without the prefix or semver.
+    pub fn version_of(&self, tag: &str) -> Option<semver::Version> {
+        semver::Version::parse(tag.strip_prefix(self.tag_prefix.as_str())?).ok()
+    }
+
     /// Fills `{version}` and `{tag}` in a message template.
     pub fn render(&self, template: &str, version: &semver::Version) -> String {
         template.replace("{tag}", &self.tag_for(version)).replace("{version}", &version.to_string())

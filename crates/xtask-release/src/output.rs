@@ -4,7 +4,6 @@
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use serde::Serialize;
 
@@ -105,7 +104,7 @@ impl Output {
         if self.github {
             crate::outln!("::group::{}", escape_data(&name));
         }
-        Group { github: self.github, started: Instant::now() }
+        Group { github: self.github }
     }
 
     /// Prints a value as pretty JSON on stdout.
@@ -118,13 +117,6 @@ impl Output {
 
 pub struct Group {
     github: bool,
-    started: Instant,
-}
-
-impl Group {
-    pub fn elapsed(&self) -> std::time::Duration {
-        self.started.elapsed()
-    }
 }
 
 impl Drop for Group {
@@ -133,6 +125,11 @@ impl Drop for Group {
             crate::outln!("::endgroup::");
         }
     }
+}
+
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// GitHub places an annotation by the file's path from the checkout's root

@@ -15,6 +15,7 @@ use super::check::{self, Check, Finding, Status};
 use super::{sha, sums};
 use crate::context::Ctx;
 use crate::ops::fs::write_atomic;
+use crate::output::plural;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -295,10 +296,6 @@ fn file_name(path: &Path) -> Result<String> {
 
 fn path_str(path: &Path) -> Result<&str> {
     path.to_str().with_context(|| format!("{} is not a UTF-8 path; rename it", path.display()))
-}
-
-pub fn plural(n: usize, noun: &str) -> String {
-    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 fn shown_list(paths: &[PathBuf]) -> String {

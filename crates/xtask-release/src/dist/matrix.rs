@@ -17,7 +17,7 @@ impl Args {
         let matrix = assets::load(&ctx.sh, &ws, &version)?;
         // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
         let json = serde_json::to_string(&matrix.github())?;
-        if std::env::var_os("GITHUB_OUTPUT").is_some_and(|p| !p.is_empty()) {
+        if github::outputs::env_file("GITHUB_OUTPUT").is_some() {
             github::outputs::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }

@@ -1,12 +1,19 @@
-//! Step outputs for later jobs of a GitHub Actions workflow, appended to `$GITHUB_OUTPUT`.
+//! The files GitHub Actions hands a step for what it leaves behind: `$GITHUB_OUTPUT`
+//! for later jobs, `$GITHUB_STEP_SUMMARY` for the run's page.
 
+use std::ffi::OsString;
 use std::io::Write as _;
 
 use anyhow::{Context as _, Result, bail};
 
+/// The file an environment variable of GitHub Actions names, when it is set.
+pub fn env_file(var: &str) -> Option<OsString> {
+    std::env::var_os(var).filter(|p| !p.is_empty())
+}
+
 /// Appends `name=value` lines to the file `GITHUB_OUTPUT` names.
 pub fn write(pairs: &[(&str, &str)]) -> Result<()> {
-    let Some(path) = std::env::var_os("GITHUB_OUTPUT").filter(|p| !p.is_empty()) else {
+    let Some(path) = env_file("GITHUB_OUTPUT") else {
         bail!("GITHUB_OUTPUT is not set; --github-output works inside a GitHub Actions step");
     };
     let mut text = String::new();
@@ -17,11 +24,23 @@ pub fn write(pairs: &[(&str, &str)]) -> Result<()> {
         }
         text.push_str(&format!("{name}={value}\n"));
     }
-    let shown = std::path::Path::new(&path).display().to_string();
+    append("GITHUB_OUTPUT", &path, &text)
+}
+
+/// Appends Markdown to the step summary, when `GITHUB_STEP_SUMMARY` is set.
+pub fn summary(markdown: &str) -> Result<()> {
+    match env_file("GITHUB_STEP_SUMMARY") {
+        Some(path) => append("GITHUB_STEP_SUMMARY", &path, markdown),
+        None => Ok(()),
+    }
+}
+
+fn append(var: &str, path: &OsString, text: &str) -> Result<()> {
+    let shown = std::path::Path::new(path).display().to_string();
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
-        .open(&path)
-        .with_context(|| format!("cannot open GITHUB_OUTPUT ({shown})"))?;
-    file.write_all(text.as_bytes()).with_context(|| format!("cannot write GITHUB_OUTPUT ({shown})"))
+        .open(path)
+        .with_context(|| format!("cannot open {var} ({shown})"))?;
+    file.write_all(text.as_bytes()).with_context(|| format!("cannot write {var} ({shown})"))
 }

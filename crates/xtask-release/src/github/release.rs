@@ -85,10 +85,9 @@ impl Args {
                 None => config.tag_for(&crate::version::current(ws)?),
             },
         };
-        let version =
-            tag.strip_prefix(config.tag_prefix.as_str()).and_then(|v| Version::parse(v).ok()).with_context(|| {
-                format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
-            })?;
+        let version = config.version_of(&tag).with_context(|| {
+            format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
+        })?;
         let assets = match &self.assets {
             Some(dir) => read_assets(dir)?,
             None => Vec::new(),

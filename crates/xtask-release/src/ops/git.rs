@@ -3,11 +3,6 @@
 use anyhow::{Context as _, Result};
 use xshell::{Shell, cmd};
 
-/// Whether the work tree and index have no changes to tracked files and no untracked files.
-pub fn is_clean(sh: &Shell) -> Result<bool> {
-    Ok(changed_files(sh)?.is_empty())
-}
-
 /// The checked-out branch, or `None` on a detached HEAD.
 pub fn current_branch(sh: &Shell) -> Result<Option<String>> {
     let out = cmd!(sh, "git symbolic-ref --quiet --short HEAD").quiet().ignore_status().output()?;

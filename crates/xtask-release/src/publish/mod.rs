@@ -143,15 +143,8 @@ fn published_versions<'a>(
 
 /// The exact command to run again: the registry decides what is left to do.
 fn resume_hint() -> String {
-    let mut args = std::env::args();
-    let program = args.next().unwrap_or_default();
-    let program = match std::path::Path::new(&program).file_stem().and_then(|s| s.to_str()) {
-        Some("xtask") => "cargo xtask".to_string(),
-        Some(stem) => stem.to_string(),
-        None => program,
-    };
-    let args: Vec<String> = args.map(|a| shell_quote(&a)).collect();
-    format!("fix the cause above, then resume with: {program} {}", args.join(" "))
+    let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
+    format!("fix the cause above, then resume with: {} {}", crate::cli::invocation(), args.join(" "))
 }
 
 fn shell_quote(arg: &str) -> String {

@@ -2,9 +2,8 @@
 //! JSON on stdout), and the Markdown table for `$GITHUB_STEP_SUMMARY`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::execute::{CrateResult, Outcome, Status};
@@ -12,6 +11,7 @@ use super::pace::Budget;
 use super::plan::{Plan, State};
 use super::registry::Registry;
 use crate::context::Ctx;
+use crate::output::plural;
 
 pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
     if ctx.json() {
@@ -42,8 +42,8 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
         text,
         "\nUploads: {}, {}. At crates.io's limits ({} new crates, then one per {} min; \
          {} new versions, then one per {} min) {}.",
-        count(estimate.new_crates, "new crate"),
-        count(estimate.new_versions, "new version"),
+        plural(estimate.new_crates, "new crate"),
+        plural(estimate.new_versions, "new version"),
         crates.burst,
         crates.every.as_secs() / 60,
         versions.burst,
@@ -52,10 +52,6 @@ pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
     );
     crate::out!("{text}");
     Ok(())
-}
-
-fn count(n: usize, what: &str) -> String {
-    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 fn least_time(seconds: u64) -> String {
@@ -82,15 +78,8 @@ pub fn print_result(ctx: &Ctx, plan: &Plan, outcome: &Outcome) -> Result<()> {
     } else if started {
         crate::out!("{}", table(&report));
     }
-    if ctx.out.github()
-        && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
-    {
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&path)
-            .with_context(|| format!("cannot append to $GITHUB_STEP_SUMMARY ({})", path.to_string_lossy()))?;
-        file.write_all(markdown(&report).as_bytes()).context("cannot write the step summary")?;
+    if ctx.out.github() {
+        crate::github::outputs::summary(&markdown(&report))?;
     }
     Ok(())
 }

@@ -189,7 +189,7 @@ impl Args {
             (self.skip_tests && !self.no_verify, "--skip-tests"),
             (self.no_push, "--no-push"),
         ];
-        let mut command = format!("{} release {} --execute", program(), plan.version);
+        let mut command = format!("{} release {} --execute", crate::cli::invocation(), plan.version);
         for (_, flag) in flags.iter().filter(|(on, _)| *on) {
             command.push(' ');
             command.push_str(flag);
@@ -298,15 +298,4 @@ fn confirm(plan: &ReleasePlan) -> Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer from the terminal")?;
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
-}
-
-/// How the user ran us, for the resume command: `cargo xtask` from a workspace's
-/// xtask, else the binary's name.
-fn program() -> String {
-    let argv0 = std::env::args_os().next().unwrap_or_default();
-    let name = std::path::Path::new(&argv0).file_stem().map(|s| s.to_string_lossy().into_owned());
-    match name.as_deref() {
-        Some("xtask") | None => "cargo xtask".into(),
-        Some(name) => name.into(),
-    }
 }

@@ -67,8 +67,8 @@ impl Report<'_> {
         if tag == expected {
             return;
         }
-        let fix = match tag.strip_prefix(config.tag_prefix.as_str()).map(Version::parse) {
-            Some(Ok(tagged)) => format!("run `bump {tagged}` and commit, or tag this commit `{expected}`"),
+        let fix = match config.version_of(tag) {
+            Some(tagged) => format!("run `bump {tagged}` and commit, or tag this commit `{expected}`"),
             _ => format!("tag this commit `{expected}` (tag-prefix is `{}`)", config.tag_prefix),
         };
         let message = format!("the tag `{tag}` does not match the version {version}; {fix}");

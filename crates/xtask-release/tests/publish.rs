@@ -314,8 +314,9 @@ fn a_refused_upload_stops_with_cargos_error_and_the_command_to_resume() {
     assert!(failed.stderr.contains("Retrying acme-core v0.1.0, acme-security v0.1.0, "), "{failed}");
     assert!(failed.stderr.contains("cannot publish acme-core v0.1.0: cargo publish failed"), "{failed}");
     assert!(failed.stderr.contains("(status 403 Forbidden): this crate exists but you don't seem"), "{failed}");
+    // Built from the options, not the process's argv: the same flags, in a fixed order.
     assert!(
-        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
+        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --jobs 1 --execute\n"),
         "{failed}"
     );
     assert!(failed.stdout.contains("acme-core v0.1.0      FAILED"), "{failed}");
@@ -337,7 +338,7 @@ fn github_actions_groups_step_summary_pacing_and_json_result() {
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
     let run = run(cmd).ok();
     for text in ["::group::cargo publish -p cycle-a", "Uploaded cycle-a v1.4.2", "::endgroup::"] {
-        assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
+        assert!(run.stderr.contains(text), "`{text}` missing\n{run}");
     }
     assert!(run.stderr.contains("cycle-b v1.4.2: pacing uploads at 1/1s"), "{run}");
     let summary = std::fs::read_to_string(&summary).unwrap();

@@ -13,38 +13,43 @@ use serde::Serialize;
 
 use super::check::{self, Check, Finding, Status};
 use super::{sha, sums};
-use crate::context::Ctx;
 use crate::ops::fs::write_atomic;
-use crate::output::plural;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Files, or directories whose files are hashed (recursively; `.sha256` files,
-    /// the sums file and hidden files are left out)
-    #[arg(required_unless_present = "sums")]
+/// What to hash or verify.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Files, or directories whose files are hashed (recursively; `.sha256` files, the
+    /// sums file and hidden files are left out).
     pub paths: Vec<PathBuf>,
-    /// Also write one combined sums file (e.g. SHA256SUMS); with --verify, check it
-    #[arg(long, value_name = "FILE")]
+    /// Also write one combined sums file (e.g. SHA256SUMS); when verifying, check it.
     pub sums: Option<PathBuf>,
-    /// Check existing `.sha256` files (or the sums file) instead of writing
-    #[arg(long)]
-    pub verify: bool,
+}
+
+impl Options {
+    pub fn new(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Options {
+        Options { paths: paths.into_iter().map(Into::into).collect(), sums: None }
+    }
+
+    pub fn sums(mut self, file: impl Into<PathBuf>) -> Options {
+        self.sums = Some(file.into());
+        self
+    }
 }
 
 /// One file hashed and the checksum file written for it.
-#[derive(Debug, Serialize)]
-struct Written {
-    file: String,
-    sha256: String,
-    checksum_file: String,
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Written {
+    pub file: String,
+    pub sha256: String,
+    pub checksum_file: String,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        if self.verify { self.verify(ctx) } else { self.write(ctx) }
-    }
-
-    fn write(self, ctx: &Ctx) -> Result<()> {
+impl Options {
+    /// Hashes every file, then writes each `.sha256` (and the sums file); a file it cannot
+    /// read leaves every checksum file as it was.
+    pub fn write(&self) -> Result<Vec<Written>> {
         let files = collect(&self.paths, self.sums.as_deref())?;
         if files.is_empty() {
             bail!("no files to hash in {}; name the files or directories of the assets", shown_list(&self.paths));
@@ -83,18 +88,11 @@ impl Args {
             write_if_changed(sums, text)?;
         }
 
-        if ctx.json() {
-            return ctx.out.json(&report);
-        }
-        for item in &report {
-            crate::outln!("{}  {}", item.sha256, item.file);
-        }
-        let sums_note = self.sums.as_ref().map(|s| format!(" and {}", s.display())).unwrap_or_default();
-        ctx.out.status("Checksummed", format!("{} into .sha256 files{sums_note}", plural(report.len(), "file")));
-        Ok(())
+        Ok(report)
     }
 
-    fn verify(self, ctx: &Ctx) -> Result<()> {
+    /// Checks the existing `.sha256` files (or the sums file); changes nothing.
+    pub fn verify(&self) -> Result<Vec<Finding>> {
         let mut checks = Vec::new();
         let mut findings = Vec::new();
         match &self.sums {
@@ -117,34 +115,8 @@ impl Args {
         }
         let mut findings_all = check::run(&checks);
         findings_all.extend(findings);
-        report_findings(ctx, &findings_all)
+        Ok(findings_all)
     }
-}
-
-/// Prints the findings and fails naming every file that did not verify.
-pub fn report_findings(ctx: &Ctx, findings: &[Finding]) -> Result<()> {
-    let bad: Vec<&Finding> = findings.iter().filter(|f| !f.ok()).collect();
-    if ctx.json() {
-        ctx.out.json(&findings)?;
-    } else {
-        for finding in findings {
-            crate::outln!("{}", finding.line());
-        }
-    }
-    if bad.is_empty() {
-        ctx.out.status("Verified", plural(findings.len(), "file"));
-        return Ok(());
-    }
-    for finding in &bad {
-        ctx.out.github_error(Some(std::path::Path::new(&finding.file)), &finding.line());
-    }
-    let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
-    bail!(
-        "{} of {} files did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
-        bad.len(),
-        findings.len(),
-        lines.join("\n")
-    )
 }
 
 /// The checksum file written beside `file`.

@@ -67,8 +67,7 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
         .collect();
     let error = match preflight(ctx, ws, plan) {
         Ok(checksums) => {
-            // Workflow commands share stdout with the result, which must stay JSON.
-            let groups = ctx.out.github() && !ctx.json();
+            let groups = ctx.out.github();
             Uploads::new(ctx.out, groups, ws, plan, index, options, checksums).run(&mut results)
         }
         Err(err) => Some(err),
@@ -90,7 +89,7 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, 
 
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.
-    let _group = (!ctx.json()).then(|| ctx.out.group(format!("cargo package ({} crates)", plan.crates.len())));
+    let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
     ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
     let cargo = cargo::bin();
     let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();

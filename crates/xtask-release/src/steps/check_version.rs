@@ -1,41 +1,47 @@
 //! `check-version`: tag, manifests, lock file, extra files and changelog agree.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use serde::Serialize;
 
-use crate::context::Ctx;
-use crate::version::check;
+use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The tag to check against [default: $GITHUB_REF_NAME when $GITHUB_REF_TYPE is not `branch`]
-    #[arg(long)]
+pub use crate::version::check::Problem;
+
+/// What to check against.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// The tag the versions must match; `None` checks only that the files agree.
     pub tag: Option<String>,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let tag = self.tag.or_else(crate::github::actions_tag);
-        let problems = check::check(&ws, tag.as_deref())?;
-        if ctx.json() {
-            ctx.out.json(&problems)?;
-        } else {
-            for problem in &problems {
-                crate::outln!("{problem}");
-            }
-        }
-        for problem in &problems {
-            ctx.out.github_error(Some(ws.root.join(&problem.file).as_std_path()), &problem.message);
-        }
-        match problems.len() {
-            0 => {
-                let checked = tag.map(|t| format!(" and tag {t}")).unwrap_or_default();
-                ctx.out
-                    .status("Checked", format!("manifests, Cargo.lock, extra files, changelog{checked}: they agree"));
-                Ok(())
-            }
-            1 => bail!("check-version found a problem; fix it as said above"),
-            n => bail!("check-version found {n} problems; fix them as said above"),
-        }
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
     }
+
+    pub fn tag(mut self, tag: impl Into<String>) -> Options {
+        self.tag = Some(tag.into());
+        self
+    }
+}
+
+/// Every disagreement found; none means the check passed.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub tag: Option<String>,
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Reads the workspace's files and compares their versions; changes nothing.
+pub fn check(ws: &Workspace, options: &Options) -> Result<Outcome> {
+    let problems = crate::version::check::check(ws, options.tag.as_deref())?;
+    Ok(Outcome { tag: options.tag.clone(), problems })
 }

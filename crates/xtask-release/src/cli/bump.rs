@@ -1,0 +1,50 @@
+//! `bump`: arguments, and the plan shown as diffs (or JSON) before it is written.
+
+use anyhow::Result;
+
+use super::Cx;
+use crate::steps::bump::{self, Options};
+use crate::version::Target;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The new version, or a level: major, minor, patch, release, rc, beta, alpha
+    pub version: Target,
+    /// Write the changes (default: print them as a diff)
+    #[arg(long)]
+    pub execute: bool,
+    /// Bump only these packages (and their dependents' requirements)
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    pub packages: Vec<String>,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        self.packages.iter().fold(Options::new(self.version.clone()), |o, p| o.package(p))
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let plan = bump::plan(&ws, &self.options())?;
+        if cx.json() {
+            cx.print_json(&plan)?;
+        } else if !self.execute {
+            for edit in &plan.edits {
+                crate::out!("{}", edit.diff(&ws.root));
+            }
+        }
+        for package in &plan.packages {
+            ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
+        }
+        if self.execute {
+            bump::execute(&ws, &plan, &ctx.out)?;
+        } else {
+            ctx.out.note(format!(
+                "dry run: {} files would change; run again with --execute to write them",
+                plan.edits.len()
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,46 @@
+//! `check-version`: arguments, and the problems listed (and annotated in GitHub Actions).
+
+use anyhow::{Result, bail};
+
+use super::Cx;
+use crate::report::Reporter as _;
+use crate::steps::check_version::{self, Options};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tag to check against [default: $GITHUB_REF_NAME when $GITHUB_REF_TYPE is not `branch`]
+    #[arg(long)]
+    pub tag: Option<String>,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { tag: self.tag.clone().or_else(crate::github::actions_tag), ..Options::default() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let outcome = check_version::check(&ws, &self.options())?;
+        if cx.json() {
+            cx.print_json(&outcome.problems)?;
+        } else {
+            for problem in &outcome.problems {
+                crate::outln!("{problem}");
+            }
+        }
+        for problem in &outcome.problems {
+            ctx.out.problem(Some(ws.root.join(&problem.file).as_std_path()), &problem.message);
+        }
+        match outcome.problems.len() {
+            0 => {
+                let checked = outcome.tag.map(|t| format!(" and tag {t}")).unwrap_or_default();
+                ctx.out
+                    .status("Checked", format!("manifests, Cargo.lock, extra files, changelog{checked}: they agree"));
+                Ok(())
+            }
+            1 => bail!("check-version found a problem; fix it as said above"),
+            n => bail!("check-version found {n} problems; fix them as said above"),
+        }
+    }
+}

@@ -129,7 +129,7 @@ impl Trail {
         let run = &self.run;
         let entry = Entry {
             seq: seq + 1,
-            time: crate::github::date::iso_datetime(now),
+            time: crate::ops::date::iso_datetime(now),
             actor: redact(&run.actor),
             host: redact(&run.host),
             command: redact(&run.command),

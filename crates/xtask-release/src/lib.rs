@@ -12,6 +12,8 @@
 //! }
 //! ```
 
+pub mod approval;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod context;

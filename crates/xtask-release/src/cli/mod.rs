@@ -4,6 +4,7 @@
 //! engine's plain options, calls the engine's `plan` and `execute`, and renders what comes
 //! back as text or JSON; the engine module it calls is its first `use`.
 
+mod audit;
 mod build_matrix;
 mod bump;
 mod changelog;
@@ -71,6 +72,8 @@ pub enum Command {
     Changelog(changelog::Args),
     /// Create the GitHub release for a tag and upload every asset
     GithubRelease(github_release::Args),
+    /// Print the audit trail of executed steps, or check that it is intact (--verify)
+    Audit(audit::Args),
 }
 
 /// How the user ran us, for commands we tell them to run: `cargo xtask` from a
@@ -122,6 +125,7 @@ impl Cli {
             Command::VerifyAssets(args) => args.run(&cx),
             Command::Changelog(args) => args.run(&cx),
             Command::GithubRelease(args) => args.run(&cx),
+            Command::Audit(args) => args.run(&cx),
         }
     }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::github::commits::{self, Conventional, Message, PreviousTag};
-use crate::github::date;
+use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
 use crate::report::Reporter;
 use crate::workspace::Workspace;

@@ -1,0 +1,86 @@
+//! The audit trail of executed steps (`trail`) and the `audit` command that prints it
+//! as a table or checks that no line was edited or removed.
+
+pub mod trail;
+
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+
+use crate::context::Ctx;
+use crate::workspace::Workspace;
+pub use trail::{Entry, Outcome, Produced, Run, Trail};
+
+/// The default of `audit-log`, relative to the workspace root.
+pub const DEFAULT_LOG: &str = "target/xtask-release/audit.jsonl";
+
+/// Where this workspace's audit log is.
+pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
+    let configured = Utf8Path::new(&ws.config.audit_log);
+    if configured.is_absolute() { configured.to_path_buf() } else { ws.root.join(configured) }
+}
+
+/// A trail for one `--execute` run in `ws`, for `version` when it has one.
+pub fn trail(ctx: &Ctx, ws: &Workspace, version: Option<&semver::Version>) -> Trail {
+    let mut run = Run::from_env(&ctx.sh);
+    run.version = version.map(ToString::to_string);
+    Trail::new(log_path(ws), run)
+}
+
+/// Which entries to read, from which log.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Only the entries of this version.
+    pub version: Option<semver::Version>,
+    /// Check first that every line is intact: none edited, removed or inserted.
+    pub verify: bool,
+    /// The log to read [default: `audit-log` in the config].
+    pub log: Option<PathBuf>,
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn version(mut self, version: semver::Version) -> Options {
+        self.version = Some(version);
+        self
+    }
+
+    pub fn verify(mut self, verify: bool) -> Options {
+        self.verify = verify;
+        self
+    }
+
+    pub fn log(mut self, path: impl Into<PathBuf>) -> Options {
+        self.log = Some(path.into());
+        self
+    }
+}
+
+/// The entries read, and how many lines verified when asked to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Report {
+    pub log: Utf8PathBuf,
+    /// The number of lines whose chain verified, with `verify`.
+    pub verified: Option<usize>,
+    pub entries: Vec<Entry>,
+}
+
+/// Reads (and with `verify` first checks) the audit log; changes nothing.
+pub fn read(ctx: &Ctx, options: &Options) -> Result<Report> {
+    let log = match &options.log {
+        Some(path) => Utf8PathBuf::from_path_buf(path.clone())
+            .map_err(|p| anyhow::anyhow!("{} is not a UTF-8 path", p.display()))?,
+        None => log_path(&ctx.workspace()?),
+    };
+    let verified = if options.verify { Some(trail::verify(&log)?) } else { None };
+    let lines = trail::read(&log).with_context(|| format!("cannot show the audit log {log}"))?;
+    let wanted = options.version.as_ref().map(ToString::to_string);
+    let entries = lines.into_iter().map(|(_, e)| e).filter(|e| wanted.is_none() || e.version == wanted).collect();
+    Ok(Report { log, verified, entries })
+}

@@ -12,6 +12,7 @@
 //! }
 //! ```
 
+pub mod cargo_release;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -24,8 +24,9 @@ use super::execute::{CrateResult, Options, Status, different_content, registry_a
 use super::index::Index;
 use super::pace::Pacer;
 use super::plan::{Crate, Plan, State};
-use super::retry::{self, Backoff, Failure};
+use super::retry::{self, Failure};
 use crate::ops::cargo;
+use crate::ops::retry::Backoff;
 use crate::output::Output;
 use crate::workspace::Workspace;
 

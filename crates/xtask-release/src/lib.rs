@@ -12,6 +12,8 @@
 //! }
 //! ```
 
+pub mod approval;
+pub mod audit;
 pub mod cargo_release;
 pub mod cli;
 pub mod config;

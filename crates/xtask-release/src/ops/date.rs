@@ -27,6 +27,12 @@ pub fn iso_date(unix_seconds: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
+/// A Unix time as an RFC 3339 UTC timestamp, `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn iso_datetime(unix_seconds: i64) -> String {
+    let secs = unix_seconds.rem_euclid(86_400);
+    format!("{}T{:02}:{:02}:{:02}Z", iso_date(unix_seconds), secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 /// An IMF-fixdate (RFC 9110 §5.6.7), the one HTTP-date form servers may send:
 /// `Sun, 06 Nov 1994 08:49:37 GMT`. `None` for anything else, or a date before 1970.
 pub fn parse_http_date(text: &str) -> Option<SystemTime> {
@@ -94,6 +100,7 @@ mod tests {
         assert_eq!(iso_date(1_700_000_000), "2023-11-14");
         assert_eq!(iso_date(4_107_542_400), "2100-03-01");
         assert_eq!(iso_date(-1), "1969-12-31");
+        assert_eq!(super::iso_datetime(1_700_000_000), "2023-11-14T22:13:20Z");
     }
 
     #[test]

@@ -7,4 +7,5 @@ pub mod diff;
 pub mod fs;
 pub mod git;
 pub mod http;
+pub mod redact;
 pub mod retry;

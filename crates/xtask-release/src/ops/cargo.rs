@@ -92,7 +92,7 @@ fn run_lock_check(sh: &Shell, manifest: &Utf8Path, offline: bool) -> Result<(), 
         .ignore_status();
     match command.output() {
         Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(String::from_utf8_lossy(&out.stderr).into_owned()),
+        Ok(out) => Err(crate::ops::redact::redact(&String::from_utf8_lossy(&out.stderr))),
         Err(err) => Err(format!("cannot run cargo: {err}")),
     }
 }

@@ -76,6 +76,7 @@ fn check(sh: &Shell, out: &Output, name: &'static str, skip: bool, flag: &str, a
         return Check::passed(name, format!("{shown} passed"));
     }
     let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+    let text = crate::ops::redact::redact(&text);
     Check::failed(name, format!("{shown} failed:\n{}", tail(&text, 20)), fix)
 }
 

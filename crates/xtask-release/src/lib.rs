@@ -14,6 +14,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod cargo_release;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -50,6 +51,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    ops::redact::register_env();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

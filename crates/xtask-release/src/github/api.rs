@@ -9,6 +9,7 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use ureq::http::{self, Method};
 
+use crate::ops::redact::redact;
 use crate::ops::retry::{self, Backoff, Retries};
 use crate::output::Output;
 
@@ -30,7 +31,10 @@ impl Token {
     /// `GITHUB_TOKEN`, or an error that says how a workflow passes it.
     pub fn from_env() -> Result<Token> {
         match std::env::var("GITHUB_TOKEN") {
-            Ok(token) if !token.trim().is_empty() => Ok(Token(token.trim().to_string())),
+            Ok(token) if !token.trim().is_empty() => {
+                crate::ops::redact::register(&token);
+                Ok(Token(token.trim().to_string()))
+            }
             _ => bail!(
                 "GITHUB_TOKEN is not set; a workflow passes it with `env: GITHUB_TOKEN: ${{{{ github.token }}}}` \
                  on a job with `permissions: contents: write`"
@@ -275,10 +279,14 @@ impl Client {
                     }
                 }
                 Err(err) if is_transient(&err) => match retries.next(None) {
-                    Some(delay) => (delay, format!("{what} failed: {err}")),
-                    None => return Err(anyhow!(err).context(format!("{what} failed every try; check the network"))),
+                    Some(delay) => (delay, redact(&format!("{what} failed: {err}"))),
+                    None => {
+                        let err = redact(&err.to_string());
+                        return Err(anyhow!(err).context(format!("{what} failed every try; check the network")));
+                    }
                 },
                 Err(err) => {
+                    let err = redact(&err.to_string());
                     return Err(anyhow!(err).context(format!("{what} failed; check the network and GITHUB_API_URL")));
                 }
             };
@@ -342,12 +350,15 @@ fn parse<T: serde::de::DeserializeOwned>(reply: &Reply, what: &str) -> Result<T>
     serde_json::from_slice(&reply.body).with_context(|| format!("cannot read {what} in GitHub's answer"))
 }
 
-/// An error for a final failure, with GitHub's own message and what to do about it.
+/// An error for a final failure, with GitHub's own message (redacted: a server may echo
+/// our headers) and what to do about it.
 fn failure(doing: &str, reply: &Reply) -> anyhow::Error {
     let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).chars().take(200).collect());
+        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).to_string());
+    // Redacted before it is cut short, so no part of a token is left to show.
+    let message: String = redact(&message).chars().take(200).collect();
     let hint = match reply.status {
         401 => "GITHUB_TOKEN was rejected; check that it is set to a valid token",
         403 => "the token may not write here; the job needs `permissions: contents: write`",

@@ -1,12 +1,14 @@
 //! The target registry, read the way cargo reads it: its sparse index URL from
-//! `registries.NAME.index`, and whether a token exists. The token itself is never read
-//! into memory, let alone printed: only where it would come from.
+//! `registries.NAME.index`, and whether a token exists. The token is never printed: it is
+//! only registered with the redactor, so that cargo's output quoting it is masked.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use toml_edit::{DocumentMut, Item};
+
+use crate::ops::redact;
 
 pub const CRATES_IO_INDEX: &str = "https://index.crates.io/";
 
@@ -58,12 +60,14 @@ impl Registry {
             None => ("CARGO_REGISTRY_TOKEN".into(), &["registry"]),
             Some(name) => (env_name(name, "TOKEN"), &["registries", name.as_str()]),
         };
-        if std::env::var_os(&env_var).is_some_and(|v| !v.is_empty()) {
+        if let Some(token) = std::env::var_os(&env_var).filter(|v| !v.is_empty()) {
+            redact::register(&token.to_string_lossy());
             return Ok(Some(env_var));
         }
         let configs = ConfigFiles::load(dir)?;
         let key = |last: &'static str| table.iter().copied().chain([last]).collect::<Vec<_>>();
-        if let Some(path) = configs.find(&key("token")).map(|(path, _)| path) {
+        if let Some((path, token)) = configs.find(&key("token")) {
+            register_item(token);
             return Ok(Some(path.display().to_string()));
         }
         // A credential provider other than cargo's own token store cannot be asked
@@ -77,7 +81,8 @@ impl Registry {
         let credentials = ["credentials.toml", "credentials"].map(|file| cargo_home().join(file));
         for path in credentials.iter().filter(|p| p.is_file()) {
             let file = ConfigFiles::parse(path)?;
-            if file.find(&key("token")).is_some() {
+            if let Some((_, token)) = file.find(&key("token")) {
+                register_item(token);
                 return Ok(Some(path.display().to_string()));
             }
         }
@@ -90,6 +95,13 @@ impl Registry {
             None => "set CARGO_REGISTRY_TOKEN, or run `cargo login`".into(),
             Some(name) => format!("set {}, or run `cargo login --registry {name}`", env_name(name, "TOKEN")),
         }
+    }
+}
+
+/// A token found in a config or credentials file, for the redactor.
+fn register_item(token: &Item) {
+    if let Some(token) = token.as_str() {
+        redact::register(token);
     }
 }
 

@@ -138,7 +138,7 @@ impl Report<'_> {
 
     fn changelog(&mut self, version: &Version) {
         let path = self.ws.root.join(&self.ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.release]";
+        let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
         let message = match std::fs::read_to_string(&path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
             Ok(text) if !has_section(&text, version) => {

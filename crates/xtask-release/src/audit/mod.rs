@@ -6,19 +6,20 @@ pub mod trail;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use cargo_metadata::camino::Utf8PathBuf;
 
 use crate::context::Ctx;
 use crate::workspace::Workspace;
 pub use trail::{Entry, Outcome, Produced, Run, Trail};
 
-/// The default of `audit-log`, relative to the workspace root.
-pub const DEFAULT_LOG: &str = "target/xtask-release/audit.jsonl";
-
-/// Where this workspace's audit log is.
+/// Where this workspace's audit log is: `audit-log` from the workspace root, else in
+/// cargo's target directory (`target/xtask-release/audit.jsonl`), which is ignored by
+/// git, so the log never makes the work tree dirty for the next step's checks.
 pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
-    let configured = Utf8Path::new(&ws.config.audit_log);
-    if configured.is_absolute() { configured.to_path_buf() } else { ws.root.join(configured) }
+    match &ws.config.audit_log {
+        Some(configured) => ws.root.join(configured),
+        None => ws.target_dir.join("xtask-release/audit.jsonl"),
+    }
 }
 
 /// A trail for one `--execute` run in `ws`, for `version` when it has one.
@@ -36,7 +37,7 @@ pub struct Options {
     pub version: Option<semver::Version>,
     /// Check first that every line is intact: none edited, removed or inserted.
     pub verify: bool,
-    /// The log to read [default: `audit-log` in the config].
+    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl].
     pub log: Option<PathBuf>,
 }
 

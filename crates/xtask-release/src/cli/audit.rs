@@ -17,7 +17,7 @@ pub struct Args {
     /// Check that every line is intact: none edited, removed or inserted
     #[arg(long)]
     pub verify: bool,
-    /// The log to read [default: `audit-log` in the config, target/xtask-release/audit.jsonl]
+    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl]
     #[arg(long, value_name = "PATH")]
     pub log: Option<PathBuf>,
 }

@@ -16,6 +16,7 @@ mod publish_ordered;
 mod release;
 mod tag;
 mod verify_assets;
+mod verify_published;
 
 use std::path::PathBuf;
 
@@ -72,6 +73,8 @@ pub enum Command {
     Changelog(changelog::Args),
     /// Create the GitHub release for a tag and upload every asset
     GithubRelease(github_release::Args),
+    /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
+    VerifyPublished(verify_published::Args),
     /// Print the audit trail of executed steps, or check that it is intact (--verify)
     Audit(audit::Args),
 }
@@ -125,6 +128,7 @@ impl Cli {
             Command::VerifyAssets(args) => args.run(&cx),
             Command::Changelog(args) => args.run(&cx),
             Command::GithubRelease(args) => args.run(&cx),
+            Command::VerifyPublished(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
         }
     }

@@ -1,0 +1,185 @@
+//! `verify-published`: after a release, check what the world sees. Every crate of the
+//! version is on the registry with our content, the GitHub release holds exactly the
+//! promised assets and they verify, and a deployed service reports the version. Every
+//! problem is reported, not just the first; any problem exits 1.
+
+mod health;
+mod registry;
+mod release;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result};
+use semver::Version;
+use serde::Serialize;
+
+use crate::context::Ctx;
+use crate::publish::registry::Registry;
+
+/// What to check, where.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The version to check [default: the workspace's].
+    pub version: Option<Version>,
+    /// Registry name from cargo's configuration [default: crates.io].
+    pub registry: Option<String>,
+    /// Sparse index URL to read [default: from cargo's configuration].
+    pub index_url: Option<String>,
+    /// The release's tag [default: the version's tag].
+    pub tag: Option<String>,
+    /// Keep the downloaded release assets in this directory.
+    pub assets: Option<PathBuf>,
+    /// The combined sums file the release holds beside the `.sha256` files.
+    pub sums: String,
+    /// A deployed service's URL to poll until it reports the version.
+    pub health: Option<String>,
+    /// The version the health endpoint must report [default: the version checked].
+    pub expect_version: Option<String>,
+    /// Give up on the health endpoint after this long.
+    pub health_timeout: Duration,
+    /// Checks left out.
+    pub skip: Vec<Check>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            version: None,
+            registry: None,
+            index_url: None,
+            tag: None,
+            assets: None,
+            sums: "SHA256SUMS".into(),
+            health: None,
+            expect_version: None,
+            health_timeout: Duration::from_secs(300),
+            skip: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn version(mut self, version: Version) -> Options {
+        self.version = Some(version);
+        self
+    }
+
+    pub fn registry(mut self, name: impl Into<String>) -> Options {
+        self.registry = Some(name.into());
+        self
+    }
+
+    pub fn index_url(mut self, url: impl Into<String>) -> Options {
+        self.index_url = Some(url.into());
+        self
+    }
+
+    pub fn health(mut self, url: impl Into<String>) -> Options {
+        self.health = Some(url.into());
+        self
+    }
+
+    pub fn skip(mut self, check: Check) -> Options {
+        self.skip.push(check);
+        self
+    }
+}
+
+/// Every finding for the version and tag checked.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub version: Version,
+    pub tag: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn problems(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.problem.is_some())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    Registry,
+    Release,
+    Health,
+}
+
+/// One thing checked: fine (`problem` is `None`) or not.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub check: Check,
+    /// The crate, asset or URL.
+    pub subject: String,
+    /// What was found wrong.
+    pub problem: Option<String>,
+    /// What was checked, or why less was.
+    pub detail: String,
+}
+
+impl Finding {
+    fn ok(check: Check, subject: impl Into<String>, detail: impl Into<String>) -> Finding {
+        Finding { check, subject: subject.into(), problem: None, detail: detail.into() }
+    }
+
+    fn problem(check: Check, subject: impl Into<String>, problem: impl Into<String>) -> Finding {
+        Finding { check, subject: subject.into(), problem: Some(problem.into()), detail: String::new() }
+    }
+}
+
+/// Checks the published release, and records the run in the audit trail. Every problem
+/// is in the outcome; an error means the check itself could not run.
+pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
+    let ws = ctx.workspace()?;
+    let version = match &options.version {
+        Some(version) => version.clone(),
+        None => crate::version::current(&ws)?,
+    };
+    let tag = options.tag.clone().unwrap_or_else(|| ws.config.tag_for(&version));
+    let trail = crate::audit::trail(ctx, &ws, Some(&version));
+    let mut findings = Vec::new();
+    let started = std::time::Instant::now();
+
+    if !options.skip.contains(&Check::Registry) {
+        ctx.out.status("Checking", "the registry");
+        match Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path()) {
+            Ok(registry) => findings.extend(registry::check(ctx, &ws, &registry, &version, &tag)),
+            Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
+        }
+    }
+    if !options.skip.contains(&Check::Release) {
+        ctx.out.status("Checking", format!("the GitHub release {tag}"));
+        let release_options = release::Options { sums: &options.sums, keep: options.assets.as_deref() };
+        findings.extend(release::check(ctx, &ws, &version, &tag, &release_options));
+    }
+    if let Some(url) = options.health.as_deref().filter(|_| !options.skip.contains(&Check::Health)) {
+        let expected = match options.expect_version.as_deref() {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => version.to_string(),
+        };
+        ctx.out.status("Polling", format!("{url} for version {expected}"));
+        findings.push(health::check(url, &expected, options.health_timeout));
+    }
+
+    let problems: Vec<&Finding> = findings.iter().filter(|f| f.problem.is_some()).collect();
+    let mut produced = std::collections::BTreeMap::new();
+    produced.insert("checks".to_string(), findings.len().to_string());
+    produced.insert("problems".to_string(), problems.len().to_string());
+    let (outcome, error) = match problems.len() {
+        0 => (crate::audit::Outcome::Ok, None),
+        n => (crate::audit::Outcome::Failed, Some(format!("{n} problem(s) found"))),
+    };
+    trail
+        .record("verify-published", outcome, error.as_deref(), &produced, started.elapsed())
+        .context("cannot write the audit trail")?;
+    Ok(Outcome { version, tag, findings })
+}

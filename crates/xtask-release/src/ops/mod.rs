@@ -5,3 +5,4 @@ pub mod diff;
 pub mod fs;
 pub mod git;
 pub mod http;
+pub mod redact;

@@ -56,7 +56,7 @@ fn http_status(text: &str) -> Option<u16> {
 
 /// How long the registry asked us to wait: the date in crates.io's message, or a
 /// `Retry-After` header that cargo printed.
-fn requested_wait(text: &str, now: SystemTime) -> Option<Duration> {
+pub fn requested_wait(text: &str, now: SystemTime) -> Option<Duration> {
     let marker = "try again after ";
     if let Some(at) = text.find(marker) {
         let rest = &text[at + marker.len()..];

@@ -29,6 +29,10 @@ pub struct Config {
     /// The test suite `release` runs in preflight, as an argv list; a leading `cargo` is
     /// the cargo running us.
     pub test_command: Vec<String>,
+    /// The append-only audit log of executed steps, relative to the workspace root.
+    pub audit_log: String,
+    /// Commands whose `--execute` needs `--approve sha256:<digest of the reviewed plan>`.
+    pub require_approval: Vec<String>,
     pub publish: publish::Config,
     pub dist: dist::Config,
     pub github: github::Config,
@@ -46,6 +50,8 @@ impl Default for Config {
             check_changelog: true,
             extra_files: Vec::new(),
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
+            audit_log: crate::audit::DEFAULT_LOG.into(),
+            require_approval: Vec::new(),
             publish: Default::default(),
             dist: Default::default(),
             github: Default::default(),

@@ -12,6 +12,8 @@
 //! }
 //! ```
 
+pub mod approval;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -47,6 +49,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    ops::redact::register_env();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

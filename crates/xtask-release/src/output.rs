@@ -78,6 +78,8 @@ impl Output {
 
     fn line(&self, label: &str, color: &str, right_align: bool, message: impl Display) {
         let label = if right_align { format!("{label:>12}") } else { format!("{label}:") };
+        // The last line of defence: messages quote servers' and tools' answers.
+        let message = crate::ops::redact::redact(&message.to_string());
         let mut stderr = std::io::stderr().lock();
         let _ = if self.color {
             writeln!(stderr, "\x1b[1;{color}m{label}\x1b[0m {message}")
@@ -91,7 +93,7 @@ impl Output {
         if !self.github {
             return;
         }
-        let message = escape_data(message);
+        let message = escape_data(&crate::ops::redact::redact(message));
         match file {
             Some(file) => crate::outln!("::error file={}::{message}", escape_property(&annotation_path(file))),
             None => crate::outln!("::error::{message}"),
@@ -109,7 +111,7 @@ impl Output {
 
     /// Prints a value as pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
+        let text = crate::ops::redact::redact(&serde_json::to_string_pretty(value)?);
         crate::outln!("{text}");
         Ok(())
     }

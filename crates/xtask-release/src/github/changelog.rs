@@ -12,7 +12,7 @@ use xshell::Shell;
 
 use crate::context::Ctx;
 use crate::github::commits::{self, Conventional, Message, PreviousTag};
-use crate::github::date;
+use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
 use crate::workspace::Workspace;
 

@@ -3,7 +3,6 @@
 pub mod api;
 pub mod changelog;
 pub mod commits;
-pub mod date;
 pub mod outputs;
 pub mod release;
 pub mod repo;

@@ -10,8 +10,9 @@ use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
 use super::metadata::NewCrate;
-use super::retry::{self, Failure};
+use super::retry::Failure;
 use crate::ops::redact::redact;
+use crate::ops::retry;
 
 pub struct Api {
     agent: ureq::Agent,
@@ -77,12 +78,16 @@ impl Api {
             }
         };
         let status = response.status();
-        let retry_after = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_string())))
+            .collect();
         let text = response.body_mut().read_to_string().unwrap_or_default();
         if status.as_u16() == 200 {
             return Ok(warnings(&text));
         }
-        Err(refused(status.as_u16(), status.canonical_reason().unwrap_or(""), retry_after.as_deref(), &text))
+        Err(refused(status.as_u16(), status.canonical_reason().unwrap_or(""), &headers, &text))
     }
 }
 
@@ -99,8 +104,8 @@ pub fn body(krate: &NewCrate, tarball: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// What a non-200 answer means, with the registry's words: the `detail` of each of its
-/// JSON `errors`, or its body as it is.
-pub fn refused(status: u16, reason: &str, retry_after: Option<&str>, body: &str) -> Refused {
+/// JSON `errors`, or its body as it is. `headers` by lower-case name.
+pub fn refused(status: u16, reason: &str, headers: &[(String, String)], body: &str) -> Refused {
     #[derive(Deserialize)]
     struct Errors {
         errors: Vec<Detail>,
@@ -117,10 +122,8 @@ pub fn refused(status: u16, reason: &str, retry_after: Option<&str>, body: &str)
     };
     let failure = match status {
         429 => {
-            let now = SystemTime::now();
-            let wait = retry::requested_wait(&words, now)
-                .or_else(|| retry_after.and_then(|value| retry::parse_retry_after(value.trim(), now)));
-            Failure::RateLimited(wait)
+            let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+            Failure::RateLimited(retry::requested_wait(header, &words, SystemTime::now()))
         }
         500..=599 => Failure::Transient,
         409 => Failure::AlreadyExists,
@@ -177,17 +180,18 @@ mod tests {
 
     #[test]
     fn answers_are_classified_and_kept_in_the_registrys_words() {
-        let missing = refused(400, "Bad Request", None, r#"{"errors":[{"detail":"no known crate named `b`"}]}"#);
+        let none = &[];
+        let missing = refused(400, "Bad Request", none, r#"{"errors":[{"detail":"no known crate named `b`"}]}"#);
         assert_eq!(missing.failure, Failure::Fatal);
         assert_eq!(missing.message, "the registry answered 400 Bad Request: no known crate named `b`");
-        let limited = refused(429, "Too Many Requests", Some("7"), "slow down");
+        let limited = refused(429, "Too Many Requests", &[("retry-after".into(), "7".into())], "slow down");
         assert_eq!(limited.failure, Failure::RateLimited(Some(Duration::from_secs(7))));
-        assert_eq!(refused(503, "Service Unavailable", None, "").failure, Failure::Transient);
-        assert_eq!(refused(409, "Conflict", None, "{}").failure, Failure::AlreadyExists);
+        assert_eq!(refused(503, "Service Unavailable", none, "").failure, Failure::Transient);
+        assert_eq!(refused(409, "Conflict", none, "{}").failure, Failure::AlreadyExists);
         let crates_io = r#"{"errors":[{"detail":"crate version `1.0.0` is already uploaded"}]}"#;
-        assert_eq!(refused(400, "Bad Request", None, crates_io).failure, Failure::AlreadyExists);
+        assert_eq!(refused(400, "Bad Request", none, crates_io).failure, Failure::AlreadyExists);
         crate::ops::redact::register("tok-3f9a");
-        assert!(!refused(403, "Forbidden", None, "bad token tok-3f9a").message.contains("tok-3f9a"));
+        assert!(!refused(403, "Forbidden", none, "bad token tok-3f9a").message.contains("tok-3f9a"));
     }
 
     #[test]

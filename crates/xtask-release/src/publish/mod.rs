@@ -161,7 +161,8 @@ fn resume_hint() -> String {
     format!("fix the cause above, then resume with: {} {}", crate::cli::invocation(), args.join(" "))
 }
 
-fn shell_quote(arg: &str) -> String {
+/// An argument as a POSIX shell would need it quoted to read it back as one word.
+pub fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
     if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }

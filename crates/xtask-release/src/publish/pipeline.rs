@@ -18,8 +18,9 @@ use super::execute::{CrateResult, IndexWait, Options, Package, Status, different
 use super::index::Index;
 use super::pace::Pacer;
 use super::plan::{Crate, Plan, State};
-use super::retry::{Backoff, Failure};
+use super::retry::Failure;
 use super::upload::{countdown, lock, names};
+use crate::ops::retry::Backoff;
 use crate::output::Output;
 
 /// A 429 more often than this for one crate means the budget is not coming back soon.

@@ -218,6 +218,7 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
     }
 }
 
+pub mod echo;
 pub mod expected;
 pub mod git;
 pub mod github;

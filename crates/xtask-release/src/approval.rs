@@ -109,7 +109,7 @@ pub fn gate(
     let Some(approve) = approve else {
         if require.iter().any(|c| c == command) {
             bail!(
-                "`{command}` needs an approved plan (require-approval in [workspace.metadata.release]), and \
+                "`{command}` needs an approved plan (require-approval in [workspace.metadata.xtask-release]), and \
                  nothing was done; run it without --execute, have the plan reviewed, then pass \
                  --execute --approve <the sha256:... its `plan:` line shows>"
             );

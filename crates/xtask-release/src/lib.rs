@@ -14,6 +14,7 @@
 
 pub mod approval;
 pub mod audit;
+pub mod cargo_release;
 pub mod cli;
 pub mod config;
 pub mod context;

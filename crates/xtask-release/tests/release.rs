@@ -92,8 +92,8 @@ fn a_formatting_failure_is_reported_and_nothing_changes() {
 #[test]
 fn the_test_command_comes_from_config_and_its_failure_is_reported() {
     let fixture = fixture("single-crate");
-    let manifest =
-        fixture.read("Cargo.toml") + "\n[workspace.metadata.release]\ntest-command = [\"git\", \"no-such-command\"]\n";
+    let manifest = fixture.read("Cargo.toml")
+        + "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n";
     fixture.write("Cargo.toml", &manifest);
     fixture.commit_all("configure the test command");
     fixture.git(&["push", "--quiet", "origin", "main"]);

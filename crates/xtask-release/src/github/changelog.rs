@@ -76,7 +76,7 @@ pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
     let _root = sh.push_dir(ws.root.as_std_path());
     let path = ws.root.join(&ws.config.changelog);
     let before = if path.exists() { fs::read(&path)? } else { String::new() };
-    let previous_tag = commits::previous_tag(sh, &ws.config.tag_prefix, version)?;
+    let previous_tag = commits::previous_tag(sh, &ws.config, version)?;
     let messages = commits::messages_since(sh, previous_tag.as_ref().map(|t| t.tag.as_str()))?;
     let messages: Vec<Message> = messages
         .iter()

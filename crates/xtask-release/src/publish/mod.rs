@@ -33,7 +33,7 @@ use pace::RateLimit;
 use plan::Plan;
 use registry::Registry;
 
-/// `[workspace.metadata.release.publish]`.
+/// `[workspace.metadata.xtask-release.publish]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {

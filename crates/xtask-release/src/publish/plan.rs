@@ -265,6 +265,7 @@ mod tests {
             target_dir: "/ws/target".into(),
             members,
             config: Default::default(),
+            notes: Vec::new(),
         }
     }
 

@@ -381,7 +381,7 @@ impl<'a> Uploads<'a> {
             if left.is_zero() {
                 bail!(
                     "`{}` v{} was uploaded but {} did not list it within {}s; run the same command again once \
-                     it shows (or raise `index-timeout` in [workspace.metadata.release.publish])",
+                     it shows (or raise `index-timeout` in [workspace.metadata.xtask-release.publish])",
                     krate.name,
                     krate.version,
                     self.index.file_url(&krate.name),

@@ -169,7 +169,7 @@ fn clean_tree(facts: &GitFacts) -> Check {
 fn release_branch(facts: &GitFacts, expect: &Expect) -> Check {
     const NAME: &str = "release branch";
     let switch =
-        format!("switch to it: `git switch {}` (or set `branch` in [workspace.metadata.release])", expect.branch);
+        format!("switch to it: `git switch {}` (or set `branch` in [workspace.metadata.xtask-release])", expect.branch);
     match &facts.branch {
         Some(b) if b == expect.branch => Check::passed(NAME, format!("on {b}")),
         Some(b) => Check::failed(NAME, format!("on branch {b}, not the release branch {}", expect.branch), switch),
@@ -264,7 +264,7 @@ fn remote_tag(facts: &GitFacts, expect: &Expect) -> Check {
             NAME,
             format!("there is no remote {remote} to push to"),
             format!(
-                "add it (`git remote add {remote} URL`), set `remote` in [workspace.metadata.release], or do not push"
+                "add it (`git remote add {remote} URL`), set `remote` in [workspace.metadata.xtask-release], or do not push"
             ),
         ),
         Remote::Missing => Check::skipped(NAME, format!("no remote {remote}; nothing is pushed")),

@@ -10,7 +10,6 @@ use semver::{Version, VersionReq};
 use serde::Serialize;
 
 use super::files::Files;
-use super::text::Span;
 use crate::workspace::{Member, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,9 +31,7 @@ pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
     let files = Files::load(ws)?;
     let lockstep = files.lockstep(ws);
     let mut report = Report { ws, problems: Vec::new() };
-    // The release version: `[workspace.package]`'s, else the highest member's.
-    let declared = files.workspace_version().and_then(Span::version);
-    let Some(version) = declared.or_else(|| lockstep.iter().map(|m| m.version.clone()).max()) else {
+    let Some(version) = files.release_version(ws) else {
         report.add(&ws.manifest_path, "states no version; add `version` to [workspace.package]".into());
         return Ok(report.problems);
     };
@@ -138,7 +135,7 @@ impl Report<'_> {
 
     fn changelog(&mut self, version: &Version) {
         let path = self.ws.root.join(&self.ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.release]";
+        let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
         let message = match std::fs::read_to_string(&path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
             Ok(text) if !has_section(&text, version) => {

@@ -70,3 +70,34 @@ fn a_member_left_behind_is_named_by_every_command() {
         assert!(run.stderr.contains("release version 1.0.0"), "{args:?}: {run}");
     }
 }
+
+/// `## [v0.1.0]` and `## Version 0.1.0` are sections for 0.1.0 to every command that
+/// looks for one: check-version, changelog, release and github-release.
+#[test]
+fn both_heading_styles_give_one_answer_everywhere() {
+    for heading in ["## [v0.1.0] - 2026-01-01", "## Version 0.1.0"] {
+        let fixture = fixture("single-crate");
+        let notes = format!("# Changelog\n\n## [Unreleased]\n\n{heading}\n\n- First release.\n");
+        fixture.write("CHANGELOG.md", &notes);
+        fixture.commit_all("docs: changelog heading");
+        fixture.git(&["push", "--quiet", "origin", "main"]);
+
+        fixture.run(&["check-version", "--tag", "v0.1.0"]).ok();
+        let run = fixture.run(&["changelog"]).ok();
+        assert!(run.stderr.contains("already has a section for 0.1.0"), "{heading}: {run}");
+        let mut cmd = fixture.command(&["github-release", "--tag", "v0.1.0", "--format", "json"]);
+        cmd.env("GITHUB_REPOSITORY", "acme/single");
+        let run = support::run(cmd).ok();
+        let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"));
+        assert_eq!(plan["body"], "- First release.", "{heading}: {run}");
+
+        // release finds the section of the version it releases the same way.
+        let next = heading.replace("0.1.0", "0.2.0");
+        fixture
+            .write("CHANGELOG.md", &notes.replace("## [Unreleased]", &format!("## [Unreleased]\n\n{next}\n\n- More.")));
+        fixture.commit_all("docs: notes for 0.2.0");
+        fixture.git(&["push", "--quiet", "origin", "main"]);
+        let run = fixture.run(&["release", "0.2.0", "--no-verify"]).ok();
+        assert!(run.stdout.contains("skipped: CHANGELOG.md has a section for 0.2.0"), "{heading}: {run}");
+    }
+}

@@ -138,41 +138,11 @@ impl Report<'_> {
         let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
         let message = match std::fs::read_to_string(&path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
-            Ok(text) if !has_section(&text, version) => {
+            Ok(text) if super::section::find(&text, version).is_none() => {
                 format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
             }
             Ok(_) => return,
         };
         self.add(&path, message);
-    }
-}
-
-/// Whether a `## ` heading names `version` as a whole word (`## [0.2.0] - date`,
-/// `## 0.2.0`, but not `## 0.2.0-rc.1` or `## 10.2.0`).
-fn has_section(changelog: &str, version: &Version) -> bool {
-    let version = version.to_string();
-    let part_of_version =
-        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
-    changelog.lines().filter(|line| line.starts_with("## ")).any(|line| {
-        line.match_indices(&version).any(|(at, _)| {
-            !part_of_version(line[..at].chars().next_back())
-                && !part_of_version(line[at + version.len()..].chars().next())
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changelog_sections() {
-        let v = Version::parse("0.2.0").unwrap();
-        assert!(has_section("# Changelog\n\n## [0.2.0] - 2026-01-01\n", &v));
-        assert!(has_section("## 0.2.0\n", &v));
-        assert!(!has_section("## [0.2.0-rc.1]\n", &v));
-        assert!(!has_section("## 10.2.0\n", &v));
-        assert!(!has_section("### 0.2.0\n", &v));
-        assert!(!has_section("Released 0.2.0\n", &v));
     }
 }

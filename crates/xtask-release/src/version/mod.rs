@@ -9,6 +9,7 @@ pub mod level;
 pub mod lockfile;
 pub mod manifest;
 pub mod requirement;
+pub mod section;
 pub mod text;
 
 use std::fmt;

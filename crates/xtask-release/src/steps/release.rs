@@ -98,7 +98,7 @@ impl Args {
         let resumed = plan::resume(&self.version, &current, &current_tag, head_is_release, finished);
 
         let (version, bump, changelog, facts) = match (&resumed, current_facts) {
-            (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
+            (Some(_), Some(facts)) => (current.clone(), Vec::new(), Ok(None), facts),
             _ => {
                 let bump = version::bump::plan(ws, &self.version, &[])?;
                 if bump.is_empty() {
@@ -108,7 +108,10 @@ impl Args {
                         bump.version
                     );
                 }
-                let changelog = crate::github::changelog::plan(sh, ws, &bump.version)?;
+                let changelog = match config.kept_changelog(&ws.root) {
+                    Ok(_) => Ok(crate::github::changelog::plan(sh, ws, &bump.version)?),
+                    Err(why) => Err(why),
+                };
                 let facts = gather(&config.tag_for(&bump.version))?;
                 (bump.version, bump.edits, changelog, facts)
             }

@@ -45,8 +45,8 @@ pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
     report.requirements(&files);
     report.lockfile(&files);
     report.extra_files(&files, &version);
-    if ws.config.check_changelog {
-        report.changelog(&version);
+    if let Some(changelog) = checked_changelog(ws) {
+        report.changelog(&changelog, &version);
     }
     Ok(report.problems)
 }
@@ -136,9 +136,8 @@ impl Report<'_> {
         }
     }
 
-    fn changelog(&mut self, version: &Version) {
-        let path = self.ws.root.join(&self.ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
+    fn changelog(&mut self, path: &Utf8Path, version: &Version) {
+        let off = format!("or set `changelog = false` in [{}] if you keep none", self.ws.config.table);
         let message = match std::fs::read_to_string(&path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
             Ok(text) if !has_section(&text, version) => {
@@ -146,8 +145,14 @@ impl Report<'_> {
             }
             Ok(_) => return,
         };
-        self.add(&path, message);
+        self.add(path, message);
     }
+}
+
+/// The changelog `check-version` checks: none with `check-changelog = false`, with
+/// `changelog = false`, or with the key unset and no CHANGELOG.md.
+pub fn checked_changelog(ws: &Workspace) -> Option<Utf8PathBuf> {
+    ws.config.check_changelog.then(|| ws.config.kept_changelog(&ws.root).ok()).flatten()
 }
 
 /// Whether a `## ` heading names `version` as a whole word (`## [0.2.0] - date`,

@@ -50,6 +50,12 @@ pub enum Publish {
 }
 
 impl Publish {
+    /// Whether the package is published at all, to crates.io or another registry: what
+    /// makes it part of the release (`publish = ["corp"]` is, `publish = false` is not).
+    pub fn is_released(&self) -> bool {
+        *self != Publish::Never
+    }
+
     /// Whether the package may go to `registry` (`None` is crates.io).
     pub fn allows(&self, registry: Option<&str>) -> bool {
         match self {

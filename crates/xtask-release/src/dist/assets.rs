@@ -138,11 +138,11 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
 }
 
 /// The binaries that ship: the configured ones, each checked to exist, or every bin of
-/// every publishable package.
+/// every package the release publishes (to any registry).
 fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
     let mut shipped = Vec::new();
     if config.bins.is_empty() {
-        for member in members.iter().filter(|m| m.publish.allows(None)) {
+        for member in members.iter().filter(|m| m.publish.is_released()) {
             shipped.extend(member.bins.iter().map(|bin| Shipped { package: member.name.clone(), bin: bin.clone() }));
         }
         if shipped.is_empty() {

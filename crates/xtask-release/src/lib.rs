@@ -23,6 +23,7 @@ pub mod github;
 pub mod ops;
 pub mod output;
 pub mod publish;
+pub mod rollback;
 pub mod steps;
 pub mod verify_published;
 pub mod version;

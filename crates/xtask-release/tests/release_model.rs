@@ -120,7 +120,7 @@ fn an_unknown_placeholder_fails_every_command_naming_the_key() {
             "`{arch}`",
         ),
     ];
-    let commands: [&[&str]; 11] = [
+    let commands: [&[&str]; 12] = [
         &["bump", "patch"],
         &["check-version"],
         &["tag"],
@@ -131,6 +131,7 @@ fn an_unknown_placeholder_fails_every_command_naming_the_key() {
         &["verify-assets", "dist"],
         &["changelog"],
         &["github-release", "--tag", "v0.1.0"],
+        &["verify-published"],
         &["audit"],
     ];
     for (line, key, placeholder) in cases {

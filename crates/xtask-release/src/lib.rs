@@ -25,6 +25,7 @@ pub mod output;
 pub mod publish;
 pub mod rollback;
 pub mod steps;
+pub mod template;
 pub mod verify_published;
 pub mod version;
 pub mod workspace;

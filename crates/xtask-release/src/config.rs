@@ -10,7 +10,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{cargo_release, dist, github, publish, version};
+use crate::{cargo_release, dist, github, publish, template, version};
 
 /// Our table for a workspace.
 pub const WORKSPACE_TABLE: &str = "workspace.metadata.xtask-release";
@@ -115,6 +115,7 @@ impl Config {
             anyhow!("invalid [{name}] in {manifest}: {e}; fix that key (the keys are listed in docs/configuration.md)")
         })?;
         config.table = name;
+        config.check_templates()?;
         Ok((config, Vec::new()))
     }
 
@@ -129,8 +130,18 @@ impl Config {
     }
 
     /// Fills `{version}` and `{tag}` in a message template.
-    pub fn render(&self, template: &str, version: &semver::Version) -> String {
-        template.replace("{tag}", &self.tag_for(version)).replace("{version}", &version.to_string())
+    pub fn render(&self, template: &str, version: &semver::Version) -> Result<String> {
+        template::render(template, &[("version", &version.to_string()), ("tag", &self.tag_for(version))])
+    }
+
+    /// Checks every template when the config is loaded, so that an unknown placeholder
+    /// fails whatever the command, naming its key.
+    pub fn check_templates(&self) -> Result<()> {
+        let table = self.table;
+        template::check(table, "tag-message", &self.tag_message, template::MESSAGE)?;
+        template::check(table, "commit-message", &self.commit_message, template::MESSAGE)?;
+        template::check(&format!("{table}.github"), "name", &self.github.name, template::MESSAGE)?;
+        template::check(&format!("{table}.dist"), "asset-name", &self.dist.asset_name, template::ASSET_NAME)
     }
 }
 

@@ -184,7 +184,9 @@ pub struct Inputs<'a> {
 }
 
 impl ReleasePlan {
-    pub fn new(inputs: Inputs) -> ReleasePlan {
+    /// The plan from the facts: a pure function; it fails only on a config template that
+    /// was not checked.
+    pub fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
         let Inputs {
             config,
             previous,
@@ -200,7 +202,7 @@ impl ReleasePlan {
             push,
         } = inputs;
         let tag = config.tag_for(&version);
-        let tag_message = config.render(&config.tag_message, &version);
+        let tag_message = config.render(&config.tag_message, &version)?;
         let resuming = committed;
         let expect = Expect {
             branch: &config.branch,
@@ -237,14 +239,14 @@ impl ReleasePlan {
             (Action::Bump { edits: bump }, done.clone()),
             (Action::Changelog { edit: changelog }, done.clone().or(changelog_skip)),
             (Action::Verify { lockfile: has_lockfile }, done.clone()),
-            (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
+            (Action::Commit { message: config.render(&config.commit_message, &version)? }, done),
             (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
             (
                 Action::Push { remote: config.remote.clone(), branch: config.branch.clone(), tag: tag.clone() },
                 push_skip,
             ),
         ];
-        ReleasePlan {
+        Ok(ReleasePlan {
             prerelease: !version.pre.is_empty(),
             branch: config.branch.clone(),
             remote: config.remote.clone(),
@@ -259,7 +261,7 @@ impl ReleasePlan {
             resumed,
             checks,
             temporary_files: temporary,
-        }
+        })
     }
 
     /// Whether every step but preflight has nothing to do.
@@ -363,6 +365,7 @@ mod tests {
             temporary: vec![],
             push,
         })
+        .unwrap()
     }
 
     fn todo(plan: &ReleasePlan) -> Vec<&'static str> {

@@ -50,6 +50,11 @@ impl Args {
                 None => "all commits (no previous release tag)".to_string(),
             };
             ctx.out.status("Would add", format!("the section for {version} to {shown}, from {since}"));
+            if edit.before.is_empty() {
+                ctx.out.note(format!(
+                    "{shown} does not exist yet; --execute creates it, and from then on `release` keeps it"
+                ));
+            }
             ctx.out.note("dry run; pass --execute to write it");
         }
         Ok(())

@@ -14,6 +14,7 @@ mod dist;
 mod github_release;
 mod publish_ordered;
 mod release;
+mod rollback;
 mod tag;
 mod verify_assets;
 mod verify_published;
@@ -75,6 +76,8 @@ pub enum Command {
     GithubRelease(github_release::Args),
     /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
     VerifyPublished(verify_published::Args),
+    /// Take a release back: yank its crates, mark its GitHub release YANKED, delete its tag (--undo reverses)
+    Rollback(rollback::Args),
     /// Print the audit trail of executed steps, or check that it is intact (--verify)
     Audit(audit::Args),
 }
@@ -129,6 +132,7 @@ impl Cli {
             Command::Changelog(args) => args.run(&cx),
             Command::GithubRelease(args) => args.run(&cx),
             Command::VerifyPublished(args) => args.run(&cx),
+            Command::Rollback(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
         }
     }

@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 
 use super::Cx;
 use crate::publish::pace::RateLimit;
-use crate::publish::{self, Options, report};
+use crate::publish::{self, IndexWait, Options, report};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,6 +30,10 @@ pub struct Args {
     /// the config, none]
     #[arg(long, value_name = "LIMIT")]
     pub rate_limit: Option<RateLimit>,
+    /// Wait for the index once at the end (`end`), or after each upload before its dependents (`each`)
+    /// [default: `index-wait` in the config, end]
+    #[arg(long, value_name = "WHEN")]
+    pub index_wait: Option<IndexWait>,
 }
 
 impl Args {
@@ -41,6 +45,7 @@ impl Args {
             exclude: self.exclude.clone(),
             jobs: self.jobs,
             rate_limit: self.rate_limit,
+            index_wait: self.index_wait,
         }
     }
 

@@ -5,15 +5,21 @@
 //! `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
+pub mod api;
 pub mod batch;
 mod execute;
 pub mod index;
+pub mod metadata;
 pub mod pace;
+mod pipeline;
 pub mod plan;
+pub mod platform;
 pub mod registry;
 pub mod report;
 pub mod retry;
 mod upload;
+
+pub use execute::IndexWait;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -42,11 +48,14 @@ pub struct Config {
     /// Attempts after the first one when an upload fails with a server error or a dropped
     /// connection.
     pub retries: u32,
+    /// When to wait for the index: `end` (once, before success) or `each` (after each
+    /// upload, before its dependents).
+    pub index_wait: IndexWait,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5 }
+        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5, index_wait: IndexWait::End }
     }
 }
 
@@ -67,6 +76,9 @@ pub struct Options {
     pub jobs: Option<usize>,
     /// Pacing of uploads [default: `rate-limit` in the config].
     pub rate_limit: Option<RateLimit>,
+    /// Wait for the index once at the end, or after each upload before its dependents
+    /// [default: `index-wait` in the config].
+    pub index_wait: Option<IndexWait>,
 }
 
 impl Options {
@@ -104,6 +116,11 @@ impl Options {
         self
     }
 
+    pub fn index_wait(mut self, wait: IndexWait) -> Options {
+        self.index_wait = Some(wait);
+        self
+    }
+
     /// The exact command to run again after a failure: the registry decides what is left
     /// to do, so the same options finish the job.
     pub fn resume_command(&self, invocation: &str) -> String {
@@ -129,6 +146,9 @@ impl Options {
         }
         if let Some(limit) = &self.rate_limit {
             push("--rate-limit", &limit.to_string());
+        }
+        if let Some(wait) = self.index_wait {
+            push("--index-wait", if wait == IndexWait::Each { "each" } else { "end" });
         }
         args.push("--execute".into());
         args.join(" ")
@@ -158,6 +178,7 @@ pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Out
         index_timeout: Duration::from_secs(config.index_timeout),
         retries: config.retries,
         rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
+        index_wait: options.index_wait.unwrap_or(config.index_wait),
     };
     if plan.crates.is_empty() {
         return Outcome { results: Vec::new(), error: None };

@@ -64,9 +64,9 @@ pub struct TagPlan {
 
 impl TagPlan {
     /// The plan from the facts: a pure function.
-    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> TagPlan {
+    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> Result<TagPlan> {
         let tag = config.tag_for(&version);
-        let message = config.render(&config.tag_message, &version);
+        let message = config.render(&config.tag_message, &version)?;
         let expect = Expect {
             branch: &config.branch,
             remote: &config.remote,
@@ -77,7 +77,7 @@ impl TagPlan {
             push,
         };
         let checks = preflight::evaluate(facts, &expect);
-        TagPlan {
+        Ok(TagPlan {
             prerelease: !version.pre.is_empty(),
             create: !facts.tag_at_head(&message),
             push: push && !facts.tag_pushed(),
@@ -88,7 +88,7 @@ impl TagPlan {
             tag,
             message,
             checks,
-        }
+        })
     }
 }
 
@@ -99,7 +99,7 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<TagPlan> {
     let config = &ws.config;
     let tag = config.tag_for(&version);
     let facts = GitFacts::gather(sh, &config.branch, &config.remote, &tag)?;
-    let mut plan = TagPlan::new(version, config, &facts, options.push);
+    let mut plan = TagPlan::new(version, config, &facts, options.push)?;
     plan.checks.push(check_version(ws, &plan.tag)?);
     Ok(plan)
 }

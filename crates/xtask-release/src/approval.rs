@@ -1,7 +1,7 @@
 //! The approval gate: every plan has a digest (sha256 of its canonical JSON), and
 //! `--execute --approve sha256:<hex>` runs only the plan that was approved.
 //!
-//! The dry run keeps the plan it showed under `target/xtask-release/plans/<hex>.json`,
+//! The dry run keeps the plan it showed under `<target dir>/xtask-release/plans/<hex>.json`,
 //! so that a refused approval can name what changed since.
 
 use std::fmt::Write as _;
@@ -64,14 +64,14 @@ fn write_canonical(out: &mut String, value: &Value) {
     }
 }
 
-/// Where the dry run keeps the plan with `digest`.
-pub fn saved_plan_path(root: &Utf8Path, digest: &str) -> Utf8PathBuf {
-    root.join("target/xtask-release/plans").join(format!("{}.json", hex_of(digest)))
+/// Where the dry run keeps the plan with `digest`, under cargo's target directory.
+pub fn saved_plan_path(target_dir: &Utf8Path, digest: &str) -> Utf8PathBuf {
+    target_dir.join("xtask-release/plans").join(format!("{}.json", hex_of(digest)))
 }
 
 /// Keeps the plan a dry run showed, for naming differences when another plan is approved.
-pub fn save_plan(root: &Utf8Path, digest: &str, plan: &Value) -> Result<()> {
-    let path = saved_plan_path(root, digest);
+pub fn save_plan(target_dir: &Utf8Path, digest: &str, plan: &Value) -> Result<()> {
+    let path = saved_plan_path(target_dir, digest);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {dir}: {e}"))?;
     }
@@ -99,7 +99,7 @@ pub struct Approval {
 /// is given, and when `require` lists the command, also when none is. Nothing has been
 /// done when this refuses.
 pub fn gate(
-    root: &Utf8Path,
+    target_dir: &Utf8Path,
     command: &str,
     require: &[String],
     approve: Option<&str>,
@@ -121,7 +121,9 @@ pub fn gate(
         let mut message = format!(
             "the plan changed since it was approved, so nothing was done: approved {approved}, the plan now is {now}"
         );
-        match std::fs::read_to_string(saved_plan_path(root, &approved)).ok().and_then(|t| serde_json::from_str(&t).ok())
+        match std::fs::read_to_string(saved_plan_path(target_dir, &approved))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
         {
             Some(old) => {
                 let mut found = Vec::new();

@@ -42,8 +42,9 @@ pub struct Config {
     /// The test suite `release` runs in preflight, as an argv list; a leading `cargo` is
     /// the cargo running us.
     pub test_command: Vec<String>,
-    /// The append-only audit log of executed steps, relative to the workspace root.
-    pub audit_log: String,
+    /// The append-only audit log of executed steps, relative to the workspace root
+    /// [default: `xtask-release/audit.jsonl` in cargo's target directory].
+    pub audit_log: Option<String>,
     /// Commands whose `--execute` needs `--approve sha256:<digest of the reviewed plan>`.
     pub require_approval: Vec<String>,
     pub publish: publish::Config,
@@ -66,7 +67,7 @@ impl Default for Config {
             check_changelog: true,
             extra_files: Vec::new(),
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
-            audit_log: crate::audit::DEFAULT_LOG.into(),
+            audit_log: None,
             require_approval: Vec::new(),
             publish: Default::default(),
             dist: Default::default(),

@@ -24,6 +24,7 @@ pub mod ops;
 pub mod output;
 pub mod publish;
 pub mod steps;
+pub mod verify_published;
 pub mod version;
 pub mod workspace;
 

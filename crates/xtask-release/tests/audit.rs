@@ -6,9 +6,10 @@ mod support;
 use cargo_metadata::camino::Utf8PathBuf;
 use xtask_release::audit::{Run, Trail};
 
-/// Writes a three-step log for 0.2.0 and one step for 0.3.0 into the fixture's default place.
+/// Writes a three-step log for 0.2.0 and one step for 0.3.0 where the fixture's log goes by
+/// default: its cargo target directory (`CARGO_TARGET_DIR` in the tests).
 fn write_log(fixture: &support::Fixture) -> Utf8PathBuf {
-    let path = Utf8PathBuf::from_path_buf(fixture.path("target/xtask-release/audit.jsonl")).unwrap();
+    let path = Utf8PathBuf::from_path_buf(fixture.tmp.path().join("target/xtask-release/audit.jsonl")).unwrap();
     let run = |version: &str| Run {
         actor: "Test Author".into(),
         host: "ci".into(),

@@ -13,13 +13,14 @@ use crate::context::Ctx;
 use crate::workspace::Workspace;
 pub use trail::{Entry, Outcome, Produced, Run, Trail};
 
-/// The default of `audit-log`, relative to the workspace root.
-pub const DEFAULT_LOG: &str = "target/xtask-release/audit.jsonl";
-
-/// Where this workspace's audit log is.
+/// Where this workspace's audit log is: `audit-log` from the workspace root, else in
+/// cargo's target directory (`target/xtask-release/audit.jsonl`), which is ignored by
+/// git, so the log never makes the work tree dirty for the next step's checks.
 pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
-    let configured = Utf8Path::new(&ws.config.audit_log);
-    if configured.is_absolute() { configured.to_path_buf() } else { ws.root.join(configured) }
+    match &ws.config.audit_log {
+        Some(configured) => ws.root.join(configured),
+        None => ws.target_dir.join("xtask-release/audit.jsonl"),
+    }
 }
 
 /// A trail for one `--execute` run in `ws`, for `version` when it has one.
@@ -37,7 +38,7 @@ pub struct Args {
     /// Check that every line is intact: none edited, removed or inserted
     #[arg(long)]
     pub verify: bool,
-    /// The log to read [default: `audit-log` in the config, target/xtask-release/audit.jsonl]
+    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl]
     #[arg(long, value_name = "PATH")]
     pub log: Option<PathBuf>,
 }

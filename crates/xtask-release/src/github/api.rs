@@ -61,6 +61,23 @@ pub struct Release {
     pub upload_url: String,
     #[serde(default)]
     pub html_url: String,
+    #[serde(default)]
+    pub prerelease: bool,
+    /// The release notes; `null` when there are none.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// The body of "update a release": only the fields given change.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReleasePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prerelease: Option<bool>,
+    /// `"true"`, `"false"` or `"legacy"`: whether GitHub shows it as the latest release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub make_latest: Option<&'static str>,
 }
 
 /// The parts of a release asset object we use.
@@ -208,6 +225,44 @@ impl Client {
         }
     }
 
+    /// Changes the fields `patch` gives of the release.
+    pub fn update_release(&self, release: &Release, patch: &ReleasePatch) -> Result<Release> {
+        let url = format!("{}/repos/{}/releases/{}", self.base, self.repo, release.id);
+        let body = serde_json::to_vec(patch)?;
+        let reply = self.send(Method::PATCH, &url, JSON, Some((&body, "application/json")))?;
+        match reply.status {
+            200 => parse(&reply, "the updated release"),
+            _ => Err(failure(&format!("updating the release {}", release.tag_name), &reply)),
+        }
+    }
+
+    /// Streams an asset's content into `sink`, a buffer at a time, so that memory stays
+    /// bounded whatever its size; returns the number of bytes. Not retried: the caller
+    /// has consumed what came before a failure.
+    pub fn download_to(&self, asset: &RemoteAsset, sink: &mut dyn std::io::Write) -> Result<u64> {
+        let doing = || format!("downloading {}", asset.name);
+        let request = self.request(&Method::GET, &asset.url, BINARY).body(())?;
+        let response = self.agent.run(request).with_context(|| format!("{} failed; check the network", doing()))?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        if status != 200 {
+            let text = body.read_to_vec().unwrap_or_default();
+            return Err(failure(&doing(), &Reply { status, body: text }));
+        }
+        let mut reader = body.with_config().limit(MAX_ASSET_SIZE).reader();
+        std::io::copy(&mut reader, sink).with_context(|| format!("{} was cut short", doing()))
+    }
+
+    fn request(&self, method: &Method, url: &str, accept: &str) -> http::request::Builder {
+        http::Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header("Accept", accept)
+            .header("Authorization", format!("Bearer {}", self.token.0))
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .header("User-Agent", concat!("xtask-release/", env!("CARGO_PKG_VERSION")))
+    }
+
     /// One request with GitHub's headers, retried while the failure is transient, by
     /// the shared policy (`crate::ops::retry`).
     fn send(&self, method: Method, url: &str, accept: &str, body: Option<(&[u8], &str)>) -> Result<Reply> {
@@ -247,13 +302,7 @@ impl Client {
         accept: &str,
         body: Option<(&[u8], &str)>,
     ) -> Result<RawReply, ureq::Error> {
-        let request = http::Request::builder()
-            .method(method.clone())
-            .uri(url)
-            .header("Accept", accept)
-            .header("Authorization", format!("Bearer {}", self.token.0))
-            .header("X-GitHub-Api-Version", API_VERSION)
-            .header("User-Agent", concat!("xtask-release/", env!("CARGO_PKG_VERSION")));
+        let request = self.request(method, url, accept);
         let response = match body {
             Some((bytes, content_type)) => {
                 let request = request.header("Content-Type", content_type).header("Content-Length", bytes.len());

@@ -229,3 +229,4 @@ pub mod git;
 pub mod github;
 pub mod proxy;
 pub mod registry;
+pub mod release_flow;

@@ -126,3 +126,35 @@ fn point_path_dependencies_at_local(table: &mut dyn toml_edit::TableLike) {
         }
     }
 }
+
+/// A bodiless HTTP/1.0 request to the registry's web API, as cargo's `yank` sends it:
+/// the status and the body.
+pub fn call(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: test\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+impl Registry {
+    /// Whether the index lists `name` at `version` as yanked; `None` when it is not listed.
+    pub fn yanked(&self, name: &str, version: &str) -> Option<bool> {
+        let (status, body) = get(self.port, &format!("/{}", index_path(name)))?;
+        if status != 200 {
+            return None;
+        }
+        body.lines().filter(|l| !l.trim().is_empty()).find_map(|l| {
+            let entry: serde_json::Value = serde_json::from_str(l).unwrap();
+            (entry["vers"] == version).then(|| entry["yanked"].as_bool().unwrap_or(false))
+        })
+    }
+}

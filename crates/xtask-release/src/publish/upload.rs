@@ -395,11 +395,11 @@ impl<'a> Uploads<'a> {
     }
 }
 
-fn names(crates: &[&Crate]) -> String {
+pub(super) fn names(crates: &[&Crate]) -> String {
     crates.iter().map(|c| format!("{} v{}", c.name, c.version)).collect::<Vec<_>>().join(", ")
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking upload thread must not hide the others' results.
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -419,7 +419,7 @@ fn cargo_reason(stderr: &str) -> String {
 
 /// Waits `total`, saying so every few seconds on stderr, so a long wait in CI does not
 /// look like a hang.
-fn countdown(out: Output, why: &str, total: Duration) {
+pub(super) fn countdown(out: Output, why: &str, total: Duration) {
     let until = Instant::now() + total;
     loop {
         let left = until.saturating_duration_since(Instant::now());

@@ -97,7 +97,7 @@ impl Args {
             name: config.render(&config.github.name, &version)?,
             draft: config.github.draft,
             prerelease: !version.pre.is_empty(),
-            body: changelog::read_section_body(ws, &version)?,
+            body: changelog::release_notes(&ctx.sh, ws, &version)?,
             assets,
             tag,
             version,

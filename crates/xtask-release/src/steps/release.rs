@@ -108,6 +108,7 @@ impl Args {
         let committed = resumed.is_some();
 
         let mut temporary = Vec::new();
+        let mut changelog_off = None;
         let (version, bump, changelog, facts) = match (&resumed, current_facts) {
             (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
             _ => {
@@ -120,7 +121,14 @@ impl Args {
                     );
                 }
                 let version = bump.version;
-                let changelog = crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?;
+                // No changelog kept: step 3 is skipped, saying why (and how to opt in).
+                let changelog = match head_ws.config.kept_changelog(&head_ws.root) {
+                    Ok(_) => crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?,
+                    Err(why) => {
+                        changelog_off = Some(why);
+                        None
+                    }
+                };
                 let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
                 let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
                 let mut facts = gather(&config.tag_for(&version))?;
@@ -154,7 +162,7 @@ impl Args {
             committed,
             facts: &facts,
             bump,
-            changelog,
+            changelog: changelog_off.map_or(Ok(changelog), Err),
             has_lockfile: ws.root.join("Cargo.lock").exists(),
             verify: checks,
             temporary,

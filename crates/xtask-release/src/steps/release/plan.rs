@@ -172,7 +172,9 @@ pub struct Inputs<'a> {
     pub committed: bool,
     pub facts: &'a GitFacts,
     pub bump: Vec<FileEdit>,
-    pub changelog: Option<FileEdit>,
+    /// The section to add, `Ok(None)` when it is there already, `Err` saying why no
+    /// changelog is kept (`changelog = false`, or none and the key unset).
+    pub changelog: Result<Option<FileEdit>, String>,
     pub has_lockfile: bool,
     /// The lock check, fmt, clippy and tests, already run (or skipped).
     pub verify: Vec<Check>,
@@ -215,9 +217,13 @@ impl ReleasePlan {
         checks.extend(verify);
 
         let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
-        let changelog_skip = match &changelog {
-            None => Some(format!("skipped: {} has a section for {version} already", config.changelog)),
-            Some(_) => None,
+        let (changelog, changelog_skip) = match changelog {
+            Ok(None) => {
+                let file = config.changelog_file().unwrap_or_default();
+                (None, Some(format!("skipped: {file} has a section for {version} already")))
+            }
+            Ok(Some(edit)) => (Some(edit), None),
+            Err(why) => (None, Some(format!("skipped: {why}"))),
         };
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
             .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
@@ -353,7 +359,7 @@ mod tests {
             committed: resumed,
             facts,
             bump: vec![],
-            changelog: None,
+            changelog: Ok(None),
             has_lockfile: true,
             verify: vec![],
             temporary: vec![],

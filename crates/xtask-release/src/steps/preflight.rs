@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde::Serialize;
 use xshell::Shell;
 
@@ -45,6 +45,11 @@ pub enum Remote {
 impl GitFacts {
     /// Reads the facts for releasing `tag` from `branch` to `remote`, fetching first.
     pub fn gather(sh: &Shell, branch: &str, remote: &str, tag: &str) -> Result<GitFacts> {
+        // Before anything is committed: a name git refuses would fail at `git tag`, after.
+        if let Err(why) = crate::ops::refname::check_tag(tag) {
+            bail!("`{tag}` cannot be a git tag: {why}; change tag-prefix, or give a version that makes a valid tag");
+        }
+        git::repository(sh)?;
         let current = git::current_branch(sh)?;
         let upstream = match &current {
             Some(b) => git::upstream(sh, b)?,
@@ -178,10 +183,17 @@ fn clean_tree(facts: &GitFacts) -> Check {
         return Check::passed(NAME, "no uncommitted changes");
     }
     let files: Vec<&str> = facts.changed.iter().map(|l| l.get(3..).unwrap_or(l).trim()).collect();
+    let fix = match files.iter().any(|f| f.ends_with(".xtask-release.tmp")) {
+        true => {
+            "the `.*.xtask-release.tmp` files are left by an interrupted run: delete them (`bump --execute` \
+                 removes them too); commit or stash the rest (`git stash -u`)"
+        }
+        false => "commit or stash them first (`git stash -u`)",
+    };
     Check::failed(
         NAME,
         format!("the working tree is dirty: {} uncommitted change(s): {}", files.len(), files.join(", ")),
-        "commit or stash them first (`git stash -u`)",
+        fix,
     )
 }
 

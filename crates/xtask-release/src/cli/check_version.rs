@@ -11,17 +11,29 @@ pub struct Args {
     /// The tag to check against [default: $GITHUB_REF_NAME when $GITHUB_REF_TYPE is not `branch`]
     #[arg(long)]
     pub tag: Option<String>,
+    /// Also check that the tag's commit is on the release branch (`<remote>/<branch>`
+    /// contains it), so that a tag on any other commit is not released
+    #[arg(long)]
+    pub on_release_branch: bool,
 }
 
 impl Args {
     pub fn options(&self) -> Options {
-        Options { tag: self.tag.clone().or_else(crate::github::actions_tag), ..Options::default() }
+        Options { tag: self.tag.clone().or_else(crate::github::actions_tag), on_release_branch: self.on_release_branch }
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
-        let outcome = check_version::check(&ws, &self.options())?;
+        let outcome = check_version::check(&ctx.sh, &ws, &self.options())?;
+        if let Some(check) = &outcome.release_branch {
+            let fix = check.fix.as_deref().map(|f| format!("; {f}")).unwrap_or_default();
+            if check.is_failed() {
+                ctx.out.problem(None, &format!("{}{fix}", check.detail));
+                bail!("{}{fix}", check.detail);
+            }
+            ctx.out.status("Checked", &check.detail);
+        }
         if cx.json() {
             cx.print_json(&outcome.problems)?;
         } else {

@@ -93,7 +93,7 @@ fn dist_builds_the_host_assets_that_verify() {
     );
 
     // A combined sums file is welcome; a tampered, a missing and a stray file are named.
-    fixture.run(&["checksum", dist, "--sums", &format!("{dist}/SHA256SUMS")]).ok();
+    fixture.run(&["checksum", dist, "--sums", &format!("{dist}/SHA256SUMS"), "--execute"]).ok();
     fixture.run(&["verify-assets", dist]).ok();
     std::fs::write(dist_dir.join("single-a-0.1.0-test-host"), "tampered").unwrap();
     std::fs::remove_file(dist_dir.join("single-b-0.1.0-test-host")).unwrap();
@@ -136,7 +136,7 @@ fn archives_hold_the_binary_and_the_docs() {
         cmd
     });
     assert_eq!(listing.code, 0, "{listing}");
-    let digest = |path: &Path| xtask_release::dist::sha::hash_file(path).unwrap().to_string();
+    let digest = |path: &Path| xtask_release::dist::checksum::sha::hash_file(path).unwrap().to_string();
     let binary = fixture.tmp.path().join(format!("target/{}/release/single-b", host()));
     assert_eq!(
         listing.stdout.lines().collect::<Vec<_>>(),
@@ -153,9 +153,15 @@ fn build_matrix_json_and_github_output() {
     let fixture = fixture("single-crate");
     let output = fixture.tmp.path().join("github_output");
     std::fs::write(&output, "earlier=1\n").unwrap();
+    // Without --github-output, a set GITHUB_OUTPUT is left alone.
     let mut cmd = fixture.command(&["build-matrix"]);
     cmd.env("GITHUB_OUTPUT", &output);
+    let quiet = support::run(cmd).ok();
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=1\n");
+    let mut cmd = fixture.command(&["build-matrix", "--github-output"]);
+    cmd.env("GITHUB_OUTPUT", &output);
     let run = support::run(cmd).ok();
+    assert_eq!(quiet.stdout, run.stdout);
 
     let expected = r#"{"include":[{"target":"x86_64-unknown-linux-gnu","platform":"linux-amd64","runner":"ubuntu-latest","assets":["single-a-0.1.0-linux-amd64","single-b-0.1.0-linux-amd64"]},{"target":"aarch64-unknown-linux-gnu","platform":"linux-arm64","runner":"ubuntu-24.04-arm","assets":["single-a-0.1.0-linux-arm64","single-b-0.1.0-linux-arm64"]},{"target":"x86_64-apple-darwin","platform":"macos-intel","runner":"macos-13","assets":["single-a-0.1.0-macos-intel","single-b-0.1.0-macos-intel"]},{"target":"aarch64-apple-darwin","platform":"macos-silicon","runner":"macos-14","assets":["single-a-0.1.0-macos-silicon","single-b-0.1.0-macos-silicon"]},{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["single-a-0.1.0-windows-amd64.exe","single-b-0.1.0-windows-amd64.exe"]}]}"#;
     assert_eq!(run.stdout, format!("{expected}\n"));
@@ -187,7 +193,7 @@ fn bad_config_is_refused_before_anything_is_written() {
         configure(&fixture, &dist);
         let output = fixture.tmp.path().join("github_output");
         let before = fixture.snapshot();
-        let mut cmd = fixture.command(&["build-matrix"]);
+        let mut cmd = fixture.command(&["build-matrix", "--github-output"]);
         cmd.env("GITHUB_OUTPUT", &output);
         let run = support::run(cmd).fails(1);
         assert!(run.stderr.contains(&message), "{dist}: {run}");

@@ -14,7 +14,7 @@ use super::pace::RateLimit;
 use super::plan::{Crate, Plan, State};
 use super::upload::Uploads;
 use crate::context::Ctx;
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 use crate::ops::cargo;
 use crate::workspace::Workspace;
 

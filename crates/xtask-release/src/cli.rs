@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::context::Ctx;
-use crate::{dist, github, publish, steps};
+use crate::{audit, dist, github, publish, steps, verify_published};
 
 #[derive(Debug, Parser)]
 #[command(name = "xtask-release", version, about)]
@@ -54,6 +54,10 @@ pub enum Command {
     Changelog(github::changelog::Args),
     /// Create the GitHub release for a tag and upload every asset
     GithubRelease(github::release::Args),
+    /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
+    VerifyPublished(verify_published::Args),
+    /// Print the audit trail of executed steps, or check that it is intact (--verify)
+    Audit(audit::Args),
 }
 
 /// How the user ran us, for commands we tell them to run: `cargo xtask` from a
@@ -82,6 +86,8 @@ impl Cli {
             Command::VerifyAssets(args) => args.run(&ctx),
             Command::Changelog(args) => args.run(&ctx),
             Command::GithubRelease(args) => args.run(&ctx),
+            Command::VerifyPublished(args) => args.run(&ctx),
+            Command::Audit(args) => args.run(&ctx),
         }
     }
 }

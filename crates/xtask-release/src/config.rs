@@ -1,11 +1,24 @@
-//! `[workspace.metadata.release]` in the root Cargo.toml. Every key has a default, so a
-//! workspace without the table works; an unknown key is an error, so a typo is not
-//! silently ignored.
+//! Our table in the root Cargo.toml: `[workspace.metadata.xtask-release]`, or
+//! `[package.metadata.xtask-release]` for a root package that is not a workspace (a
+//! `[workspace]` table would break its nested standalone crates). Every key has a
+//! default, so a workspace without the table works; an unknown key is an error, so a typo
+//! is not silently ignored. cargo-release's `[workspace.metadata.release]` is its own
+//! and never read as ours.
 
-use anyhow::{Context as _, Result};
+use anyhow::{Result, anyhow, bail};
 use serde::Deserialize;
+use serde_json::Value;
 
-use crate::{dist, github, publish, version};
+use crate::{cargo_release, dist, github, publish, version};
+
+/// Our table for a workspace.
+pub const WORKSPACE_TABLE: &str = "workspace.metadata.xtask-release";
+/// Our table for a root package without `[workspace]`; the same keys.
+pub const PACKAGE_TABLE: &str = "package.metadata.xtask-release";
+/// The key of our table under `metadata`.
+const KEY: &str = "xtask-release";
+/// The key of cargo-release's table under `metadata`.
+const CARGO_RELEASE_KEY: &str = "release";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -29,9 +42,17 @@ pub struct Config {
     /// The test suite `release` runs in preflight, as an argv list; a leading `cargo` is
     /// the cargo running us.
     pub test_command: Vec<String>,
+    /// The append-only audit log of executed steps, relative to the workspace root
+    /// [default: `xtask-release/audit.jsonl` in cargo's target directory].
+    pub audit_log: Option<String>,
+    /// Commands whose `--execute` needs `--approve sha256:<digest of the reviewed plan>`.
+    pub require_approval: Vec<String>,
     pub publish: publish::Config,
     pub dist: dist::Config,
     pub github: github::Config,
+    /// The table this config was read from (or would be written to), for messages.
+    #[serde(skip)]
+    pub table: &'static str,
 }
 
 impl Default for Config {
@@ -46,22 +67,53 @@ impl Default for Config {
             check_changelog: true,
             extra_files: Vec::new(),
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
+            audit_log: None,
+            require_approval: Vec::new(),
             publish: Default::default(),
             dist: Default::default(),
             github: Default::default(),
+            table: WORKSPACE_TABLE,
         }
     }
 }
 
 impl Config {
-    /// Reads the `release` key of the workspace metadata, as cargo metadata reports it.
-    pub fn from_workspace_metadata(metadata: &serde_json::Value, manifest: &str) -> Result<Config> {
-        match metadata.get("release") {
-            None | Some(serde_json::Value::Null) => Ok(Config::default()),
-            Some(value) => Config::deserialize(value).with_context(|| {
-                format!("invalid [workspace.metadata.release] in {manifest}; fix the key named above")
-            }),
-        }
+    /// Reads our table from the workspace's metadata or the root package's (as cargo
+    /// metadata reports them; `package` is `None` without a root package, `single` says
+    /// the root package is the only member); both is an error. Also returns the notes to show: cargo-release's table, when it is there and
+    /// ours is not, and which of its keys we would honour.
+    pub fn from_metadata(
+        workspace: &Value,
+        package: Option<&Value>,
+        single: bool,
+        manifest: &str,
+    ) -> Result<(Config, Vec<String>)> {
+        let ours = match (table(Some(workspace), KEY), table(package, KEY)) {
+            (Some(_), Some(_)) => bail!(
+                "{manifest} has both [{WORKSPACE_TABLE}] and [{PACKAGE_TABLE}]; \
+                 keep one ([{PACKAGE_TABLE}] for a package that is not a workspace)"
+            ),
+            (Some(value), None) => Some((value, WORKSPACE_TABLE)),
+            (None, Some(value)) => Some((value, PACKAGE_TABLE)),
+            (None, None) => None,
+        };
+        let Some((value, name)) = ours else {
+            let (their, our) = match (table(Some(workspace), CARGO_RELEASE_KEY), table(package, CARGO_RELEASE_KEY)) {
+                (Some(their), _) => (Some((their, "workspace.metadata.release")), WORKSPACE_TABLE),
+                (None, Some(their)) => (Some((their, "package.metadata.release")), PACKAGE_TABLE),
+                (None, None) => (None, if single { PACKAGE_TABLE } else { WORKSPACE_TABLE }),
+            };
+            let notes = their
+                .map(|(value, name)| cargo_release::note(name, our, &cargo_release::translate(value)))
+                .into_iter()
+                .collect();
+            return Ok((Config { table: our, ..Config::default() }, notes));
+        };
+        let mut config = Config::deserialize(value).map_err(|e| {
+            anyhow!("invalid [{name}] in {manifest}: {e}; fix that key (the keys are listed in docs/configuration.md)")
+        })?;
+        config.table = name;
+        Ok((config, Vec::new()))
     }
 
     /// The tag for `version`, e.g. `v1.2.3`.
@@ -78,4 +130,9 @@ impl Config {
     pub fn render(&self, template: &str, version: &semver::Version) -> String {
         template.replace("{tag}", &self.tag_for(version)).replace("{version}", &version.to_string())
     }
+}
+
+/// `metadata.<key>` when it is there and not null.
+fn table<'a>(metadata: Option<&'a Value>, key: &str) -> Option<&'a Value> {
+    metadata.and_then(|m| m.get(key)).filter(|v| !v.is_null())
 }

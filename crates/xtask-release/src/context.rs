@@ -39,6 +39,9 @@ impl Ctx {
     pub fn workspace(&self) -> Result<Workspace> {
         let ws = Workspace::load(&self.sh, self.manifest_path.as_deref())?;
         self.sh.change_dir(ws.root.as_std_path());
+        for note in &ws.notes {
+            self.out.note(note);
+        }
         Ok(ws)
     }
 }

@@ -12,6 +12,9 @@
 //! }
 //! ```
 
+pub mod approval;
+pub mod audit;
+pub mod cargo_release;
 pub mod cli;
 pub mod config;
 pub mod context;
@@ -21,6 +24,7 @@ pub mod ops;
 pub mod output;
 pub mod publish;
 pub mod steps;
+pub mod verify_published;
 pub mod version;
 pub mod workspace;
 
@@ -47,6 +51,7 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    ops::redact::register_env();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

@@ -60,6 +60,14 @@ impl Output {
         self.line("note", "36", false, message);
     }
 
+    /// Starts a long step: says what it is doing now, and [`Progress::finish`] says how
+    /// long it took, so a slow step never looks like a hang.
+    pub fn progress(&self, verb: &str, what: impl Display) -> Progress {
+        let what = what.to_string();
+        self.status(verb, &what);
+        Progress { out: *self, what: format!("{} {what}", verb.to_lowercase()), started: std::time::Instant::now() }
+    }
+
     /// Prints an error with its chain of causes, cargo's way.
     pub fn error(&self, err: &anyhow::Error) {
         let mut text = err.to_string();
@@ -78,6 +86,8 @@ impl Output {
 
     fn line(&self, label: &str, color: &str, right_align: bool, message: impl Display) {
         let label = if right_align { format!("{label:>12}") } else { format!("{label}:") };
+        // The last line of defence: messages quote servers' and tools' answers.
+        let message = crate::ops::redact::redact(&message.to_string());
         let mut stderr = std::io::stderr().lock();
         let _ = if self.color {
             writeln!(stderr, "\x1b[1;{color}m{label}\x1b[0m {message}")
@@ -91,7 +101,7 @@ impl Output {
         if !self.github {
             return;
         }
-        let message = escape_data(message);
+        let message = escape_data(&crate::ops::redact::redact(message));
         match file {
             Some(file) => crate::outln!("::error file={}::{message}", escape_property(&annotation_path(file))),
             None => crate::outln!("::error::{message}"),
@@ -109,9 +119,28 @@ impl Output {
 
     /// Prints a value as pretty JSON on stdout.
     pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
+        let text = crate::ops::redact::redact(&serde_json::to_string_pretty(value)?);
         crate::outln!("{text}");
         Ok(())
+    }
+}
+
+/// A long step under way; see [`Output::progress`].
+pub struct Progress {
+    out: Output,
+    what: String,
+    started: std::time::Instant,
+}
+
+impl Progress {
+    /// `Finished WHAT in 1.2s`, or `Failed WHAT after 1.2s`.
+    pub fn finish(self, ok: bool) {
+        let secs = self.started.elapsed().as_secs_f64();
+        if ok {
+            self.out.status("Finished", format!("{} in {secs:.1}s", self.what));
+        } else {
+            self.out.line("Failed", "31", true, format!("{} after {secs:.1}s", self.what));
+        }
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Workspace {
     /// In the order cargo lists them (sorted by package id), which is stable.
     pub members: Vec<Member>,
     pub config: Config,
+    /// What to tell the user about the config (cargo-release's table), once per command.
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -48,6 +50,12 @@ pub enum Publish {
 }
 
 impl Publish {
+    /// Whether the package is published at all, to crates.io or another registry: what
+    /// makes it part of the release (`publish = ["corp"]` is, `publish = false` is not).
+    pub fn is_released(&self) -> bool {
+        *self != Publish::Never
+    }
+
     /// Whether the package may go to `registry` (`None` is crates.io).
     pub fn allows(&self, registry: Option<&str>) -> bool {
         match self {
@@ -116,7 +124,13 @@ impl Workspace {
     pub fn from_metadata(metadata: &Metadata) -> Result<Workspace> {
         let root = metadata.workspace_root.clone();
         let manifest_path = root.join("Cargo.toml");
-        let config = Config::from_workspace_metadata(&metadata.workspace_metadata, manifest_path.as_str())?;
+        let root_package = metadata.root_package();
+        let (config, notes) = Config::from_metadata(
+            &metadata.workspace_metadata,
+            root_package.map(|p| &p.metadata),
+            root_package.is_some() && metadata.workspace_members.len() == 1,
+            manifest_path.as_str(),
+        )?;
         let packages: Vec<_> = metadata.workspace_packages();
         let names: std::collections::HashSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
         let members = packages
@@ -163,7 +177,7 @@ impl Workspace {
                 }),
             })
             .collect();
-        Ok(Workspace { root, manifest_path, target_dir: metadata.target_directory.clone(), members, config })
+        Ok(Workspace { root, manifest_path, target_dir: metadata.target_directory.clone(), members, config, notes })
     }
 
     pub fn member(&self, name: &str) -> Option<&Member> {

@@ -124,7 +124,8 @@ fn an_interrupted_bump_is_finished_by_running_it_again() {
     // stopped after them, then runs the same bump again.
     let cases: &[(&str, &str, &[&str])] = &[
         ("lockstep", "lockstep-minor", &["Cargo.lock"]),
-        ("lockstep", "lockstep-minor", &["Cargo.toml"]),
+        // (Cargo.toml done and Cargo.lock not cannot happen: a bump writes the lock file
+        // first. That state is a stale lock file, refused in tests/bad_input.rs.)
         ("explicit", "explicit-minor", &["crates/base/Cargo.toml", "package.json", "crates/example/Cargo.toml"]),
         ("explicit", "explicit-minor", &["Cargo.lock", "crates/app/Cargo.toml", "crates/util/Cargo.toml"]),
     ];
@@ -140,6 +141,19 @@ fn an_interrupted_bump_is_finished_by_running_it_again() {
         for file in *done {
             assert!(!run.stderr.contains(&format!("Updated {file}\n")), "{file} was written again\n{run}");
         }
+    }
+}
+
+#[test]
+fn a_finished_bump_run_again_is_done_not_an_error() {
+    let fixture = fixture("lockstep");
+    fixture.run(&["bump", "0.2.0", "--execute"]).ok();
+    let before = fixture.snapshot();
+    for args in [&["bump", "0.2.0", "--execute"][..], &["bump", "0.2.0"], &["--format", "json", "bump", "0.2.0"]] {
+        let run = fixture.run(args).ok();
+        assert!(run.stderr.contains("the version is 0.2.0 everywhere already; nothing to do"), "{args:?}\n{run}");
+        assert!(!run.stderr.contains("Bumping"), "{args:?}\n{run}");
+        assert_same_files(&before, &fixture.snapshot());
     }
 }
 
@@ -169,13 +183,6 @@ fn bad_input_is_refused_and_changes_nothing() {
             args: &["bump", "0.0.9", "--execute"],
             code: 1,
             says: &["0.0.9 is lower than 0.1.0", "Cargo.toml ([workspace.package] version)"],
-        },
-        Case {
-            fixture: "lockstep",
-            setup: none,
-            args: &["bump", "0.1.0", "--execute"],
-            code: 1,
-            says: &["the workspace is already at 0.1.0 everywhere", "give a higher version"],
         },
         Case {
             fixture: "explicit",

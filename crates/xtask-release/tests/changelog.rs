@@ -110,7 +110,7 @@ fn tag_prefix_and_release_commits_follow_the_config() {
     fixture.write(
         "Cargo.toml",
         &format!(
-            "{manifest}\n[workspace]\n\n[workspace.metadata.release]\ntag-prefix = \"single-\"\n\
+            "{manifest}\n[workspace]\n\n[workspace.metadata.xtask-release]\ntag-prefix = \"single-\"\n\
              commit-message = \"chore(release): {{version}}\"\n"
         ),
     );

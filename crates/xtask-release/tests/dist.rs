@@ -20,7 +20,8 @@ fn host() -> String {
 /// earlier one).
 fn configure(fixture: &Fixture, dist: &str) {
     let manifest = std::fs::read_to_string(support::fixtures_dir().join("single-crate/Cargo.toml")).unwrap();
-    fixture.write("Cargo.toml", &format!("{manifest}\n[workspace]\n\n[workspace.metadata.release.dist]\n{dist}\n"));
+    fixture
+        .write("Cargo.toml", &format!("{manifest}\n[workspace]\n\n[workspace.metadata.xtask-release.dist]\n{dist}\n"));
 }
 
 fn host_only(fixture: &Fixture, archive: Option<&str>) {

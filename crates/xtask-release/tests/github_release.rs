@@ -252,7 +252,7 @@ fn drafts_from_the_config_are_found_again_on_a_rerun() {
     let manifest = fixture.read("Cargo.toml");
     fixture.write(
         "Cargo.toml",
-        &format!("{manifest}\n[workspace]\n\n[workspace.metadata.release.github]\ndraft = true\nname = \"Single {{version}}\"\n"),
+        &format!("{manifest}\n[workspace]\n\n[workspace.metadata.xtask-release.github]\ndraft = true\nname = \"Single {{version}}\"\n"),
     );
     let mock = GitHubMock::start(TOKEN);
     let args = ["--tag", "v0.1.0", "--assets", dir.to_str().unwrap(), "--execute"];

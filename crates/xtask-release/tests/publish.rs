@@ -144,21 +144,43 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
 fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
     let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
-    let proxy = Proxy::start(registry.port, Faults::default());
+    // The index shows no upload until released: every upload must go on the registry's
+    // word alone, and the run must then wait for the index before it succeeds.
+    let proxy = Proxy::start(registry.port, Faults { hold_index: true, ..Faults::default() });
 
-    let run = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "2"])).ok();
+    let child = publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let names: Vec<&str> = LOCKSTEP.iter().map(|(n, _)| *n).collect();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while names.iter().any(|name| registry.versions(name).is_empty()) {
+        assert!(Instant::now() < deadline, "not every crate reached the registry: {:#?}", proxy.uploads());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let uploads = proxy.uploads();
+    // Every dependent went up while the index still showed its dependencies missing.
+    for upload in uploads.iter().filter(|u| u.name == "acme-sdk" || u.name == "acme-proxy") {
+        assert!(!upload.deps_not_in_index.is_empty(), "{} waited for the index: {uploads:#?}", upload.name);
+    }
+    proxy.release_index();
+    let out = child.wait_with_output().unwrap();
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+    .ok();
+    assert!(run.stderr.contains("Waiting for 5 crates to show in the index"), "{run}");
     assert_published_once(&registry, &names, "0.1.0");
     for private in ["acme-python", "acme-wasm"] {
         assert!(registry.versions(private).is_empty(), "{private} has publish = false but was published");
     }
     assert_dependency_order(&proxy.uploads());
-    // acme-proxy can only follow acme-sdk, so it goes in the same cargo run.
-    assert!(run.stderr.contains("Uploading acme-sdk v0.1.0, acme-proxy v0.1.0\n"), "{run}");
-    // Each upload of the run is reported as cargo reports it, before our own confirmation.
+    // Each crate is reported as the registry takes it, and once the index lists it.
     let uploaded = run.stderr.find("Uploaded acme-sdk v0.1.0\n").unwrap_or_else(|| panic!("{run}"));
     assert!(run.stderr[uploaded..].contains("Uploaded acme-proxy v0.1.0\n"), "{run}");
-    assert!(run.stderr[uploaded..].contains("Published acme-sdk v0.1.0 in "), "{run}");
     for name in &names {
         assert!(run.stderr.contains(&format!("Published {name} v0.1.0 in ")), "{run}");
         assert!(run.stdout.contains(&format!("{name} v0.1.0")), "{run}");
@@ -290,6 +312,7 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
         index: vec![None, Some(Fault::ServerError), None, Some(Fault::Drop)],
         stale_index: Duration::from_secs(3),
         upload_delay: Duration::ZERO,
+        hold_index: false,
     };
     let proxy = Proxy::start(registry.port, faults);
 
@@ -303,17 +326,20 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
 }
 
 #[test]
-fn a_refused_upload_stops_with_cargos_error_and_the_command_to_resume() {
+fn a_refused_upload_stops_with_the_registrys_error_and_the_command_to_resume() {
     let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());
-    // Refused twice: the batch of all five (one worker), then acme-core on its own.
-    let forbidden = vec![Some(Fault::Forbidden), Some(Fault::Forbidden)];
+    let forbidden = vec![Some(Fault::Forbidden)];
     let proxy = Proxy::start(registry.port, Faults { uploads: forbidden, ..Faults::default() });
 
     let failed = run(publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"])).fails(1);
-    assert!(failed.stderr.contains("Retrying acme-core v0.1.0, acme-security v0.1.0, "), "{failed}");
-    assert!(failed.stderr.contains("cannot publish acme-core v0.1.0: cargo publish failed"), "{failed}");
-    assert!(failed.stderr.contains("(status 403 Forbidden): this crate exists but you don't seem"), "{failed}");
+    assert!(
+        failed.stderr.contains(
+            "cannot publish acme-core v0.1.0: the registry answered 403 Forbidden: this crate exists but you don't \
+             seem to be an owner"
+        ),
+        "{failed}"
+    );
     assert!(
         failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
         "{failed}"
@@ -333,9 +359,13 @@ fn github_actions_groups_step_summary_pacing_and_json_result() {
     let summary = fixture.tmp.path().join("step-summary.md");
     std::fs::write(&summary, "earlier step\n").unwrap();
 
+    // A credential provider other than cargo's own: only cargo can ask it, so cargo uploads.
     let mut cmd = publish(&fixture, &registry.index_url(), &["--execute", "--rate-limit", "1/1s"]);
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_STEP_SUMMARY", &summary);
+    cmd.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", format!("cargo:token-from-stdout echo {CANARY}"));
+    cmd.env_remove("CARGO_REGISTRIES_LOCAL_TOKEN");
     let run = run(cmd).ok();
+    assert!(run.stderr.contains("`local` has a credential provider other than cargo:token"), "{run}");
     for text in ["::group::cargo publish -p cycle-a", "Uploaded cycle-a v1.4.2", "::endgroup::"] {
         assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
     }
@@ -399,4 +429,90 @@ fn bad_input_fails_naming_the_crate_and_uploads_nothing() {
         "{unversioned}"
     );
     assert_nothing_published(&registry);
+}
+
+/// The every-field fixture's crates, in an order that publishes.
+const EVERYFIELD: [&str; 5] = ["ef-build", "ef-core", "ef-extra", "ef-testkit", "ef-app"];
+
+#[test]
+fn uploads_what_cargo_would_and_the_crate_the_preflight_verified() {
+    let fixture = support::fixture("everyfield");
+    let tmp = fixture.tmp.path();
+    // A second registry with a crate that ef-app depends on.
+    let other = Registry::start(tmp);
+    let helper = tmp.join("ext-helper");
+    std::fs::create_dir_all(helper.join("src")).unwrap();
+    std::fs::write(
+        helper.join("Cargo.toml"),
+        "[package]\nname = \"ext-helper\"\nversion = \"0.1.4\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"From another registry.\"\n",
+    )
+    .unwrap();
+    std::fs::write(helper.join("src/lib.rs"), "pub fn help() {}\n").unwrap();
+    let cargo = |dir: &std::path::Path, args: &[&str], index_url: &str| {
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(args).current_dir(dir);
+        fixture.env(&mut cmd);
+        cargo_env(&fixture, index_url, &mut cmd);
+        cmd.env("CARGO_REGISTRIES_OTHER_INDEX", other.index_url())
+            .env("CARGO_REGISTRIES_OTHER_TOKEN", CANARY)
+            .env("CARGO_REGISTRIES_LOCAL_TOKEN", CANARY);
+        cmd
+    };
+
+    // cargo to one registry, then publish-ordered to another behind the same address, so
+    // the packaged manifests (which name the registry) are the same.
+    let by_cargo = Registry::start(tmp);
+    let proxy = Proxy::start(by_cargo.port, Faults::default());
+    run(cargo(&helper, &["publish", "--quiet", "--registry", "other", "--allow-dirty"], &proxy.index_url())).ok();
+    run(cargo(&fixture.root, &["generate-lockfile", "--quiet"], &proxy.index_url())).ok();
+    fixture.git(&["add", "Cargo.lock"]);
+    fixture.git(&["commit", "--quiet", "-m", "lock"]);
+    run(cargo(&fixture.root, &["publish", "--workspace", "--registry", "local"], &proxy.index_url())).ok();
+    let cargo_uploads = proxy.uploads();
+    assert_eq!(cargo_uploads.len(), EVERYFIELD.len(), "{cargo_uploads:#?}");
+
+    let by_us = Registry::start(tmp);
+    proxy.set_upstream(by_us.port);
+    let mut ours = publish(&fixture, &proxy.index_url(), &["--execute"]);
+    ours.env("CARGO_REGISTRIES_OTHER_INDEX", other.index_url());
+    let ours = run(ours).ok();
+    let our_uploads: Vec<Upload> = proxy.uploads().split_off(cargo_uploads.len());
+
+    for name in EVERYFIELD {
+        let theirs = cargo_uploads.iter().find(|u| u.name == name).unwrap();
+        let mine = our_uploads.iter().find(|u| u.name == name).unwrap_or_else(|| panic!("{name} not uploaded\n{ours}"));
+        assert_eq!(mine.metadata, theirs.metadata, "the metadata of {name}");
+        let index_line = by_cargo.index_file(name);
+        assert!(!index_line.is_empty(), "{name} is not in cargo's registry");
+        assert_eq!(by_us.index_file(name), index_line, "the index line of {name}");
+        let packaged = std::fs::read(tmp.join(format!("target/package/{name}-0.3.1.crate"))).unwrap();
+        assert!(by_us.download(name, "0.3.1") == packaged, "{name}: the registry has other bytes than we packaged");
+        assert!(mine.tarball == packaged, "{name}: other bytes went up than we packaged");
+    }
+    // Every field is in play.
+    let app = &our_uploads.iter().find(|u| u.name == "ef-app").unwrap().metadata;
+    let deps = app["deps"].as_array().unwrap();
+    let dep = |name: &str, kind: &str| {
+        deps.iter()
+            .find(|d| d["name"] == name && d["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind} dependency {name}: {app:#}"))
+    };
+    assert_eq!(dep("ef-core", "normal")["explicit_name_in_toml"], "base");
+    assert_eq!(dep("ef-core", "normal")["default_features"], false);
+    assert_eq!(dep("ef-extra", "normal")["optional"], true);
+    assert_eq!(dep("ext-helper", "normal")["registry"], other.index_url());
+    assert!(deps.iter().any(|d| d["name"] == "ef-build" && d["target"] == "cfg(any(unix, windows))"), "{app:#}");
+    dep("ef-build", "build");
+    dep("ef-build", "dev");
+    assert!(!deps.iter().any(|d| d["name"] == "ef-testkit"), "a dev-dependency without a version went up: {app:#}");
+    assert_eq!(app["features"]["fast"], serde_json::json!(["ef-extra?/fast", "base/fast"]));
+    assert!(app["readme"].as_str().unwrap().contains("Ünïcode"), "{app:#}");
+    let core = &our_uploads.iter().find(|u| u.name == "ef-core").unwrap().metadata;
+    for field in ["links", "rust_version", "license_file", "documentation", "readme_file"] {
+        assert!(core[field].is_string(), "{field} of ef-core: {core:#}");
+    }
+    assert_eq!(core["categories"].as_array().unwrap().len(), 2, "{core:#}");
+    assert_eq!(core["badges"]["maintenance"]["status"], "actively-developed");
+    assert_no_canary(&fixture, &[&ours]);
 }

@@ -38,7 +38,7 @@ fn dry_run_prints_every_step_and_changes_nothing() {
         "     +version = \"0.2.0\"",
         "  3. changelog: add the section for 0.2.0",
         "     +## [0.2.0]",
-        "  4. verify: `cargo metadata --locked --offline` accepts Cargo.lock, and check-version passes for v0.2.0",
+        "  4. verify: `cargo update --workspace --locked` accepts Cargo.lock, and check-version passes for v0.2.0",
         "  5. commit \"release: v0.2.0\"",
         "  6. tag v0.2.0, annotated \"Release v0.2.0\"",
         "  7. push main and v0.2.0 to origin in one atomic push",
@@ -63,8 +63,9 @@ fn json_plan_has_the_seven_steps() {
     assert_eq!(plan["prerelease"], true);
     let steps: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
     assert_eq!(steps, ["preflight", "bump", "changelog", "verify", "commit", "tag", "push"]);
-    assert_eq!(plan["checks"][0]["name"], "clean tree");
-    assert_eq!(plan["checks"][0]["outcome"], "passed");
+    let check = |name: &str| plan["checks"].as_array().unwrap().iter().find(|c| c["name"] == name).cloned();
+    assert_eq!(check("clean tree").unwrap()["outcome"], "passed");
+    assert_eq!(check("lock file").unwrap()["outcome"], "passed");
 }
 
 #[test]
@@ -92,8 +93,8 @@ fn a_formatting_failure_is_reported_and_nothing_changes() {
 #[test]
 fn the_test_command_comes_from_config_and_its_failure_is_reported() {
     let fixture = fixture("single-crate");
-    let manifest =
-        fixture.read("Cargo.toml") + "\n[workspace.metadata.release]\ntest-command = [\"git\", \"no-such-command\"]\n";
+    let manifest = fixture.read("Cargo.toml")
+        + "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n";
     fixture.write("Cargo.toml", &manifest);
     fixture.commit_all("configure the test command");
     fixture.git(&["push", "--quiet", "origin", "main"]);
@@ -173,23 +174,60 @@ fn a_failed_commit_puts_every_file_back() {
     assert_eq!((subjects(&fixture).len(), fixture.tags()), (1, String::new()));
 }
 
+/// The lock check runs on the edits in a scratch copy, so a lock file that does not
+/// match is found in the dry run and `--execute` stops before writing anything.
 #[test]
-fn a_lock_file_cargo_rejects_stops_before_the_commit_and_puts_every_file_back() {
+fn a_lock_file_that_does_not_match_is_refused_before_anything_is_written() {
     let fixture = fixture("single-crate");
-    // A dependency Cargo.lock does not have: `--locked --offline` must refuse it.
+    // A dependency Cargo.lock does not have: the lock check must refuse it, offline too.
     let manifest = fixture.read("Cargo.toml") + "\n[dependencies]\nnot-in-the-lock-file = \"1\"\n";
     fixture.write("Cargo.toml", &manifest);
     fixture.commit_all("add a dependency without locking it");
     fixture.git(&["push", "--quiet", "origin", "main"]);
     let (files, head) = (fixture.snapshot(), fixture.head());
 
+    let dry = fixture.run(&["release", "0.2.0", "--no-verify"]).fails(1);
     let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
 
-    assert!(run.stderr.contains("release stopped at step 4 (verify)"), "{run}");
-    assert!(run.stderr.contains("Cargo.lock does not match the manifests"), "{run}");
+    for run in [&dry, &run] {
+        assert!(run.stdout.contains("FAILED  lock file: Cargo.lock does not match the manifests"), "{run}");
+        assert!(run.stdout.contains("Cargo.lock has no package `not-in-the-lock-file`"), "{run}");
+        assert!(run.stdout.contains("fix: update it (`cargo update --workspace`)"), "{run}");
+        assert!(run.stderr.contains("preflight failed (lock file); nothing was changed"), "{run}");
+    }
     assert_same_files(&files, &fixture.snapshot());
     assert_eq!(fixture.git(&["status", "--porcelain"]), "");
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+}
+
+/// With nothing in cargo's cache and no network, the lock check says it is a cache or
+/// network problem, with the command that fixes it, and not that Cargo.lock is wrong.
+#[test]
+fn a_lock_check_without_cache_or_network_says_so() {
+    let fixture = fixture("single-crate");
+    // A registry dependency, locked: checking the lock file needs its index entry.
+    let manifest = fixture.read("Cargo.toml") + "\n[dependencies]\nitoa = \"1\"\n";
+    fixture.write("Cargo.toml", &manifest);
+    let lock = fixture.read("Cargo.lock").replace(
+        "version = \"0.1.0\"\n",
+        "version = \"0.1.0\"\ndependencies = [\n \"itoa\",\n]\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.18\"\n\
+         source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+         checksum = \"8f42a60cbdf9a97f5d2305f08a87dc4e09308d1276d28c869c684d7777685682\"\n",
+    );
+    fixture.write("Cargo.lock", &lock);
+    fixture.commit_all("depend on itoa");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let files = fixture.snapshot();
+    let home = fixture.tmp.path().join("empty-cargo-home");
+    let mut cmd = fixture.command(&["release", "minor", "--no-verify"]);
+    cmd.env("CARGO_HOME", &home).env("CARGO_NET_OFFLINE", "true");
+    let run = support::run(cmd).fails(1);
+
+    assert!(run.stdout.contains("FAILED  lock file: cannot check Cargo.lock"), "{run}");
+    assert!(run.stdout.contains("a cache or network problem, not a lock file that does not match"), "{run}");
+    assert!(run.stdout.contains("fix: with network access, run `cargo fetch`"), "{run}");
+    assert!(!run.stdout.contains("does not match the manifests"), "{run}");
+    assert_same_files(&files, &fixture.snapshot());
 }
 
 #[test]
@@ -240,4 +278,51 @@ fn execute_on_a_terminal_asks_and_only_yes_goes_ahead() {
 fn refuses_bad_git_states_and_changes_nothing() {
     let args = ["release", "minor", "--execute", "--yes", "--no-verify"];
     assert_refused_everywhere("single-crate", &args, &bad_git_states("v0.2.0"));
+}
+
+/// The project releases itself with itself: this repository's files as they are in the
+/// working tree, committed in a fresh repository with a bare origin, and released offline
+/// with a CARGO_HOME that holds the registry index and no package at all (so none for
+/// other targets, as on a machine that only ever built for its own).
+#[test]
+fn this_repository_releases_itself_with_no_package_of_other_targets_downloaded() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let listed = std::process::Command::new("git")
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    let fixture = support::fixture_with(|root| {
+        for file in listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+            let file = std::path::Path::new(std::str::from_utf8(file).unwrap());
+            let (from, to) = (repo.join(file), root.join(file));
+            if from.is_file() {
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(from, to).unwrap();
+            }
+        }
+    });
+    let home = fixture.tmp.path().join("cargo-home");
+    let real_home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(&std::env::var_os("HOME").unwrap()).join(".cargo"));
+    support::copy_dir(&real_home.join("registry/index"), &home.join("registry/index"));
+    assert!(!home.join("registry/cache").exists() && !home.join("registry/src").exists());
+    let before = fixture.head();
+
+    let mut cmd = fixture.command(&["release", "minor", "--execute", "--yes", "--no-verify"]);
+    cmd.env("CARGO_HOME", &home).env("CARGO_NET_OFFLINE", "true");
+    let run = support::run(cmd).ok();
+
+    assert!(run.stdout.contains("ok      lock file: `cargo update --workspace --locked` accepts"), "{run}");
+    let tag = fixture.tags().trim().to_string();
+    let version = tag.strip_prefix('v').unwrap_or_else(|| panic!("one tag v*, not {tag:?}\n{run}"));
+    assert_eq!(subjects(&fixture), [format!("release: {tag}"), "initial".to_string()]);
+    assert_eq!(fixture.git(&["rev-parse", "HEAD^"]).trim(), before);
+    assert_eq!(fixture.git(&["status", "--porcelain"]), "", "the release left changes behind");
+    assert!(fixture.read("Cargo.lock").contains(&format!("name = \"xtask-release\"\nversion = \"{version}\"")));
+    assert_eq!(fixture.git(&["cat-file", "-t", &tag]).trim(), "tag");
+    let tag_object = fixture.git(&["rev-parse", &tag]);
+    let head = fixture.head();
+    assert_eq!(fixture.origin_refs(), format!("{head} refs/heads/main\n{} refs/tags/{tag}\n", tag_object.trim()));
 }

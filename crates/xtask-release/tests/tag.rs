@@ -43,7 +43,8 @@ fn execute_push_makes_an_annotated_tag_and_pushes_only_it() {
 #[test]
 fn tag_message_comes_from_config() {
     let fixture = fixture("single-crate");
-    let manifest = fixture.read("Cargo.toml") + "\n[workspace.metadata.release]\ntag-message = \"single {version}\"\n";
+    let manifest =
+        fixture.read("Cargo.toml") + "\n[workspace.metadata.xtask-release]\ntag-message = \"single {version}\"\n";
     fixture.write("Cargo.toml", &manifest);
     fixture.commit_all("configure the tag message");
     fixture.git(&["push", "--quiet", "origin", "main"]);

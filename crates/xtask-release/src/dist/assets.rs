@@ -119,7 +119,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
             if let Some((bin, platform)) = seen.insert(name.clone(), (ship.bin.clone(), target.platform.clone())) {
                 bail!(
                     "asset-name `{}` gives `{name}` both for {bin} on {platform} and for {} on {}; \
-                     put {{bin}} and {{platform}} in [workspace.metadata.release.dist] asset-name",
+                     put {{bin}} and {{platform}} in [workspace.metadata.xtask-release.dist] asset-name",
                     config.asset_name,
                     ship.bin,
                     target.platform
@@ -138,17 +138,17 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
 }
 
 /// The binaries that ship: the configured ones, each checked to exist, or every bin of
-/// every publishable package.
+/// every package the release publishes (to any registry).
 fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
     let mut shipped = Vec::new();
     if config.bins.is_empty() {
-        for member in members.iter().filter(|m| m.publish.allows(None)) {
+        for member in members.iter().filter(|m| m.publish.is_released()) {
             shipped.extend(member.bins.iter().map(|bin| Shipped { package: member.name.clone(), bin: bin.clone() }));
         }
         if shipped.is_empty() {
             bail!(
                 "no publishable package has a binary to ship; \
-                 list them in [workspace.metadata.release.dist] bins = [{{ package = \"...\" }}]"
+                 list them in [workspace.metadata.xtask-release.dist] bins = [{{ package = \"...\" }}]"
             );
         }
         return Ok(shipped);
@@ -157,7 +157,7 @@ fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
         let Some(member) = members.iter().find(|m| m.name == entry.package) else {
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
             bail!(
-                "package `{}` in [workspace.metadata.release.dist] bins is not a workspace member; members: {}",
+                "package `{}` in [workspace.metadata.xtask-release.dist] bins is not a workspace member; members: {}",
                 entry.package,
                 names.join(", ")
             );
@@ -165,12 +165,12 @@ fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
         let bins: Vec<&String> = match &entry.bin {
             Some(bin) if member.bins.contains(bin) => vec![bin],
             Some(bin) => bail!(
-                "package `{}` has no binary `{bin}` (its binaries: {}); fix [workspace.metadata.release.dist] bins",
+                "package `{}` has no binary `{bin}` (its binaries: {}); fix [workspace.metadata.xtask-release.dist] bins",
                 member.name,
                 if member.bins.is_empty() { "none".to_string() } else { member.bins.join(", ") }
             ),
             None if member.bins.is_empty() => {
-                bail!("package `{}` in [workspace.metadata.release.dist] bins has no binary to ship", member.name)
+                bail!("package `{}` in [workspace.metadata.xtask-release.dist] bins has no binary to ship", member.name)
             }
             None => member.bins.iter().collect(),
         };

@@ -93,7 +93,7 @@ pub fn plan(
         let known: Vec<&str> = matrix.targets.iter().map(|t| t.triple.as_str()).collect();
         bail!(
             "target `{triple}` is not one of the release targets ({}); \
-             add it to [workspace.metadata.release.dist] targets or pick one of those",
+             add it to [workspace.metadata.xtask-release.dist] targets or pick one of those",
             known.join(", ")
         );
     };

@@ -10,7 +10,7 @@ pub mod verify_assets;
 
 use serde::Deserialize;
 
-/// `[workspace.metadata.release.dist]`.
+/// `[workspace.metadata.xtask-release.dist]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {

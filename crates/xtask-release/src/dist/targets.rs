@@ -117,12 +117,12 @@ pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> 
         let triple = entry.triple.as_str();
         if !KNOWN.contains(&triple) && !is_known(triple) {
             bail!(
-                "unknown target triple `{triple}` in [workspace.metadata.release.dist] targets; \
+                "unknown target triple `{triple}` in [workspace.metadata.xtask-release.dist] targets; \
                  use a triple from `rustc --print target-list`"
             );
         }
         if targets.iter().any(|t| t.triple == triple) {
-            bail!("target `{triple}` is listed twice in [workspace.metadata.release.dist] targets; keep one");
+            bail!("target `{triple}` is listed twice in [workspace.metadata.xtask-release.dist] targets; keep one");
         }
         let default = DEFAULTS.iter().find(|(t, _, _)| *t == triple);
         let (Some(platform), Some(runner)) = (
@@ -130,7 +130,7 @@ pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> 
             entry.runner.clone().or_else(|| default.map(|d| d.2.to_string())),
         ) else {
             bail!(
-                "target `{triple}` in [workspace.metadata.release.dist] targets needs `platform` and `runner` \
+                "target `{triple}` in [workspace.metadata.xtask-release.dist] targets needs `platform` and `runner` \
                  (only the default targets have them built in)"
             );
         };

@@ -3,12 +3,14 @@
 //! transient failures (5xx, dropped connections, rate limits that say when to come back).
 
 use std::fmt;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use ureq::http::{self, Method};
 
+use crate::ops::redact::redact;
+use crate::ops::retry::{self, Backoff, Retries};
 use crate::output::Output;
 
 /// Tries per request, the first included.
@@ -29,7 +31,10 @@ impl Token {
     /// `GITHUB_TOKEN`, or an error that says how a workflow passes it.
     pub fn from_env() -> Result<Token> {
         match std::env::var("GITHUB_TOKEN") {
-            Ok(token) if !token.trim().is_empty() => Ok(Token(token.trim().to_string())),
+            Ok(token) if !token.trim().is_empty() => {
+                crate::ops::redact::register(&token);
+                Ok(Token(token.trim().to_string()))
+            }
             _ => bail!(
                 "GITHUB_TOKEN is not set; a workflow passes it with `env: GITHUB_TOKEN: ${{{{ github.token }}}}` \
                  on a job with `permissions: contents: write`"
@@ -56,6 +61,23 @@ pub struct Release {
     pub upload_url: String,
     #[serde(default)]
     pub html_url: String,
+    #[serde(default)]
+    pub prerelease: bool,
+    /// The release notes; `null` when there are none.
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// The body of "update a release": only the fields given change.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReleasePatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prerelease: Option<bool>,
+    /// `"true"`, `"false"` or `"legacy"`: whether GitHub shows it as the latest release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub make_latest: Option<&'static str>,
 }
 
 /// The parts of a release asset object we use.
@@ -203,27 +225,73 @@ impl Client {
         }
     }
 
-    /// One request with GitHub's headers, retried while the failure is transient.
+    /// Changes the fields `patch` gives of the release.
+    pub fn update_release(&self, release: &Release, patch: &ReleasePatch) -> Result<Release> {
+        let url = format!("{}/repos/{}/releases/{}", self.base, self.repo, release.id);
+        let body = serde_json::to_vec(patch)?;
+        let reply = self.send(Method::PATCH, &url, JSON, Some((&body, "application/json")))?;
+        match reply.status {
+            200 => parse(&reply, "the updated release"),
+            _ => Err(failure(&format!("updating the release {}", release.tag_name), &reply)),
+        }
+    }
+
+    /// Streams an asset's content into `sink`, a buffer at a time, so that memory stays
+    /// bounded whatever its size; returns the number of bytes. Not retried: the caller
+    /// has consumed what came before a failure.
+    pub fn download_to(&self, asset: &RemoteAsset, sink: &mut dyn std::io::Write) -> Result<u64> {
+        let doing = || format!("downloading {}", asset.name);
+        let request = self.request(&Method::GET, &asset.url, BINARY).body(())?;
+        let response = self.agent.run(request).with_context(|| format!("{} failed; check the network", doing()))?;
+        let status = response.status().as_u16();
+        let mut body = response.into_body();
+        if status != 200 {
+            let text = body.read_to_vec().unwrap_or_default();
+            return Err(failure(&doing(), &Reply { status, body: text }));
+        }
+        let mut reader = body.with_config().limit(MAX_ASSET_SIZE).reader();
+        std::io::copy(&mut reader, sink).with_context(|| format!("{} was cut short", doing()))
+    }
+
+    fn request(&self, method: &Method, url: &str, accept: &str) -> http::request::Builder {
+        http::Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header("Accept", accept)
+            .header("Authorization", format!("Bearer {}", self.token.0))
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .header("User-Agent", concat!("xtask-release/", env!("CARGO_PKG_VERSION")))
+    }
+
+    /// One request with GitHub's headers, retried while the failure is transient, by
+    /// the shared policy (`crate::ops::retry`).
     fn send(&self, method: Method, url: &str, accept: &str, body: Option<(&[u8], &str)>) -> Result<Reply> {
         let what = format!("{method} {}", url.split('?').next().unwrap_or(url));
-        let mut attempt = 1;
+        let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(16), MAX_ATTEMPTS - 1);
+        let mut retries = Retries::new(backoff, MAX_WAIT);
         loop {
-            let retry = match self.send_once(&method, url, accept, body) {
-                Ok(reply) => match retry_delay(reply.status, &reply.headers, attempt, now()) {
-                    Some(delay) if attempt < MAX_ATTEMPTS => (delay, format!("{what} answered {}", reply.status)),
-                    _ => return Ok(Reply { status: reply.status, body: reply.body }),
-                },
-                Err(err) if attempt < MAX_ATTEMPTS && is_transient(&err) => {
-                    (backoff(attempt), format!("{what} failed: {err}"))
+            let (delay, why) = match self.send_once(&method, url, accept, body) {
+                Ok(reply) => {
+                    let asked = server_wait(&reply.headers, &reply.body, SystemTime::now());
+                    match wants_retry(reply.status, &reply.headers).then(|| retries.next(asked)).flatten() {
+                        Some(delay) => (delay, format!("{what} answered {}", reply.status)),
+                        None => return Ok(Reply { status: reply.status, body: reply.body }),
+                    }
                 }
+                Err(err) if is_transient(&err) => match retries.next(None) {
+                    Some(delay) => (delay, redact(&format!("{what} failed: {err}"))),
+                    None => {
+                        let err = redact(&err.to_string());
+                        return Err(anyhow!(err).context(format!("{what} failed every try; check the network")));
+                    }
+                },
                 Err(err) => {
+                    let err = redact(&err.to_string());
                     return Err(anyhow!(err).context(format!("{what} failed; check the network and GITHUB_API_URL")));
                 }
             };
-            let (delay, why) = retry;
-            self.out.warn(format!("{why}; retrying in {}s", delay.as_secs()));
+            self.out.warn(format!("{why}; retrying in {:.1}s", delay.as_secs_f64()));
             std::thread::sleep(delay);
-            attempt += 1;
         }
     }
 
@@ -234,13 +302,7 @@ impl Client {
         accept: &str,
         body: Option<(&[u8], &str)>,
     ) -> Result<RawReply, ureq::Error> {
-        let request = http::Request::builder()
-            .method(method.clone())
-            .uri(url)
-            .header("Accept", accept)
-            .header("Authorization", format!("Bearer {}", self.token.0))
-            .header("X-GitHub-Api-Version", API_VERSION)
-            .header("User-Agent", concat!("xtask-release/", env!("CARGO_PKG_VERSION")));
+        let request = self.request(method, url, accept);
         let response = match body {
             Some((bytes, content_type)) => {
                 let request = request.header("Content-Type", content_type).header("Content-Length", bytes.len());
@@ -249,7 +311,7 @@ impl Client {
             None => self.agent.run(request.body(())?)?,
         };
         let status = response.status().as_u16();
-        let headers = RetryHeaders::from(response.headers());
+        let headers = response.headers().clone();
         let body = response.into_body().with_config().limit(MAX_ASSET_SIZE).read_to_vec()?;
         Ok(RawReply { status, headers, body })
     }
@@ -257,49 +319,24 @@ impl Client {
 
 struct RawReply {
     status: u16,
-    headers: RetryHeaders,
+    headers: http::HeaderMap,
     body: Vec<u8>,
 }
 
-/// The headers GitHub uses to say when to try again.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct RetryHeaders {
-    pub retry_after: Option<u64>,
-    pub ratelimit_remaining: Option<u64>,
-    pub ratelimit_reset: Option<u64>,
-}
-
-impl From<&http::HeaderMap> for RetryHeaders {
-    fn from(headers: &http::HeaderMap) -> RetryHeaders {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse().ok();
-        RetryHeaders {
-            retry_after: number("retry-after"),
-            ratelimit_remaining: number("x-ratelimit-remaining"),
-            ratelimit_reset: number("x-ratelimit-reset"),
-        }
-    }
-}
-
-/// How long to wait before trying again after `status`, or `None` when the answer is
-/// final: success, a client error, or a rate limit that resets too far ahead to wait.
-/// `now` is the Unix time, for `x-ratelimit-reset`.
-pub fn retry_delay(status: u16, headers: &RetryHeaders, attempt: u32, now: u64) -> Option<Duration> {
+/// Whether GitHub's answer may change on another try: a server error, a 429, or a 403
+/// that is a rate limit (GitHub answers an exhausted limit with 403 and the headers that
+/// say when to come back; a plain 403 is a permission error).
+fn wants_retry(status: u16, headers: &http::HeaderMap) -> bool {
     let rate_limited =
-        status == 429 || (status == 403 && (headers.retry_after.is_some() || headers.ratelimit_remaining == Some(0)));
-    if !(rate_limited || (500..=599).contains(&status)) {
-        return None;
-    }
-    let delay = match (headers.retry_after, headers.ratelimit_remaining, headers.ratelimit_reset) {
-        (Some(seconds), _, _) => Duration::from_secs(seconds),
-        (None, Some(0), Some(reset)) => Duration::from_secs(reset.saturating_sub(now) + 1),
-        _ => backoff(attempt),
-    };
-    (delay <= MAX_WAIT).then_some(delay)
+        headers.contains_key("retry-after") || headers.get("x-ratelimit-remaining").is_some_and(|v| v == "0");
+    retry::is_retryable_status(status) || (status == 403 && rate_limited)
 }
 
-/// 1s, 2s, 4s, ...
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_secs(1 << (attempt - 1).min(5))
+/// The wait GitHub asked for, by the shared reading of `Retry-After` (seconds or an
+/// HTTP-date) and of its rate-limit reset.
+fn server_wait(headers: &http::HeaderMap, body: &[u8], now: SystemTime) -> Option<Duration> {
+    let header = |name: &str| headers.get(name)?.to_str().ok();
+    retry::requested_wait(header, &String::from_utf8_lossy(body), now)
 }
 
 fn is_transient(err: &ureq::Error) -> bool {
@@ -309,20 +346,19 @@ fn is_transient(err: &ureq::Error) -> bool {
     )
 }
 
-fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
-}
-
 fn parse<T: serde::de::DeserializeOwned>(reply: &Reply, what: &str) -> Result<T> {
     serde_json::from_slice(&reply.body).with_context(|| format!("cannot read {what} in GitHub's answer"))
 }
 
-/// An error for a final failure, with GitHub's own message and what to do about it.
+/// An error for a final failure, with GitHub's own message (redacted: a server may echo
+/// our headers) and what to do about it.
 fn failure(doing: &str, reply: &Reply) -> anyhow::Error {
     let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
-        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).chars().take(200).collect());
+        .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).to_string());
+    // Redacted before it is cut short, so no part of a token is left to show.
+    let message: String = redact(&message).chars().take(200).collect();
     let hint = match reply.status {
         401 => "GITHUB_TOKEN was rejected; check that it is set to a valid token",
         403 => "the token may not write here; the job needs `permissions: contents: write`",
@@ -350,23 +386,38 @@ fn encode(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn headers(retry_after: Option<u64>, remaining: Option<u64>, reset: Option<u64>) -> RetryHeaders {
-        RetryHeaders { retry_after, ratelimit_remaining: remaining, ratelimit_reset: reset }
+    fn headers(pairs: &[(&'static str, &str)]) -> http::HeaderMap {
+        pairs.iter().map(|(k, v)| (http::HeaderName::from_static(k), http::HeaderValue::from_str(v).unwrap())).collect()
+    }
+
+    fn at(seconds: u64) -> SystemTime {
+        std::time::UNIX_EPOCH + Duration::from_secs(seconds)
     }
 
     #[test]
-    fn what_is_retried_and_how_long_after() {
-        let none = RetryHeaders::default();
-        assert_eq!(retry_delay(200, &none, 1, 0), None);
-        assert_eq!(retry_delay(404, &none, 1, 0), None);
-        assert_eq!(retry_delay(401, &none, 1, 0), None);
-        assert_eq!(retry_delay(403, &none, 1, 0), None, "a plain 403 is a permission error");
-        assert_eq!(retry_delay(500, &none, 1, 0), Some(Duration::from_secs(1)));
-        assert_eq!(retry_delay(502, &none, 3, 0), Some(Duration::from_secs(4)));
-        assert_eq!(retry_delay(429, &headers(Some(7), None, None), 1, 0), Some(Duration::from_secs(7)));
-        assert_eq!(retry_delay(403, &headers(Some(0), None, None), 1, 0), Some(Duration::ZERO));
-        assert_eq!(retry_delay(403, &headers(None, Some(0), Some(1_010)), 1, 1_000), Some(Duration::from_secs(11)));
-        assert_eq!(retry_delay(403, &headers(None, Some(0), Some(9_999)), 1, 1_000), None, "too far ahead");
+    fn what_is_retried() {
+        let none = headers(&[]);
+        for status in [200, 201, 401, 404, 422] {
+            assert!(!wants_retry(status, &none), "{status}");
+        }
+        assert!(!wants_retry(403, &none), "a plain 403 is a permission error");
+        assert!(wants_retry(500, &none));
+        assert!(wants_retry(502, &none));
+        assert!(wants_retry(429, &none));
+        assert!(wants_retry(403, &headers(&[("retry-after", "0")])));
+        assert!(wants_retry(403, &headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "9")])));
+        assert!(!wants_retry(403, &headers(&[("x-ratelimit-remaining", "12")])));
+    }
+
+    #[test]
+    fn how_long_github_asked_to_wait() {
+        assert_eq!(server_wait(&headers(&[("retry-after", "7")]), b"", at(0)), Some(Duration::from_secs(7)));
+        // The HTTP-date form of Retry-After, which GitHub may send as any server may.
+        let date = headers(&[("retry-after", "Thu, 01 Jan 1970 00:01:00 GMT")]);
+        assert_eq!(server_wait(&date, b"", at(45)), Some(Duration::from_secs(15)));
+        let reset = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1010")]);
+        assert_eq!(server_wait(&reset, b"", at(1_000)), Some(Duration::from_secs(11)));
+        assert_eq!(server_wait(&headers(&[]), b"{\"message\":\"Server Error\"}", at(0)), None);
     }
 
     #[test]

@@ -12,8 +12,9 @@ use xshell::Shell;
 
 use crate::context::Ctx;
 use crate::github::commits::{self, Conventional, Message, PreviousTag};
-use crate::github::date;
+use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
+use crate::version::section::{self, body_under, is_link_definition};
 use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
@@ -76,7 +77,7 @@ pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
     let _root = sh.push_dir(ws.root.as_std_path());
     let path = ws.root.join(&ws.config.changelog);
     let before = if path.exists() { fs::read(&path)? } else { String::new() };
-    let previous_tag = commits::previous_tag(sh, &ws.config.tag_prefix, version)?;
+    let previous_tag = commits::previous_tag(sh, &ws.config, version)?;
     let messages = commits::messages_since(sh, previous_tag.as_ref().map(|t| t.tag.as_str()))?;
     let messages: Vec<Message> = messages
         .iter()
@@ -84,32 +85,9 @@ pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
         .map(|m| Message::parse(m))
         .collect();
     let section = render_section(version, &date::today()?, &messages);
-    let exists = find_section(&before, version).is_some();
+    let exists = section::find(&before, version).is_some();
     let edit = (!exists).then(|| FileEdit { path: path.clone(), after: insert_section(&before, &section), before });
     Ok(Plan { version: version.clone(), path, previous_tag, section, exists, edit })
-}
-
-/// The body of the section for `version` in a changelog's text (without its heading),
-/// trimmed, or `None` when there is no such section. `github-release` uses it as notes.
-pub fn section_body(changelog: &str, version: &Version) -> Option<String> {
-    body_under(changelog, |line| heading_version(line).is_some_and(|v| v == *version))
-}
-
-/// The text under the first `## ` heading that `is_heading` picks, up to the next one.
-fn body_under(changelog: &str, is_heading: impl Fn(&str) -> bool) -> Option<String> {
-    let lines: Vec<&str> = changelog.lines().collect();
-    let start = lines.iter().position(|line| is_heading(line))? + 1;
-    let end = lines[start..].iter().position(|l| l.starts_with("## ")).map_or(lines.len(), |n| start + n);
-    // Link reference definitions (`[0.1.0]: https://...`) close the file, not the section.
-    let mut body = &lines[start..end];
-    while let Some((last, rest)) = body.split_last() {
-        if last.trim().is_empty() || is_link_definition(last) {
-            body = rest;
-        } else {
-            break;
-        }
-    }
-    Some(body.join("\n").trim().to_string())
 }
 
 /// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
@@ -131,7 +109,7 @@ pub fn read_section_body(ws: &Workspace, version: &Version) -> Result<String> {
     if !path.exists() {
         bail!("{} does not exist; run `changelog --version {version} --execute` to write it", ws.rel(&path));
     }
-    match section_body(&fs::read(&path)?, version) {
+    match section::body(&fs::read(&path)?, version) {
         Some(body) => Ok(body),
         None => bail!(
             "{} has no section for {version}; run `changelog --version {version} --execute` to add it",
@@ -198,23 +176,6 @@ fn breaking_entry(c: &Conventional) -> String {
         Some(note) if note != &c.description => format!("{}\n  - {note}", entry(c)),
         _ => entry(c),
     }
-}
-
-/// The line index of the `## ` heading for `version`: `## [1.2.3] - date`, `## 1.2.3`,
-/// `## [v1.2.3]`. A pre-release does not match its release (`1.2.3-rc.1` is not `1.2.3`).
-fn find_section(changelog: &str, version: &Version) -> Option<usize> {
-    changelog.lines().position(|line| heading_version(line).is_some_and(|v| v == *version))
-}
-
-fn heading_version(line: &str) -> Option<Version> {
-    let rest = line.strip_prefix("## ")?.trim_start();
-    let rest = rest.strip_prefix('[').unwrap_or(rest);
-    let word = rest.split([']', ' ', '\t']).next()?;
-    Version::parse(word.strip_prefix('v').unwrap_or(word)).ok()
-}
-
-fn is_link_definition(line: &str) -> bool {
-    line.starts_with('[') && line.contains("]: ")
 }
 
 /// `before` with `section` inserted after the intro and any `## [Unreleased]` section:
@@ -324,8 +285,8 @@ mod tests {
             after,
             "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.2.0] - 2026-02-01\n\n- Second.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n"
         );
-        assert_eq!(section_body(&after, &v("0.2.0")).as_deref(), Some("- Second."));
-        assert_eq!(section_body(&after, &v("0.1.0")).as_deref(), Some("- First."));
+        assert_eq!(section::body(&after, &v("0.2.0")).as_deref(), Some("- Second."));
+        assert_eq!(section::body(&after, &v("0.1.0")).as_deref(), Some("- First."));
     }
 
     #[test]
@@ -344,13 +305,5 @@ mod tests {
     fn unreleased_notes_are_noticed() {
         assert_eq!(unreleased_notes("# C\n\n## [Unreleased]\n\n## [0.1.0]\n\n- x\n"), None);
         assert_eq!(unreleased_notes("# C\n\n## Unreleased\n\n- by hand\n\n## [0.1.0]\n").as_deref(), Some("- by hand"));
-    }
-
-    #[test]
-    fn headings_match_exact_versions_only() {
-        let text = "## [1.0.0-rc.1] - x\n\nrc\n\n## v0.9.0\n\nold\n";
-        assert_eq!(section_body(text, &v("1.0.0")), None);
-        assert_eq!(section_body(text, &v("1.0.0-rc.1")).as_deref(), Some("rc"));
-        assert_eq!(section_body(text, &v("0.9.0")).as_deref(), Some("old"));
     }
 }

@@ -5,6 +5,8 @@ use anyhow::{Context as _, Result};
 use semver::Version;
 use xshell::{Shell, cmd};
 
+use crate::config::Config;
+
 /// The release tag a changelog section starts after.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PreviousTag {
@@ -14,26 +16,26 @@ pub struct PreviousTag {
 
 /// The tag of the newest release before `version` among the tags reachable from HEAD, or
 /// `None` when there is none (the first release takes all history).
-pub fn previous_tag(sh: &Shell, prefix: &str, version: &Version) -> Result<Option<PreviousTag>> {
-    let pattern = format!("{prefix}*");
+pub fn previous_tag(sh: &Shell, config: &Config, version: &Version) -> Result<Option<PreviousTag>> {
+    let pattern = format!("{}*", config.tag_prefix);
     let tags = cmd!(sh, "git tag --list --merged HEAD {pattern}")
         .quiet()
         .read()
         .context("git tag --list failed; is this a git repository with a commit?")?;
-    Ok(select_previous(tags.lines(), prefix, version))
+    Ok(select_previous(tags.lines(), config, version))
 }
 
-/// The tag with the highest version below `version`; tags that are not `prefix` + semver
-/// are someone else's and ignored.
+/// The tag with the highest version below `version`; tags that do not name a version
+/// the way `config` makes tags are someone else's and ignored.
 pub fn select_previous<'a>(
     tags: impl IntoIterator<Item = &'a str>,
-    prefix: &str,
+    config: &Config,
     version: &Version,
 ) -> Option<PreviousTag> {
     tags.into_iter()
         .filter_map(|tag| {
             let tag = tag.trim();
-            let parsed = Version::parse(tag.strip_prefix(prefix)?).ok()?;
+            let parsed = config.version_of(tag)?;
             Some(PreviousTag { tag: tag.to_string(), version: parsed })
         })
         .filter(|t| t.version < *version)
@@ -237,10 +239,11 @@ mod tests {
     fn previous_tag_is_the_highest_below() {
         let v = |s: &str| Version::parse(s).unwrap();
         let tags = ["v0.1.0", "v0.2.0-rc.1", "v0.3.0", "other-1.0.0", "vnope", "v0.2.0"];
-        let prev = select_previous(tags, "v", &v("0.3.0")).unwrap();
+        let config = Config::default();
+        let prev = select_previous(tags, &config, &v("0.3.0")).unwrap();
         assert_eq!(prev.tag, "v0.2.0");
-        assert_eq!(select_previous(tags, "v", &v("0.2.0")).unwrap().tag, "v0.2.0-rc.1");
-        assert_eq!(select_previous(tags, "v", &v("0.1.0")), None);
+        assert_eq!(select_previous(tags, &config, &v("0.2.0")).unwrap().tag, "v0.2.0-rc.1");
+        assert_eq!(select_previous(tags, &config, &v("0.1.0")), None);
     }
 
     #[test]

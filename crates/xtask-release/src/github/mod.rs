@@ -3,7 +3,6 @@
 pub mod api;
 pub mod changelog;
 pub mod commits;
-pub mod date;
 pub mod outputs;
 pub mod release;
 pub mod repo;
@@ -18,7 +17,7 @@ pub fn actions_tag() -> Option<String> {
     (!is_branch).then_some(name)
 }
 
-/// `[workspace.metadata.release.github]`.
+/// `[workspace.metadata.xtask-release.github]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {

@@ -30,7 +30,8 @@ pub fn write(pairs: &[(&str, &str)]) -> Result<()> {
 /// Appends Markdown to the step summary, when `GITHUB_STEP_SUMMARY` is set.
 pub fn summary(markdown: &str) -> Result<()> {
     match env_file("GITHUB_STEP_SUMMARY") {
-        Some(path) => append("GITHUB_STEP_SUMMARY", &path, markdown),
+        // A summary quotes errors, which quote servers' answers.
+        Some(path) => append("GITHUB_STEP_SUMMARY", &path, &crate::ops::redact::redact(markdown)),
         None => Ok(()),
     }
 }

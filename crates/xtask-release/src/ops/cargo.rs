@@ -1,9 +1,186 @@
-//! Running cargo: the same cargo that runs us when `$CARGO` is set.
+//! Running cargo: the same cargo that runs us when `$CARGO` is set, and the check that
+//! Cargo.lock matches the manifests.
 
 use std::ffi::OsString;
+
+use cargo_metadata::camino::Utf8Path;
+use xshell::{Shell, cmd};
 
 /// The cargo binary to run: `$CARGO` when set (it is under `cargo run` and `cargo xtask`),
 /// so a toolchain override applies to what we run too.
 pub fn bin() -> OsString {
     std::env::var_os("CARGO").filter(|v| !v.is_empty()).unwrap_or_else(|| "cargo".into())
+}
+
+/// The lock check: re-resolve the workspace's own packages, everything else held at its
+/// locked version, and refuse to change Cargo.lock. It reads the registry index (cached,
+/// or fetched) but no package, so packages for other targets need not be downloaded, as
+/// `cargo metadata --locked` would need them.
+pub const LOCK_CHECK: &str = "cargo update --workspace --locked";
+
+/// Why the lock check did not pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockProblem {
+    /// Cargo.lock does not match the manifests; the text says how (cargo's words).
+    Mismatch(String),
+    /// The registry index or a git dependency is neither cached nor reachable: a cache or
+    /// network problem, not a verdict on Cargo.lock.
+    Unreachable(String),
+    /// Anything else cargo refused, e.g. a manifest it cannot read.
+    Failed(String),
+}
+
+impl LockProblem {
+    /// What is wrong with `lockfile`, cargo's words included.
+    pub fn detail(&self, lockfile: &str) -> String {
+        match self {
+            LockProblem::Mismatch(why) => format!("{lockfile} does not match the manifests after the bump:\n{why}"),
+            LockProblem::Unreachable(why) => format!(
+                "cannot check {lockfile}: what it names is neither in cargo's cache nor reachable over the network \
+                 (a cache or network problem, not a lock file that does not match):\n{why}"
+            ),
+            LockProblem::Failed(why) => format!("`{LOCK_CHECK}` failed on {lockfile}:\n{why}"),
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(&self) -> String {
+        match self {
+            LockProblem::Mismatch(_) => "update it (`cargo update --workspace`), commit it, and re-run".into(),
+            LockProblem::Unreachable(_) => {
+                format!("with network access, run `cargo fetch` (or `{LOCK_CHECK}`) once, then re-run")
+            }
+            LockProblem::Failed(_) => "fix what cargo reports and re-run".into(),
+        }
+    }
+
+    /// The detail and the fix in one message.
+    pub fn message(&self, lockfile: &str) -> String {
+        let fix = self.fix();
+        let mut chars = fix.chars();
+        let fix: String = chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        format!("{}\n{fix}", self.detail(lockfile))
+    }
+}
+
+/// Runs [`LOCK_CHECK`] on the workspace of `manifest`, offline first, then with network
+/// when the offline run missed something in the cache. `lock_text` is Cargo.lock as
+/// cargo will read it, to tell a package missing from the cache from one missing from
+/// the lock file.
+pub fn check_lock(sh: &Shell, manifest: &Utf8Path, lock_text: &str) -> Result<(), LockProblem> {
+    let offline = run_lock_check(sh, manifest, true);
+    let problem = match offline {
+        Ok(()) => return Ok(()),
+        Err(text) => classify(&text, lock_text),
+    };
+    if !matches!(problem, LockProblem::Unreachable(_)) {
+        return Err(problem);
+    }
+    match run_lock_check(sh, manifest, false) {
+        Ok(()) => Ok(()),
+        Err(text) => Err(classify(&text, lock_text)),
+    }
+}
+
+/// Cargo's stderr when the check fails, or why cargo could not run.
+fn run_lock_check(sh: &Shell, manifest: &Utf8Path, offline: bool) -> Result<(), String> {
+    let cargo = bin();
+    let offline = offline.then_some("--offline");
+    let command = cmd!(sh, "{cargo} update --workspace --locked {offline...} --manifest-path {manifest}")
+        .env("CARGO_TERM_COLOR", "never")
+        .quiet()
+        .ignore_status();
+    match command.output() {
+        Ok(out) if out.status.success() => Ok(()),
+        Ok(out) => Err(crate::ops::redact::redact(&String::from_utf8_lossy(&out.stderr))),
+        Err(err) => Err(format!("cannot run cargo: {err}")),
+    }
+}
+
+/// Sorts cargo's complaint into a lock file that does not match, a cache or network
+/// problem, or something else. Pure, for tests.
+pub fn classify(stderr: &str, lock_text: &str) -> LockProblem {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    let text = lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n");
+    if stderr.contains("--locked was passed") {
+        // Cargo names what it would change (`Updating a v0.1.0 -> v0.2.0`, `Adding b`)
+        // before the refusal; those lines are the useful part.
+        return LockProblem::Mismatch(text);
+    }
+    if let Some(name) = missing_package(stderr) {
+        let locked = lock_text.lines().any(|l| l.trim() == format!("name = \"{name}\""));
+        if !locked {
+            return LockProblem::Mismatch(format!(
+                "  Cargo.lock has no package `{name}`, which a manifest requires\n{text}"
+            ));
+        }
+        return LockProblem::Unreachable(text);
+    }
+    const CACHE_OR_NETWORK: &[&str] = &[
+        "--offline",
+        "offline mode",
+        "failed to download",
+        "failed to get",
+        "failed to fetch",
+        "failed to load source for dependency",
+        "failed to query replaced source",
+        "download of ",
+        "Couldn't resolve host",
+        "network failure",
+        "failed to update",
+        "spurious network error",
+    ];
+    if CACHE_OR_NETWORK.iter().any(|needle| stderr.contains(needle)) {
+        return LockProblem::Unreachable(text);
+    }
+    LockProblem::Failed(text)
+}
+
+/// The package of cargo's "no matching package named `NAME` found".
+fn missing_package(stderr: &str) -> Option<&str> {
+    let rest = stderr.split("no matching package named `").nth(1)?;
+    rest.split('`').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = "[[package]]\nname = \"anyhow\"\nversion = \"1.0.0\"\n";
+
+    #[test]
+    fn a_refused_update_is_a_mismatch_with_cargos_reasons() {
+        let stderr = "     Locking 1 package to latest compatible version\n    Updating a v0.1.0 (/w/a) -> v0.2.0\n\
+                      error: cannot update the lock file /w/Cargo.lock because --locked was passed to prevent this\n";
+        let LockProblem::Mismatch(why) = classify(stderr, LOCK) else { panic!() };
+        assert!(why.contains("Updating a v0.1.0 (/w/a) -> v0.2.0"), "{why}");
+    }
+
+    #[test]
+    fn a_package_missing_from_the_lock_file_is_a_mismatch_even_offline() {
+        let stderr = "error: no matching package named `left-out` found\nlocation searched: crates.io index\n\
+                      As a reminder, you're using offline mode (--offline) which can sometimes cause surprising resolution failures";
+        let LockProblem::Mismatch(why) = classify(stderr, LOCK) else { panic!() };
+        assert!(why.contains("Cargo.lock has no package `left-out`"), "{why}");
+    }
+
+    #[test]
+    fn a_locked_package_missing_from_the_cache_is_a_cache_problem() {
+        let stderr = "error: no matching package named `anyhow` found\nlocation searched: crates.io index\n\
+                      As a reminder, you're using offline mode (--offline)";
+        assert!(matches!(classify(stderr, LOCK), LockProblem::Unreachable(_)));
+        let stderr = "error: failed to download `r-efi v5.3.0`\n\nCaused by:\n  attempting to make an HTTP request, but --offline was specified";
+        assert!(matches!(classify(stderr, LOCK), LockProblem::Unreachable(_)));
+        let message = classify(stderr, LOCK).message("Cargo.lock");
+        assert!(
+            message.contains("not a lock file that does not match") && message.contains("cargo fetch"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_broken_manifest_is_neither() {
+        let stderr = "error: duplicate key\n --> xtask/Cargo.toml:10:2\n";
+        assert!(matches!(classify(stderr, LOCK), LockProblem::Failed(_)));
+    }
 }

@@ -42,6 +42,14 @@ pub fn changed_files(sh: &Shell) -> Result<Vec<String>> {
     Ok(status.lines().map(str::to_string).collect())
 }
 
+/// Git's index lock file, when it exists: left by a git command that is running or
+/// was killed.
+pub fn index_lock(sh: &Shell) -> Result<Option<String>> {
+    let path = cmd!(sh, "git rev-parse --git-path index.lock").quiet().read().context("git rev-parse failed")?;
+    let path = sh.current_dir().join(path);
+    Ok(path.exists().then(|| path.display().to_string()))
+}
+
 /// The upstream of `branch` as `remote/branch`, or `None` when it has none.
 pub fn upstream(sh: &Shell, branch: &str) -> Result<Option<String>> {
     let spec = format!("{branch}@{{upstream}}");

@@ -1,17 +1,23 @@
 //! Carrying out a publish plan: a preflight over the whole set before anything is
-//! uploaded, then the uploads (`upload`), and what happened to each crate.
+//! uploaded, then the uploads through the registry's API (`pipeline`), or through
+//! `cargo publish` (`upload`) when only cargo can get the token, and what happened to
+//! each crate.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use xshell::cmd;
 
+use super::api::Api;
 use super::index::Index;
+use super::metadata::{self, NewCrate};
 use super::pace::RateLimit;
+use super::pipeline::Pipeline;
 use super::plan::{Crate, Plan, State};
+use super::registry::Credential;
 use super::upload::Uploads;
 use crate::context::Ctx;
 use crate::dist::checksum::sha;
@@ -23,6 +29,54 @@ pub struct Options {
     pub index_timeout: Duration,
     pub retries: u32,
     pub rate_limit: RateLimit,
+    pub index_wait: IndexWait,
+}
+
+/// When to wait for uploaded crates to show in the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IndexWait {
+    /// Once, after the last upload: a dependent goes as soon as the registry took its
+    /// dependencies (crates.io checks them in its database, not its index).
+    #[default]
+    End,
+    /// After each upload, before anything that depends on it.
+    Each,
+}
+
+impl std::str::FromStr for IndexWait {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<IndexWait, String> {
+        match text {
+            "end" => Ok(IndexWait::End),
+            "each" => Ok(IndexWait::Each),
+            _ => Err(format!("invalid index wait `{text}`: use `end` or `each`")),
+        }
+    }
+}
+
+/// A packaged crate as the preflight verified it: the `.crate` file, its sha256, and the
+/// metadata cargo would send with it.
+pub struct Package {
+    pub path: Utf8PathBuf,
+    pub sha256: String,
+    pub metadata: NewCrate,
+}
+
+impl Package {
+    /// The file's bytes, which must still be those the preflight checked.
+    pub fn read(&self) -> Result<Vec<u8>> {
+        let bytes =
+            std::fs::read(&self.path).with_context(|| format!("cannot read the packaged crate {}", self.path))?;
+        if sha::hash_bytes(&bytes).to_string() != self.sha256 {
+            bail!(
+                "{} changed after the preflight checked it (another cargo package?); run the same command again",
+                self.path
+            );
+        }
+        Ok(bytes)
+    }
 }
 
 /// What happened to each crate of the plan, and the error that stopped the run, if any.
@@ -47,6 +101,8 @@ pub enum Status {
     /// The registry already had this version with the same checksum.
     Skipped,
     Failed,
+    /// The registry took it, but its index did not list it before the run stopped.
+    Uploaded,
     /// Not reached: the run stopped first.
     NotPublished,
 }
@@ -66,9 +122,13 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
         })
         .collect();
     let error = match preflight(ctx, ws, plan) {
-        Ok(checksums) => {
+        Ok(Preflight { packages, api: Some(api) }) => {
+            Pipeline::new(ctx.out, plan, index, &api, options, &packages).run(&mut results)
+        }
+        Ok(Preflight { packages, api: None }) => {
             // Workflow commands share stdout with the result, which must stay JSON.
             let groups = ctx.out.github() && !ctx.json();
+            let checksums = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
             Uploads::new(ctx.out, groups, ws, plan, index, options, checksums).run(&mut results)
         }
         Err(err) => Some(err),
@@ -77,46 +137,86 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
     Outcome { results, error }
 }
 
+/// What the preflight found: each crate's package, and the registry's API when we can
+/// upload ourselves (`None`: only `cargo publish` can get the token).
+struct Preflight {
+    packages: BTreeMap<String, Package>,
+    api: Option<Api>,
+}
+
 /// Everything that can be known before the first upload: a token exists, every crate
-/// packages and verifies against the others, and no version on the registry differs
-/// from ours. Returns the sha256 of each packaged `.crate`.
-fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, String>> {
+/// packages and verifies against the others, its upload metadata can be read, and no
+/// version on the registry differs from ours.
+fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     let registry = &plan.registry;
-    // STEP 1: a token, or cargo publish would fail at the first crate.
-    match registry.token_source(ws.root.as_std_path())? {
-        Some(source) => ctx.out.status("Found", format!("a token for {} in {source}", registry.display())),
-        None => bail!("no token for {}: {}", registry.display(), registry.token_help()),
-    }
+    // STEP 1: a token, or the first upload would fail.
+    let token = match registry.credential(ws.root.as_std_path())? {
+        Credential::Token { secret, source } => {
+            ctx.out.status("Found", format!("a token for {} in {source}", registry.display()));
+            Some(secret)
+        }
+        Credential::Provider => {
+            ctx.out.note(format!(
+                "{} has a credential provider other than cargo:token, which only cargo can ask: uploading with \
+                 `cargo publish` for this run",
+                registry.display()
+            ));
+            None
+        }
+        Credential::Missing => bail!("no token for {}: {}", registry.display(), registry.token_help()),
+    };
 
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.
-    let _group = (!ctx.json()).then(|| ctx.out.group(format!("cargo package ({} crates)", plan.crates.len())));
-    ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
-    let cargo = cargo::bin();
-    let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-    let registry_args = registry_args(plan);
-    cmd!(ctx.sh, "{cargo} package {registry_args...} {packages...}")
-        .quiet()
-        .run()
-        .context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
+    {
+        let _group = (!ctx.json()).then(|| ctx.out.group(format!("cargo package ({} crates)", plan.crates.len())));
+        ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
+        let cargo = cargo::bin();
+        let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
+        let registry_args = registry_args(plan);
+        cmd!(ctx.sh, "{cargo} package {registry_args...} {packages...}")
+            .quiet()
+            .run()
+            .context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
+    }
 
-    // STEP 3: what we would upload, against what the registry has.
-    let mut checksums = BTreeMap::new();
+    // STEP 3: what we would upload, against what the registry has; the metadata cargo
+    // would send, from the manifest cargo packaged (it unpacked the `.crate` next to it to
+    // verify it).
+    let target = registry.name.as_ref().and(registry.cargo_index.as_deref());
+    let mut packages = BTreeMap::new();
     let mut conflicts = Vec::new();
     for krate in &plan.crates {
-        let path = ws.target_dir.join("package").join(format!("{}-{}.crate", krate.name, krate.version));
+        let stem = format!("{}-{}", krate.name, krate.version);
+        let dir = ws.target_dir.join("package");
+        let path = dir.join(format!("{stem}.crate"));
         let sha = sha256_file(&path)?;
         if let State::Published { cksum } = &krate.state
             && *cksum != sha
         {
             conflicts.push(different_content(krate, plan, cksum, &sha));
         }
-        checksums.insert(krate.name.clone(), sha);
+        let metadata = metadata::read(dir.join(&stem).as_std_path(), target)
+            .with_context(|| format!("cannot make the upload metadata of `{}`", krate.name))?;
+        packages.insert(krate.name.clone(), Package { path, sha256: sha, metadata });
     }
     if !conflicts.is_empty() {
         bail!("nothing was uploaded:\n  {}", conflicts.join("\n  "));
     }
-    Ok(checksums)
+
+    // STEP 4: where uploads go, from the index's config.json.
+    let api = match (token, registry.api_index()) {
+        (Some(token), Some(index)) => Some(Api::discover(&index, token)?),
+        (Some(_), None) => {
+            ctx.out.note(format!(
+                "{} has a git index, whose config.json only cargo reads: uploading with `cargo publish` for this run",
+                registry.display()
+            ));
+            None
+        }
+        (None, _) => None,
+    };
+    Ok(Preflight { packages, api })
 }
 
 pub(super) fn registry_args(plan: &Plan) -> Vec<String> {

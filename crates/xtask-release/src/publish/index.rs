@@ -2,12 +2,15 @@
 //! caches, and the versions and checksums it lists. The registry is the source of truth
 //! for what is published, so every decision to skip or wait reads from here.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
-use super::retry::Backoff;
+use crate::ops::retry::{self, Backoff, Retries};
+
+/// An index that asks for a longer wait than this is reported, not waited for.
+const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// One line of a crate's index file; the fields we need of it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -39,13 +42,14 @@ impl Index {
     }
 
     /// The versions of `name` on the registry (none when it has never been published),
-    /// trying again on server errors and dropped connections.
+    /// trying again on server errors, rate limits and dropped connections.
     pub fn versions(&self, name: &str) -> Result<Vec<Entry>> {
-        let mut backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5), 6);
+        let backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5), 6);
+        let mut retries = Retries::new(backoff, MAX_WAIT);
         loop {
             match self.fetch(name) {
                 Ok(entries) => return Ok(entries),
-                Err(Fetch::Transient(why)) => match backoff.next_delay() {
+                Err(Fetch::Transient(why, asked)) => match retries.next(asked) {
                     Some(delay) => std::thread::sleep(delay),
                     None => bail!("cannot read {} from the index: {why}; try again later", self.file_url(name)),
                 },
@@ -69,7 +73,7 @@ impl Index {
         let mut response = match response {
             Ok(response) => response,
             Err(err @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed)) => {
-                return Err(Fetch::Transient(err.to_string()));
+                return Err(Fetch::Transient(err.to_string(), None));
             }
             Err(err) => return Err(Fetch::Fatal(anyhow::Error::new(err).context(format!("cannot fetch {url}")))),
         };
@@ -78,20 +82,25 @@ impl Index {
             200 => {}
             // Cargo treats these as "no such crate" too.
             404 | 410 | 451 => return Ok(Vec::new()),
-            429 | 500..=599 => return Err(Fetch::Transient(format!("HTTP {status}"))),
+            _ if retry::is_retryable_status(status) => {
+                let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+                let asked = retry::requested_wait(header, "", SystemTime::now());
+                return Err(Fetch::Transient(format!("HTTP {status}"), asked));
+            }
             _ => {
                 return Err(Fetch::Fatal(anyhow::anyhow!(
                     "{url} answered HTTP {status}; check the index URL (--index-url or registries.<name>.index)"
                 )));
             }
         }
-        let text = response.body_mut().read_to_string().map_err(|err| Fetch::Transient(err.to_string()))?;
+        let text = response.body_mut().read_to_string().map_err(|err| Fetch::Transient(err.to_string(), None))?;
         parse(&text).with_context(|| format!("{url} is not a sparse index file")).map_err(Fetch::Fatal)
     }
 }
 
 enum Fetch {
-    Transient(String),
+    /// Why, and the wait the index asked for.
+    Transient(String, Option<Duration>),
     Fatal(anyhow::Error),
 }
 

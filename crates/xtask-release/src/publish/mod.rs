@@ -5,15 +5,21 @@
 //! `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
+pub mod api;
 pub mod batch;
 mod execute;
 pub mod index;
+pub mod metadata;
 pub mod pace;
+mod pipeline;
 pub mod plan;
+pub mod platform;
 pub mod registry;
 mod report;
 pub mod retry;
 mod upload;
+
+pub use execute::IndexWait;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -27,7 +33,7 @@ use pace::RateLimit;
 use plan::Plan;
 use registry::Registry;
 
-/// `[workspace.metadata.release.publish]`.
+/// `[workspace.metadata.xtask-release.publish]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {
@@ -40,11 +46,14 @@ pub struct Config {
     /// Attempts after the first one when an upload fails with a server error or a dropped
     /// connection.
     pub retries: u32,
+    /// When to wait for the index: `end` (once, before success) or `each` (after each
+    /// upload, before its dependents).
+    pub index_wait: IndexWait,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5 }
+        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5, index_wait: IndexWait::End }
     }
 }
 
@@ -72,6 +81,10 @@ pub struct Args {
     /// the config, none]
     #[arg(long, value_name = "LIMIT")]
     pub rate_limit: Option<RateLimit>,
+    /// Wait for the index once at the end (`end`), or after each upload before its dependents (`each`)
+    /// [default: `index-wait` in the config, end]
+    #[arg(long, value_name = "WHEN")]
+    pub index_wait: Option<IndexWait>,
 }
 
 impl Args {
@@ -101,6 +114,7 @@ impl Args {
             index_timeout: Duration::from_secs(config.index_timeout),
             retries: config.retries,
             rate_limit: self.rate_limit.unwrap_or(config.rate_limit),
+            index_wait: self.index_wait.unwrap_or(config.index_wait),
         };
         if plan.crates.is_empty() {
             ctx.out.note(format!("nothing to publish: no selected member may go to {}", plan.registry.display()));
@@ -147,7 +161,8 @@ fn resume_hint() -> String {
     format!("fix the cause above, then resume with: {} {}", crate::cli::invocation(), args.join(" "))
 }
 
-fn shell_quote(arg: &str) -> String {
+/// An argument as a POSIX shell would need it quoted to read it back as one word.
+pub fn shell_quote(arg: &str) -> String {
     let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
     if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }

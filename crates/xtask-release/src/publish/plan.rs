@@ -265,6 +265,7 @@ mod tests {
             target_dir: "/ws/target".into(),
             members,
             config: Default::default(),
+            notes: Vec::new(),
         }
     }
 
@@ -340,7 +341,7 @@ mod tests {
         let entry = |vers: &str| Entry { vers: vers.into(), cksum: "ab".into(), yanked: false };
         let published =
             BTreeMap::from([("a".to_string(), vec![entry("1.0.0")]), ("b".to_string(), vec![entry("0.9.0")])]);
-        let registry = Registry { name: None, index_url: "https://index.crates.io/".into() };
+        let registry = Registry { name: None, index_url: "https://index.crates.io/".into(), cargo_index: None };
         let plan = Plan::new(registry, &levels, &published);
         assert_eq!(plan.crates[0].state, State::Published { cksum: "ab".into() });
         assert_eq!(plan.crates[1].state, State::NewVersion);

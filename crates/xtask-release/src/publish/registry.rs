@@ -1,6 +1,7 @@
 //! The target registry, read the way cargo reads it: its sparse index URL from
-//! `registries.NAME.index`, and whether a token exists. The token itself is never read
-//! into memory, let alone printed: only where it would come from.
+//! `registries.NAME.index`, and its token, found where cargo's `cargo:token` provider
+//! finds it. The token is registered with the redactor as soon as it is read, and only
+//! where it came from is ever printed.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,27 @@ use serde::Serialize;
 use toml_edit::{DocumentMut, Item};
 
 pub const CRATES_IO_INDEX: &str = "https://index.crates.io/";
+/// cargo's built-in provider that reads tokens from the environment and config files.
+const TOKEN_PROVIDER: &str = "cargo:token";
+
+/// How the upload authenticates.
+pub enum Credential {
+    /// A token for the `Authorization` header, and where it came from (for messages).
+    Token { secret: String, source: String },
+    /// Another credential provider is configured: only cargo can ask it.
+    Provider,
+    /// No token anywhere cargo would look.
+    Missing,
+}
+
+/// Whether a `credential-provider` or `global-credential-providers` value names only
+/// `cargo:token`.
+fn only_token_provider(item: &Item) -> bool {
+    match item.as_str() {
+        Some(one) => one == TOKEN_PROVIDER,
+        None => item.as_array().is_some_and(|list| list.iter().all(|p| p.as_str() == Some(TOKEN_PROVIDER))),
+    }
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -17,6 +39,11 @@ pub struct Registry {
     pub name: Option<String>,
     /// The sparse index URL without cargo's `sparse+` prefix.
     pub index_url: String,
+    /// The index as cargo has it configured (`sparse+https://...`; `None` for crates.io):
+    /// where uploads go (its `config.json` names the API) and how a packaged manifest's
+    /// `registry-index` names this registry.
+    #[serde(skip)]
+    pub cargo_index: Option<String>,
 }
 
 impl Registry {
@@ -29,10 +56,16 @@ impl Registry {
             None => default_registry(dir)?,
         };
         let name = name.filter(|n| n != "crates-io");
-        let configured = match (&name, index_override) {
+        let cargo_index = match (&name, index_override) {
+            (None, _) => None,
+            (Some(name), None) => Some(configured_index(name, dir)?),
+            // The index read is overridden; the upload still goes where cargo would send it.
+            (Some(name), Some(url)) => Some(configured_index(name, dir).unwrap_or_else(|_| url.to_string())),
+        };
+        let configured = match (&cargo_index, index_override) {
             (_, Some(url)) => url.to_string(),
             (None, None) => CRATES_IO_INDEX.to_string(),
-            (Some(name), None) => configured_index(name, dir)?,
+            (Some(index), None) => index.clone(),
         };
         let index_url = match configured.strip_prefix("sparse+") {
             Some(url) => url.to_string(),
@@ -43,7 +76,16 @@ impl Registry {
                 name.as_deref().unwrap_or_default()
             ),
         };
-        Ok(Registry { name, index_url })
+        Ok(Registry { name, index_url, cargo_index })
+    }
+
+    /// The sparse index whose `config.json` names the upload API, without `sparse+`;
+    /// `None` for a git index.
+    pub fn api_index(&self) -> Option<String> {
+        match &self.cargo_index {
+            None => Some(CRATES_IO_INDEX.to_string()),
+            Some(index) => index.strip_prefix("sparse+").map(str::to_string),
+        }
     }
 
     /// `crates.io` or `` `name` ``, for messages.
@@ -54,34 +96,66 @@ impl Registry {
     /// Where cargo would find a token for this registry, or `None` when it would find
     /// none and `cargo publish` would fail.
     pub fn token_source(&self, dir: &Path) -> Result<Option<String>> {
+        Ok(match self.credential(dir)? {
+            Credential::Token { source, .. } => Some(source),
+            Credential::Provider => Some("a credential provider".into()),
+            Credential::Missing => None,
+        })
+    }
+
+    /// The token the way cargo's own `cargo:token` provider finds it: the environment,
+    /// then cargo's config files, then `credentials.toml`. When another credential
+    /// provider is configured, only cargo can ask it, so that is all this says. A token
+    /// read is registered with the redactor at once, so no text shows it afterwards.
+    pub fn credential(&self, dir: &Path) -> Result<Credential> {
         let (env_var, table): (String, &[&str]) = match &self.name {
             None => ("CARGO_REGISTRY_TOKEN".into(), &["registry"]),
             Some(name) => (env_name(name, "TOKEN"), &["registries", name.as_str()]),
         };
-        if std::env::var_os(&env_var).is_some_and(|v| !v.is_empty()) {
-            return Ok(Some(env_var));
-        }
         let configs = ConfigFiles::load(dir)?;
         let key = |last: &'static str| table.iter().copied().chain([last]).collect::<Vec<_>>();
-        if let Some(path) = configs.find(&key("token")).map(|(path, _)| path) {
-            return Ok(Some(path.display().to_string()));
+        let provider_env = match &self.name {
+            None => "CARGO_REGISTRY_CREDENTIAL_PROVIDER".to_string(),
+            Some(name) => env_name(name, "CREDENTIAL_PROVIDER"),
+        };
+        let own_provider = std::env::var(&provider_env).ok().filter(|v| !v.is_empty()).map(|v| v == TOKEN_PROVIDER);
+        let own_provider = match own_provider {
+            Some(only_token) => Some(only_token),
+            None => configs.find(&key("credential-provider")).map(|(_, item)| only_token_provider(item)),
+        };
+        let global = match std::env::var("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS").ok().filter(|v| !v.is_empty()) {
+            Some(list) => Some(list.split_whitespace().all(|p| p == TOKEN_PROVIDER)),
+            None => {
+                configs.find(&["registry", "global-credential-providers"]).map(|(_, item)| only_token_provider(item))
+            }
+        };
+        if own_provider.or(global) == Some(false) {
+            return Ok(Credential::Provider);
         }
-        // A credential provider other than cargo's own token store cannot be asked
-        // without running it; trust it, as cargo will.
-        let provider = std::env::var_os("CARGO_REGISTRY_GLOBAL_CREDENTIAL_PROVIDERS").is_some()
-            || configs.find(&key("credential-provider")).is_some()
-            || configs.find(&["registry", "global-credential-providers"]).is_some();
-        if provider {
-            return Ok(Some("a credential provider".into()));
+        let found = |secret: &str, source: String| {
+            crate::ops::redact::register(secret);
+            Credential::Token { secret: secret.to_string(), source }
+        };
+        if let Some(token) = std::env::var(&env_var).ok().filter(|v| !v.is_empty()) {
+            return Ok(found(&token, env_var));
+        }
+        if let Some((path, item)) = configs.find(&key("token")) {
+            let token = item
+                .as_str()
+                .with_context(|| format!("{} in {} is not a string", key("token").join("."), path.display()))?;
+            return Ok(found(token, path.display().to_string()));
         }
         let credentials = ["credentials.toml", "credentials"].map(|file| cargo_home().join(file));
         for path in credentials.iter().filter(|p| p.is_file()) {
             let file = ConfigFiles::parse(path)?;
-            if file.find(&key("token")).is_some() {
-                return Ok(Some(path.display().to_string()));
+            if let Some((_, item)) = file.find(&key("token")) {
+                let token = item
+                    .as_str()
+                    .with_context(|| format!("{} in {} is not a string", key("token").join("."), path.display()))?;
+                return Ok(found(token, path.display().to_string()));
             }
         }
-        Ok(None)
+        Ok(Credential::Missing)
     }
 
     /// What to set or run to give cargo a token, for the error when there is none.

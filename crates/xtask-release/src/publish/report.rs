@@ -89,6 +89,7 @@ fn status_text(status: Status) -> &'static str {
         Status::Published => "published",
         Status::Skipped => "skipped (already published)",
         Status::Failed => "FAILED",
+        Status::Uploaded => "uploaded, not yet in the index",
         Status::NotPublished => "not published",
     }
 }

@@ -24,8 +24,10 @@ use super::execute::{CrateResult, Options, Status, different_content, registry_a
 use super::index::Index;
 use super::pace::Pacer;
 use super::plan::{Crate, Plan, State};
-use super::retry::{self, Backoff, Failure};
+use super::retry::{self, Failure};
 use crate::ops::cargo;
+use crate::ops::redact::redact;
+use crate::ops::retry::Backoff;
 use crate::output::Output;
 use crate::workspace::Workspace;
 
@@ -328,7 +330,8 @@ impl<'a> Uploads<'a> {
         if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(group);
-            crate::outln!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+            crate::outln!("{}", redact(&format!("{stdout}{stderr}")));
         }
         Ok(output)
     }
@@ -378,7 +381,7 @@ impl<'a> Uploads<'a> {
             if left.is_zero() {
                 bail!(
                     "`{}` v{} was uploaded but {} did not list it within {}s; run the same command again once \
-                     it shows (or raise `index-timeout` in [workspace.metadata.release.publish])",
+                     it shows (or raise `index-timeout` in [workspace.metadata.xtask-release.publish])",
                     krate.name,
                     krate.version,
                     self.index.file_url(&krate.name),
@@ -392,30 +395,31 @@ impl<'a> Uploads<'a> {
     }
 }
 
-fn names(crates: &[&Crate]) -> String {
+pub(super) fn names(crates: &[&Crate]) -> String {
     crates.iter().map(|c| format!("{} v{}", c.name, c.version)).collect::<Vec<_>>().join(", ")
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panicking upload thread must not hide the others' results.
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Cargo's own error, from its `error:` line on (the progress lines before it say nothing).
+/// Redacted: cargo quotes the registry's answer, which may echo our token.
 fn cargo_failed(what: &str, stderr: &str, again: &str) -> String {
     let error = stderr.find("error:").map_or(stderr, |at| &stderr[at..]).trim_end();
-    format!("cannot publish {what}: cargo publish failed{again}:\n{error}")
+    format!("cannot publish {what}: cargo publish failed{again}:\n{}", redact(error))
 }
 
-/// The first line of cargo's cause, for a retry message.
-fn cargo_reason(stderr: &str) -> &str {
+/// The first line of cargo's cause, for a retry message, redacted.
+fn cargo_reason(stderr: &str) -> String {
     let cause = stderr.split_once("Caused by:").map_or(stderr, |(_, rest)| rest);
-    cause.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown error")
+    redact(cause.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("unknown error"))
 }
 
 /// Waits `total`, saying so every few seconds on stderr, so a long wait in CI does not
 /// look like a hang.
-fn countdown(out: Output, why: &str, total: Duration) {
+pub(super) fn countdown(out: Output, why: &str, total: Duration) {
     let until = Instant::now() + total;
     loop {
         let left = until.saturating_duration_since(Instant::now());

@@ -28,8 +28,13 @@ impl Args {
                 crate::out!("{}", edit.diff(&ws.root));
             }
         }
-        for package in &plan.packages {
+        for package in plan.packages.iter().filter(|p| p.from != p.to) {
             ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
+        }
+        if plan.is_empty() {
+            // A re-run of a finished bump, like a finished `release`: done, not an error.
+            ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
+            return Ok(());
         }
         if self.execute {
             plan.apply_each(|edit| ctx.out.status("Updated", ws.rel(&edit.path)))?;

@@ -22,6 +22,9 @@ pub struct GitFacts {
     pub head_subject: String,
     pub local_tag: Option<TagInfo>,
     pub remote: Remote,
+    /// Git's index lock (`.git/index.lock`) when it exists: a git command is running, or
+    /// one was killed (an interrupted release) and left it.
+    pub index_lock: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -66,6 +69,7 @@ impl GitFacts {
             head_subject: git::head_subject(sh)?,
             local_tag: git::tag_info(sh, tag)?,
             remote,
+            index_lock: git::index_lock(sh)?,
         })
     }
 
@@ -145,12 +149,27 @@ impl Check {
 /// locally and on the remote.
 pub fn evaluate(facts: &GitFacts, expect: &Expect) -> Vec<Check> {
     vec![
+        no_index_lock(facts),
         clean_tree(facts),
         release_branch(facts, expect),
         up_to_date(facts, expect),
         local_tag(facts, expect),
         remote_tag(facts, expect),
     ]
+}
+
+fn no_index_lock(facts: &GitFacts) -> Check {
+    const NAME: &str = "git index unlocked";
+    match &facts.index_lock {
+        None => Check::passed(NAME, "no git command holds the index"),
+        Some(lock) => Check::failed(
+            NAME,
+            format!(
+                "{lock} exists: a git command is running, or one was killed and left it (an interrupted release does)"
+            ),
+            format!("when no git command is running, remove it: `rm {lock}`; then re-run, which continues the release"),
+        ),
+    }
 }
 
 fn clean_tree(facts: &GitFacts) -> Check {
@@ -169,7 +188,7 @@ fn clean_tree(facts: &GitFacts) -> Check {
 fn release_branch(facts: &GitFacts, expect: &Expect) -> Check {
     const NAME: &str = "release branch";
     let switch =
-        format!("switch to it: `git switch {}` (or set `branch` in [workspace.metadata.release])", expect.branch);
+        format!("switch to it: `git switch {}` (or set `branch` in [workspace.metadata.xtask-release])", expect.branch);
     match &facts.branch {
         Some(b) if b == expect.branch => Check::passed(NAME, format!("on {b}")),
         Some(b) => Check::failed(NAME, format!("on branch {b}, not the release branch {}", expect.branch), switch),
@@ -264,7 +283,7 @@ fn remote_tag(facts: &GitFacts, expect: &Expect) -> Check {
             NAME,
             format!("there is no remote {remote} to push to"),
             format!(
-                "add it (`git remote add {remote} URL`), set `remote` in [workspace.metadata.release], or do not push"
+                "add it (`git remote add {remote} URL`), set `remote` in [workspace.metadata.xtask-release], or do not push"
             ),
         ),
         Remote::Missing => Check::skipped(NAME, format!("no remote {remote}; nothing is pushed")),
@@ -339,6 +358,7 @@ mod tests {
             head_subject: "work".into(),
             local_tag: None,
             remote: Remote::Reached { ahead_behind: Some((0, 0)), tag: None },
+            index_lock: None,
         }
     }
 
@@ -374,9 +394,17 @@ mod tests {
         };
         let checks = evaluate(&facts, &expect());
         assert_eq!(failures(&checks).as_deref(), Some("clean tree, release branch, up to date, tag free on remote"));
-        assert!(checks[0].detail.contains("Cargo.toml"));
-        assert!(checks[1].detail.contains("detached"));
-        assert!(checks[2].detail.contains("diverged"));
+        assert!(checks[1].detail.contains("Cargo.toml"));
+        assert!(checks[2].detail.contains("detached"));
+        assert!(checks[3].detail.contains("diverged"));
+    }
+
+    #[test]
+    fn a_left_index_lock_fails_with_the_command_that_removes_it() {
+        let facts = GitFacts { index_lock: Some("/w/.git/index.lock".into()), ..facts() };
+        let checks = evaluate(&facts, &expect());
+        assert_eq!(failures(&checks).as_deref(), Some("git index unlocked"));
+        assert!(checks[0].fix.as_deref().unwrap().contains("`rm /w/.git/index.lock`"), "{checks:?}");
     }
 
     #[test]

@@ -7,20 +7,24 @@
 //! re-run decides from git facts which steps are done (see [`plan::resume`]).
 
 pub mod plan;
+pub mod scratch;
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
-use xshell::{Shell, cmd};
+use cargo_metadata::camino::Utf8Path;
+use xshell::Shell;
 
 use crate::context::Ctx;
+use crate::ops::cargo::{self, LOCK_CHECK};
 use crate::ops::fs::{self, FileEdit};
-use crate::ops::{cargo, git};
-use crate::steps::preflight::{self, GitFacts};
+use crate::ops::git;
+use crate::steps::preflight::{self, Check, GitFacts};
 use crate::steps::verify;
 use crate::version::{self, Target};
 use crate::workspace::Workspace;
-use plan::{Action, Inputs, LOCK_CHECK, ReleasePlan, Step};
+use plan::{Action, Inputs, Leftover, ReleasePlan, Step};
+use scratch::Scratch;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -80,11 +84,16 @@ impl Args {
         self.execute(ctx, &ws, &plan)
     }
 
-    /// Facts first (versions, git state, the edits), then the plan.
+    /// Facts first (versions, git state, the edits), then the plan. The edits are
+    /// computed from HEAD's files in a scratch copy, so that edits an interrupted run left
+    /// in the tree are recognised as this release's own, and the lock check runs on them
+    /// before anything is written.
     fn plan(&self, ctx: &Ctx, ws: &Workspace) -> Result<ReleasePlan> {
         let sh = &ctx.sh;
         let config = &ws.config;
-        let current = version::current(ws)?;
+        let scratch = Scratch::of_head(sh, ws)?;
+        let head_ws = scratch.workspace()?;
+        let current = version::current(&head_ws)?;
         let current_tag = config.tag_for(&current);
         let release_subject = config.render(&config.commit_message, &current);
         let head_is_release = release_subject.lines().next() == Some(git::head_subject(sh)?.as_str());
@@ -95,12 +104,14 @@ impl Args {
             f.tag_at_head(&config.render(&config.tag_message, &current))
                 && (self.no_push || (f.tag_pushed() && f.branch_pushed()))
         });
-        let resumed = plan::resume(&self.version, &current, &current_tag, head_is_release, finished);
+        let mut resumed = plan::resume(&self.version, &current, &current_tag, head_is_release, finished);
+        let committed = resumed.is_some();
 
+        let mut temporary = Vec::new();
         let (version, bump, changelog, facts) = match (&resumed, current_facts) {
             (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
             _ => {
-                let bump = version::bump::plan(ws, &self.version, &[])?;
+                let bump = version::bump::plan(&head_ws, &self.version, &[])?;
                 if bump.is_empty() {
                     bail!(
                         "the workspace is at {} already and HEAD is not its release commit; \
@@ -108,25 +119,45 @@ impl Args {
                         bump.version
                     );
                 }
-                let changelog = crate::github::changelog::plan(sh, ws, &bump.version)?;
-                let facts = gather(&config.tag_for(&bump.version))?;
-                (bump.version, bump.edits, changelog, facts)
+                let version = bump.version;
+                let changelog = crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?;
+                let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
+                let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
+                let mut facts = gather(&config.tag_for(&version))?;
+                let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
+                let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
+                if let Leftover::Ours { written, temporary: left } =
+                    plan::leftover(&facts.changed, &scratch.top, &edits, read)
+                {
+                    // The earlier run's edits are this run's; preflight judges the rest.
+                    facts.changed.clear();
+                    resumed = Some(format!(
+                        "the working tree holds this release's edits for {version} ({written} of {} file(s) \
+                         written) from an interrupted run, and nothing else; continuing from them",
+                        edits.len()
+                    ));
+                    temporary = left;
+                }
+                (version, bump, changelog, facts)
             }
         };
         if let Some(why) = &resumed {
             ctx.out.note(why);
         }
-        let verify = verify::run(sh, self.skip(), &config.test_command);
+        let mut checks = vec![lock_check(ctx, ws, &scratch, bump.iter().chain(&changelog), committed)];
+        checks.extend(verify::run(sh, &ctx.out, self.skip(), &config.test_command));
         Ok(ReleasePlan::new(Inputs {
             config,
             previous: current,
             version,
             resumed,
+            committed,
             facts: &facts,
             bump,
             changelog,
             has_lockfile: ws.root.join("Cargo.lock").exists(),
-            verify,
+            verify: checks,
+            temporary,
             push: !self.no_push,
         }))
     }
@@ -143,6 +174,9 @@ impl Args {
     /// commit are put back when a step up to the commit fails.
     fn execute(&self, ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan) -> Result<()> {
         let sh = &ctx.sh;
+        for file in &plan.temporary_files {
+            std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
+        }
         let mut written = Written::default();
         for step in plan.steps.iter().skip(1).filter(|s| s.skip.is_none()) {
             if let Err(err) = run_step(ctx, ws, plan, step, &mut written) {
@@ -215,8 +249,7 @@ fn run_step(ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan, step: &Step, written:
         }
         Action::Verify { lockfile } => {
             if *lockfile {
-                ctx.out.status("Checking", format!("Cargo.lock with `{LOCK_CHECK}`"));
-                check_lockfile(sh)?;
+                check_lockfile(ctx, ws)?;
             }
             ctx.out.status("Checking", format!("versions against {}", plan.tag));
             check_versions(sh, ws, &plan.tag)
@@ -239,11 +272,50 @@ fn run_step(ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan, step: &Step, written:
     }
 }
 
-fn check_lockfile(sh: &Shell) -> Result<()> {
-    let cargo = cargo::bin();
-    cmd!(sh, "{cargo} metadata --locked --offline --format-version 1").quiet().ignore_stdout().run().context(
-        "Cargo.lock does not match the manifests after the bump; run `cargo metadata --locked --offline` to see why",
-    )
+/// Step 1's lock check: Cargo.lock as the edits leave it, checked in the scratch copy
+/// before anything is written (so the dry run checks it too).
+fn lock_check<'a>(
+    ctx: &Ctx,
+    ws: &Workspace,
+    scratch: &Scratch,
+    edits: impl Iterator<Item = &'a FileEdit>,
+    committed: bool,
+) -> Check {
+    const NAME: &str = "lock file";
+    if !ws.root.join("Cargo.lock").exists() {
+        return Check::skipped(NAME, "no Cargo.lock");
+    }
+    if committed {
+        return Check::skipped(NAME, "checked before the release commit of the earlier run");
+    }
+    for edit in edits {
+        if let Err(err) = scratch.write(edit, &ws.root) {
+            return Check::failed(NAME, format!("{err:#}"), "check the space in the temporary directory and re-run");
+        }
+    }
+    let lock = scratch.root.join("Cargo.lock");
+    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let progress = ctx.out.progress("Checking", format!("Cargo.lock after the bump with `{LOCK_CHECK}`"));
+    let result = cargo::check_lock(&ctx.sh, &scratch.root.join("Cargo.toml"), &text);
+    progress.finish(result.is_ok());
+    match result {
+        Ok(()) => Check::passed(NAME, format!("`{LOCK_CHECK}` accepts Cargo.lock with the edits")),
+        Err(problem) => {
+            // Cargo names the copy's paths; the user knows the workspace's.
+            let detail = problem.detail("Cargo.lock").replace(scratch.root.as_str(), ws.root.as_str());
+            Check::failed(NAME, detail, problem.fix())
+        }
+    }
+}
+
+/// Step 4's lock check, on the files as written.
+fn check_lockfile(ctx: &Ctx, ws: &Workspace) -> Result<()> {
+    let lock = ws.root.join("Cargo.lock");
+    let text = fs::read(&lock)?;
+    let progress = ctx.out.progress("Checking", format!("Cargo.lock with `{LOCK_CHECK}`"));
+    let result = cargo::check_lock(&ctx.sh, &ws.manifest_path, &text);
+    progress.finish(result.is_ok());
+    result.map_err(|problem| anyhow::anyhow!(problem.message("Cargo.lock")))
 }
 
 /// check-version on the files as written, with the workspace read again: the versions

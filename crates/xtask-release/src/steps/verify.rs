@@ -1,10 +1,17 @@
 //! The code checks `release` runs before it changes anything: `cargo fmt --check`,
 //! clippy with warnings denied, and the test suite (`test-command`). They only read the
 //! tree, so a dry run runs them too and reports their results.
+//!
+//! Each says when it starts and how long it took. On a terminal their output passes
+//! through as it comes (cargo draws its progress); elsewhere it is kept, and the tail of
+//! a failure's output goes into the report.
+
+use std::io::IsTerminal as _;
 
 use xshell::{Shell, cmd};
 
 use crate::ops::cargo;
+use crate::output::Output;
 use crate::steps::preflight::Check;
 
 /// Which checks to run; each can be skipped by a flag.
@@ -16,22 +23,22 @@ pub struct Skip {
 }
 
 /// Runs the checks not skipped, each to completion, and reports every result.
-pub fn run(sh: &Shell, skip: Skip, test_command: &[String]) -> Vec<Check> {
+pub fn run(sh: &Shell, out: &Output, skip: Skip, test_command: &[String]) -> Vec<Check> {
     let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
+    let check = |name, skip, flag: &str, argv| check(sh, out, name, skip, flag, argv);
     vec![
-        check(sh, "cargo fmt", skip.fmt, "--skip-fmt", cargo(&["fmt", "--all", "--check"])),
+        check("cargo fmt", skip.fmt, "--skip-fmt", cargo(&["fmt", "--all", "--check"])),
         check(
-            sh,
             "cargo clippy",
             skip.clippy,
             "--skip-clippy",
             cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
         ),
-        check(sh, "tests", skip.tests, "--skip-tests", test_command.to_vec()),
+        check("tests", skip.tests, "--skip-tests", test_command.to_vec()),
     ]
 }
 
-fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
+fn check(sh: &Shell, out: &Output, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
     let shown = format!("`{}`", argv.join(" "));
     if skip {
         return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));
@@ -44,8 +51,24 @@ fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, argv: Vec<Strin
         );
     };
     let program = if program == "cargo" { cargo::bin() } else { program.into() };
-    let command = cmd!(sh, "{program} {args...}").env("CARGO_TERM_COLOR", "never").quiet().ignore_status();
-    let output = match command.output() {
+    let command = cmd!(sh, "{program} {args...}").quiet().ignore_status();
+    let progress = out.progress("Running", &shown);
+    let fix = format!("run {shown}, fix what it reports, commit, and re-run");
+    if std::io::stderr().is_terminal() {
+        // Its stdout goes to our stderr: our stdout holds only the report (or JSON).
+        let mut command = std::process::Command::from(command);
+        let status = command.stdout(std::io::stderr()).status();
+        let ok = status.as_ref().is_ok_and(|s| s.success());
+        progress.finish(ok);
+        return match status {
+            Ok(_) if ok => Check::passed(name, format!("{shown} passed")),
+            Ok(_) => Check::failed(name, format!("{shown} failed; its output is above"), fix),
+            Err(err) => Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
+        };
+    }
+    let output = command.env("CARGO_TERM_COLOR", "never").output();
+    progress.finish(output.as_ref().is_ok_and(|o| o.status.success()));
+    let output = match output {
         Ok(output) => output,
         Err(err) => return Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
     };
@@ -53,11 +76,8 @@ fn check(sh: &Shell, name: &'static str, skip: bool, flag: &str, argv: Vec<Strin
         return Check::passed(name, format!("{shown} passed"));
     }
     let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    Check::failed(
-        name,
-        format!("{shown} failed:\n{}", tail(&text, 20)),
-        format!("run {shown}, fix what it reports, commit, and re-run"),
-    )
+    let text = crate::ops::redact::redact(&text);
+    Check::failed(name, format!("{shown} failed:\n{}", tail(&text, 20)), fix)
 }
 
 /// The last `n` non-empty lines, indented to sit under the check in the report.

@@ -6,7 +6,11 @@
 //! version, so a bump that was interrupted part-way is finished by running it again: the
 //! places already at the target are left alone and the rest catch up, instead of the
 //! target moving on. Files without a version of their own (requirements only) are written
-//! first, so an interruption always leaves some version behind to resume from.
+//! first, so an interruption always leaves some version behind to resume from, and
+//! Cargo.lock first of the rest: a lock entry behind every other place is therefore never
+//! an unfinished bump of ours but a stale lock file, refused rather than silently repaired.
+//! An exact version the workspace is at everywhere already is a finished bump: nothing to
+//! do, like a finished `release`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
@@ -101,7 +105,8 @@ pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<Bump
             edits.push(FileEdit { path, before: before.to_string(), after });
         }
     }
-    edits.sort_by_key(|edit| versioned_files.contains(&edit.path));
+    let lock = files.lock.as_ref().map(|lock| &lock.path);
+    edits.sort_by_key(|edit| (versioned_files.contains(&edit.path), Some(&edit.path) != lock));
     let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
     Ok(BumpPlan { version, packages: bumps, edits })
 }
@@ -156,6 +161,8 @@ struct Site {
     shown: String,
     span: Span,
     version: Version,
+    /// A Cargo.lock entry: cargo's record of the version, not a statement of it.
+    in_lock: bool,
 }
 
 impl Site {
@@ -164,7 +171,7 @@ impl Site {
         let Some(version) = span.version() else {
             bail!("{shown}: `{}` is not a semver version; write X.Y.Z there", span.text);
         };
-        Ok(Site { file: file.clone(), shown, span: span.clone(), version })
+        Ok(Site { file: file.clone(), shown, span: span.clone(), version, in_lock: false })
     }
 }
 
@@ -224,6 +231,7 @@ fn lock_sites<'a>(ws: &Workspace, files: &Files, names: impl IntoIterator<Item =
     names
         .into_iter()
         .filter_map(|name| lock.package(name).map(|p| Site::new(ws, &lock.path, &what(name), &p.version)))
+        .map(|site| site.map(|site| Site { in_lock: true, ..site }))
         .collect()
 }
 
@@ -233,11 +241,20 @@ impl Group {
     fn resolve(&self, target: &Target) -> Result<(Version, Version)> {
         let lowest = self.sites.iter().map(|s| &s.version).min().cloned().unwrap_or_else(|| Version::new(0, 0, 0));
         let highest = self.sites.iter().map(|s| &s.version).max().cloned().unwrap_or_else(|| Version::new(0, 0, 0));
+        if let Target::Exact(new) = target {
+            let site = self.sites.iter().find(|s| s.version.cmp_precedence(new).is_eq() && s.version != *new);
+            if let Some(site) = site {
+                bail!("{}: {}", site.shown, super::level::same_precedence(new, &site.version));
+            }
+        }
         let new = match target {
-            Target::Exact(new) if lowest == *new && highest == *new => bail!(
-                "{} is already at {new} everywhere ({}); nothing to bump: give a higher version or a level",
-                self.label,
-                self.places(|_| true)
+            // Finished already (a re-run): nothing to write.
+            Target::Exact(new) if lowest == *new && highest == *new => new.clone(),
+            Target::Exact(new) if highest > *new && self.only_in_lock(&highest) => bail!(
+                "{}: {highest}, higher than every manifest states: the lock file is out of step, not the \
+                 version; if an earlier `bump {highest}` was interrupted, run it again to finish it, otherwise \
+                 refresh the lock file with `cargo update --workspace` and bump again",
+                self.places(|v| *v == highest)
             ),
             Target::Exact(new) if highest > *new => bail!(
                 "{new} is lower than {highest}, the version in {}; give a version greater than {highest}",
@@ -246,6 +263,15 @@ impl Group {
             Target::Exact(new) => new.clone(),
             Target::Level(_) => {
                 let new = target.resolve(&lowest)?;
+                if lowest != highest && self.only_in_lock(&lowest) {
+                    bail!(
+                        "{}: {lowest}, lower than every manifest states ({highest}): the lock file is stale \
+                         (a bump writes Cargo.lock first, so this is not an unfinished one), and {target} would \
+                         only repair it; refresh it with `cargo update --workspace` and bump again, or run \
+                         `bump {highest} --execute` if {highest} is the version you meant to set",
+                        self.places(|v| *v == lowest)
+                    );
+                }
                 if self.sites.iter().any(|s| s.version != lowest && s.version != new) {
                     bail!(
                         "the versions of {} disagree: {}; {target} from the lowest ({lowest}) gives {new}, \
@@ -258,6 +284,11 @@ impl Group {
             }
         };
         Ok((lowest, new))
+    }
+
+    /// Whether every place at `version` is a Cargo.lock entry.
+    fn only_in_lock(&self, version: &Version) -> bool {
+        self.sites.iter().filter(|s| s.version == *version).all(|s| s.in_lock)
     }
 
     fn places(&self, pick: impl Fn(&Version) -> bool) -> String {

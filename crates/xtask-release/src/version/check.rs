@@ -10,7 +10,6 @@ use semver::{Version, VersionReq};
 use serde::Serialize;
 
 use super::files::Files;
-use super::text::Span;
 use crate::workspace::{Member, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -32,9 +31,7 @@ pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
     let files = Files::load(ws)?;
     let lockstep = files.lockstep(ws);
     let mut report = Report { ws, problems: Vec::new() };
-    // The release version: `[workspace.package]`'s, else the highest member's.
-    let declared = files.workspace_version().and_then(Span::version);
-    let Some(version) = declared.or_else(|| lockstep.iter().map(|m| m.version.clone()).max()) else {
+    let Some(version) = files.release_version(ws) else {
         report.add(&ws.manifest_path, "states no version; add `version` to [workspace.package]".into());
         return Ok(report.problems);
     };
@@ -138,44 +135,14 @@ impl Report<'_> {
 
     fn changelog(&mut self, version: &Version) {
         let path = self.ws.root.join(&self.ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.release]";
+        let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
         let message = match std::fs::read_to_string(&path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
-            Ok(text) if !has_section(&text, version) => {
+            Ok(text) if super::section::find(&text, version).is_none() => {
                 format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
             }
             Ok(_) => return,
         };
         self.add(&path, message);
-    }
-}
-
-/// Whether a `## ` heading names `version` as a whole word (`## [0.2.0] - date`,
-/// `## 0.2.0`, but not `## 0.2.0-rc.1` or `## 10.2.0`).
-fn has_section(changelog: &str, version: &Version) -> bool {
-    let version = version.to_string();
-    let part_of_version =
-        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'));
-    changelog.lines().filter(|line| line.starts_with("## ")).any(|line| {
-        line.match_indices(&version).any(|(at, _)| {
-            !part_of_version(line[..at].chars().next_back())
-                && !part_of_version(line[at + version.len()..].chars().next())
-        })
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn changelog_sections() {
-        let v = Version::parse("0.2.0").unwrap();
-        assert!(has_section("# Changelog\n\n## [0.2.0] - 2026-01-01\n", &v));
-        assert!(has_section("## 0.2.0\n", &v));
-        assert!(!has_section("## [0.2.0-rc.1]\n", &v));
-        assert!(!has_section("## 10.2.0\n", &v));
-        assert!(!has_section("### 0.2.0\n", &v));
-        assert!(!has_section("Released 0.2.0\n", &v));
     }
 }

@@ -39,7 +39,9 @@ impl ExtraFile {
     pub fn load(&self, root: &Utf8Path) -> Result<Extra, String> {
         let path = root.join(self.path());
         let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!("cannot be read ({e}); fix its path in extra-files of [workspace.metadata.release], or create it")
+            format!(
+                "cannot be read ({e}); fix its path in extra-files of [workspace.metadata.xtask-release], or create it"
+            )
         })?;
         let spans = self.spans(&text)?;
         if let Some(bad) = spans.iter().find(|s| s.version().is_none()) {

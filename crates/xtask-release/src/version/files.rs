@@ -3,12 +3,13 @@
 
 use anyhow::Result;
 use cargo_metadata::camino::Utf8PathBuf;
+use semver::Version;
 
 use super::extra::Extra;
 use super::lockfile::Lockfile;
 use super::manifest::Manifest;
 use super::text::Span;
-use crate::workspace::{Member, Publish, Workspace};
+use crate::workspace::{Member, Workspace};
 
 pub struct Files {
     /// The root manifest first, then each member's (the root's only once when it is a
@@ -49,16 +50,24 @@ impl Files {
         self.manifests.first().and_then(|m| m.workspace_version.as_ref())
     }
 
-    /// The members that share the release version: the publishable ones and those that
-    /// inherit `[workspace.package] version`. A `publish = false` member with its own
-    /// version (an example, a binding with its own numbering) keeps it. When no member
-    /// qualifies, all members with a version move together.
+    /// The release version: `[workspace.package] version` when the root states one, else
+    /// the highest version of the lockstep members. `None` when nothing states one.
+    pub fn release_version(&self, ws: &Workspace) -> Option<Version> {
+        let declared = self.workspace_version().and_then(Span::version);
+        declared.or_else(|| self.lockstep(ws).iter().map(|m| m.version.clone()).max())
+    }
+
+    /// The members that move in lockstep and share the release version: the publishable
+    /// ones (to any registry: `publish = ["corp"]` counts) and those that inherit
+    /// `[workspace.package] version`. A `publish = false` member with its own version (an
+    /// example, a binding with its own numbering) keeps it. When no member qualifies, all
+    /// members with a version move together.
     pub fn lockstep<'a>(&self, ws: &'a Workspace) -> Vec<&'a Member> {
         let inherits = |m: &Member| self.manifest(m).is_some_and(Manifest::inherits_version);
         let has_version =
             |m: &Member| self.manifest(m).is_some_and(|f| f.inherits_version() || f.own_version().is_some());
         let members: Vec<&Member> =
-            ws.members.iter().filter(|m| (m.publish != Publish::Never && has_version(m)) || inherits(m)).collect();
+            ws.members.iter().filter(|m| (m.publish.is_released() && has_version(m)) || inherits(m)).collect();
         if members.is_empty() { ws.members.iter().filter(|m| has_version(m)).collect() } else { members }
     }
 }

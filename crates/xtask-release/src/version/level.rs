@@ -17,9 +17,13 @@
 //! of the next patch (`rc` on `0.3.1` gives `0.3.2-rc.1`), as cargo-release does; to start
 //! the pre-releases of a minor or major, give the version (`bump 0.4.0-rc.1`).
 //! The pre-release levels go alpha < beta < rc; going back (`alpha` on an rc) is refused
-//! as a downgrade. Build metadata is dropped.
+//! as a downgrade. Build metadata is dropped, and never makes a version newer: SemVer
+//! (item 10) gives it no precedence, so `0.1.0+build` is the same release as `0.1.0`.
+//! A number at its limit (u64) has no next one: a clear error, not an overflow.
 
-use anyhow::{Result, bail};
+use std::cmp::Ordering;
+
+use anyhow::{Result, anyhow, bail};
 use semver::{BuildMetadata, Prerelease, Version};
 
 use super::{Level, Target};
@@ -32,6 +36,9 @@ impl Target {
             Target::Exact(v) => v.clone(),
             Target::Level(level) => level.apply(current)?,
         };
+        if new.cmp_precedence(current) == Ordering::Equal && new != *current {
+            bail!(same_precedence(&new, current));
+        }
         if new == *current {
             bail!("the version is already {current}; give a higher version or a level (major, minor, patch, rc, ...)");
         }
@@ -48,11 +55,11 @@ impl Level {
         let pre = !v.pre.is_empty();
         let new = match self {
             Level::Major if pre && v.minor == 0 && v.patch == 0 => plain(v.major, 0, 0),
-            Level::Major => plain(v.major + 1, 0, 0),
+            Level::Major => plain(next(v, v.major, "major")?, 0, 0),
             Level::Minor if pre && v.patch == 0 => plain(v.major, v.minor, 0),
-            Level::Minor => plain(v.major, v.minor + 1, 0),
+            Level::Minor => plain(v.major, next(v, v.minor, "minor")?, 0),
             Level::Patch if pre => plain(v.major, v.minor, v.patch),
-            Level::Patch => plain(v.major, v.minor, v.patch + 1),
+            Level::Patch => plain(v.major, v.minor, next(v, v.patch, "patch")?),
             Level::Release if pre => plain(v.major, v.minor, v.patch),
             Level::Release => {
                 bail!("{v} is not a pre-release, so `release` has nothing to drop; give a level or a version")
@@ -95,7 +102,7 @@ impl Stage {
 
 fn pre_release(v: &Version, stage: Stage) -> Result<Version> {
     if v.pre.is_empty() {
-        return with_pre(plain(v.major, v.minor, v.patch + 1), stage, 1);
+        return with_pre(plain(v.major, v.minor, next(v, v.patch, "patch")?), stage, 1);
     }
     let Some((current, number)) = Stage::parse(&v.pre) else {
         bail!(
@@ -106,15 +113,44 @@ fn pre_release(v: &Version, stage: Stage) -> Result<Version> {
     };
     let base = plain(v.major, v.minor, v.patch);
     match current.cmp(&stage) {
-        std::cmp::Ordering::Less => with_pre(base, stage, 1),
-        std::cmp::Ordering::Equal => with_pre(base, stage, number + 1),
-        std::cmp::Ordering::Greater => bail!(
+        Ordering::Less => with_pre(base, stage, 1),
+        Ordering::Equal => with_pre(base, stage, next(v, number, stage.name())?),
+        Ordering::Greater => bail!(
             "`{}` on {v} would go back from {} to {}, a downgrade; give a later stage, `release`, or a version",
             stage.name(),
             current.name(),
             stage.name()
         ),
     }
+}
+
+/// `number + 1`, or an error when `number` is u64's largest: there is no next `part`.
+fn next(v: &Version, number: u64, part: &str) -> Result<u64> {
+    number.checked_add(1).ok_or_else(|| {
+        anyhow!(
+            "{v}: the {part} number {number} is the largest a version can hold, so there is no next {part}; \
+             give the new version itself instead of a level (one with a higher earlier part)"
+        )
+    })
+}
+
+/// The refusal of a version that differs from `current` only in build metadata.
+pub fn same_precedence(new: &Version, current: &Version) -> String {
+    format!(
+        "{new} differs from {current} only in build metadata, which SemVer (item 10) gives no precedence: \
+         it is the same release, not a newer one; give a higher version (e.g. {}), and put build \
+         information in the changelog or the release notes instead",
+        suggestion(current)
+    )
+}
+
+/// The next patch of `v` without its build metadata, or `v` itself at the limit.
+fn suggestion(v: &Version) -> Version {
+    let base = plain(v.major, v.minor, v.patch);
+    if !v.pre.is_empty() {
+        return base;
+    }
+    v.patch.checked_add(1).map_or(base, |patch| plain(v.major, v.minor, patch))
 }
 
 fn plain(major: u64, minor: u64, patch: u64) -> Version {
@@ -175,6 +211,13 @@ mod tests {
             ("0.2.0", "0.2.0", "already 0.2.0"),
             ("0.2.0", "0.1.9", "lower than"),
             ("0.2.0", "0.2.0-rc.1", "lower than"),
+            ("0.1.0", "0.1.0+build", "only in build metadata"),
+            ("0.1.0+a", "0.1.0+b", "only in build metadata"),
+            ("18446744073709551615.0.0", "major", "the major number 18446744073709551615 is the largest"),
+            ("0.18446744073709551615.0", "minor", "no next minor"),
+            ("0.0.18446744073709551615", "patch", "no next patch"),
+            ("0.0.18446744073709551615", "rc", "no next patch"),
+            ("1.0.0-rc.18446744073709551615", "rc", "no next rc"),
         ];
         for (from, target, message) in table {
             let target: Target = target.parse().unwrap();

@@ -9,6 +9,7 @@ pub mod level;
 pub mod lockfile;
 pub mod manifest;
 pub mod requirement;
+pub mod section;
 pub mod text;
 
 use std::fmt;
@@ -18,6 +19,7 @@ use anyhow::{Result, bail};
 use semver::Version;
 
 use crate::workspace::Workspace;
+use files::Files;
 
 /// What `bump` and `release` are asked for: an exact version or a level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,24 +72,27 @@ impl fmt::Display for Target {
     }
 }
 
-/// The workspace's release version: the version every publishable member shares (all
-/// members when none is publishable). Members that disagree are an error naming them.
+/// The workspace's release version, as every command reads it (`check-version` reports
+/// the same disagreements one by one): the version of the members that move in lockstep
+/// (see [`Files::lockstep`]). A member of that set at another version is an error naming
+/// it.
 pub fn current(ws: &Workspace) -> Result<Version> {
-    let mut members: Vec<_> = ws.publishable(None).collect();
-    if members.is_empty() {
-        members = ws.members.iter().collect();
-    }
-    let Some(first) = members.first() else { bail!("{} has no packages", ws.manifest_path) };
-    let disagree: Vec<String> =
-        members.iter().filter(|m| m.version != first.version).map(|m| format!("{} {}", m.name, m.version)).collect();
+    let files = Files::load(ws)?;
+    let Some(version) = files.release_version(ws) else {
+        bail!("{} states no version; add `version` to [workspace.package]", ws.manifest_path)
+    };
+    let disagree: Vec<String> = files
+        .lockstep(ws)
+        .iter()
+        .filter(|m| m.version != version)
+        .map(|m| format!("`{}` is at {}", m.name, m.version))
+        .collect();
     if !disagree.is_empty() {
         bail!(
-            "the publishable members do not share one version: {} {} but {}; \
-             run `bump <VERSION>` to set one version everywhere",
-            first.name,
-            first.version,
+            "the members that move in lockstep do not share the release version {version}: {}; \
+             run `check-version` to see every place, and `bump <VERSION>` to set one version everywhere",
             disagree.join(", ")
         );
     }
-    Ok(first.version.clone())
+    Ok(version)
 }

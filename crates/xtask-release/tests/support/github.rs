@@ -285,6 +285,11 @@ impl Server {
             }
             return json_response(200, self.asset_json(asset, state.digests));
         }
+        if let Some(id) =
+            path.strip_prefix(&format!("{repo_prefix}/")).filter(|id| id.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return self.update_release(&mut state, id, method, request);
+        }
         if let Some(id) = path.strip_prefix(&format!("{repo_prefix}/")).and_then(|r| r.strip_suffix("/assets")) {
             let Some(release) = state.releases.iter().find(|r| r.id.to_string() == id) else {
                 return message(404, "Not Found");
@@ -328,6 +333,38 @@ impl Server {
         let json = self.release_json(&release, state.digests);
         state.releases.push(release);
         json_response(201, json)
+    }
+
+    /// `GET` or `PATCH /repos/{repo}/releases/{id}`: a PATCH changes only the fields it
+    /// gives, and `make_latest` must be one of GitHub's three strings.
+    fn update_release(&self, state: &mut State, id: &str, method: &str, request: &Request) -> Response {
+        let digests = state.digests;
+        let Some(release) = state.releases.iter_mut().find(|r| r.id.to_string() == id) else {
+            return message(404, "Not Found");
+        };
+        if method == "PATCH" {
+            let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
+                return message(400, "Problems parsing JSON");
+            };
+            if let Some(latest) = body.get("make_latest") {
+                if !["true", "false", "legacy"].contains(&latest.as_str().unwrap_or_default()) {
+                    return message(422, "Validation Failed: make_latest");
+                }
+            }
+            if let Some(text) = body.get("body") {
+                release.body = text.as_str().unwrap_or_default().to_string();
+            }
+            if let Some(flag) = body.get("prerelease").and_then(Value::as_bool) {
+                release.prerelease = flag;
+            }
+            if let Some(flag) = body.get("draft").and_then(Value::as_bool) {
+                release.draft = flag;
+            }
+        } else if method != "GET" {
+            return message(404, "Not Found");
+        }
+        let release = release.clone();
+        json_response(200, self.release_json(&release, digests))
     }
 
     fn upload(&self, state: &mut State, release_id: &str, request: &Request) -> Response {

@@ -70,9 +70,14 @@ impl std::fmt::Display for Run {
 pub fn fixture(name: &str) -> Fixture {
     let src = fixtures_dir().join(name);
     assert!(src.is_dir(), "no fixture {}", src.display());
+    fixture_with(|root| copy_dir(&src, root))
+}
+
+/// Like [`fixture`], with the files put in the work tree by `fill`.
+pub fn fixture_with(fill: impl FnOnce(&Path)) -> Fixture {
     let tmp = tempfile::Builder::new().prefix("xtask-release-test-").tempdir().unwrap();
     let root = tmp.path().join("work");
-    copy_dir(&src, &root);
+    fill(&root);
     std::fs::write(
         tmp.path().join("gitconfig"),
         "[init]\n\tdefaultBranch = main\n[commit]\n\tgpgsign = false\n[tag]\n\tgpgsign = false\n",
@@ -218,8 +223,10 @@ fn snapshot_into(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>
     }
 }
 
+pub mod echo;
 pub mod expected;
 pub mod git;
 pub mod github;
 pub mod proxy;
 pub mod registry;
+pub mod release_flow;

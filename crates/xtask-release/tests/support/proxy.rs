@@ -1,7 +1,9 @@
 //! A loopback HTTP proxy in front of the real registry that misbehaves on purpose: it
 //! answers uploads with 429s and 500s, drops connections, serves the previous index file
 //! for a while after an upload (a CDN that has not caught up), and slows uploads down.
-//! It logs every upload, so a test can check what reached the registry and in which order.
+//! Like crates.io, it refuses an upload that names a dependency the registry has never
+//! seen. It logs every upload, with its metadata and `.crate` bytes, so a test can check
+//! what reached the registry and in which order.
 
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -32,6 +34,8 @@ pub struct Faults {
     pub index: Vec<Option<Fault>>,
     /// How long after an upload the crate's previous index file is still served.
     pub stale_index: Duration,
+    /// Serve every uploaded crate's previous index file until `Proxy::release_index`.
+    pub hold_index: bool,
     /// Added before forwarding each upload.
     pub upload_delay: Duration,
 }
@@ -45,6 +49,13 @@ pub struct Upload {
     pub status: u16,
     /// Whether the request reached the registry.
     pub forwarded: bool,
+    /// The publish metadata JSON, as the client sent it.
+    pub metadata: serde_json::Value,
+    /// The `.crate` bytes.
+    pub tarball: Vec<u8>,
+    /// The dependencies (by package name) whose index file still showed them missing,
+    /// or older, when this upload came in.
+    pub deps_not_in_index: Vec<String>,
 }
 
 pub struct Proxy {
@@ -53,10 +64,11 @@ pub struct Proxy {
 }
 
 struct State {
-    upstream: u16,
+    upstream: std::sync::atomic::AtomicU16,
     uploads: Mutex<VecDeque<Option<Fault>>>,
     index: Mutex<VecDeque<Option<Fault>>>,
     stale_index: Duration,
+    hold_index: std::sync::atomic::AtomicBool,
     upload_delay: Duration,
     /// Crate name → (until when, the raw response to serve instead).
     stale: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
@@ -69,10 +81,11 @@ impl Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let state = Arc::new(State {
-            upstream,
+            upstream: upstream.into(),
             uploads: Mutex::new(faults.uploads.into()),
             index: Mutex::new(faults.index.into()),
             stale_index: faults.stale_index,
+            hold_index: faults.hold_index.into(),
             upload_delay: faults.upload_delay,
             stale: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
@@ -99,6 +112,17 @@ impl Proxy {
 
     pub fn uploads(&self) -> Vec<Upload> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// Sends everything to the registry on `port` from now on.
+    pub fn set_upstream(&self, port: u16) {
+        self.state.upstream.store(port, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Ends `hold_index`: from now on the index shows every upload as soon as the registry has it.
+    pub fn release_index(&self) {
+        self.state.hold_index.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.state.stale.lock().unwrap().clear();
     }
 
     /// Faults not yet used, uploads then index; a test asserts they all fired.
@@ -138,8 +162,7 @@ impl State {
                 return inject(&mut client, fault).map(|_| ());
             }
             let name = request.path.rsplit('/').next().unwrap_or_default().to_ascii_lowercase();
-            let stale = self.stale.lock().unwrap().get(&name).filter(|(until, _)| Instant::now() < *until).cloned();
-            if let Some((_, response)) = stale {
+            if let Some(response) = self.stale_until(&name) {
                 return client.write_all(&response);
             }
         }
@@ -149,11 +172,31 @@ impl State {
 
     fn upload(&self, mut client: TcpStream, request: &Request) -> std::io::Result<()> {
         let received = Instant::now();
-        let name = crate_name(&request.body);
+        let (metadata, tarball) = split_body(&request.body);
+        let name = metadata["name"].as_str().unwrap_or_default().to_string();
         let fault = self.uploads.lock().unwrap().pop_front().flatten();
+        let deps_not_in_index: Vec<String> = metadata["deps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|dep| dep["name"].as_str())
+            .filter(|dep| self.stale_until(dep).is_some())
+            .map(str::to_string)
+            .collect();
         let log = |status: u16, forwarded: bool| {
             let answered = Instant::now();
-            self.log.lock().unwrap().push(Upload { name: name.clone(), received, answered, status, forwarded });
+            let (metadata, tarball, deps_not_in_index) = (metadata.clone(), tarball.clone(), deps_not_in_index.clone());
+            let upload = Upload {
+                name: name.clone(),
+                received,
+                answered,
+                status,
+                forwarded,
+                metadata,
+                tarball,
+                deps_not_in_index,
+            };
+            self.log.lock().unwrap().push(upload);
         };
         match fault {
             Some(Fault::ForwardThenDrop) => {}
@@ -165,16 +208,29 @@ impl State {
             None => {}
         }
         std::thread::sleep(self.upload_delay);
-        let before = self.forward(&Request {
-            method: "GET".into(),
-            path: format!("/{}", super::registry::index_path(&name)),
-            headers: Vec::new(),
-            body: Vec::new(),
-        })?;
+        // crates.io looks every dependency up in its database (which an accepted upload is
+        // in at once, unlike the index files its CDN serves); the registry's own index
+        // stands in for that database here.
+        let unknown = metadata["deps"].as_array().into_iter().flatten().find_map(|dep| {
+            let dep_name = dep["name"].as_str()?;
+            let known = dep.get("registry").is_some_and(|r| !r.is_null())
+                || status_of(&self.get_upstream(&format!("/{}", super::registry::index_path(dep_name))).ok()?) == 200;
+            (!known).then(|| dep_name.to_string())
+        });
+        if let Some(dep) = unknown {
+            let body = format!("{{\"errors\":[{{\"detail\":\"no known crate named `{dep}`\"}}]}}");
+            let head =
+                format!("HTTP/1.1 400 Bad Request\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            log(400, false);
+            return client.write_all(format!("{head}{body}").as_bytes());
+        }
+        let before = self.get_upstream(&format!("/{}", super::registry::index_path(&name)))?;
         let response = self.forward(request)?;
         let status = status_of(&response);
-        if status == 200 && !self.stale_index.is_zero() {
-            self.stale.lock().unwrap().insert(name.clone(), (Instant::now() + self.stale_index, before));
+        let holding = self.hold_index.load(std::sync::atomic::Ordering::SeqCst);
+        let stale_for = if holding { Duration::from_secs(3600) } else { self.stale_index };
+        if status == 200 && !stale_for.is_zero() {
+            self.stale.lock().unwrap().insert(name.to_ascii_lowercase(), (Instant::now() + stale_for, before));
         }
         if fault == Some(Fault::ForwardThenDrop) {
             log(0, true);
@@ -184,10 +240,21 @@ impl State {
         client.write_all(&response)
     }
 
+    /// The previous index file of `name` while the proxy still serves it.
+    fn stale_until(&self, name: &str) -> Option<Vec<u8>> {
+        let stale = self.stale.lock().unwrap();
+        stale.get(&name.to_ascii_lowercase()).filter(|(until, _)| Instant::now() < *until).map(|(_, r)| r.clone())
+    }
+
+    fn get_upstream(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        self.forward(&Request { method: "GET".into(), path: path.into(), headers: Vec::new(), body: Vec::new() })
+    }
+
     /// Sends the request to the registry and returns its whole answer, marked
     /// `Connection: close`.
     fn forward(&self, request: &Request) -> std::io::Result<Vec<u8>> {
-        let mut upstream = TcpStream::connect(("127.0.0.1", self.upstream))?;
+        let port = self.upstream.load(std::sync::atomic::Ordering::SeqCst);
+        let mut upstream = TcpStream::connect(("127.0.0.1", port))?;
         let mut head = format!("{} {} HTTP/1.1\r\n", request.method, request.path);
         for (name, value) in &request.headers {
             if !["connection", "expect", "content-length", "host"].contains(&name.to_ascii_lowercase().as_str()) {
@@ -196,7 +263,7 @@ impl State {
         }
         head.push_str(&format!(
             "Host: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            self.upstream,
+            port,
             request.body.len()
         ));
         upstream.write_all(head.as_bytes())?;
@@ -284,13 +351,17 @@ fn mark_close(response: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// The crate's name from cargo's publish body: a little-endian u32 length, then JSON.
-fn crate_name(body: &[u8]) -> String {
-    let Some(len) = body.get(..4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize) else {
-        return String::new();
-    };
-    let json: serde_json::Value = body.get(4..4 + len).and_then(|j| serde_json::from_slice(j).ok()).unwrap_or_default();
-    json["name"].as_str().unwrap_or_default().to_string()
+/// The metadata JSON and the `.crate` bytes of a publish body: each after its length as
+/// a little-endian u32.
+fn split_body(body: &[u8]) -> (serde_json::Value, Vec<u8>) {
+    let length = |at: usize| body.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+    let Some(json_len) = length(0) else { return Default::default() };
+    let json = body.get(4..4 + json_len).and_then(|j| serde_json::from_slice(j).ok()).unwrap_or_default();
+    let tarball = length(4 + json_len)
+        .and_then(|len| body.get(8 + json_len..8 + json_len + len))
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    (json, tarball)
 }
 
 /// An IMF-fixdate, the form crates.io writes in its 429 message.

@@ -42,6 +42,22 @@ impl Registry {
         format!("sparse+http://127.0.0.1:{}/", self.port)
     }
 
+    /// A crate's index file as the registry serves it (empty when there is none).
+    pub fn index_file(&self, name: &str) -> String {
+        match get(self.port, &format!("/{}", index_path(name))) {
+            Some((200, body)) => body,
+            _ => String::new(),
+        }
+    }
+
+    /// The `.crate` the registry serves for a version.
+    pub fn download(&self, name: &str, version: &str) -> Vec<u8> {
+        match get_bytes(self.port, &format!("/api/v1/crates/{name}/{version}/download")) {
+            Some((200, body)) => body,
+            other => panic!("cannot download {name} {version}: {other:?}"),
+        }
+    }
+
     /// The `vers` of every line of a crate's index file, as the registry serves it.
     pub fn versions(&self, name: &str) -> Vec<String> {
         match get(self.port, &format!("/{}", index_path(name))) {
@@ -75,15 +91,20 @@ pub fn index_path(name: &str) -> String {
 
 /// A plain HTTP/1.0 GET on loopback: the status and the body, or `None` when nothing answers.
 pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
+    get_bytes(port, path).map(|(status, body)| (status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+/// `get` with the body as bytes (a `.crate`).
+pub fn get_bytes(port: u16, path: &str) -> Option<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n").ok()?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).ok()?;
-    let text = String::from_utf8_lossy(&response);
-    let (head, body) = text.split_once("\r\n\r\n")?;
+    let end = response.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&response[..end]);
     let status = head.split_whitespace().nth(1)?.parse().ok()?;
-    Some((status, body.to_string()))
+    Some((status, response[end + 4..].to_vec()))
 }
 
 /// Points every path dependency in the fixture's manifests at the `local` registry
@@ -124,5 +145,37 @@ fn point_path_dependencies_at_local(table: &mut dyn toml_edit::TableLike) {
         } else {
             point_path_dependencies_at_local(inner);
         }
+    }
+}
+
+/// A bodiless HTTP/1.0 request to the registry's web API, as cargo's `yank` sends it:
+/// the status and the body.
+pub fn call(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nAuthorization: test\r\nContent-Length: 0\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).ok()?;
+    let text = String::from_utf8_lossy(&response);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+impl Registry {
+    /// Whether the index lists `name` at `version` as yanked; `None` when it is not listed.
+    pub fn yanked(&self, name: &str, version: &str) -> Option<bool> {
+        let (status, body) = get(self.port, &format!("/{}", index_path(name)))?;
+        if status != 200 {
+            return None;
+        }
+        body.lines().filter(|l| !l.trim().is_empty()).find_map(|l| {
+            let entry: serde_json::Value = serde_json::from_str(l).unwrap();
+            (entry["vers"] == version).then(|| entry["yanked"].as_bool().unwrap_or(false))
+        })
     }
 }

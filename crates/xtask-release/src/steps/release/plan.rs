@@ -1,18 +1,15 @@
 //! The release plan: the seven numbered steps as data, each either to do or with the
 //! reason it has nothing to do, computed from facts by pure functions.
 
-use cargo_metadata::camino::Utf8Path;
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::Version;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::ops::cargo::LOCK_CHECK;
 use crate::ops::fs::FileEdit;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version::Target;
-
-/// `cargo metadata` with the lock file frozen and no network: fails when Cargo.lock does
-/// not match the manifests.
-pub const LOCK_CHECK: &str = "cargo metadata --locked --offline";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleasePlan {
@@ -23,10 +20,15 @@ pub struct ReleasePlan {
     pub branch: String,
     pub remote: String,
     /// Set when this run continues an interrupted release of `version` instead of
-    /// starting a new one; says why.
+    /// starting a new one (from its release commit, or from its edits left in the
+    /// working tree); says why.
     pub resumed: Option<String>,
-    /// Step 1's results: git state, then fmt, clippy and tests.
+    /// Step 1's results: git state, then the lock check, fmt, clippy and tests.
     pub checks: Vec<Check>,
+    /// Temporary files an interrupted run's writes left beside the files it edits;
+    /// removed before step 2.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub temporary_files: Vec<Utf8PathBuf>,
     pub steps: Vec<Step>,
 }
 
@@ -103,27 +105,101 @@ pub fn resume(target: &Target, current: &Version, tag: &str, head_is_release: bo
     }
 }
 
+/// What the working tree holds besides HEAD, judged against the release's edits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leftover {
+    /// Nothing changed.
+    Clean,
+    /// Only this release's own edits, `written` of them (each file either as HEAD has it
+    /// or as the edit writes it), and temporary files of our interrupted writes: an
+    /// earlier run was stopped before its commit, and this one continues from there.
+    Ours { written: usize, temporary: Vec<Utf8PathBuf> },
+    /// Changes that are not (only) the release's edits.
+    Other,
+}
+
+/// Judges the `changed` paths (`git status --porcelain` lines, relative to `top`, the
+/// repository's root) against `edits`; `read` gives a file's current text.
+pub fn leftover(
+    changed: &[String],
+    top: &Utf8Path,
+    edits: &[&FileEdit],
+    read: impl Fn(&Utf8Path) -> Option<String>,
+) -> Leftover {
+    if changed.is_empty() {
+        return Leftover::Clean;
+    }
+    let mut temporary = Vec::new();
+    let mut written = 0;
+    for line in changed {
+        let path = top.join(porcelain_path(line));
+        if let Some(edit) = edits.iter().find(|e| e.path == path) {
+            match read(&path) {
+                Some(text) if text == edit.after => written += 1,
+                Some(text) if text == edit.before => {}
+                _ => return Leftover::Other,
+            }
+        } else if line.starts_with("??") && edits.iter().any(|e| is_temporary_of(&path, &e.path)) {
+            temporary.push(path);
+        } else {
+            return Leftover::Other;
+        }
+    }
+    Leftover::Ours { written, temporary }
+}
+
+/// The path of a `git status --porcelain` line: the new name of a rename, unquoted.
+fn porcelain_path(line: &str) -> &str {
+    let path = line.get(3..).unwrap_or(line);
+    let path = path.rsplit(" -> ").next().unwrap_or(path);
+    path.strip_prefix('"').and_then(|p| p.strip_suffix('"')).unwrap_or(path)
+}
+
+/// Whether `path` is a temporary file an atomic write of `file` leaves when killed:
+/// `.NAME.xtask-release*.tmp` beside it.
+fn is_temporary_of(path: &Utf8Path, file: &Utf8Path) -> bool {
+    let (Some(name), Some(file_name)) = (path.file_name(), file.file_name()) else { return false };
+    path.parent() == file.parent() && name.starts_with(&format!(".{file_name}.xtask-release")) && name.ends_with(".tmp")
+}
+
 /// Everything the plan is computed from.
 pub struct Inputs<'a> {
     pub config: &'a Config,
     pub previous: Version,
     pub version: Version,
     pub resumed: Option<String>,
+    /// Whether HEAD is the release commit of `version` from an earlier run.
+    pub committed: bool,
     pub facts: &'a GitFacts,
     pub bump: Vec<FileEdit>,
     pub changelog: Option<FileEdit>,
     pub has_lockfile: bool,
-    /// fmt, clippy and tests, already run (or skipped).
+    /// The lock check, fmt, clippy and tests, already run (or skipped).
     pub verify: Vec<Check>,
+    /// Temporary files of an interrupted run's writes, see [`ReleasePlan::temporary_files`].
+    pub temporary: Vec<Utf8PathBuf>,
     pub push: bool,
 }
 
 impl ReleasePlan {
     pub fn new(inputs: Inputs) -> ReleasePlan {
-        let Inputs { config, previous, version, resumed, facts, bump, changelog, has_lockfile, verify, push } = inputs;
+        let Inputs {
+            config,
+            previous,
+            version,
+            resumed,
+            committed,
+            facts,
+            bump,
+            changelog,
+            has_lockfile,
+            verify,
+            temporary,
+            push,
+        } = inputs;
         let tag = config.tag_for(&version);
         let tag_message = config.render(&config.tag_message, &version);
-        let resuming = resumed.is_some();
+        let resuming = committed;
         let expect = Expect {
             branch: &config.branch,
             remote: &config.remote,
@@ -176,6 +252,7 @@ impl ReleasePlan {
             tag,
             resumed,
             checks,
+            temporary_files: temporary,
         }
     }
 
@@ -187,7 +264,11 @@ impl ReleasePlan {
     /// The plan as text: every step, every check's result, a diff of every edit.
     pub fn print(&self, root: &Utf8Path) {
         let kind = if self.prerelease { ", a pre-release" } else { "" };
-        let from = if self.resumed.is_some() { "continuing".to_string() } else { format!("from {}", self.previous) };
+        let from = match &self.resumed {
+            Some(_) if self.previous == self.version => "continuing".to_string(),
+            Some(_) => format!("from {}, continuing", self.previous),
+            None => format!("from {}", self.previous),
+        };
         crate::outln!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
         if let Some(why) = &self.resumed {
             crate::outln!("  resuming: {why}");
@@ -257,6 +338,7 @@ mod tests {
                 message: "Release v0.2.0".into(),
             }),
             remote: preflight::Remote::Reached { ahead_behind: Some((ahead, 0)), tag: remote_tag.map(Into::into) },
+            index_lock: None,
         }
     }
 
@@ -266,11 +348,13 @@ mod tests {
             previous: v(if resumed { "0.2.0" } else { "0.1.0" }),
             version: v("0.2.0"),
             resumed: resumed.then(|| "an earlier run".into()),
+            committed: resumed,
             facts,
             bump: vec![],
             changelog: None,
             has_lockfile: true,
             verify: vec![],
+            temporary: vec![],
             push,
         })
     }

@@ -1,0 +1,159 @@
+//! The one redactor: secrets we know (registry and GitHub tokens) and any
+//! `Authorization: …` / `Bearer …` value become `***` in every text that came from
+//! outside (HTTP bodies, cargo's and git's output) before it is printed, put in JSON, a
+//! summary or a log. A server that echoes our request headers must not get a token shown.
+
+use std::sync::Mutex;
+
+/// What a registered secret and an authorization value are replaced with.
+pub const MASK: &str = "***";
+
+/// Shorter "secrets" are not masked: they would shred ordinary words in every message,
+/// and no registry or GitHub token is that short.
+const MIN_SECRET_LEN: usize = 6;
+
+/// The environment variables that hold tokens of ours or of the tools we run; their
+/// values are registered when the CLI starts, whatever the command.
+const TOKEN_VARS: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "CARGO_REGISTRY_TOKEN"];
+
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Remember a secret (a token read from env/config/credentials) so that it is never shown.
+pub fn register(secret: &str) {
+    let secret = secret.trim();
+    if secret.len() < MIN_SECRET_LEN {
+        return;
+    }
+    let mut secrets = SECRETS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if !secrets.iter().any(|s| s == secret) {
+        secrets.push(secret.to_string());
+        // Longest first, so a secret that contains another is masked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// Registers the tokens in the environment: `GITHUB_TOKEN`, `GH_TOKEN`,
+/// `CARGO_REGISTRY_TOKEN` and every `CARGO_REGISTRIES_<NAME>_TOKEN`.
+pub fn register_env() {
+    for (name, value) in std::env::vars_os() {
+        let Some(name) = name.to_str() else { continue };
+        let named = TOKEN_VARS.contains(&name) || (name.starts_with("CARGO_REGISTRIES_") && name.ends_with("_TOKEN"));
+        if let (true, Some(value)) = (named, value.to_str()) {
+            register(value);
+        }
+    }
+}
+
+/// Replace every registered secret, and any `Authorization: <value>` / `Bearer <value>`,
+/// with `***`. Every text that came from outside (HTTP bodies, cargo's/git's output) passes
+/// through this before it is printed, put in JSON, a summary or a log.
+pub fn redact(text: &str) -> String {
+    let mut text = text.to_string();
+    {
+        let secrets = SECRETS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        for secret in secrets.iter() {
+            if text.contains(secret.as_str()) {
+                text = text.replace(secret.as_str(), MASK);
+            }
+        }
+    }
+    let text = mask_after(&text, "authorization", authorization_value);
+    mask_after(&text, "bearer", bearer_value)
+}
+
+/// Masks, after each case-insensitive whole-word `keyword`, the byte range that `value`
+/// finds in the rest of the text.
+fn mask_after(text: &str, keyword: &str, value: fn(&str) -> Option<(usize, usize)>) -> String {
+    // ASCII lowering keeps every byte offset, so offsets into `lower` are offsets into `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut done = 0;
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(keyword) {
+        let start = from + found;
+        let end = start + keyword.len();
+        from = end;
+        let word_before = text[..start].chars().next_back().is_some_and(is_word);
+        if word_before || text[end..].chars().next().is_some_and(is_word) {
+            continue;
+        }
+        if let Some((value_start, value_end)) = value(&text[end..]) {
+            out.push_str(&text[done..end + value_start]);
+            out.push_str(MASK);
+            done = end + value_end;
+            from = done;
+        }
+    }
+    out.push_str(&text[done..]);
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// A value ends where a header line, a JSON or HTML string or a list item would.
+fn ends_value(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '"' | '\'' | '\\' | ',' | ';' | '<' | '>' | '}' | ']' | '&')
+}
+
+/// After `authorization`: an optional closing quote, `:` or `=`, then the value up to the
+/// end of its line or string (a scheme and its credentials, or a bare token).
+fn authorization_value(rest: &str) -> Option<(usize, usize)> {
+    let after_quote = rest.strip_prefix(['"', '\'']).map_or(0, |_| 1);
+    let separated = rest[after_quote..].trim_start_matches([' ', '\t']);
+    let separator = separated.strip_prefix([':', '='])?;
+    let value = separator.trim_start_matches([' ', '\t', '"', '\'']);
+    let start = rest.len() - value.len();
+    let len = value.find(ends_value).unwrap_or(value.len());
+    let len = value[..len].trim_end().len();
+    (len > 0).then_some((start, start + len))
+}
+
+/// After `bearer`: spaces, then one word of credentials.
+fn bearer_value(rest: &str) -> Option<(usize, usize)> {
+    let value = rest.trim_start_matches([' ', '\t']);
+    if value.len() == rest.len() {
+        return None;
+    }
+    let start = rest.len() - value.len();
+    let len = value.find(|c: char| c.is_whitespace() || ends_value(c)).unwrap_or(value.len());
+    (len > 0 && !value.starts_with(MASK)).then_some((start, start + len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_secrets_are_masked_everywhere() {
+        register("canary-registered-0123");
+        register("ab");
+        assert_eq!(redact("x canary-registered-0123 y canary-registered-0123"), "x *** y ***");
+        assert_eq!(redact("ab stays"), "ab stays", "too short to be a token");
+    }
+
+    #[test]
+    fn authorization_values_are_masked_in_headers_json_and_prose() {
+        let cases = [
+            ("Authorization: Bearer abc.def\nHost: x", "Authorization: ***\nHost: x"),
+            ("authorization: sometoken\r\n", "authorization: ***\r\n"),
+            (r#"{"authorization":"tok123","host":"h"}"#, r#"{"authorization":"***","host":"h"}"#),
+            (r#"{"headers":"authorization: tok\nhost"}"#, r#"{"headers":"authorization: ***\nhost"}"#),
+            (r#"{"message":"authorization: tok\nx"}"#, r#"{"message":"authorization: ***\nx"}"#),
+            ("AUTHORIZATION = basic Zm9v", "AUTHORIZATION = ***"),
+            ("see <b>Authorization: t</b>", "see <b>Authorization: ***</b>"),
+            ("bad credentials: Bearer ghs_x, try again", "bad credentials: Bearer ***, try again"),
+            ("bearer\ttok", "bearer\t***"),
+            ("requires authorization", "requires authorization"),
+            ("the bearer of bad news", "the bearer *** bad news"),
+            ("unauthorized: nope", "unauthorized: nope"),
+            ("Proxy-Authorization: x", "Proxy-Authorization: ***"),
+            ("ünïcode Authorization: ü\nok", "ünïcode Authorization: ***\nok"),
+            ("", ""),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact(text), expected, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The registry part of `verify-published`: each crate the publish plan publishes is in
+//! the sparse index at the version, not yanked, has the checksum of the `.crate` that
+//! packaging the tagged tree gives, and its download answers with those bytes.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::time::Duration;
+
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::camino::Utf8PathBuf;
+use semver::Version;
+use sha2::{Digest as _, Sha256};
+use xshell::cmd;
+
+use super::{Check, Finding};
+use crate::context::Ctx;
+use crate::ops::{cargo, git};
+use crate::publish::index::Index;
+use crate::publish::plan;
+use crate::publish::registry::Registry;
+use crate::workspace::Workspace;
+
+pub fn check(ctx: &Ctx, ws: &Workspace, registry: &Registry, version: &Version, tag: &str) -> Vec<Finding> {
+    let name = registry.name.as_deref();
+    let crates = match plan::select(ws, name, &[], &[]).and_then(|selected| plan::levels(ws, &selected)) {
+        Ok(levels) => levels.iter().flatten().map(|m| m.name.clone()).collect::<Vec<_>>(),
+        Err(err) => return vec![Finding::problem(Check::Registry, "publish plan", format!("{err:#}"))],
+    };
+    if crates.is_empty() {
+        return vec![Finding::ok(Check::Registry, "publish plan", format!("no crate goes to {}", registry.display()))];
+    }
+    let packaged = package_tag(ctx, ws, registry, tag, version, &crates).map_err(|err| format!("{err:#}"));
+    if let Err(why) = &packaged {
+        ctx.out.warn(format!("comparing with the index entries alone: {why}"));
+    }
+    let index = Index::new(&registry.index_url);
+    let download = download_template(&registry.index_url);
+    crates
+        .iter()
+        .map(|name| {
+            let subject = format!("{name} {version}");
+            let entry = match index.find(name, version) {
+                Ok(Some(entry)) => entry,
+                Ok(None) => {
+                    return Finding::problem(
+                        Check::Registry,
+                        subject,
+                        format!("is not in the index of {} ({})", registry.display(), index.file_url(name)),
+                    );
+                }
+                Err(err) => return Finding::problem(Check::Registry, subject, format!("{err:#}")),
+            };
+            let mut problems = Vec::new();
+            let mut details = vec!["in the index".to_string()];
+            if entry.yanked {
+                problems.push(format!("is yanked on {}", registry.display()));
+            }
+            match &packaged {
+                Ok(sums) => match sums.get(name) {
+                    Some(ours) if *ours == entry.cksum => details.push(format!("same content as the package of {tag}")),
+                    Some(ours) => problems.push(format!(
+                        "has other content than the package of {tag}: index cksum {}, package {ours} (or it was \
+                         packaged by another cargo version)",
+                        entry.cksum
+                    )),
+                    None => details.push("not packaged; index entry alone".into()),
+                },
+                Err(_) => details.push(format!("content not compared with {tag} (index entry alone)")),
+            }
+            match download
+                .as_ref()
+                .map_err(|e| format!("{e:#}"))
+                .and_then(|dl| fetch_sha256(&crate_url(dl, name, version)))
+            {
+                Ok(sha) if sha == entry.cksum => details.push("download answers with those bytes".into()),
+                Ok(sha) => problems.push(format!("its download gives other bytes (sha256 {sha}) than the index lists")),
+                Err(err) => problems.push(format!("its download does not answer: {err}")),
+            }
+            if problems.is_empty() {
+                Finding::ok(Check::Registry, subject, details.join(", "))
+            } else {
+                Finding::problem(Check::Registry, subject, problems.join("; "))
+            }
+        })
+        .collect()
+}
+
+/// The sha256 of each crate's `.crate` as `cargo package` makes it from the tagged
+/// commit, checked out in a temporary git worktree (outside the workspace, so cargo does
+/// not mistake it for a member) that is removed afterwards.
+fn package_tag(
+    ctx: &Ctx,
+    ws: &Workspace,
+    registry: &Registry,
+    tag: &str,
+    version: &Version,
+    crates: &[String],
+) -> Result<BTreeMap<String, String>> {
+    let sh = &ctx.sh;
+    let Some(info) = git::tag_info(sh, tag)? else {
+        bail!("tag {tag} is not in this clone (fetch it with `git fetch origin tag {tag}`)");
+    };
+    let toplevel = cmd!(sh, "git rev-parse --show-toplevel").quiet().read().context("git rev-parse failed")?;
+    let toplevel = std::fs::canonicalize(&toplevel).with_context(|| format!("cannot resolve {toplevel}"))?;
+    let root = std::fs::canonicalize(&ws.root).with_context(|| format!("cannot resolve {}", ws.root))?;
+    let inner = root.strip_prefix(&toplevel).unwrap_or(std::path::Path::new("")).to_path_buf();
+    let scratch = std::env::temp_dir().join(format!("xtask-release-verify-{}", std::process::id()));
+    let tree = scratch.join("tree");
+    let _ = std::fs::remove_dir_all(&scratch);
+    let commit = info.commit;
+    cmd!(sh, "git worktree add --quiet --detach {tree} {commit}")
+        .quiet()
+        .ignore_stderr()
+        .run()
+        .with_context(|| format!("cannot check out {tag} in a temporary worktree"))?;
+    let result = (|| {
+        let manifest = tree.join(&inner).join("Cargo.toml");
+        let target = scratch.join("target");
+        let cargo = cargo::bin();
+        let registry_args: Vec<String> =
+            registry.name.iter().flat_map(|name| ["--registry".to_string(), name.clone()]).collect();
+        let packages: Vec<String> = crates.iter().flat_map(|c| ["-p".to_string(), c.clone()]).collect();
+        ctx.out.status("Packaging", format!("{tag} to compare checksums ({} crates)", crates.len()));
+        cmd!(sh, "{cargo} package --quiet --no-verify --manifest-path {manifest} --target-dir {target} {registry_args...} {packages...}")
+            .quiet()
+            .ignore_stdout()
+            .run()
+            .with_context(|| format!("cargo package of {tag} failed"))?;
+        crates
+            .iter()
+            .map(|name| {
+                let path = Utf8PathBuf::from_path_buf(target.join("package").join(format!("{name}-{version}.crate")))
+                    .map_err(|p| anyhow::anyhow!("{} is not UTF-8", p.display()))?;
+                let digest = crate::dist::checksum::sha::hash_file(path.as_std_path())
+                    .with_context(|| format!("cannot read the package {path}"))?;
+                Ok((name.clone(), digest.to_string()))
+            })
+            .collect()
+    })();
+    let _ = cmd!(sh, "git worktree remove --force {tree}").quiet().ignore_stderr().run();
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// The registry's download URL template, from its `config.json`.
+fn download_template(index_url: &str) -> Result<String> {
+    let url = format!("{}/config.json", index_url.trim_end_matches('/'));
+    let body = agent()
+        .get(&url)
+        .call()
+        .with_context(|| format!("cannot read {url}"))?
+        .body_mut()
+        .read_to_string()
+        .with_context(|| format!("cannot read {url}"))?;
+    let config: serde_json::Value = serde_json::from_str(&body).with_context(|| format!("{url} is not JSON"))?;
+    match config.get("dl").and_then(|d| d.as_str()) {
+        Some(dl) => Ok(dl.to_string()),
+        None => bail!("{url} has no `dl` key"),
+    }
+}
+
+/// Cargo's rule: markers are filled in, and a template without any gets the crate and
+/// version appended.
+fn crate_url(template: &str, name: &str, version: &Version) -> String {
+    let lower = name.to_ascii_lowercase();
+    let prefix = crate::publish::index::path(&lower);
+    let prefix = prefix.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let markers = ["{crate}", "{version}", "{prefix}", "{lowerprefix}", "{sha256-checksum}"];
+    if !markers.iter().any(|m| template.contains(m)) {
+        return format!("{}/{name}/{version}/download", template.trim_end_matches('/'));
+    }
+    template
+        .replace("{crate}", name)
+        .replace("{version}", &version.to_string())
+        .replace("{prefix}", prefix)
+        .replace("{lowerprefix}", &prefix.to_ascii_lowercase())
+}
+
+/// Streams a download through SHA-256.
+fn fetch_sha256(url: &str) -> Result<String, String> {
+    let response = agent().get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(format!("{url} answered HTTP {status}"));
+    }
+    let mut reader = response.into_body().into_reader();
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(err) => return Err(format!("{url} was cut short: {err}")),
+        }
+    }
+    Ok(crate::dist::checksum::sha::Digest(hasher.finalize().into()).to_string())
+}
+
+fn agent() -> ureq::Agent {
+    crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(60))).build().into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::crate_url;
+
+    #[test]
+    fn download_urls_as_cargo_makes_them() {
+        let v = semver::Version::new(1, 2, 3);
+        assert_eq!(
+            crate_url("https://static.crates.io/crates", "Serde", &v),
+            "https://static.crates.io/crates/Serde/1.2.3/download"
+        );
+        assert_eq!(
+            crate_url("http://r/api/v1/crates/{crate}/{version}/download", "abc", &v),
+            "http://r/api/v1/crates/abc/1.2.3/download"
+        );
+        assert_eq!(
+            crate_url("http://r/{prefix}/{crate}-{version}.crate", "serde", &v),
+            "http://r/se/rd/serde-1.2.3.crate"
+        );
+    }
+}

@@ -1,0 +1,181 @@
+//! Inputs a user can get wrong, each refused with a message that names the problem and
+//! the fix, exit code 1 (2 for usage), and the repository exactly as it was: every file,
+//! every ref (local and origin) and the index.
+
+mod support;
+
+use support::{Fixture, assert_same_files, fixture};
+
+/// The whole state a refused command must leave alone.
+#[derive(Debug, PartialEq, Eq)]
+struct Refs {
+    local: String,
+    origin: String,
+    index: String,
+}
+
+fn refs(f: &Fixture) -> Refs {
+    Refs {
+        local: f.git(&["for-each-ref", "--format=%(objectname) %(refname)"]) + &f.git(&["rev-parse", "HEAD"]),
+        origin: f.origin_refs(),
+        index: f.git(&["ls-files", "--stage"]),
+    }
+}
+
+/// Replaces `from` with `to` in `file` and commits it.
+fn edit(f: &Fixture, file: &str, from: &str, to: &str) {
+    let text = f.read(file);
+    assert!(text.contains(from), "{file} has no {from:?}");
+    f.write(file, &text.replace(from, to));
+    f.commit_all(&format!("edit {file}"));
+}
+
+/// Sets the single-crate fixture's version (manifest and lock) and commits it.
+fn at_version(f: &Fixture, version: &str) {
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        f.write(file, &f.read(file).replace("version = \"0.1.0\"", &format!("version = \"{version}\"")));
+    }
+    f.commit_all(&format!("at {version}"));
+}
+
+/// Tags HEAD `v0.1.0` (annotated) and pushes the tag, as a finished release of 0.1.0.
+fn released(f: &Fixture) {
+    f.git(&["tag", "-a", "-m", "Release 0.1.0", "v0.1.0"]);
+    f.git(&["push", "--quiet", "origin", "v0.1.0"]);
+}
+
+struct Case {
+    name: &'static str,
+    fixture: &'static str,
+    /// Breaks the fixture before the run.
+    setup: fn(&Fixture),
+    args: &'static [&'static str],
+    code: i32,
+    /// Each must appear in stdout or stderr: the problem and the fix.
+    says: &'static [&'static str],
+}
+
+fn none(_: &Fixture) {}
+
+fn check(cases: &[Case]) {
+    for case in cases {
+        let fixture = fixture(case.fixture);
+        (case.setup)(&fixture);
+        let (files, before) = (fixture.snapshot(), refs(&fixture));
+        let run = fixture.run(case.args);
+        let name = case.name;
+        assert_eq!(run.code, case.code, "{name}: exit code\n{run}");
+        let said = format!("{}{}", run.stdout, run.stderr);
+        for says in case.says {
+            assert!(said.contains(says), "{name}: should say {says:?}\n{run}");
+        }
+        assert!(!said.contains("panicked"), "{name}\n{run}");
+        assert_same_files(&files, &fixture.snapshot());
+        assert_eq!(refs(&fixture), before, "{name}: refs or index changed");
+    }
+}
+
+const SEMVER_RULE: &str = "only in build metadata, which SemVer (item 10) gives no precedence";
+
+#[test]
+fn build_metadata_never_makes_a_version_newer() {
+    check(&[
+        Case {
+            name: "bump to the same version with build metadata",
+            fixture: "single-crate",
+            setup: none,
+            args: &["bump", "0.1.0+build", "--execute"],
+            code: 1,
+            says: &["0.1.0+build differs from 0.1.0", SEMVER_RULE, "give a higher version (e.g. 0.1.1)"],
+        },
+        Case {
+            name: "release of a tagged version with build metadata",
+            fixture: "single-crate",
+            setup: released,
+            args: &["release", "0.1.0+build.1", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["0.1.0+build.1 differs from 0.1.0", SEMVER_RULE, "give a higher version"],
+        },
+        Case {
+            name: "other build metadata on a version that has some",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "0.1.0+a"),
+            args: &["bump", "0.1.0+b", "--execute"],
+            code: 1,
+            says: &["0.1.0+b differs from 0.1.0+a", SEMVER_RULE],
+        },
+    ]);
+}
+
+#[test]
+fn version_numbers_at_their_limit_are_refused_not_overflowed() {
+    check(&[
+        Case {
+            name: "major at the limit",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "18446744073709551615.0.0"),
+            args: &["bump", "major", "--execute"],
+            code: 1,
+            says: &["the major number 18446744073709551615 is the largest", "give the new version itself"],
+        },
+        Case {
+            name: "patch at the limit",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "0.0.18446744073709551615"),
+            args: &["bump", "patch", "--execute"],
+            code: 1,
+            says: &["no next patch", "give the new version itself"],
+        },
+        Case {
+            name: "rc of a plain version whose patch is at the limit",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "0.0.18446744073709551615"),
+            args: &["bump", "rc", "--execute"],
+            code: 1,
+            says: &["no next patch"],
+        },
+        Case {
+            name: "rc number at the limit",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "1.0.0-rc.18446744073709551615"),
+            args: &["bump", "rc", "--execute"],
+            code: 1,
+            says: &["the rc number 18446744073709551615 is the largest", "give the new version itself"],
+        },
+        Case {
+            name: "release with a level at the limit",
+            fixture: "single-crate",
+            setup: |f| at_version(f, "18446744073709551615.0.0"),
+            args: &["release", "major", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["no next major"],
+        },
+    ]);
+}
+
+#[test]
+fn a_cargo_lock_out_of_step_is_named_as_what_is_wrong() {
+    check(&[
+        Case {
+            name: "a stale, lower lock entry is not an unfinished bump",
+            fixture: "single-crate",
+            setup: |f| edit(f, "Cargo.toml", "version = \"0.1.0\"", "version = \"0.2.0\""),
+            args: &["bump", "minor", "--execute"],
+            code: 1,
+            says: &[
+                "Cargo.lock (`single` entry): 0.1.0, lower than every manifest states (0.2.0)",
+                "the lock file is stale",
+                "cargo update --workspace",
+                "bump 0.2.0 --execute",
+            ],
+        },
+        Case {
+            name: "a lock entry above every manifest",
+            fixture: "single-crate",
+            setup: |f| edit(f, "Cargo.lock", "version = \"0.1.0\"", "version = \"0.9.0\""),
+            args: &["bump", "0.5.0", "--execute"],
+            code: 1,
+            says: &["Cargo.lock (`single` entry): 0.9.0", "the lock file is out of step", "cargo update --workspace"],
+        },
+    ]);
+}

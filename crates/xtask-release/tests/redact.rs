@@ -1,0 +1,78 @@
+//! No token shows, whatever a server answers: every command that talks HTTP is pointed at
+//! a server that echoes the request's headers (with the token) in its 401/403/404/500
+//! body, as JSON and as plain text, with and without `--format json`.
+
+mod support;
+
+use support::Run;
+use support::echo::{Body, Echo};
+
+/// Made up to be noticed; its middle part is checked too, so a token cut short shows.
+const CANARY: &str = "canaryTOKEN0123456789abcdefXYZ";
+const STATUSES: [u16; 4] = [401, 403, 404, 500];
+
+#[track_caller]
+fn assert_no_canary(run: &Run, case: &str) {
+    for part in [CANARY, &CANARY[6..20]] {
+        assert!(!run.stdout.contains(part) && !run.stderr.contains(part), "the token leaked ({case})\n{run}");
+    }
+}
+
+/// The cases: every status, both bodies, both output formats.
+fn cases() -> Vec<(u16, Body, bool)> {
+    let bodies = [Body::Json, Body::Text];
+    STATUSES.iter().flat_map(|&s| bodies.iter().flat_map(move |&b| [(s, b, false), (s, b, true)])).collect()
+}
+
+#[test]
+fn github_release_never_shows_the_token_a_server_echoes() {
+    let fixture = support::fixture("single-crate");
+    let assets = fixture.tmp.path().join("assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    std::fs::write(assets.join("single-0.1.0-x86_64-unknown-linux-gnu.tar.gz"), "bytes").unwrap();
+    for (status, body, json) in cases() {
+        let case = format!("{status} {body:?} json={json}");
+        let echo = Echo::start(status, body);
+        let mut args = vec!["github-release", "--tag", "v0.1.0", "--assets", assets.to_str().unwrap(), "--execute"];
+        if json {
+            args.extend(["--format", "json"]);
+        }
+        let mut cmd = fixture.command(&args);
+        cmd.env("GITHUB_API_URL", &echo.url).env("GITHUB_REPOSITORY", "acme/widget").env("GITHUB_TOKEN", CANARY);
+        let run = support::run(cmd).fails(1);
+        assert!(run.stderr.contains(&format!("GitHub answered {status}")), "{case}\n{run}");
+        assert!(run.stderr.contains("***"), "the echoed header is not masked ({case})\n{run}");
+        assert_no_canary(&run, &case);
+    }
+}
+
+/// publish-ordered shows the registry's answer to an upload in its error, as the
+/// registry wrote it.
+#[test]
+fn publish_ordered_never_shows_the_token_a_registry_echoes() {
+    let fixture = support::fixture("single-crate");
+    // One failure is final: the 500 case must not wait out retries.
+    let manifest = fixture.read("Cargo.toml") + "\n[workspace.metadata.release.publish]\nretries = 0\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.git(&["commit", "--quiet", "-am", "no retries"]);
+    for (status, body, json) in cases() {
+        let case = format!("{status} {body:?} json={json}");
+        let echo = Echo::start(status, body);
+        let mut args = vec!["publish-ordered", "--registry", "echo", "--execute"];
+        if json {
+            args.extend(["--format", "json"]);
+        }
+        let summary = fixture.tmp.path().join("summary.md");
+        let mut cmd = fixture.command(&args);
+        cmd.env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+            .env("CARGO_REGISTRIES_ECHO_INDEX", echo.index_url())
+            .env("CARGO_REGISTRIES_ECHO_TOKEN", CANARY)
+            .env("CARGO_NET_RETRY", "0")
+            .env("GITHUB_STEP_SUMMARY", &summary);
+        let run = support::run(cmd).fails(1);
+        assert!(run.stderr.contains(&format!("the registry answered {status}")), "{case}\n{run}");
+        assert_no_canary(&run, &case);
+        let summary = std::fs::read_to_string(&summary).unwrap_or_default();
+        assert!(!summary.contains(CANARY), "the token is in the step summary ({case})\n{summary}");
+    }
+}

@@ -1,0 +1,127 @@
+//! A loopback server that answers every request with a chosen error status and a body
+//! that echoes the request's headers (as a careless proxy or API would), in JSON or plain
+//! text. It is a sparse registry too: `/config.json` points uploads back at it and index
+//! files are 404 (nothing published), so `cargo publish` reaches the echoing upload.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Body {
+    /// `{"message": ..., "errors": [{"detail": ...}], "headers": {...}}`: GitHub's and
+    /// crates.io's error shapes, both holding the headers.
+    Json,
+    /// The headers as `Name: value` lines.
+    Text,
+}
+
+pub struct Echo {
+    pub url: String,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Echo {
+    pub fn start(status: u16, body: Body) -> Echo {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = stop.clone();
+        let origin = url.clone();
+        let thread = std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                if let Ok(stream) = stream {
+                    let _ = serve(stream, &origin, status, body);
+                }
+            }
+        });
+        Echo { url, stop, thread: Some(thread) }
+    }
+
+    /// The URL for cargo's `registries.NAME.index`.
+    pub fn index_url(&self) -> String {
+        format!("sparse+{}/", self.url)
+    }
+}
+
+impl Drop for Echo {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(mut client: TcpStream, origin: &str, status: u16, body: Body) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(());
+    }
+    let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line)?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_string(), value.trim().to_string()));
+        }
+    }
+    let header = |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
+    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
+        client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
+    }
+    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+    let mut request_body = vec![0; length];
+    reader.read_exact(&mut request_body)?;
+
+    let (status, content_type, text) = if path == "/config.json" {
+        let config = serde_json::json!({ "dl": format!("{origin}/dl"), "api": origin });
+        (200, "application/json", config.to_string())
+    } else if path.starts_with("/api/") || path.starts_with("/repos/") || path.starts_with("/uploads/") {
+        echo(status, body, &headers)
+    } else {
+        (404, "text/plain", "not found".to_string())
+    };
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        _ => "Internal Server Error",
+    };
+    let response = format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+    client.write_all(response.as_bytes())
+}
+
+fn echo(status: u16, body: Body, headers: &[(String, String)]) -> (u16, &'static str, String) {
+    let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
+    match body {
+        Body::Text => (status, "text/plain", format!("request refused; you sent:\n{lines}")),
+        Body::Json => {
+            let map: serde_json::Map<String, serde_json::Value> =
+                headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone().into())).collect();
+            let value = serde_json::json!({
+                "message": format!("request refused; you sent: {lines}"),
+                "errors": [{ "detail": format!("request refused; you sent: {lines}") }],
+                "headers": map,
+            });
+            (status, "application/json", value.to_string())
+        }
+    }
+}

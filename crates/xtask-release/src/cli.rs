@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::context::Ctx;
-use crate::{audit, dist, github, publish, steps, verify_published};
+use crate::{audit, dist, github, publish, rollback, steps, verify_published};
 
 #[derive(Debug, Parser)]
 #[command(name = "xtask-release", version, about)]
@@ -56,6 +56,8 @@ pub enum Command {
     GithubRelease(github::release::Args),
     /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
     VerifyPublished(verify_published::Args),
+    /// Take a release back: yank its crates, mark its GitHub release YANKED, delete its tag (--undo reverses)
+    Rollback(rollback::Args),
     /// Print the audit trail of executed steps, or check that it is intact (--verify)
     Audit(audit::Args),
 }
@@ -87,6 +89,7 @@ impl Cli {
             Command::Changelog(args) => args.run(&ctx),
             Command::GithubRelease(args) => args.run(&ctx),
             Command::VerifyPublished(args) => args.run(&ctx),
+            Command::Rollback(args) => args.run(&ctx),
             Command::Audit(args) => args.run(&ctx),
         }
     }

@@ -6,10 +6,11 @@
 //! and never read as ours.
 
 use anyhow::{Result, anyhow, bail};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{cargo_release, dist, github, publish, version};
+use crate::{cargo_release, dist, github, publish, template, version};
 
 /// Our table for a workspace.
 pub const WORKSPACE_TABLE: &str = "workspace.metadata.xtask-release";
@@ -33,8 +34,9 @@ pub struct Config {
     pub branch: String,
     /// The remote that branch and tag are pushed to.
     pub remote: String,
-    /// The changelog file, relative to the workspace root.
-    pub changelog: String,
+    /// The changelog file, relative to the workspace root; `false` for none; unset means
+    /// CHANGELOG.md when there is one.
+    pub changelog: Changelog,
     /// Whether `check-version` requires a changelog section for the version.
     pub check_changelog: bool,
     /// Files outside the manifests that carry the version.
@@ -63,7 +65,7 @@ impl Default for Config {
             commit_message: "release: {tag}".into(),
             branch: "main".into(),
             remote: "origin".into(),
-            changelog: "CHANGELOG.md".into(),
+            changelog: Changelog::IfPresent,
             check_changelog: true,
             extra_files: Vec::new(),
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
@@ -113,6 +115,7 @@ impl Config {
             anyhow!("invalid [{name}] in {manifest}: {e}; fix that key (the keys are listed in docs/configuration.md)")
         })?;
         config.table = name;
+        config.check_templates()?;
         Ok((config, Vec::new()))
     }
 
@@ -127,12 +130,86 @@ impl Config {
     }
 
     /// Fills `{version}` and `{tag}` in a message template.
-    pub fn render(&self, template: &str, version: &semver::Version) -> String {
-        template.replace("{tag}", &self.tag_for(version)).replace("{version}", &version.to_string())
+    pub fn render(&self, template: &str, version: &semver::Version) -> Result<String> {
+        template::render(template, &[("version", &version.to_string()), ("tag", &self.tag_for(version))])
+    }
+
+    /// Checks every template when the config is loaded, so that an unknown placeholder
+    /// fails whatever the command, naming its key.
+    pub fn check_templates(&self) -> Result<()> {
+        let table = self.table;
+        template::check(table, "tag-message", &self.tag_message, template::MESSAGE)?;
+        template::check(table, "commit-message", &self.commit_message, template::MESSAGE)?;
+        template::check(&format!("{table}.github"), "name", &self.github.name, template::MESSAGE)?;
+        template::check(&format!("{table}.dist"), "asset-name", &self.dist.asset_name, template::ASSET_NAME)
     }
 }
 
 /// `metadata.<key>` when it is there and not null.
 fn table<'a>(metadata: Option<&'a Value>, key: &str) -> Option<&'a Value> {
     metadata.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+}
+
+/// The `changelog` key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changelog {
+    /// Unset: CHANGELOG.md when the workspace has one; nothing creates it unasked.
+    IfPresent,
+    /// `changelog = false`: every changelog step and check is off.
+    Off,
+    /// `changelog = "FILE"` (or `true`, CHANGELOG.md): kept, and required.
+    File(String),
+}
+
+const DEFAULT_CHANGELOG: &str = "CHANGELOG.md";
+
+impl Config {
+    /// The file `changelog --execute` writes (relative to the root); `None` when off.
+    pub fn changelog_file(&self) -> Option<&str> {
+        match &self.changelog {
+            Changelog::IfPresent => Some(DEFAULT_CHANGELOG),
+            Changelog::Off => None,
+            Changelog::File(file) => Some(file),
+        }
+    }
+
+    /// The changelog that `release`, `check-version` and `github-release` keep and read,
+    /// or why there is none (ending with how to opt in or out).
+    pub fn kept_changelog(&self, root: &Utf8Path) -> Result<Utf8PathBuf, String> {
+        match &self.changelog {
+            Changelog::Off => Err(format!("changelog = false in [{}]", self.table)),
+            Changelog::File(file) => Ok(root.join(file)),
+            Changelog::IfPresent if root.join(DEFAULT_CHANGELOG).is_file() => Ok(root.join(DEFAULT_CHANGELOG)),
+            Changelog::IfPresent => Err(format!(
+                "there is no {DEFAULT_CHANGELOG}; to keep one, run `changelog --execute` once (or set \
+                 `changelog = \"FILE\"` in [{}]), or set `changelog = false` there to say you keep none",
+                self.table
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Changelog {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Changelog, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Changelog;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a file name like \"CHANGELOG.md\", or false for no changelog")
+            }
+            fn visit_bool<E: serde::de::Error>(self, keep: bool) -> Result<Changelog, E> {
+                Ok(if keep { Changelog::File(DEFAULT_CHANGELOG.into()) } else { Changelog::Off })
+            }
+            fn visit_str<E: serde::de::Error>(self, file: &str) -> Result<Changelog, E> {
+                if file.trim().is_empty() {
+                    return Err(E::custom(
+                        "`changelog = \"\"` names no file; write a file name (`changelog = \"CHANGELOG.md\"`), \
+                         or `changelog = false` for no changelog",
+                    ));
+                }
+                Ok(Changelog::File(file.into()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }

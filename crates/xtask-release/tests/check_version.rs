@@ -28,7 +28,7 @@ fn a_bump_without_a_changelog_section_fails_until_one_is_added() {
     assert_eq!(
         run.stdout,
         "CHANGELOG.md: has no section for 0.2.0; add a `## [0.2.0]` heading with the release notes, \
-         or set `check-changelog = false` in [workspace.metadata.xtask-release]\n"
+         or set `changelog = false` in [workspace.metadata.xtask-release] if you keep none\n"
     );
     fixture.write("CHANGELOG.md", &fixture.read("CHANGELOG.md").replace("## [Unreleased]", "## [0.2.0] - 2026-02-02"));
     fixture.run(&["check-version", "--tag", "v0.2.0"]).ok();
@@ -60,7 +60,7 @@ fn every_problem_is_reported_with_its_file_and_fix() {
         "Cargo.lock: `ex-util` is 0.3.1 here but 0.3.2 in its manifest; run `cargo update --workspace` and commit Cargo.lock",
         "package.json: the version here is 0.3.0 but the workspace is at 0.3.2; set it to 0.3.2 (`bump` does)",
         "python/pyproject.toml: the version here is 0.3.1 but the workspace is at 0.3.2; set it to 0.3.2 (`bump` does)",
-        "CHANGELOG.md: has no section for 0.3.2; add a `## [0.3.2]` heading with the release notes, or set `check-changelog = false` in [workspace.metadata.xtask-release]",
+        "CHANGELOG.md: has no section for 0.3.2; add a `## [0.3.2]` heading with the release notes, or set `changelog = false` in [workspace.metadata.xtask-release] if you keep none",
     ];
     for line in expected {
         assert!(lines.contains(&line), "missing: {line}\n{run}");

@@ -326,3 +326,212 @@ fn this_repository_releases_itself_with_no_package_of_other_targets_downloaded()
     let head = fixture.head();
     assert_eq!(fixture.origin_refs(), format!("{head} refs/heads/main\n{} refs/tags/{tag}\n", tag_object.trim()));
 }
+
+/// Where a kill tests interrupt `release`: the command an instrumented `git` or `$CARGO`
+/// blocks in (a glob over `PROGRAM ARGS`), or a git hook that blocks.
+#[derive(Clone, Copy)]
+enum Block {
+    Command(&'static str),
+    /// `.git/hooks/pre-commit`: git holds the index lock while it runs.
+    PreCommit,
+    /// `pre-receive` in the bare origin: the push is under way, nothing updated yet.
+    PreReceive,
+}
+
+/// A script that blocks (after creating `$XTASK_TEST_REACHED`) when its command line
+/// matches `$XTASK_TEST_BLOCK`, and otherwise runs the real program.
+fn blocking_script(real: &str, name: &str) -> String {
+    format!(
+        "#!/bin/sh\ncase \"{name} $*\" in\n  $XTASK_TEST_BLOCK) touch \"$XTASK_TEST_REACHED\"; exec sleep 3600;;\nesac\nexec {real} \"$@\"\n"
+    )
+}
+
+fn executable(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Starts `release minor --execute`, waits until it reaches `block`, and kills it and
+/// every process it started with SIGKILL, as a power cut or `kill -9` of the group would.
+fn kill_release_at(fixture: &Fixture, block: Block) {
+    let tools = fixture.tmp.path().join("blocking");
+    let reached = fixture.tmp.path().join("reached");
+    let real_git = String::from_utf8(std::process::Command::new("which").arg("git").output().unwrap().stdout).unwrap();
+    let real_cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    executable(&tools.join("git"), &blocking_script(real_git.trim(), "git"));
+    executable(&tools.join("cargo"), &blocking_script(&real_cargo, "cargo"));
+    let hang = format!("#!/bin/sh\ntouch '{}'\nexec sleep 3600\n", reached.display());
+    let pattern = match block {
+        Block::Command(pattern) => pattern,
+        Block::PreCommit => {
+            executable(&fixture.path(".git/hooks/pre-commit"), &hang);
+            "-"
+        }
+        Block::PreReceive => {
+            executable(&fixture.origin.join("hooks/pre-receive"), &hang);
+            "-"
+        }
+    };
+
+    let mut cmd = fixture.command(&["release", "minor", "--execute", "--yes", "--no-verify"]);
+    let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
+    cmd.env("PATH", path)
+        .env("CARGO", tools.join("cargo"))
+        .env("XTASK_TEST_BLOCK", pattern.replace("ROOT", fixture.root.to_str().unwrap()))
+        .env("XTASK_TEST_REACHED", &reached)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let mut child = cmd.spawn().unwrap();
+    while !reached.exists() {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "release ended before reaching {pattern}\n{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let group = format!("-{}", child.id());
+    let killed = std::process::Command::new("kill").args(["-KILL", "--", &group]).status().unwrap();
+    assert!(killed.success());
+    child.wait().unwrap();
+    for hook in [fixture.path(".git/hooks/pre-commit"), fixture.origin.join("hooks/pre-receive")] {
+        let _ = std::fs::remove_file(hook);
+    }
+}
+
+/// After a re-run: exactly one release commit on top of the start, one annotated tag at
+/// it, both on origin, and nothing left in the tree.
+#[track_caller]
+fn assert_released_once(fixture: &Fixture, start: &str, run: &support::Run) {
+    assert_eq!(subjects(fixture), ["release: v0.2.0", "initial"], "{run}");
+    assert_eq!(fixture.git(&["rev-parse", "HEAD^"]).trim(), start);
+    assert_eq!(fixture.tags(), "v0.2.0\n", "{run}");
+    assert_eq!(fixture.git(&["cat-file", "-t", "v0.2.0"]).trim(), "tag");
+    assert_eq!(fixture.git(&["status", "--porcelain", "--ignored"]), "", "{run}");
+    let (head, tag) = (fixture.head(), fixture.git(&["rev-parse", "v0.2.0"]));
+    assert_eq!(fixture.git(&["rev-parse", "v0.2.0^{commit}"]).trim(), head);
+    assert_eq!(fixture.origin_refs(), format!("{head} refs/heads/main\n{} refs/tags/v0.2.0\n", tag.trim()), "{run}");
+    assert!(fixture.read("Cargo.toml").contains("version = \"0.2.0\""));
+    assert_eq!(fixture.read("CHANGELOG.md").matches("## [0.2.0]").count(), 1);
+}
+
+/// Kills `release minor` at `block`, then re-runs it once with `again` and checks that
+/// the release is finished, once.
+fn killed_and_rerun(block: Block, again: &str) -> (Fixture, support::Run) {
+    let fixture = fixture("single-crate");
+    let start = fixture.head();
+    kill_release_at(&fixture, block);
+    let run = fixture.run(&["release", again, "--execute", "--yes", "--no-verify"]).ok();
+    assert_released_once(&fixture, &start, &run);
+    (fixture, run)
+}
+
+#[test]
+fn killed_at_the_lock_check_of_step_4_the_rerun_continues_from_the_written_edits() {
+    let (_, run) = killed_and_rerun(Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"), "0.2.0");
+    assert!(run.stderr.contains("holds this release's edits for 0.2.0 (3 of 3 file(s) written)"), "{run}");
+}
+
+#[test]
+fn killed_at_the_version_check_of_step_4_a_level_given_again_continues_the_same_version() {
+    let (_, run) = killed_and_rerun(Block::Command("cargo metadata*--manifest-path ROOT/Cargo.toml*"), "minor");
+    assert!(run.stderr.contains("edits for 0.2.0"), "{run}");
+}
+
+#[test]
+fn killed_before_git_add_the_rerun_continues() {
+    killed_and_rerun(Block::Command("git add*"), "0.2.0");
+}
+
+#[test]
+fn killed_before_the_tag_the_rerun_tags_and_pushes() {
+    let (_, run) = killed_and_rerun(Block::Command("git tag -a*"), "minor");
+    assert!(run.stderr.contains("`minor` resolves to 0.2.0"), "{run}");
+}
+
+#[test]
+fn killed_before_the_push_the_rerun_pushes() {
+    let (_, run) = killed_and_rerun(Block::Command("git push*"), "0.2.0");
+    assert!(run.stdout.contains("done: tag v0.2.0 exists at HEAD"), "{run}");
+}
+
+#[test]
+fn killed_during_the_push_the_rerun_pushes() {
+    killed_and_rerun(Block::PreReceive, "minor");
+}
+
+/// Killed inside `git commit`: git's index lock stays. The re-run refuses with the
+/// command that removes it and changes nothing; after it, one more run finishes.
+#[test]
+fn killed_during_the_commit_the_index_lock_is_reported_with_the_command_that_clears_it() {
+    let fixture = fixture("single-crate");
+    let start = fixture.head();
+    kill_release_at(&fixture, Block::PreCommit);
+    let files = fixture.snapshot();
+
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
+    assert!(run.stdout.contains("FAILED  git index unlocked"), "{run}");
+    assert_same_files(&files, &fixture.snapshot());
+    let command = run.stdout.split("`rm ").nth(1).and_then(|rest| rest.split('`').next()).expect("an rm command");
+    assert!(command.ends_with("index.lock"), "{run}");
+    std::fs::remove_file(command).unwrap();
+
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
+    assert_released_once(&fixture, &start, &run);
+}
+
+/// An interruption inside step 2 leaves some files bumped and others not, and maybe a
+/// temporary file of the write that was cut short.
+#[test]
+fn a_half_written_bump_with_a_temporary_file_is_continued() {
+    let fixture = fixture("single-crate");
+    let start = fixture.head();
+    kill_release_at(&fixture, Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"));
+    fixture.git(&["checkout", "--", "Cargo.lock"]);
+    fixture.write(".Cargo.lock.xtask-release.tmp", "[[package]]\nname = \"sin");
+
+    let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
+    assert!(run.stderr.contains("(2 of 3 file(s) written)"), "{run}");
+    assert_released_once(&fixture, &start, &run);
+    assert!(!fixture.path(".Cargo.lock.xtask-release.tmp").exists());
+}
+
+/// Edits that are not the release's own are never taken over: another version in the
+/// tree, or a change beside the release's edits, fail the clean-tree check as before.
+#[test]
+fn edits_that_are_not_this_releases_own_are_refused() {
+    let fixture = fixture("single-crate");
+    kill_release_at(&fixture, Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"));
+    let (files, head) = (fixture.snapshot(), fixture.head());
+
+    let run = fixture.run(&["release", "0.3.0", "--execute", "--yes", "--no-verify"]).fails(1);
+    assert!(run.stdout.contains("FAILED  clean tree"), "{run}");
+
+    fixture.write("src/bin/a.rs", "fn main() {}\n");
+    let files_with_change = fixture.snapshot();
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
+    assert!(run.stdout.contains("FAILED  clean tree"), "{run}");
+    assert!(run.stdout.contains("src/bin/a.rs"), "{run}");
+    assert_same_files(&files_with_change, &fixture.snapshot());
+    assert_ne!(files, files_with_change);
+    assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
+}
+
+/// Killed between steps 2 and 3: the manifests are bumped, the changelog is not yet.
+#[test]
+fn killed_between_the_bump_and_the_changelog_the_rerun_writes_the_changelog() {
+    let fixture = fixture("single-crate");
+    let start = fixture.head();
+    kill_release_at(&fixture, Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"));
+    fixture.git(&["checkout", "--", "CHANGELOG.md"]);
+
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
+    assert!(run.stderr.contains("(2 of 3 file(s) written)"), "{run}");
+    assert_released_once(&fixture, &start, &run);
+}

@@ -101,3 +101,50 @@ fn both_heading_styles_give_one_answer_everywhere() {
         assert!(run.stdout.contains("skipped: CHANGELOG.md has a section for 0.2.0"), "{heading}: {run}");
     }
 }
+
+/// An unknown `{placeholder}` in any template of the config fails every command that
+/// reads the config, naming the key, before anything else happens.
+#[test]
+fn an_unknown_placeholder_fails_every_command_naming_the_key() {
+    let cases = [
+        ("tag-message = \"Release {name}\"", "`tag-message` in [workspace.metadata.xtask-release]", "`{name}`"),
+        ("commit-message = \"chore: {ver}\"", "`commit-message` in [workspace.metadata.xtask-release]", "`{ver}`"),
+        (
+            "github = { name = \"{project} {tag}\" }",
+            "`name` in [workspace.metadata.xtask-release.github]",
+            "`{project}`",
+        ),
+        (
+            "dist = { asset-name = \"{bin}-{arch}\" }",
+            "`asset-name` in [workspace.metadata.xtask-release.dist]",
+            "`{arch}`",
+        ),
+    ];
+    let commands: [&[&str]; 12] = [
+        &["bump", "patch"],
+        &["check-version"],
+        &["tag"],
+        &["release", "patch", "--no-verify"],
+        &["publish-ordered"],
+        &["build-matrix"],
+        &["dist", "--target", "x86_64-unknown-linux-gnu"],
+        &["verify-assets", "dist"],
+        &["changelog"],
+        &["github-release", "--tag", "v0.1.0"],
+        &["verify-published"],
+        &["audit"],
+    ];
+    for (line, key, placeholder) in cases {
+        let fixture = fixture("lockstep");
+        let table = "[workspace.metadata.xtask-release]\n";
+        fixture.write("Cargo.toml", &fixture.read("Cargo.toml").replace(table, &format!("{table}{line}\n")));
+        let before = fixture.snapshot();
+        for args in commands {
+            let mut cmd = fixture.command(args);
+            cmd.env("GITHUB_REPOSITORY", "acme/lockstep");
+            let run = support::run(cmd).fails(1);
+            assert!(run.stderr.contains(key) && run.stderr.contains(placeholder), "{line}, {args:?}: {run}");
+        }
+        assert_same_files(&before, &fixture.snapshot());
+    }
+}

@@ -10,6 +10,7 @@ use xshell::{Shell, cmd};
 
 use super::Config;
 use super::targets::{self, Archive, Target};
+use crate::template;
 use crate::workspace::{Member, Workspace};
 
 /// A binary that ships.
@@ -111,7 +112,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
                 ("target", target.triple.as_str()),
                 ("exe", exe),
             ];
-            let mut name = render(&config.asset_name, &vars)?;
+            let mut name = template::render(&config.asset_name, &vars)?;
             if let Some(archive) = target.archive {
                 name.push_str(archive.extension());
             }
@@ -182,28 +183,6 @@ fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
         }
     }
     Ok(shipped)
-}
-
-const PLACEHOLDERS: &str = "{bin}, {package}, {version}, {platform}, {target}, {exe}";
-
-/// Fills `{name}` placeholders; an unknown or unclosed one is an error naming it.
-fn render(template: &str, vars: &[(&str, &str)]) -> Result<String> {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let Some(len) = rest[open..].find('}') else {
-            bail!("asset-name `{template}` has an unclosed `{{`; placeholders are {PLACEHOLDERS}");
-        };
-        let key = &rest[open + 1..open + len];
-        let Some((_, value)) = vars.iter().find(|(k, _)| *k == key) else {
-            bail!("asset-name `{template}` has an unknown placeholder `{{{key}}}`; use {PLACEHOLDERS}");
-        };
-        out.push_str(value);
-        rest = &rest[open + len + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// An asset name must be a plain file name that is not taken for a checksum file.

@@ -74,9 +74,25 @@ pub fn plan(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Option<File
 
 /// The facts and the plan: the commits since the previous tag, rendered and placed.
 pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
-    let _root = sh.push_dir(ws.root.as_std_path());
-    let path = ws.root.join(&ws.config.changelog);
+    let Some(file) = ws.config.changelog_file() else {
+        bail!(
+            "the changelog is off (changelog = false in [{}]); remove that key, or set \
+             `changelog = \"FILE\"`, to keep one",
+            ws.config.table
+        );
+    };
+    let path = ws.root.join(file);
     let before = if path.exists() { fs::read(&path)? } else { String::new() };
+    let (previous_tag, section) = section_from_commits(sh, ws, version)?;
+    let exists = section::find(&before, version).is_some();
+    let edit = (!exists).then(|| FileEdit { path: path.clone(), after: insert_section(&before, &section), before });
+    Ok(Plan { version: version.clone(), path, previous_tag, section, exists, edit })
+}
+
+/// The section for `version` (heading included) from the commits since the previous
+/// tag, leaving out release commits.
+fn section_from_commits(sh: &Shell, ws: &Workspace, version: &Version) -> Result<(Option<PreviousTag>, String)> {
+    let _root = sh.push_dir(ws.root.as_std_path());
     let previous_tag = commits::previous_tag(sh, &ws.config, version)?;
     let messages = commits::messages_since(sh, previous_tag.as_ref().map(|t| t.tag.as_str()))?;
     let messages: Vec<Message> = messages
@@ -84,10 +100,17 @@ pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
         .filter(|m| !commits::matches_template(&ws.config.commit_message, m.lines().next().unwrap_or("")))
         .map(|m| Message::parse(m))
         .collect();
-    let section = render_section(version, &date::today()?, &messages);
-    let exists = section::find(&before, version).is_some();
-    let edit = (!exists).then(|| FileEdit { path: path.clone(), after: insert_section(&before, &section), before });
-    Ok(Plan { version: version.clone(), path, previous_tag, section, exists, edit })
+    Ok((previous_tag, render_section(version, &date::today()?, &messages)))
+}
+
+/// The release notes for `version`: its changelog section, or, when the workspace keeps
+/// no changelog, the section rendered from the commits since the previous tag.
+pub fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<String> {
+    if ws.config.kept_changelog(&ws.root).is_ok() {
+        return read_section_body(ws, version);
+    }
+    let (_, section) = section_from_commits(sh, ws, version)?;
+    Ok(section::body(&section, version).unwrap_or_default())
 }
 
 /// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
@@ -104,8 +127,11 @@ fn is_unreleased(line: &str) -> bool {
 
 /// Reads the workspace's changelog and returns the section body for `version`, with an
 /// error that says how to write it when it is missing.
-pub fn read_section_body(ws: &Workspace, version: &Version) -> Result<String> {
-    let path = ws.root.join(&ws.config.changelog);
+fn read_section_body(ws: &Workspace, version: &Version) -> Result<String> {
+    let path = match ws.config.kept_changelog(&ws.root) {
+        Ok(path) => path,
+        Err(why) => bail!("no changelog to read the notes for {version} from: {why}"),
+    };
     if !path.exists() {
         bail!("{} does not exist; run `changelog --version {version} --execute` to write it", ws.rel(&path));
     }
@@ -240,6 +266,11 @@ impl Args {
             ctx.out.status("Updated", format!("{shown} with the section for {version}, from {since}"));
         } else {
             ctx.out.status("Would add", format!("the section for {version} to {shown}, from {since}"));
+            if edit.before.is_empty() {
+                ctx.out.note(format!(
+                    "{shown} does not exist yet; --execute creates it, and from then on `release` keeps it"
+                ));
+            }
             ctx.out.note("dry run; pass --execute to write it");
         }
         Ok(())

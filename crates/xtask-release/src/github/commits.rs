@@ -6,6 +6,7 @@ use semver::Version;
 use xshell::{Shell, cmd};
 
 use crate::config::Config;
+use crate::template::{self, Part};
 
 /// The release tag a changelog section starts after.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -150,7 +151,19 @@ fn is_footer_start(line: &str) -> bool {
 /// Whether `subject` is what the `commit-message` template renders for some version, so
 /// release commits (`release: v1.2.3`) stay out of the notes they release.
 pub fn matches_template(template: &str, subject: &str) -> bool {
-    let literals: Vec<&str> = split_placeholders(template);
+    let Ok(parts) = template::parse(template, template::MESSAGE) else { return false };
+    // The literal text around the placeholders: ["release: ", ""] for `release: {tag}`.
+    let mut literals = vec![""];
+    for part in parts {
+        match part {
+            Part::Literal(text) => {
+                if let Some(last) = literals.last_mut() {
+                    *last = text;
+                }
+            }
+            Part::Placeholder(_) => literals.push(""),
+        }
+    }
     let Some((first, rest)) = literals.split_first() else { return false };
     let Some(mut remaining) = subject.trim().strip_prefix(first) else { return false };
     if rest.is_empty() {
@@ -173,28 +186,6 @@ pub fn matches_template(template: &str, subject: &str) -> bool {
         }
     }
     true
-}
-
-/// The literal text between `{tag}` and `{version}` placeholders.
-fn split_placeholders(template: &str) -> Vec<&str> {
-    let mut literals = Vec::new();
-    let mut rest = template;
-    loop {
-        let next = [rest.find("{tag}").map(|at| (at, 5)), rest.find("{version}").map(|at| (at, 9))]
-            .into_iter()
-            .flatten()
-            .min();
-        match next {
-            Some((at, len)) => {
-                literals.push(&rest[..at]);
-                rest = &rest[at + len..];
-            }
-            None => {
-                literals.push(rest);
-                return literals;
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -94,10 +94,10 @@ impl Args {
         };
         Ok(Plan {
             repo: repo::slug(&ctx.sh, &config.remote)?,
-            name: config.render(&config.github.name, &version),
+            name: config.render(&config.github.name, &version)?,
             draft: config.github.draft,
             prerelease: !version.pre.is_empty(),
-            body: changelog::read_section_body(ws, &version)?,
+            body: changelog::release_notes(&ctx.sh, ws, &version)?,
             assets,
             tag,
             version,

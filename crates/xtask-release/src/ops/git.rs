@@ -165,3 +165,29 @@ pub fn push_atomic(sh: &Shell, remote: &str, branch: &str, tag: &str) -> Result<
         format!("cannot push branch {branch} and tag {tag} to remote `{remote}`; see git's message above")
     })
 }
+
+/// Creates the annotated tag `tag` at `commit`, for putting back a tag a rollback deleted.
+pub fn create_tag_at(sh: &Shell, tag: &str, commit: &str, message: &str) -> Result<()> {
+    cmd!(sh, "git tag -a {tag} {commit} -m {message}")
+        .quiet()
+        .run()
+        .with_context(|| format!("cannot create tag {tag} at {commit}; is the commit in this clone? (git fetch)"))
+}
+
+/// Deletes the local tag `tag`.
+pub fn delete_tag(sh: &Shell, tag: &str) -> Result<()> {
+    cmd!(sh, "git tag --delete {tag}")
+        .quiet()
+        .ignore_stdout()
+        .run()
+        .with_context(|| format!("cannot delete the local tag {tag}; see git's message above"))
+}
+
+/// Deletes the tag `tag` on `remote`, and nothing else.
+pub fn delete_remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<()> {
+    let refspec = format!(":refs/tags/{tag}");
+    cmd!(sh, "git push --quiet {remote} {refspec}")
+        .quiet()
+        .run()
+        .with_context(|| format!("cannot delete tag {tag} on remote `{remote}`; see git's message above"))
+}

@@ -29,9 +29,14 @@ impl Args {
         }
         match problems.len() {
             0 => {
-                let checked = tag.map(|t| format!(" and tag {t}")).unwrap_or_default();
-                ctx.out
-                    .status("Checked", format!("manifests, Cargo.lock, extra files, changelog{checked}: they agree"));
+                let mut checked = vec!["manifests", "Cargo.lock", "extra files"];
+                if check::checked_changelog(&ws).is_some() {
+                    checked.push("changelog");
+                }
+                let tag = tag.map(|t| format!("tag {t}"));
+                checked.extend(tag.as_deref());
+                let last = checked.pop().unwrap_or_default();
+                ctx.out.status("Checked", format!("{} and {last}: they agree", checked.join(", ")));
                 Ok(())
             }
             1 => bail!("check-version found a problem; fix it as said above"),

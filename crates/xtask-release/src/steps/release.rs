@@ -95,19 +95,20 @@ impl Args {
         let head_ws = scratch.workspace()?;
         let current = version::current(&head_ws)?;
         let current_tag = config.tag_for(&current);
-        let release_subject = config.render(&config.commit_message, &current);
+        let release_subject = config.render(&config.commit_message, &current)?;
         let head_is_release = release_subject.lines().next() == Some(git::head_subject(sh)?.as_str());
 
         let gather = |tag: &str| GitFacts::gather(sh, &config.branch, &config.remote, tag);
         let current_facts = if head_is_release { Some(gather(&current_tag)?) } else { None };
+        let current_tag_message = config.render(&config.tag_message, &current)?;
         let finished = current_facts.as_ref().is_some_and(|f| {
-            f.tag_at_head(&config.render(&config.tag_message, &current))
-                && (self.no_push || (f.tag_pushed() && f.branch_pushed()))
+            f.tag_at_head(&current_tag_message) && (self.no_push || (f.tag_pushed() && f.branch_pushed()))
         });
         let mut resumed = plan::resume(&self.version, &current, &current_tag, head_is_release, finished);
         let committed = resumed.is_some();
 
         let mut temporary = Vec::new();
+        let mut changelog_off = None;
         let (version, bump, changelog, facts) = match (&resumed, current_facts) {
             (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
             _ => {
@@ -120,7 +121,14 @@ impl Args {
                     );
                 }
                 let version = bump.version;
-                let changelog = crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?;
+                // No changelog kept: step 3 is skipped, saying why (and how to opt in).
+                let changelog = match head_ws.config.kept_changelog(&head_ws.root) {
+                    Ok(_) => crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?,
+                    Err(why) => {
+                        changelog_off = Some(why);
+                        None
+                    }
+                };
                 let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
                 let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
                 let mut facts = gather(&config.tag_for(&version))?;
@@ -146,7 +154,7 @@ impl Args {
         }
         let mut checks = vec![lock_check(ctx, ws, &scratch, bump.iter().chain(&changelog), committed)];
         checks.extend(verify::run(sh, &ctx.out, self.skip(), &config.test_command));
-        Ok(ReleasePlan::new(Inputs {
+        ReleasePlan::new(Inputs {
             config,
             previous: current,
             version,
@@ -154,12 +162,12 @@ impl Args {
             committed,
             facts: &facts,
             bump,
-            changelog,
+            changelog: changelog_off.map_or(Ok(changelog), Err),
             has_lockfile: ws.root.join("Cargo.lock").exists(),
             verify: checks,
             temporary,
             push: !self.no_push,
-        }))
+        })
     }
 
     fn skip(&self) -> verify::Skip {

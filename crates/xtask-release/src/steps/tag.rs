@@ -45,9 +45,9 @@ pub struct TagPlan {
 
 impl TagPlan {
     /// The plan from the facts: a pure function.
-    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> TagPlan {
+    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> Result<TagPlan> {
         let tag = config.tag_for(&version);
-        let message = config.render(&config.tag_message, &version);
+        let message = config.render(&config.tag_message, &version)?;
         let expect = Expect {
             branch: &config.branch,
             remote: &config.remote,
@@ -58,7 +58,7 @@ impl TagPlan {
             push,
         };
         let checks = preflight::evaluate(facts, &expect);
-        TagPlan {
+        Ok(TagPlan {
             prerelease: !version.pre.is_empty(),
             create: !facts.tag_at_head(&message),
             push: push && !facts.tag_pushed(),
@@ -69,7 +69,7 @@ impl TagPlan {
             tag,
             message,
             checks,
-        }
+        })
     }
 
     fn print(&self) {
@@ -99,7 +99,7 @@ impl Args {
         let config = &ws.config;
         let tag = config.tag_for(&version);
         let facts = GitFacts::gather(&ctx.sh, &config.branch, &config.remote, &tag)?;
-        let mut plan = TagPlan::new(version, config, &facts, self.push);
+        let mut plan = TagPlan::new(version, config, &facts, self.push)?;
         plan.checks.push(check_version(&ws, &plan.tag)?);
 
         if ctx.json() {

@@ -42,8 +42,8 @@ pub fn check(ws: &Workspace, tag: Option<&str>) -> Result<Vec<Problem>> {
     report.requirements(&files);
     report.lockfile(&files);
     report.extra_files(&files, &version);
-    if ws.config.check_changelog {
-        report.changelog(&version);
+    if let Some(changelog) = checked_changelog(ws) {
+        report.changelog(&changelog, &version);
     }
     Ok(report.problems)
 }
@@ -133,16 +133,21 @@ impl Report<'_> {
         }
     }
 
-    fn changelog(&mut self, version: &Version) {
-        let path = self.ws.root.join(&self.ws.config.changelog);
-        let off = "or set `check-changelog = false` in [workspace.metadata.xtask-release]";
-        let message = match std::fs::read_to_string(&path) {
+    fn changelog(&mut self, path: &Utf8Path, version: &Version) {
+        let off = format!("or set `changelog = false` in [{}] if you keep none", self.ws.config.table);
+        let message = match std::fs::read_to_string(path) {
             Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
             Ok(text) if super::section::find(&text, version).is_none() => {
                 format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
             }
             Ok(_) => return,
         };
-        self.add(&path, message);
+        self.add(path, message);
     }
+}
+
+/// The changelog `check-version` checks: none with `check-changelog = false`, with
+/// `changelog = false`, or with the key unset and no CHANGELOG.md.
+pub fn checked_changelog(ws: &Workspace) -> Option<Utf8PathBuf> {
+    ws.config.check_changelog.then(|| ws.config.kept_changelog(&ws.root).ok()).flatten()
 }

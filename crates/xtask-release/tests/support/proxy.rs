@@ -73,6 +73,8 @@ struct State {
     /// Crate name → (until when, the raw response to serve instead).
     stale: Mutex<HashMap<String, (Instant, Vec<u8>)>>,
     log: Mutex<Vec<Upload>>,
+    /// Every other web API request (yank, unyank, download): method, path, status.
+    api: Mutex<Vec<(String, String, u16)>>,
 }
 
 impl Proxy {
@@ -89,6 +91,7 @@ impl Proxy {
             upload_delay: faults.upload_delay,
             stale: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
+            api: Mutex::new(Vec::new()),
         });
         let shared = state.clone();
         std::thread::spawn(move || {
@@ -112,6 +115,11 @@ impl Proxy {
 
     pub fn uploads(&self) -> Vec<Upload> {
         self.state.log.lock().unwrap().clone()
+    }
+
+    /// The web API requests other than uploads, in the order the registry answered them.
+    pub fn api_calls(&self) -> Vec<(String, String, u16)> {
+        self.state.api.lock().unwrap().clone()
     }
 
     /// Sends everything to the registry on `port` from now on.
@@ -167,6 +175,9 @@ impl State {
             }
         }
         let response = self.forward(&request)?;
+        if request.path.starts_with("/api/") {
+            self.api.lock().unwrap().push((request.method.clone(), request.path.clone(), status_of(&response)));
+        }
         client.write_all(&response)
     }
 

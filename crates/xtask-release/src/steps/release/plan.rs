@@ -172,7 +172,9 @@ pub struct Inputs<'a> {
     pub committed: bool,
     pub facts: &'a GitFacts,
     pub bump: Vec<FileEdit>,
-    pub changelog: Option<FileEdit>,
+    /// The section to add, `Ok(None)` when it is there already, `Err` saying why no
+    /// changelog is kept (`changelog = false`, or none and the key unset).
+    pub changelog: Result<Option<FileEdit>, String>,
     pub has_lockfile: bool,
     /// The lock check, fmt, clippy and tests, already run (or skipped).
     pub verify: Vec<Check>,
@@ -182,7 +184,9 @@ pub struct Inputs<'a> {
 }
 
 impl ReleasePlan {
-    pub fn new(inputs: Inputs) -> ReleasePlan {
+    /// The plan from the facts: a pure function; it fails only on a config template that
+    /// was not checked.
+    pub fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
         let Inputs {
             config,
             previous,
@@ -198,7 +202,7 @@ impl ReleasePlan {
             push,
         } = inputs;
         let tag = config.tag_for(&version);
-        let tag_message = config.render(&config.tag_message, &version);
+        let tag_message = config.render(&config.tag_message, &version)?;
         let resuming = committed;
         let expect = Expect {
             branch: &config.branch,
@@ -213,9 +217,13 @@ impl ReleasePlan {
         checks.extend(verify);
 
         let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
-        let changelog_skip = match &changelog {
-            None => Some(format!("skipped: {} has a section for {version} already", config.changelog)),
-            Some(_) => None,
+        let (changelog, changelog_skip) = match changelog {
+            Ok(None) => {
+                let file = config.changelog_file().unwrap_or_default();
+                (None, Some(format!("skipped: {file} has a section for {version} already")))
+            }
+            Ok(Some(edit)) => (Some(edit), None),
+            Err(why) => (None, Some(format!("skipped: {why}"))),
         };
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
             .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
@@ -231,14 +239,14 @@ impl ReleasePlan {
             (Action::Bump { edits: bump }, done.clone()),
             (Action::Changelog { edit: changelog }, done.clone().or(changelog_skip)),
             (Action::Verify { lockfile: has_lockfile }, done.clone()),
-            (Action::Commit { message: config.render(&config.commit_message, &version) }, done),
+            (Action::Commit { message: config.render(&config.commit_message, &version)? }, done),
             (Action::Tag { tag: tag.clone(), message: tag_message }, tag_skip),
             (
                 Action::Push { remote: config.remote.clone(), branch: config.branch.clone(), tag: tag.clone() },
                 push_skip,
             ),
         ];
-        ReleasePlan {
+        Ok(ReleasePlan {
             prerelease: !version.pre.is_empty(),
             branch: config.branch.clone(),
             remote: config.remote.clone(),
@@ -253,7 +261,7 @@ impl ReleasePlan {
             resumed,
             checks,
             temporary_files: temporary,
-        }
+        })
     }
 
     /// Whether every step but preflight has nothing to do.
@@ -351,12 +359,13 @@ mod tests {
             committed: resumed,
             facts,
             bump: vec![],
-            changelog: None,
+            changelog: Ok(None),
             has_lockfile: true,
             verify: vec![],
             temporary: vec![],
             push,
         })
+        .unwrap()
     }
 
     fn todo(plan: &ReleasePlan) -> Vec<&'static str> {

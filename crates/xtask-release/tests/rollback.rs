@@ -1,0 +1,174 @@
+//! `rollback` against the real local registry (through a logging proxy, so the order of
+//! yanks is read from what the registry answered) and the loopback GitHub server, on a
+//! release made by our own commands; `--undo`; re-runs; and the approval gate.
+
+mod support;
+
+use support::Run;
+use support::proxy::{Faults, Proxy};
+use support::release_flow::{CRATES, Released};
+
+/// What each crate depends on, within the release.
+const DEPENDS_ON: [(&str, &[&str]); 3] =
+    [("acme-storage", &["acme-core"]), ("acme-sdk", &["acme-storage", "acme-security"]), ("acme-proxy", &["acme-sdk"])];
+
+fn rollback(released: &Released, proxy: &Proxy, args: &[&str]) -> Run {
+    let mut cmd = released.command(&[&["rollback", "0.1.0", "--registry", "local"], args].concat());
+    cmd.env("CARGO_REGISTRIES_LOCAL_INDEX", proxy.index_url());
+    let run = support::run(cmd);
+    assert!(!run.stdout.contains(support::release_flow::CANARY), "{run}");
+    assert!(!run.stderr.contains(support::release_flow::CANARY), "{run}");
+    run
+}
+
+/// The crates the registry answered `method .../suffix` for with 200, in its order.
+fn answered(proxy: &Proxy, method: &str, suffix: &str) -> Vec<String> {
+    proxy
+        .api_calls()
+        .into_iter()
+        .filter(|(m, path, status)| m == method && path.ends_with(suffix) && *status == 200)
+        .map(|(_, path, _)| path.split('/').nth(4).unwrap().to_string())
+        .collect()
+}
+
+#[track_caller]
+fn assert_order(order: &[String], dependents_first: bool) {
+    let at = |name: &str| order.iter().position(|n| n == name).unwrap_or_else(|| panic!("{name} not in {order:?}"));
+    for (name, deps) in DEPENDS_ON {
+        for dep in deps {
+            assert_eq!(at(name) < at(dep), dependents_first, "{name} and its dependency {dep} in {order:?}");
+        }
+    }
+}
+
+fn release_state(released: &Released) -> (String, bool, usize) {
+    let state = released.mock.state();
+    let release = &state.releases[0];
+    (release.body.clone(), release.prerelease, release.assets.len())
+}
+
+fn patches(released: &Released) -> usize {
+    released.mock.requests().iter().filter(|r| r.method == "PATCH").count()
+}
+
+#[test]
+fn rollback_yanks_marks_and_deletes_then_undo_restores() {
+    let released = Released::new();
+    released.tag();
+    released.publish(&[]);
+    released.github_release();
+    released.run(&["verify-published", "--registry", "local"]).ok();
+    let proxy = Proxy::start(released.registry.port, Faults::default());
+    let tag_commit = released.fixture.git(&["rev-parse", "v0.1.0^{commit}"]).trim().to_string();
+    let origin_refs = released.fixture.origin_refs();
+    let (notes, _, assets) = release_state(&released);
+
+    // STEP 1: the dry run shows the plan and its digest, and changes nothing.
+    let run = rollback(&released, &proxy, &["--reason", "miscompiles on arm"]).ok();
+    assert!(run.stdout.contains("1. yank acme-proxy 0.1.0 on `local`"), "{run}");
+    assert!(run.stdout.contains("6. mark the GitHub release v0.1.0 as YANKED (miscompiles on arm)"), "{run}");
+    assert!(run.stdout.contains("8. delete the local tag v0.1.0"), "{run}");
+    assert!(run.stdout.lines().any(|l| l.starts_with("plan: sha256:") && l.len() == 77), "{run}");
+    let run = rollback(&released, &proxy, &["--execute"]).fails(1);
+    assert!(run.stderr.contains("stdin is not a terminal; pass --yes"), "{run}");
+    assert!(answered(&proxy, "DELETE", "/yank").is_empty());
+    assert_eq!((patches(&released), released.fixture.origin_refs()), (0, origin_refs.clone()));
+
+    // STEP 2: the rollback.
+    rollback(&released, &proxy, &["--execute", "--yes", "--reason", "miscompiles on arm"]).ok();
+    let yanked = answered(&proxy, "DELETE", "/yank");
+    assert_eq!(yanked.len(), CRATES.len(), "{yanked:?}");
+    assert_order(&yanked, true);
+    for name in CRATES {
+        assert_eq!(released.registry.yanked(name, "0.1.0"), Some(true), "{name}");
+    }
+    assert!(!released.fixture.tags().contains("v0.1.0"));
+    assert!(!released.fixture.origin_refs().contains("refs/tags/"), "{}", released.fixture.origin_refs());
+    let (body, prerelease, assets_now) = release_state(&released);
+    assert!(body.starts_with("> **YANKED**: miscompiles on arm\n") && body.ends_with(&notes), "{body}");
+    assert!(prerelease, "the release is no longer the latest");
+    assert_eq!(assets_now, assets, "assets are never deleted");
+
+    // verify-published now names what the rollback did.
+    let run = released.run(&["verify-published", "--registry", "local"]).fails(1);
+    for name in CRATES {
+        assert!(run.stdout.contains(&format!("FAILED  registry  {name} 0.1.0: is yanked on `local`")), "{run}");
+    }
+    assert!(run.stdout.contains("is marked as a pre-release, but 0.1.0 is not one"), "{run}");
+
+    // STEP 3: a re-run changes nothing.
+    let calls = proxy.api_calls().len();
+    let run = rollback(&released, &proxy, &["--execute", "--yes"]).ok();
+    assert!(run.stderr.contains("already yanked") && run.stderr.contains("already marked"), "{run}");
+    let changing = proxy.api_calls()[calls..].iter().filter(|(m, _, _)| m != "GET").count();
+    assert_eq!((changing, patches(&released)), (0, 1));
+    assert_eq!(release_state(&released).0, body);
+
+    // STEP 4: --undo, with the tag's commit from the audit trail.
+    rollback(&released, &proxy, &["--undo", "--execute", "--yes"]).ok();
+    let unyanked = answered(&proxy, "PUT", "/unyank");
+    assert_eq!(unyanked.len(), CRATES.len(), "{unyanked:?}");
+    assert_order(&unyanked, false);
+    for name in CRATES {
+        assert_eq!(released.registry.yanked(name, "0.1.0"), Some(false), "{name}");
+    }
+    assert_eq!(released.fixture.git(&["rev-parse", "v0.1.0^{commit}"]).trim(), tag_commit);
+    assert!(released.fixture.origin_refs().contains("refs/tags/v0.1.0"));
+    assert_eq!(release_state(&released), (notes, false, assets));
+    released.run(&["verify-published", "--registry", "local"]).ok();
+    released.run(&["audit", "--verify"]).ok();
+    released.assert_no_canary_in_files();
+}
+
+#[test]
+fn the_approval_gate_runs_only_the_approved_plan() {
+    let released = Released::new();
+    released.tag();
+    released.publish(&["acme-proxy", "acme-sdk"]);
+    let proxy = Proxy::start(released.registry.port, Faults::default());
+    let manifest = released.fixture.read("Cargo.toml");
+    let table = "[workspace.metadata.xtask-release]\n";
+    let gated = manifest.replace(table, &format!("{table}require-approval = [\"rollback\"]\n"));
+    assert_ne!(gated, manifest);
+    released.fixture.write("Cargo.toml", &gated);
+    let origin_refs = released.fixture.origin_refs();
+    let log = released.fixture.tmp.path().join("target/xtask-release/audit.jsonl");
+    let log_before = std::fs::read(&log).ok();
+    let untouched = |released: &Released, proxy: &Proxy| {
+        assert!(proxy.api_calls().iter().all(|(m, _, _)| m == "GET"), "{:?}", proxy.api_calls());
+        assert_eq!(released.fixture.origin_refs(), origin_refs);
+        assert!(released.fixture.tags().contains("v0.1.0"));
+        assert_eq!(std::fs::read(&log).ok(), log_before, "the audit log was written");
+    };
+    let args = ["--no-github", "--execute", "--yes"];
+
+    // Without an approval, --yes does not pass the gate.
+    let run = rollback(&released, &proxy, &args).fails(1);
+    assert!(
+        run.stderr.contains("`rollback` needs an approved plan") && run.stderr.contains("nothing was done"),
+        "{run}"
+    );
+    untouched(&released, &proxy);
+
+    // An approval of another plan: what differs is named.
+    let dry = rollback(&released, &proxy, &["--no-github", "--reason", "first"]).ok();
+    let approved = dry.stdout.lines().find_map(|l| l.strip_prefix("plan: ")).unwrap().to_string();
+    let run =
+        rollback(&released, &proxy, &[&args[..], &["--reason", "second", "--approve", &approved]].concat()).fails(1);
+    assert!(run.stderr.contains("the plan changed since it was approved"), "{run}");
+    assert!(run.stderr.contains(r#"steps[5].reason: "first" -> "second""#), "{run}");
+    let zeros = format!("sha256:{}", "0".repeat(64));
+    let run = rollback(&released, &proxy, &[&args[..], &["--approve", &zeros]].concat()).fails(1);
+    assert!(run.stderr.contains("cannot be named"), "{run}");
+    untouched(&released, &proxy);
+
+    // The approved plan runs, and the trail records the approval.
+    rollback(&released, &proxy, &[&args[..], &["--reason", "first", "--approve", &approved]].concat()).ok();
+    assert_eq!(answered(&proxy, "DELETE", "/yank"), ["acme-storage", "acme-security", "acme-core"]);
+    let run = released.run(&["audit", "--verify", "--format", "json"]).ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    for entry in report["entries"].as_array().unwrap() {
+        assert_eq!(entry["plan_digest"], approved.as_str(), "{entry}");
+        assert_eq!(entry["approved"], approved.as_str(), "{entry}");
+    }
+}

@@ -21,6 +21,9 @@ impl Args {
         let matrix = assets::load(&ctx.sh, &ws, &version)?;
         // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
         let json = serde_json::to_string(&matrix.github())?;
+        if let Some(note) = matrix.left_out_note(ws.config.table) {
+            ctx.out.note(note);
+        }
         if self.github_output {
             github::outputs::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");

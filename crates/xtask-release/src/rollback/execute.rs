@@ -127,7 +127,7 @@ fn act(
         }
         Action::CreateTag { commit } => {
             let commit = commit.as_deref().context("no commit to create the tag on; pass --commit SHA")?;
-            git::create_tag_at(sh, tag, commit, &ws.config.render(&ws.config.tag_message, version))?;
+            git::create_tag_at(sh, tag, commit, &ws.config.render(&ws.config.tag_message, version)?)?;
             let info = git::tag_info(sh, tag)?.with_context(|| format!("tag {tag} was not created"))?;
             produced.add("tag", tag);
             produced.add("tag_commit", info.commit);

@@ -211,7 +211,7 @@ mod tests {
             version: Version::new(0, 2, 0),
             tag: "v0.2.0".into(),
             remote: "origin".into(),
-            registry: Registry { name: Some("local".into()), index_url: "http://r/".into() },
+            registry: Registry { name: Some("local".into()), index_url: "http://r/".into(), cargo_index: None },
             crates: vec![("core".into(), Some(false)), ("sdk".into(), Some(true)), ("app".into(), Some(false))],
             local_tag: Some("c0ffee".into()),
             remote_tag: true,

@@ -291,10 +291,8 @@ mod tests {
             "{note}"
         );
         // Configured bins leave nothing out.
-        let config = Config {
-            bins: vec![super::super::BinConfig { package: "caro".into(), bin: None }],
-            ..Config::default()
-        };
+        let config =
+            Config { bins: vec![super::super::BinConfig { package: "caro".into(), bin: None }], ..Config::default() };
         let matrix = plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, &v, vec![]).unwrap();
         assert_eq!(names(&matrix.shipped), ["caro/caro", "caro/caro-utils"]);
         assert_eq!(matrix.left_out_note("x"), None);

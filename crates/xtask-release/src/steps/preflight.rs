@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use serde::Serialize;
 use xshell::Shell;
 
@@ -45,6 +45,11 @@ pub enum Remote {
 impl GitFacts {
     /// Reads the facts for releasing `tag` from `branch` to `remote`, fetching first.
     pub fn gather(sh: &Shell, branch: &str, remote: &str, tag: &str) -> Result<GitFacts> {
+        // Before anything is committed: a name git refuses would fail at `git tag`, after.
+        if let Err(why) = crate::ops::refname::check_tag(tag) {
+            bail!("`{tag}` cannot be a git tag: {why}; change tag-prefix, or give a version that makes a valid tag");
+        }
+        git::repository(sh)?;
         let current = git::current_branch(sh)?;
         let upstream = match &current {
             Some(b) => git::upstream(sh, b)?,

@@ -8,7 +8,11 @@ use crate::dist::matrix;
 use crate::github;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Also write the matrix as `matrix` to $GITHUB_OUTPUT, for the build jobs
+    #[arg(long)]
+    pub github_output: bool,
+}
 
 impl Args {
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
@@ -17,7 +21,10 @@ impl Args {
         let matrix = matrix::plan(&ctx.sh, &ws)?;
         // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
         let json = serde_json::to_string(&matrix.github())?;
-        if github::outputs::env_file("GITHUB_OUTPUT").is_some() {
+        if let Some(note) = matrix.left_out_note(ws.config.table) {
+            ctx.out.note(note);
+        }
+        if self.github_output {
             github::outputs::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::Cx;
 use super::checksum::report_findings;
-use crate::dist::verify::{self, Options, human_size};
+use crate::dist::verify_assets::{self as verify, Options, human_size};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -11,8 +11,8 @@ use xshell::cmd;
 
 use super::archive::{self, Member as ArchiveMember};
 use super::assets::{self, Matrix};
+use super::checksum::{format, sha};
 use super::targets::Archive;
-use super::{sha, sums};
 use crate::context::Ctx;
 use crate::ops::cargo;
 use crate::ops::fs::write_atomic;
@@ -178,7 +178,7 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
     let mut written = Vec::new();
     for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
-        write_atomic(&asset.checksum_file, sums::line(&digest, &asset.name).as_bytes())?;
+        write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
         written.push((asset.path.clone(), digest.to_string()));
     }
     ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));

@@ -7,8 +7,8 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use super::assets::{self, Matrix};
-use super::check::{self, Finding, Status};
-use super::checksum::is_checksum_file;
+use super::checksum::check::{self, Finding, Status};
+use super::checksum::files::is_checksum_file;
 use crate::context::Ctx;
 
 /// Which directory to check, for which version.

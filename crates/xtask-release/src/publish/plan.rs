@@ -261,6 +261,7 @@ mod tests {
                 })
                 .collect(),
             bins: Vec::new(),
+            default_run: None,
             has_lib: true,
         }
     }

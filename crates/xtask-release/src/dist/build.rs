@@ -177,10 +177,10 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let args = &plan.build;
     {
         let _group = ctx.out.group(format!("cargo build --target {}", plan.target));
-        ctx.out.status("Building", format!("release binaries for {}", plan.target));
-        cmd!(ctx.sh, "{cargo} {args...}")
-            .run()
-            .with_context(|| format!("cargo build for {} failed; fix the error cargo printed above", plan.target))?;
+        let progress = ctx.out.progress("Building", format!("release binaries for {}", plan.target));
+        let built = cmd!(ctx.sh, "{cargo} {args...}").run();
+        progress.finish(built.is_ok());
+        built.with_context(|| format!("cargo build for {} failed; fix the error cargo printed above", plan.target))?;
     }
     std::fs::create_dir_all(&plan.out_dir).with_context(|| format!("cannot create {}", plan.out_dir))?;
     for asset in &plan.assets {

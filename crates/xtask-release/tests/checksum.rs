@@ -3,16 +3,13 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
-use support::{Fixture, Run, assert_same_files, fixture};
+use support::{Fixture, assert_same_files, fixture};
 
 /// Runs the real `sha256sum` in `dir` with `args`: GNU coreutils', which every Linux
 /// has (macOS and Windows do not ship it), so the tests that use it are Linux-only.
 #[cfg(target_os = "linux")]
-fn sha256sum(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new("sha256sum");
+fn sha256sum(dir: &std::path::Path, args: &[&str]) -> support::Run {
+    let mut cmd = std::process::Command::new("sha256sum");
     cmd.args(args).current_dir(dir);
     support::run(cmd)
 }

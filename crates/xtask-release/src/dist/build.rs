@@ -203,8 +203,10 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
     {
         let tool = if plan.cross { "cross" } else { "cargo" };
         let _group = ctx.out.group(format!("{tool} build --target {}", plan.target));
-        ctx.out.status("Building", format!("release binaries for {}", plan.target));
-        cmd!(ctx.sh, "{program} {args...}").envs(&plan.env).run().with_context(|| {
+        let progress = ctx.out.progress("Building", format!("release binaries for {}", plan.target));
+        let built = cmd!(ctx.sh, "{program} {args...}").envs(&plan.env).run();
+        progress.finish(built.is_ok());
+        built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };
             format!("{tool} build for {} failed{install}; fix the error printed above", plan.target)
         })?;

@@ -32,6 +32,8 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Adopt xtask-release in this repository: an xtask, the alias, the workflows, the config
+    Init(crate::init::Args),
     /// Set a new version everywhere it lives: manifests, requirements, Cargo.lock, extra files
     Bump(steps::bump::Args),
     /// Check that tag, manifests, Cargo.lock, extra files and changelog agree on the version
@@ -88,6 +90,7 @@ impl Cli {
             Command::VerifyAssets(args) => args.run(&ctx),
             Command::Changelog(args) => args.run(&ctx),
             Command::GithubRelease(args) => args.run(&ctx),
+            Command::Init(args) => args.run(&ctx),
             Command::VerifyPublished(args) => args.run(&ctx),
             Command::Rollback(args) => args.run(&ctx),
             Command::Audit(args) => args.run(&ctx),

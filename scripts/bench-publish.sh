@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): wall time of `publish-ordered --execute` next to
 # `cargo publish --workspace` on generated 30-crate workspaces (a chain and a wide tree),
-# each on a fresh local registry behind a loopback proxy, with and without the delays of
-# a real registry (1 s per upload, a new version visible 2 s after its upload). Prints a
-# Markdown table. The proxy and workspace generator live in
-# crates/xtask-release/tests/publish_bench.rs.
+# each on a fresh local registry, with the delays of a real registry (a loopback proxy:
+# 1 s per upload, a new version visible 2 s after its upload, an upload naming an unknown
+# dependency refused) and without (the registry directly). Prints a Markdown table with
+# each ratio and, with delays, each result as a fraction of its floor (the uploads that
+# must follow one another plus one index wait). The proxy and workspace generator live in
+# crates/xtask-release/tests/publish_bench.rs; docs/benchmarks.md has the figures.
 #
 #   scripts/bench-publish.sh            # BENCH_JOBS=N to change --jobs (default 8)
 set -euo pipefail

@@ -11,7 +11,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 
 /// How many differences a refusal lists before it stops counting.
 const MAX_DIFFERENCES: usize = 8;
@@ -172,6 +172,50 @@ pub fn differences(old: &Value, new: &Value, at: &str, found: &mut Vec<String>) 
             }
         }
     }
+}
+
+/// What a dry run does with its plan: keeps it (so a later `--approve` of another plan can
+/// name what differs) and returns its digest, for the `plan: sha256:...` line or the
+/// JSON's `plan_digest`.
+pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize) -> Result<String> {
+    let value = serde_json::to_value(plan)?;
+    let digest = digest_value(&value);
+    save_plan(target_dir, &digest, &value)?;
+    Ok(digest)
+}
+
+/// `plan` as JSON with its `plan_digest`, for a command's one JSON document.
+pub fn with_digest(plan: &impl Serialize, digest: &str) -> Result<Value> {
+    let mut value = serde_json::to_value(plan)?;
+    if let Value::Object(map) = &mut value {
+        map.insert("plan_digest".into(), Value::String(digest.into()));
+    }
+    Ok(value)
+}
+
+/// The one way a command's plan is carried out: the approval gate first, so a refusal
+/// changes nothing, then `run`, recorded as one audit line (the command as the step) with
+/// the plan's digest, the approval, the outcome and what `run` says it produced.
+/// `version` is the release the step is for [default: the workspace's].
+pub fn execute<T>(
+    ctx: &crate::context::Ctx,
+    ws: &crate::workspace::Workspace,
+    command: &str,
+    plan: &impl Serialize,
+    approve: Option<&str>,
+    version: Option<&semver::Version>,
+    run: impl FnOnce(&mut crate::audit::Produced) -> Result<T>,
+) -> Result<T> {
+    let value = serde_json::to_value(plan)?;
+    let approval = gate(&ws.target_dir, command, &ws.config.require_approval, approve, &value)?;
+    let current = match version {
+        Some(version) => Some(version.clone()),
+        None => crate::version::current(ws).ok(),
+    };
+    let mut trail = crate::audit::trail(ctx, ws, current.as_ref());
+    trail.run_mut().plan_digest = Some(approval.plan_digest);
+    trail.run_mut().approved = approval.approved;
+    trail.step(command, run)
 }
 
 /// The usual confirmation before an irreversible `--execute`: `--yes`, or a `y` typed at

@@ -116,7 +116,29 @@ impl Config {
         })?;
         config.table = name;
         config.check_templates()?;
+        config.check(manifest)?;
         Ok((config, Vec::new()))
+    }
+
+    /// Refuses up front what git would refuse only after the release commit: a tag
+    /// prefix that makes no valid tag name, an empty commit message.
+    fn check(&self, manifest: &str) -> Result<()> {
+        let table = self.table;
+        let example = self.tag_for(&semver::Version::new(1, 2, 3));
+        if let Err(why) = crate::ops::refname::check_tag(&example) {
+            bail!(
+                "tag-prefix = {:?} in [{table}] of {manifest} makes tags like `{example}`, which git refuses: \
+                 {why}; set a prefix git accepts, such as \"v\", \"release-\" or \"\"",
+                self.tag_prefix
+            );
+        }
+        if self.commit_message.trim().is_empty() {
+            bail!(
+                "commit-message in [{table}] of {manifest} is empty, and git refuses an empty commit message; \
+                 set one, e.g. commit-message = \"release: {{tag}}\""
+            );
+        }
+        Ok(())
     }
 
     /// The tag for `version`, e.g. `v1.2.3`.

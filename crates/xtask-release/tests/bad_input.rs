@@ -179,3 +179,159 @@ fn a_cargo_lock_out_of_step_is_named_as_what_is_wrong() {
         },
     ]);
 }
+
+/// Appends `[package.metadata.xtask-release]` with `lines` to the single-crate fixture.
+fn config(f: &Fixture, lines: &str) {
+    let manifest = f.read("Cargo.toml") + "\n[package.metadata.xtask-release]\n" + lines + "\n";
+    f.write("Cargo.toml", &manifest);
+    f.commit_all("config");
+}
+
+#[test]
+fn tag_names_git_refuses_are_refused_before_any_commit() {
+    check(&[
+        Case {
+            name: "a prefix with `..`, at config load",
+            fixture: "single-crate",
+            setup: |f| config(f, "tag-prefix = \"v..\""),
+            args: &["release", "minor", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["tag-prefix = \"v..\" in [package.metadata.xtask-release]", "contains `..`", "set a prefix"],
+        },
+        Case {
+            name: "a prefix git would read as an option",
+            fixture: "single-crate",
+            setup: |f| config(f, "tag-prefix = \"--force \""),
+            args: &["tag", "--execute", "--push"],
+            code: 1,
+            says: &["tag-prefix = \"--force \"", "starts with `-`, which git would take for an option"],
+        },
+        Case {
+            name: "even for a command that makes no tag, the config is checked when loaded",
+            fixture: "single-crate",
+            setup: |f| config(f, "tag-prefix = \"v~\""),
+            args: &["bump", "minor", "--execute"],
+            code: 1,
+            says: &["tag-prefix = \"v~\"", "which git refuses"],
+        },
+        Case {
+            name: "a version whose build metadata makes an invalid tag",
+            fixture: "single-crate",
+            setup: none,
+            args: &["release", "0.2.0+x.lock", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["`v0.2.0+x.lock` cannot be a git tag", "ends with `.lock`", "change tag-prefix"],
+        },
+        Case {
+            name: "an empty commit message",
+            fixture: "single-crate",
+            setup: |f| config(f, "commit-message = \" \""),
+            args: &["release", "minor", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["commit-message in [package.metadata.xtask-release]", "is empty", "set one"],
+        },
+    ]);
+}
+
+/// A directory with only cargo on it: git is missing.
+fn path_without_git(f: &Fixture) -> std::path::PathBuf {
+    let bin = f.tmp.path().join("bin-without-git");
+    std::fs::create_dir_all(&bin).unwrap();
+    let cargo = std::env::var_os("CARGO").map(std::path::PathBuf::from).unwrap_or_else(|| "cargo".into());
+    let cargo = if cargo.is_absolute() { cargo } else { which("cargo") };
+    let link = bin.join("cargo");
+    if !link.exists() {
+        std::os::unix::fs::symlink(cargo, link).unwrap();
+    }
+    bin
+}
+
+fn which(name: &str) -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap();
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.exists()).unwrap()
+}
+
+#[test]
+fn git_missing_or_no_repository_is_said_so() {
+    let fixture = fixture("single-crate");
+    let (files, before) = (fixture.snapshot(), refs(&fixture));
+    for args in [&["release", "minor"][..], &["tag"], &["changelog", "--version", "0.2.0"]] {
+        let mut cmd = fixture.command(args);
+        cmd.env("PATH", path_without_git(&fixture));
+        let run = support::run(cmd).fails(1);
+        assert!(run.stderr.contains("cannot run git"), "{args:?}\n{run}");
+        assert!(run.stderr.contains("install git, or put it on PATH"), "{args:?}\n{run}");
+        assert!(!run.stderr.contains("does the repository have a commit"), "{args:?}\n{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!(refs(&fixture), before);
+
+    // The same work tree without its repository.
+    std::fs::rename(fixture.path(".git"), fixture.tmp.path().join("moved.git")).unwrap();
+    let files = fixture.snapshot();
+    for args in [&["release", "minor"][..], &["tag"]] {
+        let run = fixture.run(args).fails(1);
+        assert!(run.stderr.contains("is not in a git work tree"), "{args:?}\n{run}");
+        assert!(run.stderr.contains("run this from the repository's checkout"), "{args:?}\n{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
+}
+
+#[test]
+fn symlinked_files_are_written_through_and_stay_links() {
+    let fixture = fixture("single-crate");
+    std::fs::create_dir_all(fixture.path("real")).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::rename(fixture.path(file), fixture.path(&format!("real/{file}"))).unwrap();
+        std::os::unix::fs::symlink(format!("real/{file}"), fixture.path(file)).unwrap();
+    }
+    fixture.commit_all("manifest and lock file behind symlinks");
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let meta = std::fs::symlink_metadata(fixture.path(file)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{file} was replaced by a regular file");
+        assert!(fixture.read(&format!("real/{file}")).contains("version = \"0.2.0\""), "{file}");
+    }
+    let status = fixture.git(&["status", "--porcelain"]);
+    assert_eq!(status, " M real/Cargo.lock\n M real/Cargo.toml\n", "only the targets changed");
+}
+
+#[test]
+fn a_failed_write_says_what_was_written_and_the_same_command_finishes_it() {
+    let fixture = fixture("single-crate");
+    // A directory where the manifest's temporary file goes: that write fails, after
+    // Cargo.lock (written first) succeeded.
+    std::fs::create_dir(fixture.path(".Cargo.toml.xtask-release.tmp")).unwrap();
+    let failed = fixture.run(&["bump", "minor", "--execute"]).fails(1);
+    for says in [
+        "the bump to 0.2.0 stopped: 1 of 2 files were written (Cargo.lock)",
+        "run the same command again, which finishes the bump",
+        "cannot write",
+    ] {
+        assert!(failed.stderr.contains(says), "should say {says:?}\n{failed}");
+    }
+    std::fs::remove_dir(fixture.path(".Cargo.toml.xtask-release.tmp")).unwrap();
+    let finished = fixture.run(&["bump", "minor", "--execute"]).ok();
+    assert!(finished.stderr.contains("Bumping single from 0.1.0 to 0.2.0"), "{finished}");
+    assert!(fixture.read("Cargo.toml").contains("version = \"0.2.0\""));
+    assert!(fixture.read("Cargo.lock").contains("version = \"0.2.0\""));
+    assert_eq!(fixture.git(&["status", "--porcelain"]), " M Cargo.lock\n M Cargo.toml\n", "no temporary file left");
+}
+
+#[test]
+fn temporary_files_of_a_killed_run_are_removed_by_the_next_bump_and_named_by_tag() {
+    let fixture = fixture("single-crate");
+    fixture.write(".Cargo.toml.xtask-release.tmp", "[package]\nname = \"sin");
+    let files = fixture.snapshot();
+    let tag = fixture.run(&["tag"]).fails(1);
+    assert!(tag.stdout.contains(".Cargo.toml.xtask-release.tmp"), "{tag}");
+    assert!(tag.stdout.contains("left by an interrupted run: delete them"), "{tag}");
+    let dry = fixture.run(&["bump", "minor"]).ok();
+    assert!(dry.stderr.contains(".Cargo.toml.xtask-release.tmp was left by an interrupted run"), "{dry}");
+    assert_same_files(&files, &fixture.snapshot());
+
+    let run = fixture.run(&["bump", "minor", "--execute"]).ok();
+    assert!(run.stderr.contains("removing it"), "{run}");
+    assert!(!fixture.path(".Cargo.toml.xtask-release.tmp").exists());
+    assert_eq!(fixture.git(&["status", "--porcelain"]), " M Cargo.lock\n M Cargo.toml\n");
+}

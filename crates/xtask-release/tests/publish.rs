@@ -278,13 +278,16 @@ fn killed_mid_publish_then_rerun_publishes_every_version_once() {
 fn a_dev_dependency_cycle_publishes_and_an_unbreakable_one_names_the_edge() {
     let fixture = fixture("devcycle");
     let registry = Registry::start(fixture.tmp.path());
-    let proxy = Proxy::start(registry.port, Faults::default());
+    let proxy = Proxy::start(registry.port, Faults { stale_index: Duration::from_secs(1), ..Faults::default() });
 
-    let run_ok = run(publish(&fixture, &proxy.index_url(), &["--execute"])).ok();
+    // With `--index-wait each`, a crate goes only once the index shows its dependencies.
+    let run_ok = run(publish(&fixture, &proxy.index_url(), &["--execute", "--index-wait", "each"])).ok();
     assert_published_once(&registry, &["cycle-a", "cycle-b"], "1.4.2");
     let uploads = proxy.uploads();
     let order: Vec<&str> = uploads.iter().map(|u| u.name.as_str()).collect();
     assert_eq!(order, ["cycle-a", "cycle-b"], "{run_ok}");
+    assert!(uploads[1].deps_not_in_index.is_empty(), "cycle-b went before the index showed cycle-a: {uploads:#?}");
+    assert_eq!(uploads[1].metadata["deps"][0]["name"], "cycle-a", "{uploads:#?}");
 
     // With a version on the dev-dependency, cargo keeps it and the cycle is real.
     let manifest = "crates/a/Cargo.toml";

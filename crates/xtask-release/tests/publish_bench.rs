@@ -1,9 +1,12 @@
 //! Benchmark, not a timed test (ignored by default; `scripts/bench-publish.sh` runs it):
 //! wall time to publish generated 30-crate workspaces, a chain and a wide tree, with
 //! `publish-ordered --execute` and with `cargo publish --workspace`, each on a fresh
-//! registry behind the same kind of loopback proxy, in the same run. With delays the
-//! proxy makes the registry behave like a real one: about 1 s per upload, and a new
-//! version visible in the index only 2 s after its upload.
+//! registry, in the same run. With delays a loopback proxy makes the registry behave like
+//! a real one: about 1 s per upload, a new version visible in the index only 2 s after its
+//! upload, and (like crates.io) an upload refused when a dependency was never uploaded.
+//! Each delayed result is also given as a fraction of its floor: the uploads that must
+//! follow one another (a chain: all 30; a wide tree: the root, then the 29 others split
+//! over `--jobs` workers) plus one index wait.
 
 mod support;
 
@@ -15,6 +18,9 @@ use support::proxy::{Faults, Proxy};
 use support::registry::Registry;
 
 const CRATES: usize = 30;
+/// What the delay proxy adds to each upload, and how long a new version stays invisible.
+const UPLOAD: Duration = Duration::from_secs(1);
+const INDEX_LAG: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Copy, Debug)]
 enum Layout {
@@ -28,15 +34,28 @@ enum Layout {
 #[ignore = "a benchmark; run scripts/bench-publish.sh"]
 fn publish_30_crates_ours_vs_cargo_publish_workspace() {
     let jobs = std::env::var("BENCH_JOBS").unwrap_or_else(|_| "8".into());
-    println!("| workspace | registry | publish-ordered (--jobs {jobs}) | cargo publish --workspace | cargo / ours |");
-    println!("|---|---|---:|---:|---:|");
+    let workers: usize = jobs.parse().expect("BENCH_JOBS is a number");
+    println!(
+        "| workspace | registry | publish-ordered (--jobs {jobs}) | cargo publish --workspace | cargo / ours | floor | \
+         floor / ours |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|");
     for layout in [Layout::Wide, Layout::Chain] {
         for delays in [true, false] {
             let ours = publish(layout, delays, support::BIN, &["publish-ordered", "--execute", "--jobs", &jobs]);
             let cargo = publish(layout, delays, env!("CARGO"), &["publish", "--workspace"]);
             let registry = if delays { "1 s per upload, visible 2 s later" } else { "no added delays" };
+            let floor = match layout {
+                Layout::Chain => UPLOAD * CRATES as u32 + INDEX_LAG,
+                Layout::Wide => UPLOAD * (1 + (CRATES - 1).div_ceil(workers)) as u32 + INDEX_LAG,
+            };
+            let (floor, of_floor) = if delays {
+                (format!("{:.1} s", floor.as_secs_f64()), format!("{:.2}", floor.as_secs_f64() / ours.as_secs_f64()))
+            } else {
+                ("-".to_string(), "-".to_string())
+            };
             println!(
-                "| {layout:?} | {registry} | {:.1} s | {:.1} s | {:.2}x |",
+                "| {layout:?} | {registry} | {:.1} s | {:.1} s | {:.2}x | {floor} | {of_floor} |",
                 ours.as_secs_f64(),
                 cargo.as_secs_f64(),
                 cargo.as_secs_f64() / ours.as_secs_f64()
@@ -54,8 +73,7 @@ fn publish(layout: Layout, delays: bool, program: &str, args: &[&str]) -> Durati
     let registry = Registry::start(tmp.path());
     // Without delays the registry is asked directly: the figure is the tools' own cost.
     let proxy = delays.then(|| {
-        let faults =
-            Faults { upload_delay: Duration::from_secs(1), stale_index: Duration::from_secs(2), ..Faults::default() };
+        let faults = Faults { upload_delay: UPLOAD, stale_index: INDEX_LAG, ..Faults::default() };
         Proxy::start(registry.port, faults)
     });
     let index_url = proxy.as_ref().map_or_else(|| registry.index_url(), Proxy::index_url);

@@ -22,7 +22,7 @@ pub fn previous_tag(sh: &Shell, config: &Config, version: &Version) -> Result<Op
     let tags = cmd!(sh, "git tag --list --merged HEAD {pattern}")
         .quiet()
         .read()
-        .context("git tag --list failed; is this a git repository with a commit?")?;
+        .with_context(|| format!("git tag --list failed: {}", crate::ops::git::why(sh)))?;
     Ok(select_previous(tags.lines(), config, version))
 }
 

@@ -1,7 +1,36 @@
 //! Reading git state and making commits, tags and pushes, always through xshell.
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use xshell::{Shell, cmd};
+
+/// Checks that git runs and that the current directory is in a work tree, with an error
+/// that says which is wrong: git's own exit code alone says neither.
+pub fn repository(sh: &Shell) -> Result<()> {
+    let dir = sh.current_dir();
+    let out = match cmd!(sh, "git rev-parse --is-inside-work-tree").quiet().ignore_status().ignore_stderr().output() {
+        Ok(out) => out,
+        Err(err) => bail!("cannot run git ({err}); install git, or put it on PATH, and run again"),
+    };
+    if !out.status.success() || String::from_utf8_lossy(&out.stdout).trim() != "true" {
+        bail!(
+            "{} is not in a git work tree; run this from the repository's checkout (or create one with \
+             `git init` and a first commit)",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Why a git command that should not fail did: git missing, no repository, or no commit.
+pub fn why(sh: &Shell) -> String {
+    if let Err(err) = repository(sh) {
+        return err.to_string();
+    }
+    match cmd!(sh, "git rev-parse --verify --quiet HEAD").quiet().ignore_status().output() {
+        Ok(out) if !out.status.success() => "the repository has no commit yet; commit first".into(),
+        _ => "see git's message above".into(),
+    }
+}
 
 /// The checked-out branch, or `None` on a detached HEAD.
 pub fn current_branch(sh: &Shell) -> Result<Option<String>> {
@@ -18,7 +47,7 @@ pub fn tag_exists(sh: &Shell, tag: &str) -> Result<bool> {
 
 /// Whether a remote of that name is configured.
 pub fn has_remote(sh: &Shell, remote: &str) -> Result<bool> {
-    let remotes = cmd!(sh, "git remote").quiet().read()?;
+    let remotes = cmd!(sh, "git remote").quiet().read().with_context(|| format!("git remote failed: {}", why(sh)))?;
     Ok(remotes.lines().any(|r| r.trim() == remote))
 }
 
@@ -27,18 +56,18 @@ pub fn head(sh: &Shell) -> Result<String> {
     cmd!(sh, "git rev-parse --verify HEAD")
         .quiet()
         .read()
-        .context("git rev-parse HEAD failed; does the repository have a commit?")
+        .with_context(|| format!("git rev-parse HEAD failed: {}", why(sh)))
 }
 
 /// The first line of HEAD's commit message.
 pub fn head_subject(sh: &Shell) -> Result<String> {
-    cmd!(sh, "git log -1 --format=%s HEAD").quiet().read().context("git log failed; does the repository have a commit?")
+    cmd!(sh, "git log -1 --format=%s HEAD").quiet().read().with_context(|| format!("git log failed: {}", why(sh)))
 }
 
 /// Tracked files with changes and untracked files, as `git status --porcelain` lists them.
 pub fn changed_files(sh: &Shell) -> Result<Vec<String>> {
     let status =
-        cmd!(sh, "git status --porcelain").quiet().read().context("git status failed; is this a git repository?")?;
+        cmd!(sh, "git status --porcelain").quiet().read().with_context(|| format!("git status failed: {}", why(sh)))?;
     Ok(status.lines().map(str::to_string).collect())
 }
 
@@ -48,6 +77,33 @@ pub fn index_lock(sh: &Shell) -> Result<Option<String>> {
     let path = cmd!(sh, "git rev-parse --git-path index.lock").quiet().read().context("git rev-parse failed")?;
     let path = sh.current_dir().join(path);
     Ok(path.exists().then(|| path.display().to_string()))
+}
+
+/// The commit `tag` points at, or `None` when there is no such local tag.
+pub fn tag_commit(sh: &Shell, tag: &str) -> Result<Option<String>> {
+    let peeled = format!("refs/tags/{tag}^{{commit}}");
+    let out = cmd!(sh, "git rev-parse --verify --quiet {peeled}").quiet().ignore_status().output()?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// Whether the remote-tracking ref `refs/remotes/<tracking>` exists.
+pub fn has_tracking(sh: &Shell, tracking: &str) -> Result<bool> {
+    let refname = format!("refs/remotes/{tracking}");
+    Ok(cmd!(sh, "git rev-parse --verify --quiet {refname}").quiet().ignore_status().output()?.status.success())
+}
+
+/// Whether `commit` is an ancestor of (or is) `refs/remotes/<tracking>`.
+pub fn contained_in(sh: &Shell, commit: &str, tracking: &str) -> Result<bool> {
+    let refname = format!("refs/remotes/{tracking}");
+    let out = cmd!(sh, "git merge-base --is-ancestor {commit} {refname}").quiet().ignore_status().output()?;
+    match out.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => anyhow::bail!(
+            "git merge-base failed on {commit} and {refname}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
 }
 
 /// The upstream of `branch` as `remote/branch`, or `None` when it has none.
@@ -128,10 +184,11 @@ pub fn remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<Option<String>>
 /// Commits `paths` (added first, so new files are included) with `message`.
 pub fn commit(sh: &Shell, paths: &[&str], message: &str) -> Result<()> {
     cmd!(sh, "git add -- {paths...}").quiet().run().context("git add failed on the release edits")?;
-    cmd!(sh, "git commit --quiet -m {message} -- {paths...}")
-        .quiet()
-        .run()
-        .with_context(|| format!("git commit `{message}` failed; see git's message above (a commit hook?)"))
+    cmd!(sh, "git commit --quiet -m {message} -- {paths...}").quiet().run().with_context(|| {
+        format!(
+            "git commit `{message}` failed; see git's message above (a pre-commit or commit-msg hook may refuse it)"
+        )
+    })
 }
 
 /// Undoes `git add` of `paths`, for rolling back a commit that failed.

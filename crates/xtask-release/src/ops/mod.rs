@@ -8,4 +8,5 @@ pub mod fs;
 pub mod git;
 pub mod http;
 pub mod redact;
+pub mod refname;
 pub mod retry;

@@ -175,9 +175,13 @@ mod tests {
     fn config_keys_and_defaults() {
         let config: Config = serde_json::from_str(r#"{"rate-limit": "crates-io", "jobs": 2}"#).unwrap();
         assert_eq!(
-            (config.jobs, config.rate_limit, config.index_timeout, config.retries),
-            (2, RateLimit::CratesIo, 300, 5)
+            (config.jobs, config.rate_limit, config.index_timeout, config.retries, config.index_wait),
+            (2, RateLimit::CratesIo, 300, 5, IndexWait::End)
         );
+        let config: Config = serde_json::from_str(r#"{"index-wait": "each"}"#).unwrap();
+        assert_eq!(config.index_wait, IndexWait::Each);
+        assert!(serde_json::from_str::<Config>(r#"{"index-wait": "never"}"#).is_err());
+        assert_eq!("each".parse::<IndexWait>(), Ok(IndexWait::Each));
         let err = serde_json::from_str::<Config>(r#"{"rate-limit": "fast"}"#).unwrap_err().to_string();
         assert!(err.contains("invalid rate limit `fast`"), "{err}");
         assert!(serde_json::from_str::<Config>(r#"{"index-timout": 5}"#).is_err());

@@ -248,6 +248,24 @@ impl<'a> Pipeline<'a> {
         }
     }
 
+    /// `on_registry` for each crate, a few index files at a time: after a large set the
+    /// confirmation must not cost one round trip per crate.
+    fn on_registry_all(&self, crates: &[&Crate]) -> Vec<Result<bool>> {
+        const AT_ONCE: usize = 16;
+        crates
+            .chunks(AT_ONCE)
+            .flat_map(|chunk| {
+                std::thread::scope(|scope| {
+                    let checks: Vec<_> = chunk.iter().map(|k| scope.spawn(move || self.on_registry(k))).collect();
+                    checks
+                        .into_iter()
+                        .map(|check| check.join().unwrap_or_else(|_| Err(anyhow!("an index lookup panicked"))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect()
+    }
+
     /// Every accepted crate, confirmed in the index (also after an error, so the result
     /// says which uploads are there).
     fn confirm_accepted(&self) -> Result<()> {
@@ -271,8 +289,8 @@ impl<'a> Pipeline<'a> {
         let mut left: Vec<&Crate> = crates.to_vec();
         loop {
             let mut still = Vec::new();
-            for krate in left {
-                if self.on_registry(krate)? {
+            for (krate, listed) in left.iter().copied().zip(self.on_registry_all(&left)) {
+                if listed? {
                     if mark {
                         self.finish(krate, Ok(Progress::Confirmed(Status::Published)));
                     }

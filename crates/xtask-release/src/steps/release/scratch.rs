@@ -27,6 +27,7 @@ pub struct Scratch {
 impl Scratch {
     /// Checks out HEAD of the repository that holds `ws` into a new temporary directory.
     pub fn of_head(sh: &Shell, ws: &Workspace) -> Result<Scratch> {
+        crate::ops::git::repository(sh)?;
         let top = cmd!(sh, "git rev-parse --show-toplevel").quiet().read().context("git rev-parse failed")?;
         let top = Utf8PathBuf::from(top);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());

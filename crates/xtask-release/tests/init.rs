@@ -170,6 +170,11 @@ fn this_repository_s_workflows_follow_init_s_templates() {
     // The templates with this repository's values (tag prefix `v`, its test script) are
     // its own workflows, byte for byte; init adds only its mark on top.
     let fixture = fixture("lockstep");
+    let ours = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let rust_version = ours.lines().find(|l| l.starts_with("rust-version = ")).unwrap();
+    let manifest =
+        fixture.read("Cargo.toml").replace("[workspace.package]\n", &format!("[workspace.package]\n{rust_version}\n"));
+    fixture.write("Cargo.toml", &manifest);
     init(&fixture, true).ok();
     for name in ["ci.yml", "release.yml"] {
         let ours = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();

@@ -48,6 +48,8 @@ pub struct Detected {
     /// `(package, bin)` pairs that ship.
     pub bins: Vec<(String, String)>,
     pub has_changelog: bool,
+    /// The root manifest's (or `[workspace.package]`'s) rust-version, for the MSRV job.
+    pub rust_version: Option<String>,
     /// cargo-release keys and what they became, for the config's comments.
     #[serde(skip)]
     pub cargo_release: Vec<cargo_release::Key>,
@@ -159,6 +161,10 @@ pub fn detect(sh: &Shell, ws: &Workspace) -> Result<Detected> {
         branch: release_branch(sh)?,
         bins: detect::shipped_bins(ws.publishable(None)),
         has_changelog: ws.root.join("CHANGELOG.md").is_file(),
+        rust_version: [doc.get("workspace").and_then(|w| w.get("package")), doc.get("package")]
+            .into_iter()
+            .flatten()
+            .find_map(|t| t.get("rust-version").and_then(|v| v.as_str()).map(String::from)),
         cargo_release,
     })
 }
@@ -191,11 +197,27 @@ pub fn plan(
         ("xtask/src/main.rs".to_string(), ours(XTASK_MAIN.into(), "//")),
         (
             ".github/workflows/ci.yml".to_string(),
-            ours(detect::render_workflow(CI_TEMPLATE, &detected.tag_prefix, &test_command), "#"),
+            ours(
+                detect::render_workflow(
+                    CI_TEMPLATE,
+                    &detected.tag_prefix,
+                    &test_command,
+                    detected.rust_version.as_deref(),
+                ),
+                "#",
+            ),
         ),
         (
             ".github/workflows/release.yml".to_string(),
-            ours(detect::render_workflow(RELEASE_TEMPLATE, &detected.tag_prefix, &test_command), "#"),
+            ours(
+                detect::render_workflow(
+                    RELEASE_TEMPLATE,
+                    &detected.tag_prefix,
+                    &test_command,
+                    detected.rust_version.as_deref(),
+                ),
+                "#",
+            ),
         ),
     ];
     for (path, after) in generated {

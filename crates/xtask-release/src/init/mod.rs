@@ -18,19 +18,9 @@ use xshell::{Shell, cmd};
 
 use crate::cargo_release::{self, Translation};
 use crate::config::{PACKAGE_TABLE, WORKSPACE_TABLE};
-use crate::context::Ctx;
 use crate::ops::fs;
+use crate::output::Output;
 use crate::workspace::Workspace;
-
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Write the files (default: print what would change, as diffs)
-    #[arg(long)]
-    pub execute: bool,
-    /// Depend on a local checkout of xtask-release at PATH instead of the crates.io version
-    #[arg(long, value_name = "PATH")]
-    pub dependency_path: Option<Utf8PathBuf>,
-}
 
 /// The line that marks a file as init's: one with it that you edited is kept, one
 /// without it is never overwritten.
@@ -79,52 +69,34 @@ pub struct Change {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
-    pub format_version: u32,
     pub detected: Detected,
     pub files: Vec<Change>,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let dependency = match &self.dependency_path {
-            Some(path) => Dependency::Path(
-                std::path::absolute(path)
-                    .ok()
-                    .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
-                    .with_context(|| format!("--dependency-path {path} is not a usable path"))?,
-            ),
-            None => Dependency::CratesIo,
-        };
-        let detected = detect(&ctx.sh, &ws)?;
-        let plan = plan(&ws.root, &detected, &dependency, &mut |path| read_if_exists(&ws.root.join(path)))?;
-        if ctx.json() {
-            ctx.out.json(&plan)?;
-        } else {
-            describe(ctx, &plan, !self.execute);
+/// Writes every file the plan creates or edits, saying each; returns how many.
+pub fn execute(root: &Utf8Path, plan: &Plan, out: &Output) -> Result<usize> {
+    let todo: Vec<&Change> = plan.files.iter().filter(|c| c.writes()).collect();
+    for change in &todo {
+        let path = root.join(&change.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
         }
-        let todo: Vec<&Change> =
-            plan.files.iter().filter(|c| matches!(c.action, Action::Create | Action::Edit)).collect();
-        if !self.execute {
-            if !todo.is_empty() {
-                ctx.out.note("dry run; pass --execute to write these files");
-            }
-            return Ok(());
-        }
-        for change in &todo {
-            let path = ws.root.join(&change.path);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
-            }
-            fs::write_atomic(&path, change.after.as_bytes())?;
-            ctx.out.status(if change.action == Action::Create { "Created" } else { "Updated" }, &change.path);
-        }
-        if todo.is_empty() {
-            ctx.out.status("Finished", "nothing to do: xtask-release is set up here already");
-        } else {
-            ctx.out.note("next: `cargo xtask check-version`, `cargo xtask build-matrix`, then commit these files");
-        }
-        Ok(())
+        fs::write_atomic(&path, change.after.as_bytes())?;
+        out.status(if change.action == Action::Create { "Created" } else { "Updated" }, &change.path);
+    }
+    Ok(todo.len())
+}
+
+/// Facts and plan in one, for the CLI and library callers: reads the repository's files.
+pub fn plan_for(sh: &Shell, ws: &Workspace, dependency: &Dependency) -> Result<Plan> {
+    let detected = detect(sh, ws)?;
+    plan(&ws.root, &detected, dependency, &mut |path| read_if_exists(&ws.root.join(path)))
+}
+
+impl Change {
+    /// Whether executing the plan writes this file.
+    pub fn writes(&self) -> bool {
+        matches!(self.action, Action::Create | Action::Edit)
     }
 }
 
@@ -255,7 +227,7 @@ pub fn plan(
         Some(before) => edit(config_path, &before, after),
         None => Change { path: config_path.into(), action: Action::Create, before: None, after },
     });
-    Ok(Plan { format_version: 1, detected: detected.clone(), files })
+    Ok(Plan { detected: detected.clone(), files })
 }
 
 fn edit(path: &str, before: &str, after: String) -> Change {
@@ -413,33 +385,5 @@ fn toml_to_json(item: &toml_edit::Item) -> serde_json::Value {
             J::Array(a.iter().map(|t| toml_to_json(&toml_edit::Item::Table(t.clone()))).collect())
         }
         toml_edit::Item::None => J::Null,
-    }
-}
-
-fn describe(ctx: &Ctx, plan: &Plan, dry_run: bool) {
-    let d = &plan.detected;
-    let shape = if d.single_package { "a root package (not a workspace)" } else { "a workspace" };
-    let bins: Vec<String> = d.bins.iter().map(|(_, bin)| bin.clone()).collect();
-    crate::outln!(
-        "Detected {shape}; tag prefix `{}`, release branch `{}`, shipping {}",
-        d.tag_prefix,
-        d.branch,
-        if bins.is_empty() { "no binaries".to_string() } else { bins.join(", ") }
-    );
-    for change in plan.files.iter().filter(|c| dry_run || !matches!(c.action, Action::Create | Action::Edit)) {
-        let verb = match change.action {
-            Action::Create => "Would create",
-            Action::Edit => "Would edit",
-            Action::Unchanged => "Unchanged",
-            Action::Kept => "Keeping",
-        };
-        let why = if change.action == Action::Kept { " (written by init, edited since)" } else { "" };
-        ctx.out.status(verb, format!("{}{why}", change.path));
-        if matches!(change.action, Action::Create | Action::Edit) {
-            crate::out!(
-                "{}",
-                crate::ops::diff::unified(change.path.as_str(), change.before.as_deref().unwrap_or(""), &change.after)
-            );
-        }
     }
 }

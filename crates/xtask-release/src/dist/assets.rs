@@ -26,6 +26,9 @@ pub struct Asset {
     pub name: String,
     pub package: String,
     pub bin: String,
+    /// The other binaries in the same archive, with `archive-per-target`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bundled: Vec<Shipped>,
     pub target: String,
     pub archive: Option<Archive>,
 }
@@ -68,6 +71,21 @@ impl Matrix {
             left.join(", "),
             entries.join(", ")
         ))
+    }
+
+    /// A warning for each target whose runner GitHub has retired: its job never starts.
+    pub fn retired_runners(&self, table: &str) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter_map(|t| {
+                let when = targets::retired(&t.runner)?;
+                Some(format!(
+                    "the runner `{}` of {} is an image GitHub retired in {when}, so its job never starts; \
+                     set a current `runner` for it in [{table}.dist] targets",
+                    t.runner, t.triple
+                ))
+            })
+            .collect()
     }
 
     pub fn assets_for<'a>(&'a self, triple: &'a str) -> impl Iterator<Item = &'a Asset> + 'a {
@@ -128,8 +146,17 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
     let mut assets: Vec<Asset> = Vec::new();
     let mut seen: HashMap<String, (String, String)> = HashMap::new();
     for target in &targets {
-        for ship in &shipped {
-            let exe = if target.archive.is_some() { "" } else { target.exe_suffix() };
+        // With archive-per-target, one archive per target holds every shipped binary; it
+        // is named after the first (the main package's main binary).
+        let per_target = config.archive_per_target.then(|| target.archive.unwrap_or(target.default_archive()));
+        let groups: Vec<&[Shipped]> = match per_target {
+            Some(_) => vec![&shipped[..]],
+            None => shipped.chunks(1).collect(),
+        };
+        for group in groups {
+            let Some(ship) = group.first() else { continue };
+            let archive = per_target.or(target.archive);
+            let exe = if archive.is_some() { "" } else { target.exe_suffix() };
             let vars = [
                 ("bin", ship.bin.as_str()),
                 ("package", ship.package.as_str()),
@@ -139,7 +166,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
                 ("exe", exe),
             ];
             let mut name = template::render(&config.asset_name, &vars)?;
-            if let Some(archive) = target.archive {
+            if let Some(archive) = archive {
                 name.push_str(archive.extension());
             }
             check_name(&name, &config.asset_name)?;
@@ -156,8 +183,9 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
                 name,
                 package: ship.package.clone(),
                 bin: ship.bin.clone(),
+                bundled: group[1..].to_vec(),
                 target: target.triple.clone(),
-                archive: target.archive,
+                archive,
             });
         }
     }
@@ -296,6 +324,19 @@ mod tests {
         let matrix = plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, &v, vec![]).unwrap();
         assert_eq!(names(&matrix.shipped), ["caro/caro", "caro/caro-utils"]);
         assert_eq!(matrix.left_out_note("x"), None);
+    }
+
+    #[test]
+    fn a_retired_runner_is_named() {
+        let mut target = targets::defaults().remove(2);
+        let v = Version::new(1, 0, 0);
+        let matrix = plan(&members(), &Config::default(), &v, vec![target.clone()]).unwrap();
+        assert!(matrix.retired_runners("t").is_empty());
+        target.runner = "macos-13".into();
+        let matrix = plan(&members(), &Config::default(), &v, vec![target]).unwrap();
+        let warnings = matrix.retired_runners("workspace.metadata.xtask-release");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("`macos-13` of x86_64-apple-darwin is an image GitHub retired in 2025-12"));
     }
 
     #[test]

@@ -276,3 +276,62 @@ fn git_missing_or_no_repository_is_said_so() {
     }
     assert_same_files(&files, &fixture.snapshot());
 }
+
+#[test]
+fn symlinked_files_are_written_through_and_stay_links() {
+    let fixture = fixture("single-crate");
+    std::fs::create_dir_all(fixture.path("real")).unwrap();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::rename(fixture.path(file), fixture.path(&format!("real/{file}"))).unwrap();
+        std::os::unix::fs::symlink(format!("real/{file}"), fixture.path(file)).unwrap();
+    }
+    fixture.commit_all("manifest and lock file behind symlinks");
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        let meta = std::fs::symlink_metadata(fixture.path(file)).unwrap();
+        assert!(meta.file_type().is_symlink(), "{file} was replaced by a regular file");
+        assert!(fixture.read(&format!("real/{file}")).contains("version = \"0.2.0\""), "{file}");
+    }
+    let status = fixture.git(&["status", "--porcelain"]);
+    assert_eq!(status, " M real/Cargo.lock\n M real/Cargo.toml\n", "only the targets changed");
+}
+
+#[test]
+fn a_failed_write_says_what_was_written_and_the_same_command_finishes_it() {
+    let fixture = fixture("single-crate");
+    // A directory where the manifest's temporary file goes: that write fails, after
+    // Cargo.lock (written first) succeeded.
+    std::fs::create_dir(fixture.path(".Cargo.toml.xtask-release.tmp")).unwrap();
+    let failed = fixture.run(&["bump", "minor", "--execute"]).fails(1);
+    for says in [
+        "the bump to 0.2.0 stopped: 1 of 2 files were written (Cargo.lock)",
+        "run the same command again, which finishes the bump",
+        "cannot write",
+    ] {
+        assert!(failed.stderr.contains(says), "should say {says:?}\n{failed}");
+    }
+    std::fs::remove_dir(fixture.path(".Cargo.toml.xtask-release.tmp")).unwrap();
+    let finished = fixture.run(&["bump", "minor", "--execute"]).ok();
+    assert!(finished.stderr.contains("Bumping single from 0.1.0 to 0.2.0"), "{finished}");
+    assert!(fixture.read("Cargo.toml").contains("version = \"0.2.0\""));
+    assert!(fixture.read("Cargo.lock").contains("version = \"0.2.0\""));
+    assert_eq!(fixture.git(&["status", "--porcelain"]), " M Cargo.lock\n M Cargo.toml\n", "no temporary file left");
+}
+
+#[test]
+fn temporary_files_of_a_killed_run_are_removed_by_the_next_bump_and_named_by_tag() {
+    let fixture = fixture("single-crate");
+    fixture.write(".Cargo.toml.xtask-release.tmp", "[package]\nname = \"sin");
+    let files = fixture.snapshot();
+    let tag = fixture.run(&["tag"]).fails(1);
+    assert!(tag.stdout.contains(".Cargo.toml.xtask-release.tmp"), "{tag}");
+    assert!(tag.stdout.contains("left by an interrupted run: delete them"), "{tag}");
+    let dry = fixture.run(&["bump", "minor"]).ok();
+    assert!(dry.stderr.contains(".Cargo.toml.xtask-release.tmp was left by an interrupted run"), "{dry}");
+    assert_same_files(&files, &fixture.snapshot());
+
+    let run = fixture.run(&["bump", "minor", "--execute"]).ok();
+    assert!(run.stderr.contains("removing it"), "{run}");
+    assert!(!fixture.path(".Cargo.toml.xtask-release.tmp").exists());
+    assert_eq!(fixture.git(&["status", "--porcelain"]), " M Cargo.lock\n M Cargo.toml\n");
+}

@@ -31,8 +31,15 @@ impl Args {
         for package in plan.packages.iter().filter(|p| p.from != p.to) {
             ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
         }
+        for tmp in &plan.stale_temp {
+            let what = if self.execute { "removing it" } else { "--execute removes it" };
+            ctx.out.note(format!("{} was left by an interrupted run; {what}", ws.rel(tmp)));
+        }
         if plan.is_empty() {
             // A re-run of a finished bump, like a finished `release`: done, not an error.
+            if self.execute {
+                plan.apply_each(|_| {})?;
+            }
             ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
             return Ok(());
         }

@@ -183,10 +183,17 @@ fn clean_tree(facts: &GitFacts) -> Check {
         return Check::passed(NAME, "no uncommitted changes");
     }
     let files: Vec<&str> = facts.changed.iter().map(|l| l.get(3..).unwrap_or(l).trim()).collect();
+    let fix = match files.iter().any(|f| f.ends_with(".xtask-release.tmp")) {
+        true => {
+            "the `.*.xtask-release.tmp` files are left by an interrupted run: delete them (`bump --execute` \
+                 removes them too); commit or stash the rest (`git stash -u`)"
+        }
+        false => "commit or stash them first (`git stash -u`)",
+    };
     Check::failed(
         NAME,
         format!("the working tree is dirty: {} uncommitted change(s): {}", files.len(), files.join(", ")),
-        "commit or stash them first (`git stash -u`)",
+        fix,
     )
 }
 

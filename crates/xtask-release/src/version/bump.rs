@@ -15,7 +15,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use semver::Version;
 use serde::Serialize;
@@ -24,7 +24,7 @@ use super::files::Files;
 use super::manifest::PackageVersion;
 use super::text::{Span, splice};
 use super::{Target, requirement};
-use crate::ops::fs::FileEdit;
+use crate::ops::fs::{self, FileEdit};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,6 +34,10 @@ pub struct BumpPlan {
     pub packages: Vec<PackageBump>,
     /// Only files whose text changes, files without a version of their own first.
     pub edits: Vec<FileEdit>,
+    /// Temporary files a killed run left beside the files a bump reads; applying the plan
+    /// removes them (they would fail `tag`'s and `release`'s clean-tree check).
+    #[serde(skip)]
+    pub stale_temp: Vec<Utf8PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -52,10 +56,27 @@ impl BumpPlan {
         self.apply_each(|_| {})
     }
 
-    /// Writes each file atomically, in plan order, calling `written` after each.
+    /// Removes stale temporary files, then writes each file atomically, in plan order,
+    /// calling `written` after each. A failure says which files were written and that
+    /// running the same bump again finishes it (the written places count as done).
     pub fn apply_each(&self, mut written: impl FnMut(&FileEdit)) -> Result<()> {
-        for edit in &self.edits {
-            edit.apply()?;
+        for tmp in &self.stale_temp {
+            std::fs::remove_file(tmp)
+                .with_context(|| format!("cannot remove {tmp}, left by an interrupted run; delete it by hand"))?;
+        }
+        for (done, edit) in self.edits.iter().enumerate() {
+            if let Err(err) = edit.apply() {
+                let names: Vec<&str> = self.edits[..done].iter().filter_map(|e| e.path.file_name()).collect();
+                let wrote = match names.is_empty() {
+                    true => "no file was changed".to_string(),
+                    false => format!("{done} of {} files were written ({})", self.edits.len(), names.join(", ")),
+                };
+                return Err(err.context(format!(
+                    "the bump to {} stopped: {wrote}; fix the cause below and run the same command again, \
+                     which finishes the bump from where it stopped",
+                    self.version
+                )));
+            }
             written(edit);
         }
         Ok(())
@@ -108,7 +129,9 @@ pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<Bump
     let lock = files.lock.as_ref().map(|lock| &lock.path);
     edits.sort_by_key(|edit| (versioned_files.contains(&edit.path), Some(&edit.path) != lock));
     let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
-    Ok(BumpPlan { version, packages: bumps, edits })
+    let read = files.manifests.iter().map(|m| &m.path).chain(files.lock.iter().map(|l| &l.path));
+    let stale_temp = read.chain(files.extras.iter().map(|(path, _)| path)).filter_map(|p| fs::stale_temp(p)).collect();
+    Ok(BumpPlan { version, packages: bumps, edits, stale_temp })
 }
 
 /// Rewrites the requirements on bumped packages in every manifest, or refuses one that

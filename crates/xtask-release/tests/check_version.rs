@@ -109,3 +109,32 @@ fn github_actions_annotations_and_the_tag_from_the_ref() {
     let run = fixture.run(&["check-version", "--tag", "v0.2.0"]).fails(1);
     assert!(!run.stdout.contains("::error"), "{run}");
 }
+
+/// `--on-release-branch`, as the release workflow's plan job runs it: a tag is released
+/// only from a commit that origin's release branch contains.
+#[test]
+fn on_release_branch_refuses_a_tag_on_a_commit_the_release_branch_lacks() {
+    let fixture = fixture("single-crate");
+    fixture.git(&["tag", "-a", "v0.1.0", "-m", "Release v0.1.0"]);
+    let run = fixture.run(&["check-version", "--tag", "v0.1.0", "--on-release-branch"]).ok();
+    assert!(run.stderr.contains("v0.1.0 ("), "{run}");
+    assert!(run.stderr.contains("is on origin/main"), "{run}");
+
+    // The same version tagged on a side branch that main never got.
+    fixture.git(&["tag", "-d", "v0.1.0"]);
+    fixture.git(&["switch", "--quiet", "-c", "side"]);
+    fixture.write("side.txt", "not on main\n");
+    fixture.commit_all("side work");
+    fixture.git(&["tag", "-a", "v0.1.0", "-m", "Release v0.1.0"]);
+    let mut cmd = fixture.command(&["check-version", "--tag", "v0.1.0", "--on-release-branch"]);
+    cmd.env("GITHUB_ACTIONS", "true");
+    let run = support::run(cmd).fails(1);
+    assert!(run.stderr.contains("which is not on the release branch origin/main"), "{run}");
+    assert!(run.stderr.contains("git push origin :refs/tags/v0.1.0"), "{run}");
+    assert!(format!("{}{}", run.stdout, run.stderr).contains("::error::v0.1.0 points at"), "{run}");
+
+    // Without the branch fetched, it says how to fetch it rather than guessing.
+    fixture.git(&["update-ref", "-d", "refs/remotes/origin/main"]);
+    let run = fixture.run(&["check-version", "--tag", "v0.1.0", "--on-release-branch"]).fails(1);
+    assert!(run.stderr.contains("fetch-depth: 0"), "{run}");
+}

@@ -11,7 +11,12 @@ use clap::Parser as _;
 
 /// Commands a `run:` step may hold besides `cargo xtask ...`: the checks CI runs on the
 /// code itself, and the README's test command.
-const ALLOWED: &[&str] = &["cargo fmt --check", "cargo clippy --all-targets -- -D warnings", "scripts/test.sh"];
+const ALLOWED: &[&str] = &[
+    "cargo fmt --check",
+    "cargo clippy --all-targets -- -D warnings",
+    "scripts/test.sh",
+    "cargo build --package xtask --locked",
+];
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -53,6 +58,106 @@ fn zizmor_finds_nothing() {
     assert_eq!(findings, serde_json::json!([]), "{run}");
 }
 
+/// The auditor persona reports what the regular one leaves out as possible false
+/// positives (e.g. a secret outside a GitHub environment); nothing at medium or above.
+#[test]
+fn zizmor_as_auditor_finds_nothing_at_medium_or_above() {
+    let args = ["--offline", "--no-progress", "--persona", "auditor", "--min-severity", "medium", "--format", "json"];
+    let run = lint("zizmor", &[&args[..], &[".github/workflows"]].concat());
+    assert_eq!(run.code, 0, "zizmor (auditor) has findings\n{run}");
+    let findings: serde_json::Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}\n{run}"));
+    assert_eq!(findings, serde_json::json!([]), "{run}");
+}
+
+/// The release job's order and the publish job's isolation, which the linters cannot see.
+#[test]
+fn release_workflow_verifies_before_it_writes_and_isolates_the_token() {
+    let (_, text) = workflows().into_iter().find(|(name, _)| name == "release.yml").unwrap();
+    let commands = run_commands(&text);
+    let at = |step: &str| commands.iter().position(|c| c.starts_with(step)).unwrap_or_else(|| panic!("no `{step}`"));
+    assert!(at("cargo xtask checksum --verify dist") < at("cargo xtask checksum dist --sums"));
+    assert!(at("cargo build --package xtask") < at("cargo xtask publish-ordered --execute"));
+    assert!(commands.iter().any(|c| c.contains("check-version") && c.contains("--on-release-branch")));
+
+    let publish = job(&text, "publish");
+    assert!(publish.contains("\n    environment: release\n"), "{publish}");
+    assert!(!job(&text, "release").contains("CARGO_REGISTRY_TOKEN"));
+    assert_eq!(text.matches("secrets.").count(), 1, "one secret, in one step");
+    let steps: Vec<&str> = publish.split("\n      - ").collect();
+    let with_token: Vec<&&str> = steps.iter().filter(|s| s.contains("CARGO_REGISTRY_TOKEN")).collect();
+    assert_eq!(with_token.len(), 1, "{publish}");
+    assert!(with_token[0].contains("run: cargo xtask publish-ordered --execute"), "{}", with_token[0]);
+
+    assert!(text.contains("concurrency:\n  group: release\n"), "one concurrency group for every release");
+}
+
+/// The release job's checksum steps, run as written on a `dist` directory as the build
+/// runners leave it (each asset with a `.sha256` from the real `sha256sum`): an asset
+/// changed on the way fails them before the combined sums file is written.
+#[test]
+fn the_release_jobs_checksum_steps_catch_an_asset_changed_after_its_build() {
+    let (_, text) = workflows().into_iter().find(|(name, _)| name == "release.yml").unwrap();
+    let steps: Vec<Vec<String>> = run_commands(&job(&text, "release"))
+        .iter()
+        .map(|c| shell_words(c))
+        .filter(|w| w.len() > 2 && w[2] == "checksum")
+        .collect();
+    assert!(steps.len() >= 2, "{steps:?}");
+    let run_steps = |dir: &Path| -> Vec<support::Run> {
+        let mut runs = Vec::new();
+        for words in &steps {
+            let mut cmd = Command::new(support::BIN);
+            cmd.args(&words[2..]).current_dir(dir).env_remove("GITHUB_ACTIONS");
+            let run = support::run(cmd);
+            let failed = run.code != 0;
+            runs.push(run);
+            if failed {
+                break;
+            }
+        }
+        runs
+    };
+    let built = |corrupt: bool| {
+        let tmp = tempfile::tempdir().unwrap();
+        let dist = tmp.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        for (name, bytes) in
+            [("tool-x86_64-unknown-linux-gnu.tar.gz", "linux"), ("tool-x86_64-pc-windows-msvc.zip", "win")]
+        {
+            std::fs::write(dist.join(name), bytes).unwrap();
+            let sum = Command::new("sha256sum").arg(name).current_dir(&dist).output().unwrap();
+            assert!(sum.status.success());
+            std::fs::write(dist.join(format!("{name}.sha256")), sum.stdout).unwrap();
+        }
+        if corrupt {
+            std::fs::write(dist.join("tool-x86_64-pc-windows-msvc.zip"), "changed on the way").unwrap();
+        }
+        tmp
+    };
+
+    let good = built(false);
+    let runs = run_steps(good.path());
+    assert!(runs.iter().all(|r| r.code == 0), "{runs:#?}");
+    assert!(good.path().join("dist/SHA256SUMS").exists(), "{runs:#?}");
+
+    let bad = built(true);
+    let runs = run_steps(bad.path());
+    let last = runs.last().unwrap();
+    assert_eq!(last.code, 1, "{runs:#?}");
+    assert!(last.stdout.contains("tool-x86_64-pc-windows-msvc.zip: FAILED"), "{last}");
+    assert!(!bad.path().join("dist/SHA256SUMS").exists(), "the sums file was written from changed bytes");
+}
+
+/// The text of one job: its key's line and the lines under it, up to the next key at
+/// the jobs' indentation.
+fn job(workflow: &str, name: &str) -> String {
+    let key = format!("  {name}:");
+    let mut lines = workflow.lines().skip_while(|l| *l != key);
+    let first = lines.next().unwrap_or_else(|| panic!("no job {name}"));
+    let body = lines.take_while(|l| l.is_empty() || l.starts_with("   ") || l.starts_with("  #"));
+    std::iter::once(first).chain(body).collect::<Vec<_>>().join("\n")
+}
+
 #[test]
 fn every_run_step_is_an_xtask_call_the_cli_accepts() {
     let mut xtask_calls = 0;
@@ -92,6 +197,7 @@ fn release_workflow_runs_the_release_steps() {
         "scripts/test.sh",
         "cargo xtask publish-ordered --execute",
         "cargo xtask dist --target \"$TARGET\"",
+        "cargo xtask checksum --verify dist",
         "cargo xtask checksum dist --sums dist/SHA256SUMS",
         "cargo xtask verify-assets dist",
         "cargo xtask github-release --tag \"$TAG\" --assets dist --execute",

@@ -79,6 +79,33 @@ pub fn index_lock(sh: &Shell) -> Result<Option<String>> {
     Ok(path.exists().then(|| path.display().to_string()))
 }
 
+/// The commit `tag` points at, or `None` when there is no such local tag.
+pub fn tag_commit(sh: &Shell, tag: &str) -> Result<Option<String>> {
+    let peeled = format!("refs/tags/{tag}^{{commit}}");
+    let out = cmd!(sh, "git rev-parse --verify --quiet {peeled}").quiet().ignore_status().output()?;
+    Ok(out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
+}
+
+/// Whether the remote-tracking ref `refs/remotes/<tracking>` exists.
+pub fn has_tracking(sh: &Shell, tracking: &str) -> Result<bool> {
+    let refname = format!("refs/remotes/{tracking}");
+    Ok(cmd!(sh, "git rev-parse --verify --quiet {refname}").quiet().ignore_status().output()?.status.success())
+}
+
+/// Whether `commit` is an ancestor of (or is) `refs/remotes/<tracking>`.
+pub fn contained_in(sh: &Shell, commit: &str, tracking: &str) -> Result<bool> {
+    let refname = format!("refs/remotes/{tracking}");
+    let out = cmd!(sh, "git merge-base --is-ancestor {commit} {refname}").quiet().ignore_status().output()?;
+    match out.status.code() {
+        Some(0) => Ok(true),
+        Some(1) => Ok(false),
+        _ => anyhow::bail!(
+            "git merge-base failed on {commit} and {refname}: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ),
+    }
+}
+
 /// The upstream of `branch` as `remote/branch`, or `None` when it has none.
 pub fn upstream(sh: &Shell, branch: &str) -> Result<Option<String>> {
     let spec = format!("{branch}@{{upstream}}");

@@ -314,6 +314,62 @@ fn remote_tag(facts: &GitFacts, expect: &Expect) -> Check {
     }
 }
 
+/// Where a release tag's commit stands against the release branch, read from git.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagOnBranch {
+    /// `None` when there is no such local tag.
+    pub commit: Option<String>,
+    /// Whether `<remote>/<branch>` exists here.
+    pub tracking_exists: bool,
+    /// Whether `<remote>/<branch>` contains the commit.
+    pub contained: bool,
+}
+
+impl TagOnBranch {
+    /// Reads the facts; no fetch, so it works on what a CI checkout holds.
+    pub fn gather(sh: &Shell, tag: &str, tracking: &str) -> Result<TagOnBranch> {
+        let commit = git::tag_commit(sh, tag)?;
+        let tracking_exists = git::has_tracking(sh, tracking)?;
+        let contained = match (&commit, tracking_exists) {
+            (Some(commit), true) => git::contained_in(sh, commit, tracking)?,
+            _ => false,
+        };
+        Ok(TagOnBranch { commit, tracking_exists, contained })
+    }
+}
+
+/// Judges whether a tag may be released: only a commit that is on the release branch,
+/// so that a tag pushed on any other commit cannot publish it.
+pub fn tag_on_branch(facts: &TagOnBranch, tag: &str, remote: &str, branch: &str) -> Check {
+    const NAME: &str = "tag on release branch";
+    let tracking = format!("{remote}/{branch}");
+    let Some(commit) = &facts.commit else {
+        return Check::failed(
+            NAME,
+            format!("there is no tag {tag} here"),
+            format!("fetch it (`git fetch {remote} tag {tag}`), or check the name"),
+        );
+    };
+    if !facts.tracking_exists {
+        return Check::failed(
+            NAME,
+            format!("{tracking} is not here, so it cannot be checked that it contains {tag}"),
+            format!("fetch it first: `git fetch {remote} {branch}` (in a workflow: checkout with `fetch-depth: 0`)"),
+        );
+    }
+    if facts.contained {
+        return Check::passed(NAME, format!("{tag} ({}) is on {tracking}", short(commit)));
+    }
+    Check::failed(
+        NAME,
+        format!("{tag} points at {}, which is not on the release branch {tracking}", short(commit)),
+        format!(
+            "release only from {branch}: delete the tag (`git push {remote} :refs/tags/{tag}`), merge the commit into \
+             {branch}, and tag it there"
+        ),
+    )
+}
+
 fn unreachable(name: &'static str, remote: &str, err: &str) -> Check {
     Check::failed(
         name,
@@ -461,6 +517,18 @@ mod tests {
         };
         assert_eq!(remote_tag(&on_remote("2222"), &rerun).outcome, Outcome::Passed);
         assert_eq!(remote_tag(&on_remote("4444"), &rerun).outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn a_tag_is_released_only_from_a_commit_on_the_release_branch() {
+        let facts = |contained, tracking_exists| TagOnBranch { commit: Some(HEAD.into()), tracking_exists, contained };
+        assert_eq!(tag_on_branch(&facts(true, true), "v1.0.0", "origin", "main").outcome, Outcome::Passed);
+        let off = tag_on_branch(&facts(false, true), "v1.0.0", "origin", "main");
+        assert!(off.detail.contains("not on the release branch origin/main"), "{off:?}");
+        let unfetched = tag_on_branch(&facts(false, false), "v1.0.0", "origin", "main");
+        assert!(unfetched.fix.unwrap().contains("fetch-depth: 0"));
+        let missing = TagOnBranch { commit: None, tracking_exists: true, contained: false };
+        assert!(tag_on_branch(&missing, "v1.0.0", "origin", "main").detail.contains("no tag v1.0.0"));
     }
 
     #[test]

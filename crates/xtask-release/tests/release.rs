@@ -158,6 +158,8 @@ fn a_failed_commit_puts_every_file_back() {
     let fixture = fixture("single-crate");
     let files = fixture.snapshot();
     fixture.write(".git/hooks/pre-commit", "#!/bin/sh\necho 'hook: no commits today' >&2\nexit 1\n");
+    // Git for Windows runs hooks through its own sh without an executable bit.
+    #[cfg(unix)]
     std::process::Command::new("chmod")
         .args(["+x", ".git/hooks/pre-commit"])
         .current_dir(&fixture.root)
@@ -241,8 +243,10 @@ fn execute_off_a_terminal_without_yes_is_refused() {
 }
 
 /// On a terminal `--execute` asks first. The terminal is a real pty from util-linux
-/// `script`, which passes our stdin on as the typed answer.
+/// `script`, which passes our stdin on as the typed answer (BSD `script` on macOS takes
+/// other flags, and Windows has none: Linux only).
 #[test]
+#[cfg(target_os = "linux")]
 fn execute_on_a_terminal_asks_and_only_yes_goes_ahead() {
     let fixture = fixture("single-crate");
     let answer = |typed: &str| {

@@ -305,10 +305,10 @@ impl Server {
                 .collect();
             return json_response(200, Value::Array(assets));
         }
-        if let Some(id) = path.strip_prefix(&upload_prefix).and_then(|r| r.strip_suffix("/assets")) {
-            if method == "POST" {
-                return self.upload(&mut state, id, request);
-            }
+        if let Some(id) = path.strip_prefix(&upload_prefix).and_then(|r| r.strip_suffix("/assets"))
+            && method == "POST"
+        {
+            return self.upload(&mut state, id, request);
         }
         message(404, "Not Found")
     }
@@ -346,10 +346,10 @@ impl Server {
             let Ok(body) = serde_json::from_slice::<Value>(&request.body) else {
                 return message(400, "Problems parsing JSON");
             };
-            if let Some(latest) = body.get("make_latest") {
-                if !["true", "false", "legacy"].contains(&latest.as_str().unwrap_or_default()) {
-                    return message(422, "Validation Failed: make_latest");
-                }
+            if let Some(latest) = body.get("make_latest")
+                && !["true", "false", "legacy"].contains(&latest.as_str().unwrap_or_default())
+            {
+                return message(422, "Validation Failed: make_latest");
             }
             if let Some(text) = body.get("body") {
                 release.body = text.as_str().unwrap_or_default().to_string();
@@ -470,12 +470,13 @@ fn decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(byte) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Some(byte) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;

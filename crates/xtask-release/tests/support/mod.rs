@@ -24,7 +24,7 @@ pub fn tools_dir() -> PathBuf {
 /// A tool installed by `scripts/install-tools.sh`; tests that need one fail (not skip)
 /// without it, so a missing install step shows up.
 pub fn tool(name: &str) -> PathBuf {
-    let path = tools_dir().join("bin").join(name);
+    let path = tools_dir().join("bin").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(path.exists(), "{} is missing; run scripts/install-tools.sh (scripts/test.sh does)", path.display());
     path
 }

@@ -44,8 +44,8 @@ bench() {
     local files=("$dir"/*.bin)
     cat "${files[@]}" >/dev/null
     local t_dev t_rel t_sum t_ssl
-    t_dev=$(median "$dev" checksum "${files[@]}")
-    t_rel=$(median "$release" checksum "${files[@]}")
+    t_dev=$(median "$dev" checksum --execute "${files[@]}")
+    t_rel=$(median "$release" checksum --execute "${files[@]}")
     t_sum=$(median sha256sum "${files[@]}")
     t_ssl=$(median openssl dgst -sha256 "${files[@]}")
     awk -v label="$label" -v bytes="$bytes" -v dev="$t_dev" -v rel="$t_rel" -v sum="$t_sum" -v ssl="$t_ssl" 'BEGIN {

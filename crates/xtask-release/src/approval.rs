@@ -11,7 +11,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 
 /// How many differences a refusal lists before it stops counting.
 const MAX_DIFFERENCES: usize = 8;

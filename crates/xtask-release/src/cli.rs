@@ -49,7 +49,7 @@ pub enum Command {
     /// Write or verify `.sha256` files (and an optional combined sums file)
     Checksum(dist::checksum::Args),
     /// Check that a directory holds exactly the promised assets and that they verify
-    VerifyAssets(dist::verify::Args),
+    VerifyAssets(dist::verify_assets::Args),
     /// Write the changelog section for a version from the commits since the previous tag
     Changelog(github::changelog::Args),
     /// Create the GitHub release for a tag and upload every asset

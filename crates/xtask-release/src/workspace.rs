@@ -34,6 +34,8 @@ pub struct Member {
     pub publish: Publish,
     pub deps: Vec<Dep>,
     pub bins: Vec<String>,
+    /// `default-run` of the package, the binary `cargo run` picks.
+    pub default_run: Option<String>,
     pub has_lib: bool,
 }
 
@@ -162,6 +164,7 @@ impl Workspace {
                     })
                     .collect(),
                 bins: p.targets.iter().filter(|t| t.kind.contains(&TargetKind::Bin)).map(|t| t.name.clone()).collect(),
+                default_run: p.default_run.clone(),
                 has_lib: p.targets.iter().any(|t| {
                     t.kind.iter().any(|k| {
                         matches!(

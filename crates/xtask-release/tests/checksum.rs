@@ -30,7 +30,7 @@ fn sha256sum_accepts_every_checksum_file_and_the_sums_file() {
     let fixture = fixture("single-crate");
     assets(&fixture);
     // The sums file lives outside the directory, so its names need a path part.
-    let run = fixture.run(&["checksum", "dist", "--sums", "SHA256SUMS"]).ok();
+    let run = fixture.run(&["checksum", "dist", "--sums", "SHA256SUMS", "--execute"]).ok();
     assert!(
         run.stdout.contains("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  dist/empty"),
         "{run}"
@@ -57,7 +57,7 @@ fn sha256sum_accepts_every_checksum_file_and_the_sums_file() {
 
     // Re-running, now with the sums file inside the directory it covers, leaves the
     // sums file and the `.sha256` files out of the hashing.
-    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS"]).ok();
+    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).ok();
     let inner = fixture.read("dist/SHA256SUMS");
     assert!(!inner.contains("sha256") && !inner.contains("SUMS") && inner.contains("  nested/notes.txt\n"), "{inner}");
     let check = sha256sum(&fixture.path("dist"), &["-c", "--strict", "SHA256SUMS"]);
@@ -70,7 +70,7 @@ fn sha256sum_accepts_every_checksum_file_and_the_sums_file() {
 fn verify_names_tampered_missing_and_uncovered_files() {
     let fixture = fixture("single-crate");
     assets(&fixture);
-    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS"]).ok();
+    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).ok();
     fixture.write("dist/tool-1.0.0-linux-amd64", "a binary, tampered with\n");
     std::fs::remove_file(fixture.path("dist/empty")).unwrap();
     fixture.write("dist/extra.tar.gz", "not promised\n");
@@ -97,7 +97,7 @@ fn verify_names_tampered_missing_and_uncovered_files() {
 fn json_verification_report() {
     let fixture = fixture("single-crate");
     assets(&fixture);
-    fixture.run(&["checksum", "dist/empty"]).ok();
+    fixture.run(&["checksum", "dist/empty", "--execute"]).ok();
     let run = fixture.run(&["--format", "json", "checksum", "--verify", "dist/empty"]).ok();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report, serde_json::json!([{ "file": "dist/empty", "status": "ok" }]));
@@ -109,7 +109,7 @@ fn bad_input_writes_nothing() {
     assets(&fixture);
     let before = fixture.snapshot();
 
-    let run = fixture.run(&["checksum", "dist", "no-such-file"]).fails(1);
+    let run = fixture.run(&["checksum", "dist", "no-such-file", "--execute"]).fails(1);
     assert!(run.stderr.contains("no-such-file does not exist"), "{run}");
     assert_same_files(&before, &fixture.snapshot());
 
@@ -118,7 +118,7 @@ fn bad_input_writes_nothing() {
     #[cfg(unix)]
     {
         std::os::unix::fs::symlink("gone", fixture.path("dist/zz-dangling")).unwrap();
-        let run = fixture.run(&["checksum", "dist", "--sums", "SHA256SUMS"]).fails(1);
+        let run = fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).fails(1);
         assert!(run.stderr.contains("cannot read dist/zz-dangling"), "{run}");
         std::fs::remove_file(fixture.path("dist/zz-dangling")).unwrap();
         assert_same_files(&before, &fixture.snapshot());
@@ -141,7 +141,7 @@ fn a_one_gib_file_is_streamed() {
     file.set_len(1 << 30).unwrap();
     drop(file);
 
-    let mut child = fixture.command(&["checksum", "dist/big.bin"]).spawn().unwrap();
+    let mut child = fixture.command(&["checksum", "dist/big.bin", "--execute"]).spawn().unwrap();
     let peak_kib = peak_rss_kib(&mut child);
     assert!(child.wait().unwrap().success());
 
@@ -168,4 +168,191 @@ fn peak_rss_kib(child: &mut std::process::Child) -> u64 {
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     peak
+}
+
+/// Without `--execute`, `checksum` hashes, prints the digests and what it would write,
+/// and writes nothing.
+// The messages name walked paths, which Windows joins with `\\`.
+#[cfg(unix)]
+#[test]
+fn a_dry_run_writes_nothing() {
+    let fixture = fixture("single-crate");
+    assets(&fixture);
+    let before = fixture.snapshot();
+    let run = fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS"]).ok();
+    assert!(
+        run.stdout.contains("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  dist/empty"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("would write dist/empty.sha256\n"), "{run}");
+    assert!(run.stdout.contains("would write dist/SHA256SUMS\n"), "{run}");
+    assert!(run.stderr.contains("dry run: 5 checksum files to write, nothing written; pass --execute"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).ok();
+    let run = fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS"]).ok();
+    assert!(run.stderr.contains("0 checksum files to write (5 already up to date)"), "{run}");
+}
+
+/// A checksum file that could vouch for another file than its own is refused, naming
+/// it and what to do, by `checksum --verify` and `verify-assets`, and nothing changes.
+// The messages name walked paths, which Windows joins with `\\`.
+#[cfg(unix)]
+#[test]
+fn checksum_files_speak_only_for_their_own_files() {
+    let fixture = fixture("single-crate");
+    assets(&fixture);
+    fixture.run(&["checksum", "dist", "--execute"]).ok();
+    let sibling = fixture.read("dist/tool-1.0.0-windows-amd64.exe.sha256");
+
+    // A replaced asset whose `.sha256` points at an untouched sibling.
+    fixture.write("dist/tool-1.0.0-linux-amd64", "replaced\n");
+    fixture.write("dist/tool-1.0.0-linux-amd64.sha256", &sibling);
+    let before = fixture.snapshot();
+    let run = fixture.run(&["checksum", "--verify", "dist"]).fails(1);
+    assert!(
+        run.stderr
+            .contains("dist/tool-1.0.0-linux-amd64.sha256 must hold exactly one line naming `tool-1.0.0-linux-amd64`")
+            && run.stderr.contains("names `tool-1.0.0-windows-amd64.exe`"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("replace both files with the ones the build wrote"), "{run}");
+    // Writing does not bless it either.
+    let run = fixture.run(&["checksum", "dist", "--execute"]).fails(1);
+    assert!(run.stderr.contains("must hold exactly one line naming"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    // Names outside the sums file's directory, relative or absolute.
+    let digest = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    for name in ["../../../../etc/hostname", "/etc/hostname", "nested/../../x"] {
+        fixture.write("dist/SHA256SUMS", &format!("{digest}  {name}\n"));
+        let before = fixture.snapshot();
+        let run = fixture.run(&["checksum", "--verify", "--sums", "dist/SHA256SUMS", "dist"]).fails(1);
+        assert!(
+            run.stderr.contains(&format!("dist/SHA256SUMS names `{name}`, which is outside its directory")),
+            "{run}"
+        );
+        assert!(run.stderr.contains("regenerate it with"), "{run}");
+        assert_same_files(&before, &fixture.snapshot());
+    }
+
+    // A sums file cannot be written where it could not name the files.
+    let run =
+        fixture.run(&["checksum", "dist/nested", "--sums", "dist/nested/SUMS", "dist/empty", "--execute"]).fails(1);
+    assert!(run.stderr.contains("is outside") && run.stderr.contains("sums file's directory"), "{run}");
+}
+
+/// The same refusal from `verify-assets`, on the fixture's default matrix.
+// The messages name walked paths, which Windows joins with `\\`.
+#[cfg(unix)]
+#[test]
+fn verify_assets_checks_each_asset_against_its_own_checksum() {
+    let fixture = fixture("single-crate");
+    let names: Vec<String> = ["linux-amd64", "linux-arm64", "macos-intel", "macos-silicon", "windows-amd64.exe"]
+        .iter()
+        .flat_map(|p| ["single-a", "single-b"].map(|b| format!("{b}-0.1.0-{p}")))
+        .collect();
+    for name in &names {
+        fixture.write(&format!("dist/{name}"), &format!("{name}\n"));
+    }
+    fixture.run(&["checksum", "dist", "--execute"]).ok();
+    fixture.run(&["verify-assets", "dist"]).ok();
+
+    fixture.write("dist/single-a-0.1.0-linux-amd64", "replaced\n");
+    let sibling = fixture.read("dist/single-b-0.1.0-linux-amd64.sha256");
+    fixture.write("dist/single-a-0.1.0-linux-amd64.sha256", &sibling);
+    let before = fixture.snapshot();
+    let run = fixture.run(&["verify-assets", "dist"]).fails(1);
+    assert!(run.stderr.contains("must hold exactly one line naming `single-a-0.1.0-linux-amd64`"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    // With the right name but the old digest, the asset itself is what fails.
+    let own = sibling.replace("single-b-", "single-a-");
+    fixture.write("dist/single-a-0.1.0-linux-amd64.sha256", &own);
+    let run = fixture.run(&["verify-assets", "dist"]).fails(1);
+    assert!(run.stdout.contains("dist/single-a-0.1.0-linux-amd64: FAILED"), "{run}");
+}
+
+/// A FIFO is never opened: a walk skips it with a note, naming it is refused, and a
+/// sums file listing it reports it; none of them waits for a writer.
+#[cfg(unix)]
+#[test]
+fn special_files_are_never_opened() {
+    let fixture = fixture("single-crate");
+    assets(&fixture);
+    let made = Command::new("mkfifo").arg(fixture.path("dist/pipe")).status().unwrap();
+    assert!(made.success());
+
+    let run = fixture.run(&["checksum", "dist", "--execute"]).ok();
+    assert!(run.stderr.contains("skipped dist/pipe (not a regular file"), "{run}");
+    assert!(!fixture.path("dist/pipe.sha256").exists());
+
+    // A snapshot would open the FIFO itself, so the listing and the other files stand in.
+    let before = (names_under(&fixture.path("dist")), fixture.read("dist/empty.sha256"));
+    let run = fixture.run(&["checksum", "dist/pipe", "--execute"]).fails(1);
+    assert!(run.stderr.contains("dist/pipe is not a regular file"), "{run}");
+    let run = fixture.run(&["checksum", "--verify", "dist"]).fails(1);
+    assert!(run.stdout.contains("dist/pipe: NOT A FILE"), "{run}");
+
+    fixture.write("dist/pipe.sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  pipe\n");
+    let run = fixture.run(&["checksum", "--verify", "dist/pipe.sha256"]).fails(1);
+    assert!(run.stdout.contains("dist/pipe: NOT A FILE"), "{run}");
+    std::fs::remove_file(fixture.path("dist/pipe.sha256")).unwrap();
+    assert_eq!(before, (names_under(&fixture.path("dist")), fixture.read("dist/empty.sha256")));
+}
+
+fn names_under(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
+
+/// Every output location is checked before anything is written.
+#[test]
+fn a_bad_output_location_writes_nothing() {
+    let fixture = fixture("single-crate");
+    assets(&fixture);
+    let before = fixture.snapshot();
+    let run = fixture.run(&["checksum", "dist", "--sums", "dist/nested", "--execute"]).fails(1);
+    assert!(run.stderr.contains("--sums dist/nested names a directory; give the sums file's path"), "{run}");
+    let run = fixture.run(&["checksum", "dist", "--sums", "dist/none/SUMS", "--execute"]).fails(1);
+    assert!(run.stderr.contains("the directory of --sums dist/none/SUMS does not exist"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    // An unwritable directory among several: no `.sha256` lands anywhere.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let nested = fixture.path("dist/nested");
+        std::fs::set_permissions(&nested, std::fs::Permissions::from_mode(0o555)).unwrap();
+        let writable = std::fs::File::create(nested.join("probe")).is_ok();
+        if !writable {
+            let run = fixture.run(&["checksum", "dist", "--execute"]).fails(1);
+            assert!(run.stderr.contains("cannot write dist/nested/notes.txt.sha256; nothing was written"), "{run}");
+        }
+        std::fs::set_permissions(&nested, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let _ = std::fs::remove_file(nested.join("probe"));
+        assert_same_files(&before, &fixture.snapshot());
+    }
+}
+
+/// A `.sha256` that disagrees with its file is not overwritten: that is the corruption
+/// a checksum exists to catch.
+// The messages name walked paths, which Windows joins with `\\`.
+#[cfg(unix)]
+#[test]
+fn a_disagreeing_checksum_is_not_overwritten() {
+    let fixture = fixture("single-crate");
+    assets(&fixture);
+    fixture.run(&["checksum", "dist", "--execute"]).ok();
+    fixture.write("dist/empty", "corrupted in transit\n");
+    let before = fixture.snapshot();
+    let run = fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).fails(1);
+    assert!(
+        run.stderr.contains("dist/empty.sha256 says e3b0c442") && run.stderr.contains("changed after its checksum"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("if the new file is right, delete dist/empty.sha256 and re-run"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
 }

@@ -98,7 +98,7 @@ fn dist_builds_the_host_assets_that_verify() {
     );
 
     // A combined sums file is welcome; a tampered, a missing and a stray file are named.
-    fixture.run(&["checksum", dist, "--sums", &format!("{dist}/SHA256SUMS")]).ok();
+    fixture.run(&["checksum", dist, "--sums", &format!("{dist}/SHA256SUMS"), "--execute"]).ok();
     fixture.run(&["verify-assets", dist]).ok();
     std::fs::write(dist_dir.join("single-a-0.1.0-test-host"), "tampered").unwrap();
     std::fs::remove_file(dist_dir.join("single-b-0.1.0-test-host")).unwrap();
@@ -141,7 +141,7 @@ fn archives_hold_the_binary_and_the_docs() {
         cmd
     });
     assert_eq!(listing.code, 0, "{listing}");
-    let digest = |path: &Path| xtask_release::dist::sha::hash_file(path).unwrap().to_string();
+    let digest = |path: &Path| xtask_release::dist::checksum::sha::hash_file(path).unwrap().to_string();
     let binary = fixture.tmp.path().join(format!("target/{}/release/single-b", host()));
     assert_eq!(
         listing.stdout.lines().collect::<Vec<_>>(),
@@ -158,11 +158,17 @@ fn build_matrix_json_and_github_output() {
     let fixture = fixture("single-crate");
     let output = fixture.tmp.path().join("github_output");
     std::fs::write(&output, "earlier=1\n").unwrap();
+    // Without --github-output, a set GITHUB_OUTPUT is left alone.
     let mut cmd = fixture.command(&["build-matrix"]);
     cmd.env("GITHUB_OUTPUT", &output);
+    let quiet = support::run(cmd).ok();
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), "earlier=1\n");
+    let mut cmd = fixture.command(&["build-matrix", "--github-output"]);
+    cmd.env("GITHUB_OUTPUT", &output);
     let run = support::run(cmd).ok();
+    assert_eq!(quiet.stdout, run.stdout);
 
-    let expected = r#"{"include":[{"target":"x86_64-unknown-linux-gnu","platform":"linux-amd64","runner":"ubuntu-latest","assets":["single-a-0.1.0-linux-amd64","single-b-0.1.0-linux-amd64"]},{"target":"aarch64-unknown-linux-gnu","platform":"linux-arm64","runner":"ubuntu-24.04-arm","assets":["single-a-0.1.0-linux-arm64","single-b-0.1.0-linux-arm64"]},{"target":"x86_64-apple-darwin","platform":"macos-intel","runner":"macos-13","assets":["single-a-0.1.0-macos-intel","single-b-0.1.0-macos-intel"]},{"target":"aarch64-apple-darwin","platform":"macos-silicon","runner":"macos-14","assets":["single-a-0.1.0-macos-silicon","single-b-0.1.0-macos-silicon"]},{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["single-a-0.1.0-windows-amd64.exe","single-b-0.1.0-windows-amd64.exe"]}]}"#;
+    let expected = r#"{"include":[{"target":"x86_64-unknown-linux-gnu","platform":"linux-amd64","runner":"ubuntu-latest","assets":["single-a-0.1.0-linux-amd64","single-b-0.1.0-linux-amd64"]},{"target":"aarch64-unknown-linux-gnu","platform":"linux-arm64","runner":"ubuntu-24.04-arm","assets":["single-a-0.1.0-linux-arm64","single-b-0.1.0-linux-arm64"]},{"target":"x86_64-apple-darwin","platform":"macos-intel","runner":"macos-15-intel","assets":["single-a-0.1.0-macos-intel","single-b-0.1.0-macos-intel"]},{"target":"aarch64-apple-darwin","platform":"macos-silicon","runner":"macos-15","assets":["single-a-0.1.0-macos-silicon","single-b-0.1.0-macos-silicon"]},{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["single-a-0.1.0-windows-amd64.exe","single-b-0.1.0-windows-amd64.exe"]}]}"#;
     assert_eq!(run.stdout, format!("{expected}\n"));
     assert_eq!(std::fs::read_to_string(&output).unwrap(), format!("earlier=1\nmatrix={expected}\n"));
 
@@ -170,6 +176,24 @@ fn build_matrix_json_and_github_output() {
     assert!(run.stdout.starts_with("target "), "{run}");
     let last: Vec<&str> = run.stdout.lines().last().unwrap().split_whitespace().collect();
     assert_eq!(last, ["x86_64-pc-windows-msvc", "windows-amd64", "windows-latest", "single-b-0.1.0-windows-amd64.exe"]);
+}
+
+/// A package with a main binary ships only it by default, and build-matrix says which
+/// binary it left out and the key that ships it.
+#[test]
+fn helper_binaries_do_not_ship_by_default() {
+    let fixture = fixture("single-nested");
+    let manifest = fixture.read("Cargo.toml");
+    let without_bins = manifest.replace("bins = [{ package = \"ripple\", bin = \"ripple\" }]\n", "");
+    assert_ne!(manifest, without_bins);
+    fixture.write("Cargo.toml", &without_bins);
+    let run = fixture.run(&["build-matrix", "--format", "text"]).ok();
+    assert!(run.stdout.contains("ripple-2.3.0-linux-amd64") && !run.stdout.contains("ripple-schema"), "{run}");
+    assert!(
+        run.stderr.contains("not shipping ripple/ripple-schema")
+            && run.stderr.contains(r#"bins = [{ package = "ripple" }] in [package.metadata.xtask-release.dist]"#),
+        "{run}"
+    );
 }
 
 /// Each bad config fails every command naming the culprit, with exit code 1, and writes
@@ -192,7 +216,7 @@ fn bad_config_is_refused_before_anything_is_written() {
         configure(&fixture, &dist);
         let output = fixture.tmp.path().join("github_output");
         let before = fixture.snapshot();
-        let mut cmd = fixture.command(&["build-matrix"]);
+        let mut cmd = fixture.command(&["build-matrix", "--github-output"]);
         cmd.env("GITHUB_OUTPUT", &output);
         let run = support::run(cmd).fails(1);
         assert!(run.stderr.contains(&message), "{dist}: {run}");

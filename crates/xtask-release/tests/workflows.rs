@@ -195,12 +195,12 @@ fn release_workflow_runs_the_release_steps() {
     let commands = run_commands(&text).join("\n");
     for step in [
         "cargo xtask check-version --tag",
-        "cargo xtask build-matrix",
+        "cargo xtask build-matrix --github-output",
         "scripts/test.sh",
         "cargo xtask publish-ordered --execute",
         "cargo xtask dist --target \"$TARGET\"",
         "cargo xtask checksum --verify dist",
-        "cargo xtask checksum dist --sums dist/SHA256SUMS",
+        "cargo xtask checksum dist --sums dist/SHA256SUMS --execute",
         "cargo xtask verify-assets dist",
         "cargo xtask github-release --tag \"$TAG\" --assets dist --execute",
     ] {

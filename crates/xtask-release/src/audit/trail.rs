@@ -13,7 +13,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use xshell::{Shell, cmd};
 
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 use crate::ops::redact::redact;
 
 /// The `prev` of the first line.

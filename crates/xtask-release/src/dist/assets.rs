@@ -35,6 +35,9 @@ pub struct Asset {
 pub struct Matrix {
     pub version: Version,
     pub shipped: Vec<Shipped>,
+    /// Binaries of publishable packages that the default `bins` leaves out (helpers
+    /// beside a package's main binary); empty when `bins` is configured.
+    pub left_out: Vec<Shipped>,
     pub targets: Vec<Target>,
     pub assets: Vec<Asset>,
 }
@@ -42,6 +45,29 @@ pub struct Matrix {
 impl Matrix {
     pub fn target(&self, triple: &str) -> Option<&Target> {
         self.targets.iter().find(|t| t.triple == triple)
+    }
+
+    /// What the default `bins` left out and the key that ships it (in `table`, the
+    /// config's table), when it left out any.
+    pub fn left_out_note(&self, table: &str) -> Option<String> {
+        if self.left_out.is_empty() {
+            return None;
+        }
+        let left: Vec<String> = self.left_out.iter().map(|s| format!("{}/{}", s.package, s.bin)).collect();
+        let mut packages: Vec<&str> = Vec::new();
+        for ship in self.shipped.iter().chain(&self.left_out) {
+            if !packages.contains(&ship.package.as_str()) {
+                packages.push(&ship.package);
+            }
+        }
+        let entries: Vec<String> = packages.iter().map(|p| format!("{{ package = \"{p}\" }}")).collect();
+        Some(format!(
+            "not shipping {} (by default only each package's main binary ships: its `default-run` or \
+             the binary named like it); to ship every binary of these packages, set \
+             bins = [{}] in [{table}.dist]",
+            left.join(", "),
+            entries.join(", ")
+        ))
     }
 
     pub fn assets_for<'a>(&'a self, triple: &'a str) -> impl Iterator<Item = &'a Asset> + 'a {
@@ -98,7 +124,7 @@ fn rustc_target_list(sh: &Shell) -> Result<Vec<String>> {
 
 /// The matrix from facts already gathered: a pure function.
 pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec<Target>) -> Result<Matrix> {
-    let shipped = shipped(members, config)?;
+    let (shipped, left_out) = shipped(members, config)?;
     let mut assets: Vec<Asset> = Vec::new();
     let mut seen: HashMap<String, (String, String)> = HashMap::new();
     for target in &targets {
@@ -135,16 +161,24 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
             });
         }
     }
-    Ok(Matrix { version: version.clone(), shipped, targets, assets })
+    Ok(Matrix { version: version.clone(), shipped, left_out, targets, assets })
 }
 
-/// The binaries that ship: the configured ones, each checked to exist, or every bin of
-/// every package the release publishes (to any registry).
-fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
+/// The binaries that ship, and those the default leaves out: the configured ones, each
+/// checked to exist; else, per package the release publishes (to any registry), its main
+/// binary (its `default-run`, or the binary named like the package), or all of its
+/// binaries when it has no main one. So a schema generator or a `utils` binary beside
+/// the main one does not ship unasked.
+fn shipped(members: &[Member], config: &Config) -> Result<(Vec<Shipped>, Vec<Shipped>)> {
     let mut shipped = Vec::new();
+    let mut left_out = Vec::new();
     if config.bins.is_empty() {
         for member in members.iter().filter(|m| m.publish.is_released()) {
-            shipped.extend(member.bins.iter().map(|bin| Shipped { package: member.name.clone(), bin: bin.clone() }));
+            let main = member.default_run.as_ref().or_else(|| member.bins.iter().find(|b| **b == member.name));
+            for bin in &member.bins {
+                let ship = Shipped { package: member.name.clone(), bin: bin.clone() };
+                if main.is_none_or(|main| main == bin) { shipped.push(ship) } else { left_out.push(ship) }
+            }
         }
         if shipped.is_empty() {
             bail!(
@@ -152,7 +186,7 @@ fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
                  list them in [workspace.metadata.xtask-release.dist] bins = [{{ package = \"...\" }}]"
             );
         }
-        return Ok(shipped);
+        return Ok((shipped, left_out));
     }
     for entry in &config.bins {
         let Some(member) = members.iter().find(|m| m.name == entry.package) else {
@@ -182,7 +216,7 @@ fn shipped(members: &[Member], config: &Config) -> Result<Vec<Shipped>> {
             }
         }
     }
-    Ok(shipped)
+    Ok((shipped, left_out))
 }
 
 /// An asset name must be a plain file name that is not taken for a checksum file.
@@ -209,6 +243,7 @@ mod tests {
             publish,
             deps: vec![],
             bins: bins.iter().map(|b| b.to_string()).collect(),
+            default_run: None,
             has_lib: false,
         }
     }
@@ -236,6 +271,31 @@ mod tests {
             github.ends_with(r#"{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["caro-1.2.3-windows-amd64.exe"]}]}"#),
             "{github}"
         );
+    }
+
+    #[test]
+    fn helpers_beside_the_main_binary_are_left_out_by_default() {
+        let v = Version::new(1, 0, 0);
+        let mut runner = member("runner", &["runner-cli", "schema-gen", "runner-utils"], Publish::Anywhere);
+        runner.default_run = Some("runner-cli".into());
+        let tools = member("tools", &["a", "b"], Publish::Anywhere);
+        let caro = member("caro", &["caro", "caro-utils"], Publish::Anywhere);
+        let matrix = plan(&[runner, tools, caro], &Config::default(), &v, targets::defaults()).unwrap();
+        let names = |list: &[Shipped]| list.iter().map(|s| format!("{}/{}", s.package, s.bin)).collect::<Vec<_>>();
+        assert_eq!(names(&matrix.shipped), ["runner/runner-cli", "tools/a", "tools/b", "caro/caro"]);
+        assert_eq!(names(&matrix.left_out), ["runner/schema-gen", "runner/runner-utils", "caro/caro-utils"]);
+        let note = matrix.left_out_note("workspace.metadata.xtask-release").unwrap();
+        assert!(
+            note.contains("runner/schema-gen, runner/runner-utils, caro/caro-utils")
+                && note.contains(r#"bins = [{ package = "runner" }, { package = "tools" }, { package = "caro" }]"#),
+            "{note}"
+        );
+        // Configured bins leave nothing out.
+        let config =
+            Config { bins: vec![super::super::BinConfig { package: "caro".into(), bin: None }], ..Config::default() };
+        let matrix = plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, &v, vec![]).unwrap();
+        assert_eq!(names(&matrix.shipped), ["caro/caro", "caro/caro-utils"]);
+        assert_eq!(matrix.left_out_note("x"), None);
     }
 
     #[test]

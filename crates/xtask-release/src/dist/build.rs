@@ -11,8 +11,8 @@ use xshell::cmd;
 
 use super::archive::{self, Member as ArchiveMember};
 use super::assets::{self, Matrix};
+use super::checksum::{format, sha};
 use super::targets::Archive;
-use super::{sha, sums};
 use crate::context::Ctx;
 use crate::ops::cargo;
 use crate::ops::fs::write_atomic;
@@ -190,7 +190,7 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let paths: Vec<PathBuf> = plan.assets.iter().map(|a| a.path.clone().into_std_path_buf()).collect();
     for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
-        write_atomic(&asset.checksum_file, sums::line(&digest, &asset.name).as_bytes())?;
+        write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
         if !ctx.json() {
             crate::outln!("{digest}  {}", asset.path);
         }

@@ -8,7 +8,11 @@ use crate::context::Ctx;
 use crate::github;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Also write the matrix as `matrix` to $GITHUB_OUTPUT, for the build jobs
+    #[arg(long)]
+    pub github_output: bool,
+}
 
 impl Args {
     pub fn run(self, ctx: &Ctx) -> Result<()> {
@@ -17,7 +21,10 @@ impl Args {
         let matrix = assets::load(&ctx.sh, &ws, &version)?;
         // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
         let json = serde_json::to_string(&matrix.github())?;
-        if github::outputs::env_file("GITHUB_OUTPUT").is_some() {
+        if let Some(note) = matrix.left_out_note(ws.config.table) {
+            ctx.out.note(note);
+        }
+        if self.github_output {
             github::outputs::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }

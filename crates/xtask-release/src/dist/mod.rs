@@ -3,13 +3,10 @@
 pub mod archive;
 pub mod assets;
 pub mod build;
-pub mod check;
 pub mod checksum;
 pub mod matrix;
-pub mod sha;
-pub mod sums;
 pub mod targets;
-pub mod verify;
+pub mod verify_assets;
 
 use serde::Deserialize;
 

@@ -5,14 +5,41 @@ use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
 /// `triple, platform label, GitHub Actions runner` shipped when the config names none:
-/// native runners for each, so nothing is built under emulation.
+/// native runners for each, so nothing is built under emulation. `macos-15-intel` is
+/// GitHub's last x86_64 macOS image for standard runners (until macOS 15 is retired,
+/// announced for fall 2027); `macos-15` is arm64.
 pub const DEFAULTS: [(&str, &str, &str); 5] = [
     ("x86_64-unknown-linux-gnu", "linux-amd64", "ubuntu-latest"),
     ("aarch64-unknown-linux-gnu", "linux-arm64", "ubuntu-24.04-arm"),
-    ("x86_64-apple-darwin", "macos-intel", "macos-13"),
-    ("aarch64-apple-darwin", "macos-silicon", "macos-14"),
+    ("x86_64-apple-darwin", "macos-intel", "macos-15-intel"),
+    ("aarch64-apple-darwin", "macos-silicon", "macos-15"),
     ("x86_64-pc-windows-msvc", "windows-amd64", "windows-latest"),
 ];
+
+/// GitHub-hosted runner images that GitHub has retired, with the month they went: a job
+/// that asks for one never starts. Kept here so a test fails when a default names one,
+/// and so `build-matrix` can warn about a configured one. Add to it when GitHub
+/// announces a retirement (github.com/actions/runner-images, label "Announcement").
+pub const RETIRED_RUNNERS: &[(&str, &str)] = &[
+    ("ubuntu-16.04", "2021-09"),
+    ("ubuntu-18.04", "2023-04"),
+    ("ubuntu-20.04", "2025-04"),
+    ("macos-10.14", "2020-03"),
+    ("macos-10.15", "2022-08"),
+    ("macos-11", "2024-06"),
+    ("macos-12", "2024-12"),
+    ("macos-12-large", "2024-12"),
+    ("macos-13", "2025-12"),
+    ("macos-13-large", "2025-12"),
+    ("macos-13-xlarge", "2025-12"),
+    ("windows-2016", "2022-03"),
+    ("windows-2019", "2025-06"),
+];
+
+/// When GitHub retired the runner image `runner`, if it did.
+pub fn retired(runner: &str) -> Option<&'static str> {
+    RETIRED_RUNNERS.iter().find(|(name, _)| *name == runner).map(|(_, when)| *when)
+}
 
 /// Rust's tier 1 and the common tier 2 triples. A configured triple outside this list is
 /// looked up in `rustc --print target-list` before it is called unknown.
@@ -151,9 +178,18 @@ mod tests {
     fn defaults_fill_in_platform_and_runner() {
         let targets = resolve(&[entry("aarch64-apple-darwin")], |_| false).unwrap();
         assert_eq!(targets[0].platform, "macos-silicon");
-        assert_eq!(targets[0].runner, "macos-14");
+        assert_eq!(targets[0].runner, "macos-15");
         assert_eq!(defaults()[4].exe_suffix(), ".exe");
         assert_eq!(defaults()[0].exe_suffix(), "");
+    }
+
+    #[test]
+    fn no_default_runner_is_retired() {
+        for (triple, _, runner) in DEFAULTS {
+            assert_eq!(retired(runner), None, "the default runner of {triple}, {runner}, is retired");
+        }
+        assert_eq!(retired("macos-13"), Some("2025-12"));
+        assert_eq!(resolve(&[entry("x86_64-apple-darwin")], |_| false).unwrap()[0].runner, "macos-15-intel");
     }
 
     #[test]

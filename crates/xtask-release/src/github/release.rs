@@ -10,7 +10,7 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::{changelog, outputs, repo};
 use crate::workspace::Workspace;

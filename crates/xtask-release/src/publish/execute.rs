@@ -20,7 +20,7 @@ use super::plan::{Crate, Plan, State};
 use super::registry::Credential;
 use super::upload::Uploads;
 use crate::context::Ctx;
-use crate::dist::sha;
+use crate::dist::checksum::sha;
 use crate::ops::cargo;
 use crate::workspace::Workspace;
 

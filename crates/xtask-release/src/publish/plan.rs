@@ -254,6 +254,7 @@ mod tests {
                 })
                 .collect(),
             bins: Vec::new(),
+            default_run: None,
             has_lib: true,
         }
     }

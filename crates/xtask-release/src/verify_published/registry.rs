@@ -131,7 +131,7 @@ fn package_tag(
             .map(|name| {
                 let path = Utf8PathBuf::from_path_buf(target.join("package").join(format!("{name}-{version}.crate")))
                     .map_err(|p| anyhow::anyhow!("{} is not UTF-8", p.display()))?;
-                let digest = crate::dist::sha::hash_file(path.as_std_path())
+                let digest = crate::dist::checksum::sha::hash_file(path.as_std_path())
                     .with_context(|| format!("cannot read the package {path}"))?;
                 Ok((name.clone(), digest.to_string()))
             })
@@ -193,7 +193,7 @@ fn fetch_sha256(url: &str) -> Result<String, String> {
             Err(err) => return Err(format!("{url} was cut short: {err}")),
         }
     }
-    Ok(crate::dist::sha::Digest(hasher.finalize().into()).to_string())
+    Ok(crate::dist::checksum::sha::Digest(hasher.finalize().into()).to_string())
 }
 
 fn agent() -> ureq::Agent {

@@ -13,7 +13,8 @@ use sha2::{Digest as _, Sha256};
 
 use super::{Check, Finding};
 use crate::context::Ctx;
-use crate::dist::{assets, sums};
+use crate::dist::assets;
+use crate::dist::checksum::format as sums;
 use crate::github::api::{Client, Release, RemoteAsset, Token};
 use crate::github::repo;
 use crate::workspace::Workspace;
@@ -223,7 +224,7 @@ fn download_one(client: &Client, asset: &RemoteAsset, keep: Option<&Path>) -> Re
         sink.file = Some(std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
     }
     client.download_to(asset, &mut sink)?;
-    Ok(crate::dist::sha::Digest(sink.hasher.finalize().into()).to_string())
+    Ok(crate::dist::checksum::sha::Digest(sink.hasher.finalize().into()).to_string())
 }
 
 /// Hashes what is written, and copies it to a file when one is given.

@@ -81,7 +81,7 @@ impl Released {
         }
         let dist = self.dist.to_str().unwrap();
         let sums = self.dist.join("SHA256SUMS");
-        self.run(&["checksum", dist, "--sums", sums.to_str().unwrap()]).ok();
+        self.run(&["checksum", dist, "--sums", sums.to_str().unwrap(), "--execute"]).ok();
         self.run(&["github-release", "--assets", dist, "--execute"]).ok();
     }
 

@@ -87,7 +87,7 @@ pub fn hash_bytes(bytes: &[u8]) -> Digest {
 
 /// Streams one file through SHA-256 in `CHUNK`-sized reads.
 pub fn hash_file(path: &Path) -> io::Result<Digest> {
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -103,7 +103,7 @@ pub fn hash_file(path: &Path) -> io::Result<Digest> {
 /// Like `hash_file`, but a reader thread fills the next buffers while this one hashes.
 /// Two buffers circulate between the threads, so memory stays at two chunks.
 fn hash_file_pipelined(path: &Path) -> io::Result<Digest> {
-    let mut file = File::open(path)?;
+    let mut file = open_regular(path)?;
     let (full_tx, full_rx) = mpsc::sync_channel::<io::Result<(Vec<u8>, usize)>>(2);
     let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(2);
     for _ in 0..2 {
@@ -131,6 +131,16 @@ fn hash_file_pipelined(path: &Path) -> io::Result<Digest> {
         }
         Ok(Digest(hasher.finalize().into()))
     })
+}
+
+/// Opens a regular file; anything else (a FIFO, socket or device) is refused before it
+/// is opened, since opening a FIFO for reading waits for a writer that may never come.
+fn open_regular(path: &Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    File::open(path)
 }
 
 /// Fills `buf` as far as the file goes: one `read` may return less than asked.

@@ -4,11 +4,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
 use super::sha::{self, Digest};
-use super::sums;
+use super::{files, format};
 
 /// One promise of a checksum file: `file` has `expected` as its SHA-256.
 #[derive(Debug, Clone)]
@@ -59,6 +59,8 @@ pub enum Status {
     },
     /// A file that is not supposed to be there at all.
     Unexpected,
+    /// A FIFO, socket or device where a file should be: never opened.
+    NotAFile,
 }
 
 impl Finding {
@@ -77,20 +79,53 @@ impl Finding {
             Status::Unlisted { checksum_file } => format!("NOT LISTED (in {checksum_file})"),
             Status::Absent { platform } => format!("MISSING (promised for {platform})"),
             Status::Unexpected => "UNEXPECTED (not a promised asset)".to_string(),
+            Status::NotAFile => "NOT A FILE (a FIFO, socket or device; left unread)".to_string(),
         };
         format!("{}: {what}", self.file)
     }
 }
 
-/// The checks a checksum file holds; its names are relative to its own directory.
+/// The checks a checksum file holds, each bound to the file it may speak for: a
+/// `.sha256` holds one line naming exactly its own file (`a.tar.gz.sha256` names
+/// `a.tar.gz`), and any other sums file names only files inside its own directory. A
+/// checksum file that breaks this is refused naming the line, since otherwise a replaced
+/// asset could point its `.sha256` at an untouched sibling, or anywhere on the machine.
 pub fn read_checks(checksum_file: &Path) -> Result<Vec<Check>> {
     let shown = checksum_file.display().to_string();
     let text = std::fs::read_to_string(checksum_file).with_context(|| format!("cannot read {shown}"))?;
     let dir = checksum_file.parent().unwrap_or(Path::new(""));
-    Ok(sums::parse(&text, &shown)?
+    let entries = format::parse(&text, &shown)?;
+    if files::is_sidecar(checksum_file) {
+        let own = checksum_file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        if names != [own] {
+            bail!(
+                "{shown} must hold exactly one line naming `{own}`, its own file, but names {}; \
+                 a `.sha256` checks only the file it is named after: replace both files with the ones \
+                 the build wrote (or write a fresh one with `checksum {} --execute` if `{own}` is right)",
+                if names.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                },
+                dir.join(own).display(),
+            );
+        }
+    }
+    entries
         .into_iter()
-        .map(|entry| Check { file: dir.join(&entry.name), expected: entry.digest, source: checksum_file.to_path_buf() })
-        .collect())
+        .map(|entry| {
+            let Some(name) = files::contained_name(&entry.name) else {
+                bail!(
+                    "{shown} names `{}`, which is outside its directory; a sums file may name only files \
+                     inside its own directory (relative names without `..`): regenerate it with \
+                     `checksum <dir> --sums <dir>/SHA256SUMS --execute`",
+                    entry.name
+                );
+            };
+            Ok(Check { file: dir.join(name), expected: entry.digest, source: checksum_file.to_path_buf() })
+        })
+        .collect()
 }
 
 /// Hashes every checked file once (in parallel) and compares.
@@ -107,6 +142,7 @@ pub fn run(checks: &[Check]) -> Vec<Finding> {
                     Status::Mismatch { expected: check.expected.to_string(), actual: actual.to_string(), checksum_file }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Status::Missing { checksum_file },
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => Status::NotAFile,
                 Err(e) => Status::Unreadable { error: e.to_string() },
             };
             Finding { file: check.file.display().to_string(), status }

@@ -7,8 +7,9 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use super::assets::{self, Matrix};
-use super::check::{self, Finding, Status};
-use super::checksum::{is_checksum_file, report_findings};
+use super::checksum::check::{self, Finding, Status};
+use super::checksum::files::is_checksum_file;
+use super::checksum::report_findings;
 use crate::context::Ctx;
 
 #[derive(Debug, clap::Args)]

@@ -1,0 +1,353 @@
+//! Checksums, in one place: SHA-256 of files (`sha`), the `sha256sum` line format
+//! (`format`), which files a checksum covers (`files`), verification (`check`), and the
+//! `checksum` command, which writes `.sha256` files only with `--execute` and verifies
+//! with `--verify`.
+//!
+//! Writing hashes everything and checks every output location before it writes
+//! anything, then stages every file before renaming any into place, so a file it cannot
+//! read or a directory it cannot write leaves every checksum file as it was.
+
+pub mod check;
+pub mod files;
+pub mod format;
+pub mod sha;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result, bail};
+use serde::Serialize;
+
+use self::check::{Check, Finding, Status};
+use self::files::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
+use crate::context::Ctx;
+use crate::output::plural;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files, or directories whose files are hashed (recursively; `.sha256` files,
+    /// the sums file, hidden and special files are left out)
+    #[arg(required_unless_present = "sums")]
+    pub paths: Vec<PathBuf>,
+    /// Also write one combined sums file (e.g. dist/SHA256SUMS, inside the directory it
+    /// covers); with --verify, check it
+    #[arg(long, value_name = "FILE")]
+    pub sums: Option<PathBuf>,
+    /// Check existing `.sha256` files (or the sums file) instead of writing; never writes
+    #[arg(long, conflicts_with = "execute")]
+    pub verify: bool,
+    /// Write the checksum files (default: print what would be written)
+    #[arg(long)]
+    pub execute: bool,
+}
+
+/// One file hashed and the checksum file written for it.
+#[derive(Debug, Serialize)]
+struct Written {
+    file: String,
+    sha256: String,
+    checksum_file: String,
+}
+
+/// Everything `checksum` writes, computed before any of it is.
+#[derive(Debug)]
+pub struct Plan {
+    hashed: Vec<(PathBuf, sha::Digest)>,
+    /// Each output with its new text, and whether it already holds it.
+    outputs: Vec<Output>,
+}
+
+#[derive(Debug)]
+struct Output {
+    path: PathBuf,
+    text: String,
+    unchanged: bool,
+}
+
+impl Args {
+    pub fn run(self, ctx: &Ctx) -> Result<()> {
+        if self.verify { self.verify(ctx) } else { self.write(ctx) }
+    }
+
+    fn write(self, ctx: &Ctx) -> Result<()> {
+        if let Some(sums) = &self.sums {
+            check_sums_location(sums)?;
+        }
+        let (files, skipped) = collect(&self.paths, self.sums.as_deref())?;
+        for path in &skipped {
+            ctx.out.note(format!("skipped {} (not a regular file: a FIFO, socket or device)", path.display()));
+        }
+        if files.is_empty() {
+            bail!("no files to hash in {}; name the files or directories of the assets", shown_list(&self.paths));
+        }
+        let plan = plan(&files, self.sums.as_deref())?;
+        let report: Vec<Written> = plan
+            .hashed
+            .iter()
+            .map(|(file, digest)| Written {
+                file: file.display().to_string(),
+                sha256: digest.to_string(),
+                checksum_file: sidecar(file).display().to_string(),
+            })
+            .collect();
+        if self.execute {
+            execute(&plan)?;
+        }
+        if ctx.json() {
+            ctx.out.json(&report)?;
+        } else {
+            for item in &report {
+                crate::outln!("{}  {}", item.sha256, item.file);
+            }
+        }
+        let changed: Vec<&Output> = plan.outputs.iter().filter(|o| !o.unchanged).collect();
+        let unchanged = plan.outputs.len() - changed.len();
+        let same_note = if unchanged > 0 { format!(" ({unchanged} already up to date)") } else { String::new() };
+        if !self.execute {
+            if !ctx.json() {
+                for output in &changed {
+                    crate::outln!("would write {}", output.path.display());
+                }
+            }
+            ctx.out.note(format!(
+                "dry run: {} to write{same_note}, nothing written; pass --execute to write them",
+                plural(changed.len(), "checksum file")
+            ));
+            return Ok(());
+        }
+        let sums_note = self.sums.as_ref().map(|s| format!(" and {}", s.display())).unwrap_or_default();
+        ctx.out.status(
+            "Checksummed",
+            format!("{} into .sha256 files{sums_note}{same_note}", plural(report.len(), "file")),
+        );
+        Ok(())
+    }
+
+    fn verify(self, ctx: &Ctx) -> Result<()> {
+        let mut checks = Vec::new();
+        let mut findings = Vec::new();
+        match &self.sums {
+            Some(sums) => {
+                checks = check::read_checks(sums)?;
+                findings.extend(unlisted(&self.paths, sums, &checks)?);
+            }
+            None => {
+                for path in &self.paths {
+                    let (sidecars, without) = sidecars_of(path)?;
+                    for sidecar in sidecars {
+                        checks.extend(check::read_checks(&sidecar)?);
+                    }
+                    findings.extend(without);
+                }
+            }
+        }
+        if checks.is_empty() && findings.is_empty() {
+            bail!("no checksums found in {}; write them first with `checksum --execute`", shown_list(&self.paths));
+        }
+        let mut findings_all = check::run(&checks);
+        findings_all.extend(findings);
+        report_findings(ctx, &findings_all)
+    }
+}
+
+/// `--sums` must name a file in an existing directory; checked before anything is hashed.
+fn check_sums_location(sums: &Path) -> Result<()> {
+    if sums.is_dir() {
+        bail!(
+            "--sums {} names a directory; give the sums file's path, e.g. {}",
+            sums.display(),
+            sums.join("SHA256SUMS").display()
+        );
+    }
+    let dir = parent_dir(sums);
+    if !dir.is_dir() {
+        bail!("the directory of --sums {} does not exist; create it or name another path", sums.display());
+    }
+    Ok(())
+}
+
+/// Hashes the files and computes every checksum file's text. An existing `.sha256` that
+/// disagrees with its file is not replaced: the file changed after its checksum was
+/// written (a corrupted download, a tampered asset), which is what checksums are for.
+fn plan(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
+    let digests = sha::hash_files(files);
+    let mut hashed = Vec::new();
+    for (file, digest) in files.iter().zip(digests) {
+        let digest = digest.with_context(|| format!("cannot read {}", file.display()))?;
+        hashed.push((file.clone(), digest));
+    }
+    let mut outputs = Vec::new();
+    for (file, digest) in &hashed {
+        let path = sidecar(file);
+        if path.exists() {
+            let recorded = check::read_checks(&path)?;
+            if let Some(old) = recorded.iter().find(|c| c.expected != *digest) {
+                bail!(
+                    "{} says {} but {} hashes to {digest}: the file changed after its checksum was written; \
+                     if the new file is right, delete {} and re-run, else replace the file with the one the build wrote",
+                    path.display(),
+                    old.expected,
+                    file.display(),
+                    path.display()
+                );
+            }
+        }
+        outputs.push(output(path, format::line(digest, &file_name(file)?)));
+    }
+    // Names in a sums file are relative to its directory, which is where
+    // `sha256sum -c` has to run.
+    if let Some(sums) = sums {
+        let dir = parent_dir(sums);
+        let mut text = String::new();
+        for (file, digest) in &hashed {
+            text.push_str(&format::line(digest, &relative_name(dir, file)?));
+        }
+        outputs.push(output(sums.to_path_buf(), text));
+    }
+    Ok(Plan { hashed, outputs })
+}
+
+fn output(path: PathBuf, text: String) -> Output {
+    let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+    Output { path, text, unchanged }
+}
+
+/// Writes every changed output to a temporary file beside it, and only when all of them
+/// are written renames them into place; a failure removes the temporary files.
+fn execute(plan: &Plan) -> Result<()> {
+    let changed: Vec<&Output> = plan.outputs.iter().filter(|o| !o.unchanged).collect();
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let result = (|| -> Result<()> {
+        for output in &changed {
+            let tmp = parent_dir(&output.path).join(format!(".{}.xtask-release.tmp", file_name(&output.path)?));
+            std::fs::write(&tmp, &output.text)
+                .with_context(|| format!("cannot write {}; nothing was written", output.path.display()))?;
+            staged.push((tmp, &output.path));
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return result;
+    }
+    for (tmp, path) in &staged {
+        std::fs::rename(tmp, path).with_context(|| {
+            format!("cannot write {}; re-run the same command to finish writing the checksums", path.display())
+        })?;
+    }
+    Ok(())
+}
+
+/// Prints the findings and fails naming every file that did not verify.
+pub fn report_findings(ctx: &Ctx, findings: &[Finding]) -> Result<()> {
+    let bad: Vec<&Finding> = findings.iter().filter(|f| !f.ok()).collect();
+    if ctx.json() {
+        ctx.out.json(&findings)?;
+    } else {
+        for finding in findings {
+            crate::outln!("{}", finding.line());
+        }
+    }
+    if bad.is_empty() {
+        ctx.out.status("Verified", plural(findings.len(), "file"));
+        return Ok(());
+    }
+    for finding in &bad {
+        ctx.out.github_error(Some(std::path::Path::new(&finding.file)), &finding.line());
+    }
+    let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
+    bail!(
+        "{} of {} files did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
+        bad.len(),
+        findings.len(),
+        lines.join("\n")
+    )
+}
+
+/// The files to hash, without duplicates: named files as given (a special file named
+/// is refused), directories walked; and the special files the walks left out.
+fn collect(paths: &[PathBuf], sums: Option<&Path>) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    for path in paths {
+        files::check_regular(path)?;
+    }
+    let sums = sums.and_then(|s| canonical_file(s).ok());
+    let mut seen = BTreeSet::new();
+    let mut found_all = Vec::new();
+    let mut skipped = Vec::new();
+    for path in paths {
+        let found = if path.is_dir() {
+            let walked = walk(path)?;
+            skipped.extend(walked.skipped);
+            walked.files.into_iter().filter(|f| !is_checksum_file(f)).collect()
+        } else {
+            vec![path.clone()]
+        };
+        for file in found {
+            let key = canonical_file(&file)?;
+            if Some(&key) != sums.as_ref() && seen.insert(key) {
+                found_all.push(file);
+            }
+        }
+    }
+    Ok((found_all, skipped))
+}
+
+/// The checksum files that `path` stands for, and a finding for each file that should
+/// have one and has not.
+fn sidecars_of(path: &Path) -> Result<(Vec<PathBuf>, Vec<Finding>)> {
+    let files = if path.is_dir() {
+        let walked = walk(path)?;
+        let mut findings = Vec::new();
+        for special in walked.skipped {
+            findings.push(Finding { file: special.display().to_string(), status: Status::NotAFile });
+        }
+        return sidecars_among(walked.files, findings);
+    } else if files::is_sidecar(path) || path.exists() {
+        files::check_regular(path)?;
+        vec![path.to_path_buf()]
+    } else {
+        bail!("{} does not exist; name existing files or directories", path.display());
+    };
+    sidecars_among(files, Vec::new())
+}
+
+fn sidecars_among(files: Vec<PathBuf>, mut without: Vec<Finding>) -> Result<(Vec<PathBuf>, Vec<Finding>)> {
+    let present: BTreeSet<&PathBuf> = files.iter().collect();
+    let mut sidecars = Vec::new();
+    for file in &files {
+        if is_checksum_file(file) {
+            sidecars.push(file.clone());
+            continue;
+        }
+        let sidecar = sidecar(file);
+        if present.contains(&sidecar) {
+            // Read when the walk reaches it.
+        } else if sidecar.exists() {
+            sidecars.push(sidecar);
+        } else {
+            let expected = sidecar.display().to_string();
+            without.push(Finding { file: file.display().to_string(), status: Status::NoChecksum { expected } });
+        }
+    }
+    Ok((sidecars, without))
+}
+
+/// Files under `paths` that the sums file does not list.
+fn unlisted(paths: &[PathBuf], sums: &Path, checks: &[Check]) -> Result<Vec<Finding>> {
+    let listed: BTreeSet<PathBuf> = checks.iter().filter_map(|c| canonical_file(&c.file).ok()).collect();
+    let checksum_file = sums.display().to_string();
+    let (files, skipped) = collect(paths, Some(sums))?;
+    let mut findings: Vec<Finding> = files
+        .into_iter()
+        .filter(|file| canonical_file(file).is_ok_and(|c| !listed.contains(&c)))
+        .map(|file| Finding {
+            file: file.display().to_string(),
+            status: Status::Unlisted { checksum_file: checksum_file.clone() },
+        })
+        .collect();
+    findings
+        .extend(skipped.into_iter().map(|file| Finding { file: file.display().to_string(), status: Status::NotAFile }));
+    Ok(findings)
+}

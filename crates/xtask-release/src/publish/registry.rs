@@ -282,6 +282,34 @@ mod tests {
     }
 
     #[test]
+    fn tokens_as_cargo_token_finds_them_and_other_providers_left_to_cargo() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join(".cargo")).unwrap();
+        let config = tmp.path().join(".cargo/config.toml");
+        let registry = Registry { name: Some("zz-test".into()), index_url: "http://r/".into(), cargo_index: None };
+        std::fs::write(
+            &config,
+            "registry.global-credential-providers = [\"cargo:token\"]\nregistries.zz-test.token = \"secret-71\"\n",
+        )
+        .unwrap();
+        match registry.credential(tmp.path()).unwrap() {
+            Credential::Token { secret, source } => {
+                assert_eq!((secret.as_str(), source), ("secret-71", config.display().to_string()));
+            }
+            _ => panic!("expected the token from the config file"),
+        }
+        assert_eq!(crate::ops::redact::redact("it was secret-71"), "it was ***");
+        std::fs::write(
+            &config,
+            "registries.zz-test.token = \"t\"\nregistries.zz-test.credential-provider = \"cargo:libsecret\"\n",
+        )
+        .unwrap();
+        assert!(matches!(registry.credential(tmp.path()).unwrap(), Credential::Provider));
+        std::fs::write(&config, "registry.global-credential-providers = [\"cargo:token\", \"my-helper\"]\n").unwrap();
+        assert!(matches!(registry.credential(tmp.path()).unwrap(), Credential::Provider));
+    }
+
+    #[test]
     fn git_indexes_are_refused() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(tmp.path().join(".cargo")).unwrap();

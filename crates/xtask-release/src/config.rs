@@ -5,6 +5,8 @@
 //! is not silently ignored. cargo-release's `[workspace.metadata.release]` is its own
 //! and never read as ours.
 
+use std::path::Component;
+
 use anyhow::{Result, anyhow, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Deserialize;
@@ -131,6 +133,16 @@ impl Config {
                  {why}; set a prefix git accepts, such as \"v\", \"release-\" or \"\"",
                 self.tag_prefix
             );
+        }
+        let changelog = self.changelog_file().map(|path| ("changelog", path));
+        for (key, path) in changelog.into_iter().chain(self.extra_files.iter().map(|e| ("extra-files", e.path()))) {
+            let inside = std::path::Path::new(path).components().all(|c| matches!(c, Component::Normal(_)));
+            if !inside || path.is_empty() {
+                bail!(
+                    "{key} = {path:?} in [{table}] of {manifest} is not inside the workspace; give a path \
+                     relative to the workspace root, without `..`, like \"CHANGELOG.md\" or \"docs/version.txt\""
+                );
+            }
         }
         if self.commit_message.trim().is_empty() {
             bail!(

@@ -40,6 +40,21 @@ pub use context::Ctx;
 
 /// Exit code for a failed check or step; clap exits with 2 on a usage error itself.
 pub const EXIT_FAILED: u8 = 1;
+/// Exit code for a usage error: clap's own, and [`UsageError`].
+pub const EXIT_USAGE: u8 = 2;
+
+/// Arguments that parse but contradict each other (`-p X --exclude X`): a usage error,
+/// exit 2 like clap's, found by the engine without it knowing about clap.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// Runs the CLI on the process's own arguments.
 pub fn main() -> ExitCode {
@@ -66,7 +81,8 @@ where
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             output::Output::from_env().error(&err);
-            ExitCode::from(EXIT_FAILED)
+            let usage = err.downcast_ref::<UsageError>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_FAILED })
         }
     }
 }

@@ -335,3 +335,59 @@ fn temporary_files_of_a_killed_run_are_removed_by_the_next_bump_and_named_by_tag
     assert!(!fixture.path(".Cargo.toml.xtask-release.tmp").exists());
     assert_eq!(fixture.git(&["status", "--porcelain"]), " M Cargo.lock\n M Cargo.toml\n");
 }
+
+#[test]
+fn paths_and_names_that_leave_their_place_are_refused() {
+    check(&[
+        Case {
+            name: "a changelog outside the workspace",
+            fixture: "single-crate",
+            setup: |f| config(f, "changelog = \"../../x\""),
+            args: &["release", "minor", "--execute", "--yes", "--no-verify"],
+            code: 1,
+            says: &["changelog = \"../../x\"", "is not inside the workspace", "relative to the workspace root"],
+        },
+        Case {
+            name: "an extra file outside the workspace",
+            fixture: "single-crate",
+            setup: |f| config(f, "extra-files = [\"docs/../../outside.txt\"]"),
+            args: &["bump", "minor", "--execute"],
+            code: 1,
+            says: &["extra-files = \"docs/../../outside.txt\"", "is not inside the workspace", "without `..`"],
+        },
+        Case {
+            name: "an absolute extra file",
+            fixture: "single-crate",
+            setup: |f| config(f, "extra-files = [\"/etc/hostname\"]"),
+            args: &["bump", "minor", "--execute"],
+            code: 1,
+            says: &["extra-files = \"/etc/hostname\"", "is not inside the workspace"],
+        },
+        Case {
+            name: "a package both published and excluded",
+            fixture: "single-crate",
+            setup: none,
+            args: &["publish-ordered", "-p", "single", "--exclude", "single"],
+            code: 2,
+            says: &["`single` is given both to -p and to --exclude", "give it to one of them"],
+        },
+    ]);
+}
+
+#[test]
+fn a_github_repository_that_is_not_owner_slash_name_is_refused_before_any_request() {
+    let fixture = fixture("single-crate");
+    let (files, before) = (fixture.snapshot(), refs(&fixture));
+    for repository in ["../..", "acme/..", "-acme/widget", "acme/widget/extra", "acme/."] {
+        let mut cmd = fixture.command(&["github-release", "--tag", "v0.1.0", "--execute"]);
+        // Nothing listens there: a request would fail with another message.
+        cmd.env("GITHUB_REPOSITORY", repository)
+            .env("GITHUB_TOKEN", "canary-token-for-repository")
+            .env("GITHUB_API_URL", "http://127.0.0.1:9");
+        let run = support::run(cmd).fails(1);
+        assert!(run.stderr.contains(&format!("GITHUB_REPOSITORY is `{repository}`, not `owner/name`")), "{run}");
+        assert!(run.stderr.contains("fix or unset it"), "{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!(refs(&fixture), before);
+}

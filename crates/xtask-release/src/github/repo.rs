@@ -61,8 +61,15 @@ fn without_userinfo(url: &str) -> String {
 /// `owner/name` with both parts non-empty and nothing else.
 fn parse_slug(path: &str) -> Option<String> {
     let (owner, name) = path.trim_start_matches('/').split_once('/')?;
-    let valid = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    (valid(owner) && valid(name)).then(|| format!("{owner}/{name}"))
+    // GitHub's rules: an owner is letters, digits and inner hyphens; a repository also
+    // has `_` and `.`, but is not `.` or `..` (which would climb the API's URL).
+    let owner_ok = !owner.is_empty()
+        && owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !owner.starts_with('-')
+        && !owner.ends_with('-');
+    let name_ok =
+        !matches!(name, "" | "." | "..") && name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (owner_ok && name_ok).then(|| format!("{owner}/{name}"))
 }
 
 #[cfg(test)]

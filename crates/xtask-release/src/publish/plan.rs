@@ -53,6 +53,13 @@ pub fn select<'a>(
     packages: &[String],
     exclude: &[String],
 ) -> Result<Vec<&'a Member>> {
+    if let Some(both) = packages.iter().find(|p| exclude.contains(p)) {
+        return Err(crate::UsageError(format!(
+            "`{both}` is given both to -p and to --exclude; give it to one of them \
+             (-p to publish it, --exclude to leave it out)"
+        ))
+        .into());
+    }
     for name in packages.iter().chain(exclude) {
         let Some(member) = ws.member(name) else {
             let mut known: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();

@@ -1,12 +1,11 @@
-//! What every command gets: the shell that runs external commands, the output, and the
-//! way to the workspace.
+//! What every command gets: the shell that runs external commands, the reporter, the way
+//! to the workspace, and the name the user runs us by.
 
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 use xshell::Shell;
 
-use crate::cli::Format;
 use crate::output::Output;
 use crate::workspace::Workspace;
 
@@ -15,23 +14,25 @@ pub struct Ctx {
     pub sh: Shell,
     pub out: Output,
     manifest_path: Option<PathBuf>,
-    format: Option<Format>,
+    invocation: String,
 }
 
 impl Ctx {
-    pub fn new(manifest_path: Option<PathBuf>, format: Option<Format>) -> Result<Ctx> {
+    /// `manifest_path` is the workspace's root Cargo.toml [default: found from the current
+    /// directory upward]; `invocation` is how the user runs us (`cargo xtask`), for the
+    /// commands we tell them to run.
+    pub fn new(manifest_path: Option<PathBuf>, invocation: impl Into<String>) -> Result<Ctx> {
         let sh = Shell::new().context("cannot read the current directory")?;
-        Ok(Ctx { sh, out: Output::from_env(), manifest_path, format })
+        Ok(Ctx { sh, out: Output::from_env(), manifest_path, invocation: invocation.into() })
     }
 
-    /// The format asked for on the command line, or `default` when none was.
-    pub fn format_or(&self, default: Format) -> Format {
-        self.format.unwrap_or(default)
-    }
-
-    /// Whether `--format json` was asked for.
-    pub fn json(&self) -> bool {
-        self.format == Some(Format::Json)
+    /// How the user runs us, with `--manifest-path` when one was given: the start of every
+    /// command we tell them to run.
+    pub fn invocation(&self) -> String {
+        match &self.manifest_path {
+            Some(path) => format!("{} --manifest-path {}", self.invocation, shell_quote(&path.to_string_lossy())),
+            None => self.invocation.clone(),
+        }
     }
 
     /// Loads the workspace facts (cargo metadata and config) and moves the shell to the
@@ -44,4 +45,10 @@ impl Ctx {
         }
         Ok(ws)
     }
+}
+
+/// An argument as a POSIX shell reads it back: plain words as they are, others quoted.
+pub fn shell_quote(arg: &str) -> String {
+    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
+    if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }

@@ -23,6 +23,7 @@ pub mod github;
 pub mod ops;
 pub mod output;
 pub mod publish;
+pub mod report;
 pub mod rollback;
 pub mod steps;
 pub mod template;
@@ -77,7 +78,8 @@ where
             return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
         }
     };
-    match cli.run() {
+    let argv0 = std::env::args_os().next();
+    match cli.run(&cli::invocation(argv0.as_deref())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             output::Output::from_env().error(&err);

@@ -1,5 +1,6 @@
 //! Status lines on stderr in cargo's style, results on stdout, and GitHub Actions
-//! workflow commands when running there.
+//! workflow commands (on stderr, which GitHub reads too, so stdout stays one document)
+//! when running there.
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
@@ -23,6 +24,14 @@ macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// A GitHub Actions workflow command, on stderr (GitHub reads both streams) so that
+/// stdout carries only the result; a closed stderr is not a panic either.
+macro_rules! workflow_command {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
 
@@ -103,8 +112,8 @@ impl Output {
         }
         let message = escape_data(&crate::ops::redact::redact(message));
         match file {
-            Some(file) => crate::outln!("::error file={}::{message}", escape_property(&annotation_path(file))),
-            None => crate::outln!("::error::{message}"),
+            Some(file) => workflow_command!("::error file={}::{message}", escape_property(&annotation_path(file))),
+            None => workflow_command!("::error::{message}"),
         }
     }
 
@@ -112,16 +121,34 @@ impl Output {
     pub fn group(&self, name: impl Display) -> Group {
         let name = name.to_string();
         if self.github {
-            crate::outln!("::group::{}", escape_data(&name));
+            workflow_command!("::group::{}", escape_data(&name));
         }
         Group { github: self.github }
     }
+}
 
-    /// Prints a value as pretty JSON on stdout.
-    pub fn json<T: Serialize>(&self, value: &T) -> anyhow::Result<()> {
-        let text = crate::ops::redact::redact(&serde_json::to_string_pretty(value)?);
-        crate::outln!("{text}");
-        Ok(())
+impl crate::report::Reporter for Output {
+    fn status(&self, verb: &str, message: &str) {
+        Output::status(self, verb, message);
+    }
+    fn note(&self, message: &str) {
+        Output::note(self, message);
+    }
+    fn warn(&self, message: &str) {
+        Output::warn(self, message);
+    }
+    fn problem(&self, file: Option<&Path>, message: &str) {
+        self.github_error(file, message);
+    }
+    fn begin_group(&self, name: &str) {
+        if self.github {
+            workflow_command!("::group::{}", escape_data(name));
+        }
+    }
+    fn end_group(&self) {
+        if self.github {
+            workflow_command!("::endgroup::");
+        }
     }
 }
 
@@ -151,9 +178,16 @@ pub struct Group {
 impl Drop for Group {
     fn drop(&mut self) {
         if self.github {
-            crate::outln!("::endgroup::");
+            workflow_command!("::endgroup::");
         }
     }
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let text = crate::ops::redact::redact(&serde_json::to_string_pretty(value)?);
+    crate::outln!("{text}");
+    Ok(())
 }
 
 /// `1 file`, `2 files`.

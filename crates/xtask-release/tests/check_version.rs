@@ -90,24 +90,24 @@ fn github_actions_annotations_and_the_tag_from_the_ref() {
     };
     let run = github("tag", "v0.2.0").fails(1);
     assert!(
-        run.stdout.contains(
+        run.stderr.contains(
             "::error file=Cargo.toml::the tag `v0.2.0` does not match the version 0.1.0; run `bump 0.2.0` and commit, or tag this commit `v0.1.0`\n"
         ),
         "{run}"
     );
     // On a branch push GITHUB_REF_NAME is the branch, not a tag.
     let run = github("branch", "main").ok();
-    assert!(!run.stdout.contains("::error"), "{run}");
+    assert!(!run.stderr.contains("::error"), "{run}");
     github("tag", "v0.1.0").ok();
     // A workspace in a subdirectory of the checkout: annotations name the path from the
     // checkout's root, where GitHub looks for the file.
     let mut cmd = fixture.command(&["check-version", "--tag", "v0.2.0"]);
     cmd.env("GITHUB_ACTIONS", "true").env("GITHUB_WORKSPACE", fixture.tmp.path());
     let run = support::run(cmd).fails(1);
-    assert!(run.stdout.contains("::error file=work/Cargo.toml::the tag `v0.2.0`"), "{run}");
+    assert!(run.stderr.contains("::error file=work/Cargo.toml::the tag `v0.2.0`"), "{run}");
     // Outside GitHub Actions there are no annotations.
     let run = fixture.run(&["check-version", "--tag", "v0.2.0"]).fails(1);
-    assert!(!run.stdout.contains("::error"), "{run}");
+    assert!(!run.stderr.contains("::error"), "{run}");
 }
 
 /// `--on-release-branch`, as the release workflow's plan job runs it: a tag is released

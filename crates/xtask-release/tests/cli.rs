@@ -34,3 +34,28 @@ fn a_closed_stdout_is_not_a_panic() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// The engine never sees clap: only the CLI module(s) and `lib.rs` (which calls them)
+/// may name it, so a library caller's options are plain types.
+#[test]
+fn clap_stays_in_the_cli() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut offenders = Vec::new();
+    let mut dirs = vec![src.clone()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let rel = path.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
+            if rel == "cli" || rel.starts_with("cli/") || rel == "cli.rs" || rel == "lib.rs" {
+                continue;
+            }
+            if path.is_dir() {
+                dirs.push(path);
+            } else if std::fs::read_to_string(&path).unwrap().contains("clap") {
+                offenders.push(rel);
+            }
+        }
+    }
+    offenders.sort();
+    assert!(offenders.is_empty(), "these files outside src/cli/ mention clap: {offenders:?}");
+}

@@ -344,7 +344,7 @@ fn a_refused_upload_stops_with_the_registrys_error_and_the_command_to_resume() {
         "{failed}"
     );
     assert!(
-        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
+        failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --jobs 1 --execute\n"),
         "{failed}"
     );
     assert!(failed.stdout.contains("acme-core v0.1.0      FAILED"), "{failed}");
@@ -370,7 +370,7 @@ fn github_actions_groups_step_summary_pacing_and_json_result() {
     let run = run(cmd).ok();
     assert!(run.stderr.contains("`local` has a credential provider other than cargo:token"), "{run}");
     for text in ["::group::cargo publish -p cycle-a", "Uploaded cycle-a v1.4.2", "::endgroup::"] {
-        assert!(run.stdout.contains(text), "`{text}` missing\n{run}");
+        assert!(run.stderr.contains(text), "`{text}` missing\n{run}");
     }
     assert!(run.stderr.contains("cycle-b v1.4.2: pacing uploads at 1/1s"), "{run}");
     let summary = std::fs::read_to_string(&summary).unwrap();

@@ -117,8 +117,8 @@ fn failed_checks_are_annotated_in_github_actions() {
     cmd.env("GITHUB_ACTIONS", "true");
     let run = support::run(cmd).fails(1);
     assert!(
-        run.stdout.contains("::error::release branch: on branch feature, not the release branch main; switch"),
+        run.stderr.contains("::error::release branch: on branch feature, not the release branch main; switch"),
         "{run}"
     );
-    assert!(!run.stdout.contains("::error::clean tree"), "{run}");
+    assert!(!run.stderr.contains("::error::clean tree"), "{run}");
 }

@@ -6,8 +6,7 @@ pub mod trail;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
-use serde::Serialize;
+use cargo_metadata::camino::Utf8PathBuf;
 
 use crate::context::Ctx;
 use crate::workspace::Workspace;
@@ -30,79 +29,59 @@ pub fn trail(ctx: &Ctx, ws: &Workspace, version: Option<&semver::Version>) -> Tr
     Trail::new(log_path(ws), run)
 }
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Only the entries of this version
-    #[arg(long)]
+/// Which entries to read, from which log.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Only the entries of this version.
     pub version: Option<semver::Version>,
-    /// Check that every line is intact: none edited, removed or inserted
-    #[arg(long)]
+    /// Check first that every line is intact: none edited, removed or inserted.
     pub verify: bool,
-    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl]
-    #[arg(long, value_name = "PATH")]
+    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl].
     pub log: Option<PathBuf>,
 }
 
-#[derive(Debug, Serialize)]
-struct Report<'a> {
-    format_version: u32,
-    log: &'a Utf8Path,
-    /// `true` after `--verify` found the chain intact; absent without `--verify`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    verified: Option<bool>,
-    entries: Vec<&'a Entry>,
-}
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let path = match &self.log {
-            Some(path) => Utf8PathBuf::from_path_buf(path.clone())
-                .map_err(|p| anyhow::anyhow!("{} is not a UTF-8 path", p.display()))?,
-            None => log_path(&ctx.workspace()?),
-        };
-        if self.verify {
-            let count = trail::verify(&path)?;
-            ctx.out
-                .status("Verified", format!("{} in {path}: the chain is intact", crate::output::plural(count, "line")));
-        }
-        let lines = trail::read(&path).with_context(|| format!("cannot show the audit log {path}"))?;
-        let wanted = self.version.as_ref().map(ToString::to_string);
-        let entries: Vec<&Entry> =
-            lines.iter().map(|(_, e)| e).filter(|e| wanted.is_none() || e.version == wanted).collect();
-        if ctx.json() {
-            let verified = self.verify.then_some(true);
-            return ctx.out.json(&Report { format_version: 1, log: &path, verified, entries });
-        }
-        crate::out!("{}", table(&entries));
-        Ok(())
+    pub fn version(mut self, version: semver::Version) -> Options {
+        self.version = Some(version);
+        self
+    }
+
+    pub fn verify(mut self, verify: bool) -> Options {
+        self.verify = verify;
+        self
+    }
+
+    pub fn log(mut self, path: impl Into<PathBuf>) -> Options {
+        self.log = Some(path.into());
+        self
     }
 }
 
-/// The entries as an aligned table, one row per step.
-fn table(entries: &[&Entry]) -> String {
-    let mut rows = vec![["#", "time", "actor", "version", "step", "outcome", "ms", "produced"].map(String::from)];
-    for e in entries {
-        let mut outcome = format!("{:?}", e.outcome).to_lowercase();
-        if let Some(error) = &e.error {
-            outcome = format!("{outcome}: {}", error.lines().next().unwrap_or_default());
-        }
-        let produced: Vec<String> = e.produced.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        rows.push([
-            e.seq.to_string(),
-            e.time.clone(),
-            e.actor.clone(),
-            e.version.clone().unwrap_or_else(|| "-".into()),
-            e.step.clone(),
-            outcome,
-            e.duration_ms.to_string(),
-            produced.join(" "),
-        ]);
-    }
-    let widths: Vec<usize> = (0..8).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
-    rows.iter()
-        .map(|row| {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-            format!("{}\n", cells.join("  ").trim_end())
-        })
-        .collect()
+/// The entries read, and how many lines verified when asked to.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Report {
+    pub log: Utf8PathBuf,
+    /// The number of lines whose chain verified, with `verify`.
+    pub verified: Option<usize>,
+    pub entries: Vec<Entry>,
+}
+
+/// Reads (and with `verify` first checks) the audit log; changes nothing.
+pub fn read(ctx: &Ctx, options: &Options) -> Result<Report> {
+    let log = match &options.log {
+        Some(path) => Utf8PathBuf::from_path_buf(path.clone())
+            .map_err(|p| anyhow::anyhow!("{} is not a UTF-8 path", p.display()))?,
+        None => log_path(&ctx.workspace()?),
+    };
+    let verified = if options.verify { Some(trail::verify(&log)?) } else { None };
+    let lines = trail::read(&log).with_context(|| format!("cannot show the audit log {log}"))?;
+    let wanted = options.version.as_ref().map(ToString::to_string);
+    let entries = lines.into_iter().map(|(_, e)| e).filter(|e| wanted.is_none() || e.version == wanted).collect();
+    Ok(Report { log, verified, entries })
 }

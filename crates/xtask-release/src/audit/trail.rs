@@ -72,7 +72,7 @@ impl Run {
         Run {
             actor: actor(sh),
             host: host(),
-            command: redact(&args.iter().map(|a| crate::publish::shell_quote(a)).collect::<Vec<_>>().join(" ")),
+            command: redact(&args.iter().map(|a| crate::context::shell_quote(a)).collect::<Vec<_>>().join(" ")),
             version: None,
             commit: cmd!(sh, "git rev-parse --verify --quiet HEAD").quiet().ignore_stderr().read().ok(),
             plan_digest: None,

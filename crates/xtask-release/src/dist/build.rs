@@ -18,17 +18,32 @@ use crate::ops::cargo;
 use crate::ops::fs::write_atomic;
 use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The target triple to build for (one of the configured targets)
-    #[arg(long)]
+/// Which target to build, and where the assets go.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The target triple to build for (one of the configured targets).
     pub target: String,
-    /// Where the assets go [default: target/dist]
-    #[arg(long)]
+    /// Where the assets go [default: `target/dist`]; relative to the current directory.
     pub out: Option<PathBuf>,
-    /// Build and write (default: print the plan)
-    #[arg(long)]
-    pub execute: bool,
+}
+
+impl Options {
+    pub fn new(target: impl Into<String>) -> Options {
+        Options { target: target.into(), out: None }
+    }
+
+    pub fn out(mut self, dir: impl Into<PathBuf>) -> Options {
+        self.out = Some(dir.into());
+        self
+    }
+}
+
+/// What `execute` wrote: each asset with its sha256.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub written: Vec<(Utf8PathBuf, String)>,
 }
 
 /// Everything `dist` will do for one target.
@@ -54,30 +69,19 @@ pub struct PlannedAsset {
     pub docs: Vec<Utf8PathBuf>,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        // Resolved before `workspace()` moves the shell: `--out` is relative to where we ran.
-        let out = self.out.as_deref().map(std::path::absolute).transpose().context("cannot resolve --out")?;
-        let ws = ctx.workspace()?;
-        let version = crate::version::current(&ws)?;
-        let matrix = assets::load(&ctx.sh, &ws, &version)?;
-        let out_dir = match out {
-            Some(out) => Utf8PathBuf::try_from(out).context("--out is not a UTF-8 path")?,
-            None => ws.target_dir.join("dist"),
-        };
-        let plan = plan(&ws, &matrix, &self.target, out_dir, |dir| find_docs(dir, &ws.root))?;
-
-        if !self.execute {
-            if ctx.json() {
-                return ctx.out.json(&plan);
-            }
-            print_plan(&ws, &plan);
-            ctx.out.note("dry run: nothing was built or written; pass --execute to build the assets");
-            return Ok(());
-        }
-        execute(ctx, &plan)?;
-        if ctx.json() { ctx.out.json(&plan) } else { Ok(()) }
-    }
+/// The facts (release version, dist config, binaries) and the plan from them. `--out` is
+/// resolved against the current directory before the shell moves to the workspace root.
+pub fn plan_for(ctx: &Ctx, options: &Options) -> Result<(Workspace, Plan)> {
+    let out = options.out.as_deref().map(std::path::absolute).transpose().context("cannot resolve --out")?;
+    let ws = ctx.workspace()?;
+    let version = crate::version::current(&ws)?;
+    let matrix = assets::load(&ctx.sh, &ws, &version)?;
+    let out_dir = match out {
+        Some(out) => Utf8PathBuf::try_from(out).context("--out is not a UTF-8 path")?,
+        None => ws.target_dir.join("dist"),
+    };
+    let plan = plan(&ws, &matrix, &options.target, out_dir, |dir| find_docs(dir, &ws.root))?;
+    Ok((ws, plan))
 }
 
 /// The plan for `triple` from facts already gathered; `docs` lists a package directory's
@@ -154,25 +158,8 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
     docs
 }
 
-fn print_plan(ws: &Workspace, plan: &Plan) {
-    let cargo = cargo::bin();
-    crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
-    crate::outln!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
-    for asset in &plan.assets {
-        let from = match asset.archive {
-            None => format!("copy of {}", ws.rel(&asset.binary)),
-            Some(_) => {
-                let mut parts = vec![ws.rel(&asset.binary).to_string()];
-                parts.extend(asset.docs.iter().map(|d| ws.rel(d).to_string()));
-                format!("archive of {}", parts.join(", "))
-            }
-        };
-        crate::outln!("  write  {}  ({from})", ws.rel(&asset.path));
-        crate::outln!("  write  {}", ws.rel(&asset.checksum_file));
-    }
-}
-
-fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
+/// Builds, writes each asset and its `.sha256`.
+pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
     let cargo = cargo::bin();
     let args = &plan.build;
     {
@@ -188,15 +175,14 @@ fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     }
     // Checksums of what was written, hashed in parallel, each named by its bare file name.
     let paths: Vec<PathBuf> = plan.assets.iter().map(|a| a.path.clone().into_std_path_buf()).collect();
+    let mut written = Vec::new();
     for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
         write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
-        if !ctx.json() {
-            crate::outln!("{digest}  {}", asset.path);
-        }
+        written.push((asset.path.clone(), digest.to_string()));
     }
     ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
-    Ok(())
+    Ok(Outcome { written })
 }
 
 /// Copies or archives one binary into a temporary file beside the asset and renames it

@@ -1,54 +1,13 @@
 //! `build-matrix`: the GitHub Actions matrix of targets, runners and asset names.
 
 use anyhow::Result;
+use xshell::Shell;
 
 use super::assets::{self, Matrix};
-use crate::cli::Format;
-use crate::context::Ctx;
-use crate::github;
+use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Also write the matrix as `matrix` to $GITHUB_OUTPUT, for the build jobs
-    #[arg(long)]
-    pub github_output: bool,
-}
-
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let version = crate::version::current(&ws)?;
-        let matrix = assets::load(&ctx.sh, &ws, &version)?;
-        // One line, so that it can go into `$GITHUB_OUTPUT` and through `fromJSON` as is.
-        let json = serde_json::to_string(&matrix.github())?;
-        if let Some(note) = matrix.left_out_note(ws.config.table) {
-            ctx.out.note(note);
-        }
-        if self.github_output {
-            github::outputs::write(&[("matrix", &json)])?;
-            ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
-        }
-        match ctx.format_or(Format::Json) {
-            Format::Json => crate::outln!("{json}"),
-            Format::Text => crate::out!("{}", table(&matrix)),
-        }
-        Ok(())
-    }
-}
-
-/// The matrix as an aligned table, one row per asset.
-fn table(matrix: &Matrix) -> String {
-    let mut rows = vec![["target", "platform", "runner", "asset"].map(String::from)];
-    for target in &matrix.targets {
-        for asset in matrix.assets_for(&target.triple) {
-            rows.push([target.triple.clone(), target.platform.clone(), target.runner.clone(), asset.name.clone()]);
-        }
-    }
-    let widths: Vec<usize> = (0..4).map(|i| rows.iter().map(|r| r[i].len()).max().unwrap_or(0)).collect();
-    rows.iter()
-        .map(|row| {
-            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-            format!("{}\n", cells.join("  ").trim_end())
-        })
-        .collect()
+/// The matrix for the workspace's release version, from its dist config and binaries.
+pub fn plan(sh: &Shell, ws: &Workspace) -> Result<Matrix> {
+    let version = crate::version::current(ws)?;
+    assets::load(sh, ws, &version)
 }

@@ -9,69 +9,85 @@ use serde::Serialize;
 use super::assets::{self, Matrix};
 use super::checksum::check::{self, Finding, Status};
 use super::checksum::files::is_checksum_file;
-use super::checksum::report_findings;
 use crate::context::Ctx;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The directory of assets
+/// Which directory to check, for which version.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The directory of assets, named in findings as given.
     pub dir: PathBuf,
-    /// The version the assets are for [default: the workspace's]
-    #[arg(long)]
+    /// The version the assets are for [default: the workspace's].
     pub version: Option<semver::Version>,
 }
 
-/// A file of the release as its page lists it.
-#[derive(Debug, Serialize)]
-struct Listed {
-    name: String,
-    size: u64,
+impl Options {
+    pub fn new(dir: impl Into<PathBuf>) -> Options {
+        Options { dir: dir.into(), version: None }
+    }
+
+    pub fn version(mut self, version: semver::Version) -> Options {
+        self.version = Some(version);
+        self
+    }
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let dir = std::path::absolute(&self.dir).context("cannot resolve the assets directory")?;
-        let shown = self.dir.display().to_string();
-        let ws = ctx.workspace()?;
-        let version = match self.version {
-            Some(version) => version,
-            None => crate::version::current(&ws)?,
-        };
-        let matrix = assets::load(&ctx.sh, &ws, &version)?;
-        let present = list_dir(&dir)?;
+/// A file of the release as its page lists it.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Listed {
+    pub name: String,
+    pub size: u64,
+}
 
-        let (layout, checksum_files) = compare(&matrix, &present, &shown);
-        let mut checks = Vec::new();
-        for name in &checksum_files {
-            checks.extend(check::read_checks(&dir.join(name))?);
-        }
-        let mut findings = check::run(&checks);
-        // Name files as the directory was given on the command line.
-        for finding in &mut findings {
-            if let Ok(rel) = Path::new(&finding.file).strip_prefix(&dir) {
-                finding.file = Path::new(&shown).join(rel).display().to_string();
-            }
-        }
-        findings.extend(layout);
-        if findings.iter().any(|f| !f.ok()) {
-            return report_findings(ctx, &findings);
-        }
+/// What the check found: every finding, and the listing when all of them are fine.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub version: semver::Version,
+    /// How many assets the matrix promises.
+    pub promised: usize,
+    pub findings: Vec<Finding>,
+    pub listed: Vec<Listed>,
+}
 
-        let listed: Vec<Listed> = present
-            .iter()
-            .map(|name| Listed { name: name.clone(), size: std::fs::metadata(dir.join(name)).map_or(0, |m| m.len()) })
-            .collect();
-        if ctx.json() {
-            return ctx.out.json(&listed);
-        }
-        let width = listed.iter().map(|l| l.name.len()).max().unwrap_or(0);
-        crate::outln!("Assets ({}) for {version}:", listed.len());
-        for item in &listed {
-            crate::outln!("  {:<width$}  {:>10}", item.name, human_size(item.size));
-        }
-        ctx.out.status("Verified", format!("{} assets and their checksums in {shown}", matrix.assets.len()));
-        Ok(())
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.findings.iter().all(|f| f.ok())
     }
+}
+
+/// Compares the directory with the promised assets and verifies every checksum file in
+/// it; changes nothing.
+pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
+    let dir = std::path::absolute(&options.dir).context("cannot resolve the assets directory")?;
+    let shown = options.dir.display().to_string();
+    let ws = ctx.workspace()?;
+    let version = match &options.version {
+        Some(version) => version.clone(),
+        None => crate::version::current(&ws)?,
+    };
+    let matrix = assets::load(&ctx.sh, &ws, &version)?;
+    let present = list_dir(&dir)?;
+
+    let (layout, checksum_files) = compare(&matrix, &present, &shown);
+    let mut checks = Vec::new();
+    for name in &checksum_files {
+        checks.extend(check::read_checks(&dir.join(name))?);
+    }
+    let mut findings = check::run(&checks);
+    // Name files as the directory was given.
+    for finding in &mut findings {
+        if let Ok(rel) = Path::new(&finding.file).strip_prefix(&dir) {
+            finding.file = Path::new(&shown).join(rel).display().to_string();
+        }
+    }
+    findings.extend(layout);
+    let listed = present
+        .iter()
+        .map(|name| Listed { name: name.clone(), size: std::fs::metadata(dir.join(name)).map_or(0, |m| m.len()) })
+        .collect();
+    Ok(Outcome { version, promised: matrix.assets.len(), findings, listed })
 }
 
 /// Findings for promised assets that are absent or lack a checksum file and for files
@@ -117,7 +133,7 @@ fn list_dir(dir: &Path) -> Result<BTreeSet<String>> {
 }
 
 /// Sizes as a release page shows them: decimal units.
-fn human_size(bytes: u64) -> String {
+pub fn human_size(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),

@@ -10,21 +10,30 @@ use semver::Version;
 use serde::Serialize;
 use xshell::Shell;
 
-use crate::context::Ctx;
 use crate::github::commits::{self, Conventional, Message, PreviousTag};
 use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
+use crate::report::Reporter;
 use crate::version::section::{self, body_under, is_link_definition};
 use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The version of the section [default: the workspace's]
-    #[arg(long)]
-    pub version: Option<semver::Version>,
-    /// Insert the section into the changelog (default: print it)
-    #[arg(long)]
-    pub execute: bool,
+/// Which section to write.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// The version of the section [default: the workspace's].
+    pub version: Option<Version>,
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn version(mut self, version: Version) -> Options {
+        self.version = Some(version);
+        self
+    }
 }
 
 /// Conventional-commit types and the heading each is grouped under, in the order the
@@ -114,7 +123,7 @@ pub fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<St
 }
 
 /// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
-fn unreleased_notes(changelog: &str) -> Option<String> {
+pub fn unreleased_notes(changelog: &str) -> Option<String> {
     body_under(changelog, is_unreleased).filter(|body| !body.is_empty())
 }
 
@@ -232,49 +241,26 @@ pub fn insert_section(before: &str, section: &str) -> String {
     out
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let version = match self.version {
-            Some(version) => version,
-            None => crate::version::current(&ws)?,
-        };
-        let plan = compute(&ctx.sh, &ws, &version)?;
-        let shown = ws.rel(&plan.path);
-        if ctx.json() {
-            ctx.out.json(&plan)?;
-        }
-        if plan.exists {
-            ctx.out.status("Skipping", format!("{shown} already has a section for {version}"));
-            return Ok(());
-        }
-        let Some(edit) = &plan.edit else { return Ok(()) };
-        if !ctx.json() {
-            crate::out!("{}", plan.section);
-        }
-        let since = match &plan.previous_tag {
-            Some(previous) => format!("commits since {}", previous.tag),
-            None => "all commits (no previous release tag)".to_string(),
-        };
-        if unreleased_notes(&edit.before).is_some() {
-            ctx.out.warn(format!(
-                "{shown} has notes under [Unreleased]; they stay there: move them into the {version} section if they belong to it"
-            ));
-        }
-        if self.execute {
-            edit.apply()?;
-            ctx.out.status("Updated", format!("{shown} with the section for {version}, from {since}"));
-        } else {
-            ctx.out.status("Would add", format!("the section for {version} to {shown}, from {since}"));
-            if edit.before.is_empty() {
-                ctx.out.note(format!(
-                    "{shown} does not exist yet; --execute creates it, and from then on `release` keeps it"
-                ));
-            }
-            ctx.out.note("dry run; pass --execute to write it");
-        }
-        Ok(())
-    }
+/// The plan for the options: the version's section from the commits since the previous
+/// tag. Changes nothing.
+pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
+    let version = match &options.version {
+        Some(version) => version.clone(),
+        None => crate::version::current(ws)?,
+    };
+    compute(sh, ws, &version)
+}
+
+/// Inserts the section as planned; nothing to do when the changelog has it already.
+pub fn execute(ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
+    let Some(edit) = &plan.edit else { return Ok(()) };
+    edit.apply()?;
+    let since = match &plan.previous_tag {
+        Some(previous) => format!("commits since {}", previous.tag),
+        None => "all commits (no previous release tag)".to_string(),
+    };
+    reporter.status("Updated", &format!("{} with the section for {}, from {since}", ws.rel(&plan.path), plan.version));
+    Ok(())
 }
 
 #[cfg(test)]

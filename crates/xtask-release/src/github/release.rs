@@ -12,23 +12,33 @@ use serde::Serialize;
 use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
-use crate::github::{changelog, outputs, repo};
+use crate::github::{changelog, repo};
 use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The tag [default: $GITHUB_REF_NAME when it names a tag, else the workspace's]
-    #[arg(long)]
+/// Which release to make, with which assets.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// The tag [default: $GITHUB_REF_NAME when it names a tag, else the workspace's].
     pub tag: Option<String>,
-    /// Directory whose files are uploaded as assets
-    #[arg(long)]
+    /// Directory whose files are uploaded as assets.
     pub assets: Option<PathBuf>,
-    /// Create and upload (default: print the plan)
-    #[arg(long)]
-    pub execute: bool,
-    /// Also write `tag`, `version` and `prerelease` to $GITHUB_OUTPUT, for later jobs
-    #[arg(long)]
-    pub github_output: bool,
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn tag(mut self, tag: impl Into<String>) -> Options {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    pub fn assets(mut self, dir: impl Into<PathBuf>) -> Options {
+        self.assets = Some(dir.into());
+        self
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,55 +64,33 @@ pub struct Asset {
     pub sha256: String,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let plan = self.plan(ctx, &ws)?;
-        if self.github_output {
-            let version = plan.version.to_string();
-            let prerelease = if plan.prerelease { "true" } else { "false" };
-            outputs::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
-        }
-        if ctx.json() {
-            ctx.out.json(&plan)?;
-        } else if !self.execute {
-            crate::out!("{}", describe(&plan));
-        }
-        if !self.execute {
-            ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
-            return Ok(());
-        }
-        execute(ctx, &plan)
-    }
-
-    /// The facts (tag, version, changelog section, asset files) and the plan from them.
-    fn plan(&self, ctx: &Ctx, ws: &Workspace) -> Result<Plan> {
-        let config = &ws.config;
-        let tag = match &self.tag {
-            Some(tag) => tag.clone(),
-            None => match super::actions_tag() {
-                Some(tag) => tag,
-                None => config.tag_for(&crate::version::current(ws)?),
-            },
-        };
-        let version = config.version_of(&tag).with_context(|| {
-            format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
-        })?;
-        let assets = match &self.assets {
-            Some(dir) => read_assets(dir)?,
-            None => Vec::new(),
-        };
-        Ok(Plan {
-            repo: repo::slug(&ctx.sh, &config.remote)?,
-            name: config.render(&config.github.name, &version)?,
-            draft: config.github.draft,
-            prerelease: !version.pre.is_empty(),
-            body: changelog::release_notes(&ctx.sh, ws, &version)?,
-            assets,
-            tag,
-            version,
-        })
-    }
+/// The facts (tag, version, changelog section, asset files) and the plan from them.
+pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Plan> {
+    let config = &ws.config;
+    let tag = match &options.tag {
+        Some(tag) => tag.clone(),
+        None => match super::actions_tag() {
+            Some(tag) => tag,
+            None => config.tag_for(&crate::version::current(ws)?),
+        },
+    };
+    let version = config.version_of(&tag).with_context(|| {
+        format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
+    })?;
+    let assets = match &options.assets {
+        Some(dir) => read_assets(dir)?,
+        None => Vec::new(),
+    };
+    Ok(Plan {
+        repo: repo::slug(&ctx.sh, &config.remote)?,
+        name: config.render(&config.github.name, &version)?,
+        draft: config.github.draft,
+        prerelease: !version.pre.is_empty(),
+        body: changelog::release_notes(&ctx.sh, ws, &version)?,
+        assets,
+        tag,
+        version,
+    })
 }
 
 /// Every file in `dir`, sorted by name, with its size and sha256.
@@ -134,7 +122,7 @@ fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
 }
 
 /// The dry run's text: the release fields, the assets, then the notes.
-fn describe(plan: &Plan) -> String {
+pub fn describe(plan: &Plan) -> String {
     let mut out = format!(
         "repository: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
         plan.repo, plan.tag, plan.name, plan.draft, plan.prerelease
@@ -149,7 +137,9 @@ fn describe(plan: &Plan) -> String {
     out
 }
 
-fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
+/// Creates the release (or finds the one an earlier run made) and uploads every asset
+/// it does not have yet; a same-named asset with other content stops it before any upload.
+pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
     let client = Client::new(&plan.repo, Token::from_env()?, ctx.out);
     let release = find_or_create(ctx, &client, plan)?;
     let uploaded = client.assets(&release)?;

@@ -126,8 +126,7 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
             Pipeline::new(ctx.out, plan, index, &api, options, &packages).run(&mut results)
         }
         Ok(Preflight { packages, api: None }) => {
-            // Workflow commands share stdout with the result, which must stay JSON.
-            let groups = ctx.out.github() && !ctx.json();
+            let groups = ctx.out.github();
             let checksums = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
             Uploads::new(ctx.out, groups, ws, plan, index, options, checksums).run(&mut results)
         }
@@ -169,7 +168,7 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.
     {
-        let _group = (!ctx.json()).then(|| ctx.out.group(format!("cargo package ({} crates)", plan.crates.len())));
+        let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
         ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
         let cargo = cargo::bin();
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();

@@ -15,7 +15,7 @@ mod pipeline;
 pub mod plan;
 pub mod platform;
 pub mod registry;
-mod report;
+pub mod report;
 pub mod retry;
 mod upload;
 
@@ -24,10 +24,12 @@ pub use execute::IndexWait;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
-use crate::context::Ctx;
+use crate::context::{Ctx, shell_quote};
+use crate::workspace::Workspace;
+pub use execute::{CrateResult, Outcome, Status};
 use index::Index;
 use pace::RateLimit;
 use plan::Plan;
@@ -57,80 +59,132 @@ impl Default for Config {
     }
 }
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Upload (default: print the plan)
-    #[arg(long)]
-    pub execute: bool,
-    /// Registry name from cargo's configuration [default: crates.io]
-    #[arg(long)]
+/// What to publish, where, and how fast. `None` fields fall back to the workspace's
+/// `[workspace.metadata.release.publish]` config and cargo's registry configuration.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Registry name from cargo's configuration [default: crates.io].
     pub registry: Option<String>,
-    /// Sparse index URL to check [default: from cargo's configuration]
-    #[arg(long)]
+    /// Sparse index URL to check [default: from cargo's configuration].
     pub index_url: Option<String>,
-    /// Publish only these packages
-    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    /// Publish only these packages.
     pub packages: Vec<String>,
-    /// Leave these packages out
-    #[arg(long, value_name = "PKG")]
+    /// Leave these packages out.
     pub exclude: Vec<String>,
-    /// Uploads at once [default: `jobs` in the config, 8]
-    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    /// Uploads at once [default: `jobs` in the config].
     pub jobs: Option<usize>,
-    /// Pace uploads: `none`, `crates-io` (its published limits) or BURST/SECONDSs [default: `rate-limit` in
-    /// the config, none]
-    #[arg(long, value_name = "LIMIT")]
+    /// Pacing of uploads [default: `rate-limit` in the config].
     pub rate_limit: Option<RateLimit>,
-    /// Wait for the index once at the end (`end`), or after each upload before its dependents (`each`)
-    /// [default: `index-wait` in the config, end]
-    #[arg(long, value_name = "WHEN")]
+    /// Wait for the index once at the end, or after each upload before its dependents
+    /// [default: `index-wait` in the config].
     pub index_wait: Option<IndexWait>,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let config = &ws.config.publish;
-        let registry = Registry::resolve(self.registry.as_deref(), self.index_url.as_deref(), ws.root.as_std_path())?;
-        let name = registry.name.as_deref();
-
-        let selected = plan::select(&ws, name, &self.packages, &self.exclude)?;
-        plan::check_dependencies(&ws, &selected, name)?;
-        let levels = plan::levels(&ws, &selected)?;
-        let index = Index::new(&registry.index_url);
-        let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
-        let plan = Plan::new(registry, &levels, &published);
-
-        if !self.execute {
-            report::print_plan(ctx, &plan)?;
-            if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
-                ctx.out.warn(format!("no token for {}: {}", plan.registry.display(), plan.registry.token_help()));
-            }
-            ctx.out.note("dry run: nothing was uploaded; pass --execute to publish");
-            return Ok(());
-        }
-        let options = execute::Options {
-            jobs: self.jobs.unwrap_or(config.jobs).max(1),
-            index_timeout: Duration::from_secs(config.index_timeout),
-            retries: config.retries,
-            rate_limit: self.rate_limit.unwrap_or(config.rate_limit),
-            index_wait: self.index_wait.unwrap_or(config.index_wait),
-        };
-        if plan.crates.is_empty() {
-            ctx.out.note(format!("nothing to publish: no selected member may go to {}", plan.registry.display()));
-            return report::print_result(ctx, &plan, &execute::Outcome { results: Vec::new(), error: None });
-        }
-        let outcome = execute::run(ctx, &ws, &plan, &index, &options);
-        report::print_result(ctx, &plan, &outcome)?;
-        match outcome.error {
-            None => Ok(()),
-            // The cause first, then what to run; not as context, which would print on top.
-            Some(err) => {
-                let causes: Vec<String> = err.chain().map(ToString::to_string).collect();
-                bail!("{}\n\n{}", causes.join(": "), resume_hint())
-            }
-        }
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
     }
+
+    pub fn registry(mut self, name: impl Into<String>) -> Options {
+        self.registry = Some(name.into());
+        self
+    }
+
+    pub fn index_url(mut self, url: impl Into<String>) -> Options {
+        self.index_url = Some(url.into());
+        self
+    }
+
+    pub fn package(mut self, name: impl Into<String>) -> Options {
+        self.packages.push(name.into());
+        self
+    }
+
+    pub fn exclude(mut self, name: impl Into<String>) -> Options {
+        self.exclude.push(name.into());
+        self
+    }
+
+    pub fn jobs(mut self, jobs: usize) -> Options {
+        self.jobs = Some(jobs);
+        self
+    }
+
+    pub fn rate_limit(mut self, limit: RateLimit) -> Options {
+        self.rate_limit = Some(limit);
+        self
+    }
+
+    pub fn index_wait(mut self, wait: IndexWait) -> Options {
+        self.index_wait = Some(wait);
+        self
+    }
+
+    /// The exact command to run again after a failure: the registry decides what is left
+    /// to do, so the same options finish the job.
+    pub fn resume_command(&self, invocation: &str) -> String {
+        let mut args = vec![invocation.to_string(), "publish-ordered".into()];
+        let mut push = |flag: &str, value: &str| {
+            args.push(flag.into());
+            args.push(shell_quote(value));
+        };
+        if let Some(registry) = &self.registry {
+            push("--registry", registry);
+        }
+        if let Some(url) = &self.index_url {
+            push("--index-url", url);
+        }
+        for package in &self.packages {
+            push("--package", package);
+        }
+        for package in &self.exclude {
+            push("--exclude", package);
+        }
+        if let Some(jobs) = self.jobs {
+            push("--jobs", &jobs.to_string());
+        }
+        if let Some(limit) = &self.rate_limit {
+            push("--rate-limit", &limit.to_string());
+        }
+        if let Some(wait) = self.index_wait {
+            push("--index-wait", if wait == IndexWait::Each { "each" } else { "end" });
+        }
+        args.push("--execute".into());
+        args.join(" ")
+    }
+}
+
+/// The facts (cargo's registry config, the workspace's crates, what the index lists)
+/// and the plan from them: which crates go up, in which order. Changes nothing.
+pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
+    let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
+    let name = registry.name.as_deref();
+    let selected = plan::select(ws, name, &options.packages, &options.exclude)?;
+    plan::check_dependencies(ws, &selected, name)?;
+    let levels = plan::levels(ws, &selected)?;
+    let index = Index::new(&registry.index_url);
+    let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
+    Ok(Plan::new(registry, &levels, &published))
+}
+
+/// Uploads what the plan says, after a preflight over the whole set. Never fails by
+/// itself: what happened to each crate, and the error that stopped the run, are in the
+/// outcome.
+pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Outcome {
+    let config = &ws.config.publish;
+    let settings = execute::Options {
+        jobs: options.jobs.unwrap_or(config.jobs).max(1),
+        index_timeout: Duration::from_secs(config.index_timeout),
+        retries: config.retries,
+        rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
+        index_wait: options.index_wait.unwrap_or(config.index_wait),
+    };
+    if plan.crates.is_empty() {
+        return Outcome { results: Vec::new(), error: None };
+    }
+    let index = Index::new(&plan.registry.index_url);
+    execute::run(ctx, ws, plan, &index, &settings)
 }
 
 /// What each crate's index file lists: one request per crate, a few at a time, so a
@@ -153,18 +207,6 @@ fn published_versions<'a>(
         })?;
     }
     Ok(published)
-}
-
-/// The exact command to run again: the registry decides what is left to do.
-fn resume_hint() -> String {
-    let args: Vec<String> = std::env::args().skip(1).map(|a| shell_quote(&a)).collect();
-    format!("fix the cause above, then resume with: {} {}", crate::cli::invocation(), args.join(" "))
-}
-
-/// An argument as a POSIX shell would need it quoted to read it back as one word.
-pub fn shell_quote(arg: &str) -> String {
-    let plain = !arg.is_empty() && arg.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
-    if plain { arg.to_string() } else { format!("'{}'", arg.replace('\'', r"'\''")) }
 }
 
 #[cfg(test)]

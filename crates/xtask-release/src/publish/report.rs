@@ -10,12 +10,13 @@ use super::execute::{CrateResult, Outcome, Status};
 use super::pace::Budget;
 use super::plan::{Plan, State};
 use super::registry::Registry;
-use crate::context::Ctx;
 use crate::output::plural;
+use crate::output::{Output, print_json};
 
-pub fn print_plan(ctx: &Ctx, plan: &Plan) -> Result<()> {
-    if ctx.json() {
-        return ctx.out.json(plan);
+/// The plan as JSON, or as text with the levels and the least time at crates.io's limits.
+pub fn print_plan(json: bool, plan: &Plan) -> Result<()> {
+    if json {
+        return print_json(plan);
     }
     let mut text = format!("Publish plan for {} (index {})\n", plan.registry.display(), plan.registry.index_url);
     if plan.crates.is_empty() {
@@ -70,15 +71,15 @@ struct Report<'a> {
 }
 
 /// The result on stdout, and the table in the GitHub Actions step summary when there is one.
-pub fn print_result(ctx: &Ctx, plan: &Plan, outcome: &Outcome) -> Result<()> {
+pub fn print_result(out: &Output, json: bool, plan: &Plan, outcome: &Outcome) -> Result<()> {
     let report = Report { registry: &plan.registry, complete: outcome.error.is_none(), crates: &outcome.results };
     let started = outcome.results.iter().any(|r| r.status != Status::NotPublished);
-    if ctx.json() {
-        ctx.out.json(&report)?;
+    if json {
+        print_json(&report)?;
     } else if started {
         crate::out!("{}", table(&report));
     }
-    if ctx.out.github() {
+    if out.github() {
         crate::github::outputs::summary(&markdown(&report))?;
     }
     Ok(())

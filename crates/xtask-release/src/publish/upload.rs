@@ -10,7 +10,7 @@
 //! crates go again one by one, in order, each with the retries below.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader, Read as _};
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{self, ChildStderr, Command, Stdio};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -330,8 +330,9 @@ impl<'a> Uploads<'a> {
         if self.groups {
             let _print = lock(&self.print);
             let _group = self.out.group(group);
+            // On stderr with the group's markers, so stdout stays the result alone.
             let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-            crate::outln!("{}", redact(&format!("{stdout}{stderr}")));
+            let _ = writeln!(std::io::stderr(), "{}", redact(&format!("{stdout}{stderr}")));
         }
         Ok(output)
     }

@@ -5,11 +5,11 @@
 //! (or after success) does only what is left.
 
 mod execute;
+pub use execute::{Outcome, Shown, StepResult};
 pub mod plan;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
-use serde::Serialize;
 use xshell::cmd;
 
 use crate::context::Ctx;
@@ -21,147 +21,105 @@ use crate::publish::registry::Registry;
 use crate::workspace::Workspace;
 use plan::{Facts, Plan, Release};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The version to roll back
+/// Which release to take back (or restore), and where.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The version to roll back.
     pub version: Version,
-    /// Registry name from cargo's configuration [default: crates.io]
-    #[arg(long)]
+    /// Registry name from cargo's configuration [default: crates.io].
     pub registry: Option<String>,
-    /// Sparse index URL to read [default: from cargo's configuration]
-    #[arg(long)]
+    /// Sparse index URL to read [default: from cargo's configuration].
     pub index_url: Option<String>,
-    /// Take a rollback back: unyank, restore the release's notes and flag, re-create the tag
-    #[arg(long)]
+    /// Take a rollback back: unyank, restore the release's notes and flag, re-create the tag.
     pub undo: bool,
-    /// Why, for the release's YANKED notice
-    #[arg(long, value_name = "TEXT", conflicts_with = "undo")]
+    /// Why, for the release's YANKED notice.
     pub reason: Option<String>,
-    /// With --undo: the commit to re-create the tag on [default: the one the audit trail recorded]
-    #[arg(long, value_name = "SHA", requires = "undo")]
+    /// With `undo`: the commit to re-create the tag on [default: the one the audit trail recorded].
     pub commit: Option<String>,
-    /// Leave the GitHub release alone (no GITHUB_TOKEN needed)
-    #[arg(long)]
+    /// Leave the GitHub release alone (no GITHUB_TOKEN needed).
     pub no_github: bool,
-    /// Act (default: print the plan)
-    #[arg(long)]
-    pub execute: bool,
-    /// Do not ask for confirmation (does not pass `require-approval`)
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Run only the plan with this digest, as a dry run printed it (`plan: sha256:...`)
-    #[arg(long, value_name = "DIGEST", requires = "execute")]
-    pub approve: Option<String>,
 }
 
-/// The plan as printed: with the format version and its digest.
-#[derive(Debug, Serialize)]
-struct Shown<'a> {
-    format_version: u32,
-    plan_digest: &'a str,
-    #[serde(flatten)]
-    plan: &'a Plan,
+impl Options {
+    pub fn new(version: Version) -> Options {
+        Options { version, registry: None, index_url: None, undo: false, reason: None, commit: None, no_github: false }
+    }
+
+    pub fn undo(mut self, undo: bool) -> Options {
+        self.undo = undo;
+        self
+    }
+
+    pub fn registry(mut self, name: impl Into<String>) -> Options {
+        self.registry = Some(name.into());
+        self
+    }
+
+    pub fn no_github(mut self, no_github: bool) -> Options {
+        self.no_github = no_github;
+        self
+    }
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let registry = Registry::resolve(self.registry.as_deref(), self.index_url.as_deref(), ws.root.as_std_path())?;
-        let client = if self.no_github {
-            None
-        } else {
-            let token = Token::from_env().context("pass --no-github to leave the GitHub release alone")?;
-            Some(Client::new(&repo::slug(&ctx.sh, &ws.config.remote)?, token, ctx.out))
-        };
-        let facts = self.facts(ctx, &ws, registry, client.as_ref())?;
-        let plan = if self.undo { plan::undo(&facts) } else { plan::rollback(&facts, self.reason.as_deref()) };
-        let value = serde_json::to_value(&plan)?;
-        let digest = crate::approval::digest_value(&value);
-
-        if !self.execute {
-            crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
-            if ctx.json() {
-                ctx.out.json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan })?;
-            } else {
-                crate::out!("{}", describe(&plan));
-                crate::outln!("plan: {digest}");
-            }
-            ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
-            return Ok(());
-        }
-        let approval = crate::approval::gate(
-            &ws.target_dir,
-            "rollback",
-            &ws.config.require_approval,
-            self.approve.as_deref(),
-            &value,
-        )?;
-        let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
-        let what = if self.undo { "undo the rollback of" } else { "roll back" };
-        crate::approval::confirm(
-            self.yes,
-            &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")),
-        )?;
-        let mut trail = crate::audit::trail(ctx, &ws, Some(&plan.version));
-        trail.run_mut().plan_digest = Some(approval.plan_digest.clone());
-        trail.run_mut().approved = approval.approved.clone();
-        let outcome = execute::run(ctx, &ws, &plan, client.as_ref(), self.reason.as_deref(), &trail);
-        if ctx.json() {
-            ctx.out.json(&execute::Shown { format_version: 1, plan_digest: &digest, steps: &outcome.steps })?;
-        }
-        match outcome.error {
-            None => {
-                let verb = if self.undo { "Restored" } else { "Rolled back" };
-                ctx.out.status(verb, format!("{} ({} done)", plan.version, crate::output::plural(todo, "step")));
-                Ok(())
-            }
-            Some(err) => Err(err.context(format!(
-                "the rollback stopped; fix the cause, then run the same command again: what is done is skipped ({})",
-                trail.path()
-            ))),
-        }
+/// The GitHub client for the release, unless `no_github`.
+pub fn client(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Option<Client>> {
+    if options.no_github {
+        return Ok(None);
     }
+    let token = Token::from_env().context("pass --no-github to leave the GitHub release alone")?;
+    Ok(Some(Client::new(&repo::slug(&ctx.sh, &ws.config.remote)?, token, ctx.out)))
+}
 
-    /// What the registry, git and GitHub say now about the version.
-    fn facts(&self, ctx: &Ctx, ws: &Workspace, registry: Registry, client: Option<&Client>) -> Result<Facts> {
-        let version = &self.version;
-        let tag = ws.config.tag_for(version);
-        let name = registry.name.as_deref();
-        let selected = crate::publish::plan::select(ws, name, &[], &[])?;
-        let levels = crate::publish::plan::levels(ws, &selected)?;
-        let index = Index::new(&registry.index_url);
-        let mut crates = Vec::new();
-        for member in levels.iter().flatten() {
-            let entry = index.find(&member.name, version)?;
-            crates.push((member.name.clone(), entry.map(|e| e.yanked)));
-        }
-        let remote = ws.config.remote.clone();
-        let remote_tag = git::has_remote(&ctx.sh, &remote)? && git::remote_tag(&ctx.sh, &remote, &tag)?.is_some();
-        let local_tag = git::tag_info(&ctx.sh, &tag)?.map(|t| t.commit);
-        let release = match client {
-            None => Release::Skipped,
-            Some(client) => match execute::find_release(client, &tag)? {
-                None => Release::None,
-                Some(release) => Release::Found { marked: plan::is_marked(release.body.as_deref().unwrap_or("")) },
-            },
-        };
-        let known_commit = match &self.commit {
-            Some(commit) => Some(resolve_commit(ctx, commit)?),
-            None if self.undo => commit_from_trail(ws, version, &tag),
-            None => None,
-        };
-        Ok(Facts {
-            version: version.clone(),
-            tag,
-            remote,
-            registry,
-            crates,
-            local_tag,
-            remote_tag,
-            release,
-            known_commit,
-        })
+/// The facts (registry, git, GitHub) and the plan from them. Changes nothing.
+pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options, client: Option<&Client>) -> Result<Plan> {
+    let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
+    let facts = facts(ctx, ws, options, registry, client)?;
+    Ok(if options.undo { plan::undo(&facts) } else { plan::rollback(&facts, options.reason.as_deref()) })
+}
+
+/// Carries out the plan step by step, each recorded in the audit trail; what happened to
+/// each step, and the error that stopped it, are in the outcome.
+pub fn execute(
+    ctx: &Ctx,
+    ws: &Workspace,
+    plan: &Plan,
+    options: &Options,
+    client: Option<&Client>,
+    trail: &crate::audit::Trail,
+) -> Outcome {
+    execute::run(ctx, ws, plan, client, options.reason.as_deref(), trail)
+}
+
+/// What the registry, git and GitHub say now about the version.
+fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, client: Option<&Client>) -> Result<Facts> {
+    let version = &options.version;
+    let tag = ws.config.tag_for(version);
+    let name = registry.name.as_deref();
+    let selected = crate::publish::plan::select(ws, name, &[], &[])?;
+    let levels = crate::publish::plan::levels(ws, &selected)?;
+    let index = Index::new(&registry.index_url);
+    let mut crates = Vec::new();
+    for member in levels.iter().flatten() {
+        let entry = index.find(&member.name, version)?;
+        crates.push((member.name.clone(), entry.map(|e| e.yanked)));
     }
+    let remote = ws.config.remote.clone();
+    let remote_tag = git::has_remote(&ctx.sh, &remote)? && git::remote_tag(&ctx.sh, &remote, &tag)?.is_some();
+    let local_tag = git::tag_info(&ctx.sh, &tag)?.map(|t| t.commit);
+    let release = match client {
+        None => Release::Skipped,
+        Some(client) => match execute::find_release(client, &tag)? {
+            None => Release::None,
+            Some(release) => Release::Found { marked: plan::is_marked(release.body.as_deref().unwrap_or("")) },
+        },
+    };
+    let known_commit = match &options.commit {
+        Some(commit) => Some(resolve_commit(ctx, commit)?),
+        None if options.undo => commit_from_trail(ws, version, &tag),
+        None => None,
+    };
+    Ok(Facts { version: version.clone(), tag, remote, registry, crates, local_tag, remote_tag, release, known_commit })
 }
 
 /// The full id of a commit given on the command line; an error naming it when this clone
@@ -190,7 +148,7 @@ fn commit_from_trail(ws: &Workspace, version: &Version, tag: &str) -> Option<Str
 }
 
 /// The dry run's text: every step in order, skipped ones with the reason.
-fn describe(plan: &Plan) -> String {
+pub fn describe(plan: &Plan) -> String {
     let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
     let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
     let mut n = 0;

@@ -1,56 +1,56 @@
 //! `bump`: set a new version everywhere it lives.
 
 use anyhow::Result;
+use cargo_metadata::camino::Utf8PathBuf;
 
-use crate::context::Ctx;
-use crate::version::{Target, bump};
+use crate::report::Reporter;
+use crate::version::Target;
+use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The new version, or a level: major, minor, patch, release, rc, beta, alpha
-    pub version: Target,
-    /// Write the changes (default: print them as a diff)
-    #[arg(long)]
-    pub execute: bool,
-    /// Bump only these packages (and their dependents' requirements)
-    #[arg(short = 'p', long = "package", value_name = "PKG")]
+pub use crate::version::bump::{BumpPlan as Plan, PackageBump};
+
+/// What to bump to, and which packages.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// An exact version or a level (`"minor".parse()`).
+    pub target: Target,
+    /// Bump only these packages (and their dependents' requirements); empty means the
+    /// whole workspace in lockstep.
     pub packages: Vec<String>,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let plan = bump::plan(&ws, &self.version, &self.packages)?;
-        if ctx.json() {
-            ctx.out.json(&plan)?;
-        } else if !self.execute {
-            for edit in &plan.edits {
-                crate::out!("{}", edit.diff(&ws.root));
-            }
-        }
-        for package in plan.packages.iter().filter(|p| p.from != p.to) {
-            ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
-        }
-        for tmp in &plan.stale_temp {
-            let what = if self.execute { "removing it" } else { "--execute removes it" };
-            ctx.out.note(format!("{} was left by an interrupted run; {what}", ws.rel(tmp)));
-        }
-        if plan.is_empty() {
-            // A re-run of a finished bump, like a finished `release`: done, not an error.
-            if self.execute {
-                plan.apply_each(|_| {})?;
-            }
-            ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
-            return Ok(());
-        }
-        if self.execute {
-            plan.apply_each(|edit| ctx.out.status("Updated", ws.rel(&edit.path)))?;
-        } else {
-            ctx.out.note(format!(
-                "dry run: {} files would change; run again with --execute to write them",
-                plan.edits.len()
-            ));
-        }
-        Ok(())
+impl Options {
+    pub fn new(target: Target) -> Options {
+        Options { target, packages: Vec::new() }
     }
+
+    /// Bump only `name` (and its dependents' requirements), besides any named before.
+    pub fn package(mut self, name: impl Into<String>) -> Options {
+        self.packages.push(name.into());
+        self
+    }
+}
+
+/// What `execute` wrote.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The files written, in plan order.
+    pub written: Vec<Utf8PathBuf>,
+}
+
+/// Every edit, computed from the workspace's files; nothing is written.
+pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
+    crate::version::bump::plan(ws, &options.target, &options.packages)
+}
+
+/// Writes each edit of the plan atomically, in order, reporting each file.
+pub fn execute(ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
+    let mut written = Vec::new();
+    plan.apply_each(|edit| {
+        reporter.status("Updated", ws.rel(&edit.path).as_str());
+        written.push(edit.path.clone());
+    })?;
+    Ok(Outcome { written })
 }

@@ -1,69 +1,73 @@
 //! `check-version`: tag, manifests, lock file, extra files and changelog agree.
 
 use anyhow::{Result, bail};
+use serde::Serialize;
+use xshell::Shell;
 
-use crate::context::Ctx;
-use crate::version::check;
+use crate::steps::preflight::{Check, TagOnBranch, tag_on_branch};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The tag to check against [default: $GITHUB_REF_NAME when $GITHUB_REF_TYPE is not `branch`]
-    #[arg(long)]
+use crate::workspace::Workspace;
+
+pub use crate::version::check::Problem;
+
+/// What to check against.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// The tag the versions must match; `None` checks only that the files agree.
     pub tag: Option<String>,
     /// Also check that the tag's commit is on the release branch (`<remote>/<branch>`
-    /// contains it), so that a tag on any other commit is not released
-    #[arg(long)]
+    /// contains it), so that a tag on any other commit is not released.
     pub on_release_branch: bool,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let tag = self.tag.or_else(crate::github::actions_tag);
-        if self.on_release_branch {
-            on_release_branch(ctx, &ws, tag.as_deref())?;
-        }
-        let problems = check::check(&ws, tag.as_deref())?;
-        if ctx.json() {
-            ctx.out.json(&problems)?;
-        } else {
-            for problem in &problems {
-                crate::outln!("{problem}");
-            }
-        }
-        for problem in &problems {
-            ctx.out.github_error(Some(ws.root.join(&problem.file).as_std_path()), &problem.message);
-        }
-        match problems.len() {
-            0 => {
-                let mut checked = vec!["manifests", "Cargo.lock", "extra files"];
-                if check::checked_changelog(&ws).is_some() {
-                    checked.push("changelog");
-                }
-                let tag = tag.map(|t| format!("tag {t}"));
-                checked.extend(tag.as_deref());
-                let last = checked.pop().unwrap_or_default();
-                ctx.out.status("Checked", format!("{} and {last}: they agree", checked.join(", ")));
-                Ok(())
-            }
-            1 => bail!("check-version found a problem; fix it as said above"),
-            n => bail!("check-version found {n} problems; fix them as said above"),
-        }
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn tag(mut self, tag: impl Into<String>) -> Options {
+        self.tag = Some(tag.into());
+        self
+    }
+
+    pub fn on_release_branch(mut self, on: bool) -> Options {
+        self.on_release_branch = on;
+        self
     }
 }
 
-/// `--on-release-branch`: refuses a tag whose commit is not on `<remote>/<branch>`.
-fn on_release_branch(ctx: &Ctx, ws: &crate::workspace::Workspace, tag: Option<&str>) -> Result<()> {
-    use crate::steps::preflight::{TagOnBranch, tag_on_branch};
+/// Every disagreement found; none means the check passed.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub tag: Option<String>,
+    pub problems: Vec<Problem>,
+    /// With `on_release_branch`: whether the tag's commit is on the release branch.
+    pub release_branch: Option<Check>,
+}
+
+impl Outcome {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty() && !self.release_branch.as_ref().is_some_and(Check::is_failed)
+    }
+}
+
+/// Reads the workspace's files (and with `on_release_branch` the git history) and
+/// compares their versions; changes nothing.
+pub fn check(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Outcome> {
+    let release_branch = match options.on_release_branch {
+        true => Some(on_release_branch(sh, ws, options.tag.as_deref())?),
+        false => None,
+    };
+    let problems = crate::version::check::check(ws, options.tag.as_deref())?;
+    Ok(Outcome { tag: options.tag.clone(), problems, release_branch })
+}
+
+/// `on_release_branch`: whether the tag's commit is on `<remote>/<branch>`.
+fn on_release_branch(sh: &Shell, ws: &Workspace, tag: Option<&str>) -> Result<Check> {
     let Some(tag) = tag else { bail!("--on-release-branch needs a tag: pass --tag TAG") };
     let (remote, branch) = (&ws.config.remote, &ws.config.branch);
-    let facts = TagOnBranch::gather(&ctx.sh, tag, &format!("{remote}/{branch}"))?;
-    let check = tag_on_branch(&facts, tag, remote, branch);
-    let fix = check.fix.as_deref().map(|f| format!("; {f}")).unwrap_or_default();
-    if check.is_failed() {
-        ctx.out.github_error(None, &format!("{}{fix}", check.detail));
-        bail!("{}{fix}", check.detail);
-    }
-    ctx.out.status("Checked", &check.detail);
-    Ok(())
+    let facts = TagOnBranch::gather(sh, tag, &format!("{remote}/{branch}"))?;
+    Ok(tag_on_branch(&facts, tag, remote, branch))
 }

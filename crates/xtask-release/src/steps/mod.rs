@@ -2,7 +2,7 @@
 
 pub mod bump;
 pub mod check_version;
+pub mod code_checks;
 pub mod preflight;
 pub mod release;
 pub mod tag;
-pub mod verify;

@@ -8,7 +8,7 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::ops::git::{self, TagInfo};
-use crate::output::Output;
+use crate::report::Reporter;
 
 /// The git state preflight judges, read once.
 #[derive(Debug, Clone)]
@@ -398,10 +398,10 @@ pub fn print(checks: &[Check]) {
 }
 
 /// In GitHub Actions, an `::error` annotation for each failed check.
-pub fn annotate(out: &Output, checks: &[Check]) {
+pub fn annotate(out: &dyn Reporter, checks: &[Check]) {
     for check in checks.iter().filter(|c| c.is_failed()) {
         let fix = check.fix.as_deref().map(|f| format!("; {f}")).unwrap_or_default();
-        out.github_error(None, &format!("{}: {}{fix}", check.name, check.detail));
+        out.problem(None, &format!("{}: {}{fix}", check.name, check.detail));
     }
 }
 

@@ -9,8 +9,6 @@
 pub mod plan;
 pub mod scratch;
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
-
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8Path;
 use xshell::Shell;
@@ -19,219 +17,62 @@ use crate::context::Ctx;
 use crate::ops::cargo::{self, LOCK_CHECK};
 use crate::ops::fs::{self, FileEdit};
 use crate::ops::git;
+use crate::report::Reporter;
+use crate::steps::code_checks::{self, Skip};
 use crate::steps::preflight::{self, Check, GitFacts};
-use crate::steps::verify;
 use crate::version::{self, Target};
 use crate::workspace::Workspace;
 use plan::{Action, Inputs, Leftover, ReleasePlan, Step};
 use scratch::Scratch;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The new version, or a level: major, minor, patch, release, rc, beta, alpha
-    pub version: Target,
-    /// Act (default: print every step and every check's result)
-    #[arg(long)]
-    pub execute: bool,
-    /// Do not ask for confirmation
-    #[arg(long, short = 'y')]
-    pub yes: bool,
-    /// Skip `cargo fmt --check`, clippy and the tests
-    #[arg(long)]
-    pub no_verify: bool,
-    /// Skip `cargo fmt --check`
-    #[arg(long)]
-    pub skip_fmt: bool,
-    /// Skip `cargo clippy -- -D warnings`
-    #[arg(long)]
-    pub skip_clippy: bool,
-    /// Skip the test suite
-    #[arg(long)]
-    pub skip_tests: bool,
-    /// Commit and tag, but do not push
-    #[arg(long)]
-    pub no_push: bool,
+/// What to release, and which checks and steps to leave out.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// An exact version or a level (`"minor".parse()`).
+    pub target: Target,
+    /// Which of `cargo fmt --check`, clippy and the tests to leave out.
+    pub skip: Skip,
+    /// Push branch and tag at the end (the default); false commits and tags only.
+    pub push: bool,
+    /// The caller asked for no confirmation (`--yes`); kept in the resume command.
+    pub assume_yes: bool,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        if self.execute && !self.yes && !std::io::stdin().is_terminal() {
-            bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
-        }
-        let ws = ctx.workspace()?;
-        let plan = self.plan(ctx, &ws)?;
-
-        if ctx.json() {
-            ctx.out.json(&plan)?
-        } else {
-            plan.print(&ws.root)
-        }
-        preflight::annotate(&ctx.out, &plan.checks);
-        if let Some(failed) = preflight::failures(&plan.checks) {
-            bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
-        }
-        if plan.is_done() {
-            ctx.out.status("Finished", format!("{} is released already; nothing to do", plan.tag));
-            return Ok(());
-        }
-        if !self.execute {
-            ctx.out.note("dry run: nothing was changed; pass --execute to act");
-            return Ok(());
-        }
-        if !self.yes && !confirm(&plan)? {
-            bail!("release cancelled; nothing was changed");
-        }
-        self.execute(ctx, &ws, &plan)
+impl Options {
+    pub fn new(target: Target) -> Options {
+        Options { target, skip: Skip::default(), push: true, assume_yes: false }
     }
 
-    /// Facts first (versions, git state, the edits), then the plan. The edits are
-    /// computed from HEAD's files in a scratch copy, so that edits an interrupted run left
-    /// in the tree are recognised as this release's own, and the lock check runs on them
-    /// before anything is written.
-    fn plan(&self, ctx: &Ctx, ws: &Workspace) -> Result<ReleasePlan> {
-        let sh = &ctx.sh;
-        let config = &ws.config;
-        let scratch = Scratch::of_head(sh, ws)?;
-        let head_ws = scratch.workspace()?;
-        let current = version::current(&head_ws)?;
-        let current_tag = config.tag_for(&current);
-        let release_subject = config.render(&config.commit_message, &current)?;
-        let head_is_release = release_subject.lines().next() == Some(git::head_subject(sh)?.as_str());
-
-        let gather = |tag: &str| GitFacts::gather(sh, &config.branch, &config.remote, tag);
-        let current_facts = if head_is_release { Some(gather(&current_tag)?) } else { None };
-        let current_tag_message = config.render(&config.tag_message, &current)?;
-        let finished = current_facts.as_ref().is_some_and(|f| {
-            f.tag_at_head(&current_tag_message) && (self.no_push || (f.tag_pushed() && f.branch_pushed()))
-        });
-        let mut resumed = plan::resume(&self.version, &current, &current_tag, head_is_release, finished);
-        let committed = resumed.is_some();
-
-        let mut temporary = Vec::new();
-        let mut changelog_off = None;
-        let (version, bump, changelog, facts) = match (&resumed, current_facts) {
-            (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
-            _ => {
-                let bump = version::bump::plan(&head_ws, &self.version, &[])?;
-                if bump.is_empty() {
-                    bail!(
-                        "the workspace is at {} already and HEAD is not its release commit; \
-                         release a newer version, or tag this one with `tag --execute`",
-                        bump.version
-                    );
-                }
-                let version = bump.version;
-                // No changelog kept: step 3 is skipped, saying why (and how to opt in).
-                let changelog = match head_ws.config.kept_changelog(&head_ws.root) {
-                    Ok(_) => crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?,
-                    Err(why) => {
-                        changelog_off = Some(why);
-                        None
-                    }
-                };
-                let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
-                let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
-                let mut facts = gather(&config.tag_for(&version))?;
-                let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
-                let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
-                if let Leftover::Ours { written, temporary: left } =
-                    plan::leftover(&facts.changed, &scratch.top, &edits, read)
-                {
-                    // The earlier run's edits are this run's; preflight judges the rest.
-                    facts.changed.clear();
-                    resumed = Some(format!(
-                        "the working tree holds this release's edits for {version} ({written} of {} file(s) \
-                         written) from an interrupted run, and nothing else; continuing from them",
-                        edits.len()
-                    ));
-                    temporary = left;
-                }
-                (version, bump, changelog, facts)
-            }
-        };
-        if let Some(why) = &resumed {
-            ctx.out.note(why);
-        }
-        let mut checks = vec![lock_check(ctx, ws, &scratch, bump.iter().chain(&changelog), committed)];
-        checks.extend(verify::run(sh, &ctx.out, self.skip(), &config.test_command));
-        ReleasePlan::new(Inputs {
-            config,
-            previous: current,
-            version,
-            resumed,
-            committed,
-            facts: &facts,
-            bump,
-            changelog: changelog_off.map_or(Ok(changelog), Err),
-            has_lockfile: ws.root.join("Cargo.lock").exists(),
-            verify: checks,
-            temporary,
-            push: !self.no_push,
-        })
+    pub fn skip(mut self, skip: Skip) -> Options {
+        self.skip = skip;
+        self
     }
 
-    fn skip(&self) -> verify::Skip {
-        verify::Skip {
-            fmt: self.no_verify || self.skip_fmt,
-            clippy: self.no_verify || self.skip_clippy,
-            tests: self.no_verify || self.skip_tests,
-        }
+    pub fn push(mut self, push: bool) -> Options {
+        self.push = push;
+        self
     }
 
-    /// Runs the steps that have something to do, in order. Files written before the
-    /// commit are put back when a step up to the commit fails.
-    fn execute(&self, ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan) -> Result<()> {
-        let sh = &ctx.sh;
-        for file in &plan.temporary_files {
-            std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
-        }
-        let mut written = Written::default();
-        for step in plan.steps.iter().skip(1).filter(|s| s.skip.is_none()) {
-            if let Err(err) = run_step(ctx, ws, plan, step, &mut written) {
-                let state = if written.files.is_empty() && step.number < 5 {
-                    "nothing was changed".to_string()
-                } else if step.number <= 5 {
-                    match written.roll_back(sh, step.number == 5) {
-                        Ok(()) => "every edited file was put back; the repository is as it was".to_string(),
-                        Err(undo) => {
-                            format!("the edited files could not all be put back ({undo:#}); check `git status`")
-                        }
-                    }
-                } else {
-                    self.state_after_commit(plan, step)
-                };
-                return Err(err.context(format!(
-                    "release stopped at step {} ({}): {state}.\nFix the cause below, then resume with: {}",
-                    step.number,
-                    step.action.name(),
-                    self.resume_command(plan),
-                )));
-            }
-        }
-        ctx.out.status("Released", format!("{} (commit {})", plan.tag, git::head(sh)?));
-        Ok(())
-    }
-
-    fn state_after_commit(&self, plan: &ReleasePlan, step: &Step) -> String {
-        let commit = format!("the release commit is on {}", plan.branch);
-        match step.action {
-            Action::Tag { .. } => format!("{commit}, not tagged and not pushed"),
-            _ => format!("{commit} and tagged {}, but {} has neither (the push is atomic)", plan.tag, plan.remote),
-        }
+    pub fn assume_yes(mut self, yes: bool) -> Options {
+        self.assume_yes = yes;
+        self
     }
 
     /// The command that continues this release: the exact version, never the level, so
     /// the re-run cannot bump again.
-    fn resume_command(&self, plan: &ReleasePlan) -> String {
+    pub fn resume_command(&self, invocation: &str, version: &semver::Version) -> String {
+        let skip = self.skip;
+        let all = skip.fmt && skip.clippy && skip.tests;
         let flags = [
-            (self.yes, "--yes"),
-            (self.no_verify, "--no-verify"),
-            (self.skip_fmt && !self.no_verify, "--skip-fmt"),
-            (self.skip_clippy && !self.no_verify, "--skip-clippy"),
-            (self.skip_tests && !self.no_verify, "--skip-tests"),
-            (self.no_push, "--no-push"),
+            (self.assume_yes, "--yes"),
+            (all, "--no-verify"),
+            (skip.fmt && !all, "--skip-fmt"),
+            (skip.clippy && !all, "--skip-clippy"),
+            (skip.tests && !all, "--skip-tests"),
+            (!self.push, "--no-push"),
         ];
-        let mut command = format!("{} release {} --execute", crate::cli::invocation(), plan.version);
+        let mut command = format!("{invocation} release {version} --execute");
         for (_, flag) in flags.iter().filter(|(on, _)| *on) {
             command.push(' ');
             command.push_str(flag);
@@ -240,17 +81,159 @@ impl Args {
     }
 }
 
-fn run_step(ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan, step: &Step, written: &mut Written) -> Result<()> {
+/// Facts first (versions, git state, the edits), then the plan. The edits are
+/// computed from HEAD's files in a scratch copy, so that edits an interrupted run left
+/// in the tree are recognised as this release's own, and the lock check runs on them
+/// before anything is written.
+pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan> {
+    let sh = &ctx.sh;
+    let config = &ws.config;
+    let scratch = Scratch::of_head(sh, ws)?;
+    let head_ws = scratch.workspace()?;
+    let current = version::current(&head_ws)?;
+    let current_tag = config.tag_for(&current);
+    let release_subject = config.render(&config.commit_message, &current)?;
+    let head_is_release = release_subject.lines().next() == Some(git::head_subject(sh)?.as_str());
+
+    let gather = |tag: &str| GitFacts::gather(sh, &config.branch, &config.remote, tag);
+    let current_facts = if head_is_release { Some(gather(&current_tag)?) } else { None };
+    let current_tag_message = config.render(&config.tag_message, &current)?;
+    let finished = current_facts.as_ref().is_some_and(|f| {
+        f.tag_at_head(&current_tag_message) && (!options.push || (f.tag_pushed() && f.branch_pushed()))
+    });
+    let mut resumed = plan::resume(&options.target, &current, &current_tag, head_is_release, finished);
+    let committed = resumed.is_some();
+
+    let mut temporary = Vec::new();
+    let mut changelog_off = None;
+    let (version, bump, changelog, facts) = match (&resumed, current_facts) {
+        (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
+        _ => {
+            let bump = version::bump::plan(&head_ws, &options.target, &[])?;
+            if bump.is_empty() {
+                bail!(
+                    "the workspace is at {} already and HEAD is not its release commit; \
+                     release a newer version, or tag this one with `tag --execute`",
+                    bump.version
+                );
+            }
+            let version = bump.version;
+            // No changelog kept: step 3 is skipped, saying why (and how to opt in).
+            let changelog = match head_ws.config.kept_changelog(&head_ws.root) {
+                Ok(_) => crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?,
+                Err(why) => {
+                    changelog_off = Some(why);
+                    None
+                }
+            };
+            let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
+            let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
+            let mut facts = gather(&config.tag_for(&version))?;
+            let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
+            let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
+            if let Leftover::Ours { written, temporary: left } =
+                plan::leftover(&facts.changed, &scratch.top, &edits, read)
+            {
+                // The earlier run's edits are this run's; preflight judges the rest.
+                facts.changed.clear();
+                resumed = Some(format!(
+                    "the working tree holds this release's edits for {version} ({written} of {} file(s) \
+                     written) from an interrupted run, and nothing else; continuing from them",
+                    edits.len()
+                ));
+                temporary = left;
+            }
+            (version, bump, changelog, facts)
+        }
+    };
+    let mut checks = vec![lock_check(ctx, ws, &scratch, bump.iter().chain(&changelog), committed)];
+    checks.extend(code_checks::run(sh, &ctx.out, options.skip, &config.test_command));
+    ReleasePlan::new(Inputs {
+        config,
+        previous: current,
+        version,
+        resumed,
+        committed,
+        facts: &facts,
+        bump,
+        changelog: changelog_off.map_or(Ok(changelog), Err),
+        has_lockfile: ws.root.join("Cargo.lock").exists(),
+        verify: checks,
+        temporary,
+        push: options.push,
+    })
+}
+
+/// Runs the steps that have something to do, in order. Files written before the
+/// commit are put back when a step up to the commit fails; the error then ends with
+/// the command that resumes the release.
+pub fn execute(
+    ctx: &Ctx,
+    ws: &Workspace,
+    plan: &ReleasePlan,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Result<()> {
+    if let Some(failed) = preflight::failures(&plan.checks) {
+        bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
+    }
+    let sh = &ctx.sh;
+    for file in &plan.temporary_files {
+        std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
+    }
+    let mut written = Written::default();
+    for step in plan.steps.iter().skip(1).filter(|s| s.skip.is_none()) {
+        if let Err(err) = run_step(ctx, ws, plan, step, &mut written, reporter) {
+            let state = if written.files.is_empty() && step.number < 5 {
+                "nothing was changed".to_string()
+            } else if step.number <= 5 {
+                match written.roll_back(sh, step.number == 5) {
+                    Ok(()) => "every edited file was put back; the repository is as it was".to_string(),
+                    Err(undo) => {
+                        format!("the edited files could not all be put back ({undo:#}); check `git status`")
+                    }
+                }
+            } else {
+                state_after_commit(plan, step)
+            };
+            return Err(err.context(format!(
+                "release stopped at step {} ({}): {state}.\nFix the cause below, then resume with: {}",
+                step.number,
+                step.action.name(),
+                options.resume_command(&ctx.invocation(), &plan.version),
+            )));
+        }
+    }
+    reporter.status("Released", &format!("{} (commit {})", plan.tag, git::head(sh)?));
+    Ok(())
+}
+
+fn state_after_commit(plan: &ReleasePlan, step: &Step) -> String {
+    let commit = format!("the release commit is on {}", plan.branch);
+    match step.action {
+        Action::Tag { .. } => format!("{commit}, not tagged and not pushed"),
+        _ => format!("{commit} and tagged {}, but {} has neither (the push is atomic)", plan.tag, plan.remote),
+    }
+}
+
+fn run_step(
+    ctx: &Ctx,
+    ws: &Workspace,
+    plan: &ReleasePlan,
+    step: &Step,
+    written: &mut Written,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     let sh = &ctx.sh;
     match &step.action {
         Action::Preflight => Ok(()),
         Action::Bump { edits } => {
-            ctx.out.status("Bumping", format!("{} -> {} ({} file(s))", plan.previous, plan.version, edits.len()));
+            reporter.status("Bumping", &format!("{} -> {} ({} file(s))", plan.previous, plan.version, edits.len()));
             edits.iter().try_for_each(|edit| written.apply(edit))
         }
         Action::Changelog { edit } => {
             if let Some(edit) = edit {
-                ctx.out.status("Updating", ws.rel(&edit.path));
+                reporter.status("Updating", ws.rel(&edit.path).as_str());
                 written.apply(edit)?;
             }
             Ok(())
@@ -259,22 +242,22 @@ fn run_step(ctx: &Ctx, ws: &Workspace, plan: &ReleasePlan, step: &Step, written:
             if *lockfile {
                 check_lockfile(ctx, ws)?;
             }
-            ctx.out.status("Checking", format!("versions against {}", plan.tag));
+            reporter.status("Checking", &format!("versions against {}", plan.tag));
             check_versions(sh, ws, &plan.tag)
         }
         Action::Commit { message } => {
-            ctx.out.status("Committing", message);
+            reporter.status("Committing", message);
             let paths: Vec<&str> = written.files.iter().map(|(edit, _)| ws.rel(&edit.path).as_str()).collect();
             git::commit(sh, &paths, message)?;
             written.files.clear();
             Ok(())
         }
         Action::Tag { tag, message } => {
-            ctx.out.status("Tagging", format!("{tag} ({message:?})"));
+            reporter.status("Tagging", &format!("{tag} ({message:?})"));
             git::create_tag(sh, tag, message)
         }
         Action::Push { remote, branch, tag } => {
-            ctx.out.status("Pushing", format!("{branch} and {tag} to {remote}"));
+            reporter.status("Pushing", &format!("{branch} and {tag} to {remote}"));
             git::push_atomic(sh, remote, branch, tag)
         }
     }
@@ -367,15 +350,4 @@ impl Written {
         }
         Ok(())
     }
-}
-
-/// Asks on the terminal; anything but `y` or `yes` is a no.
-fn confirm(plan: &ReleasePlan) -> Result<bool> {
-    let what =
-        if plan.steps.last().is_some_and(|s| s.skip.is_none()) { "commit, tag and push" } else { "commit and tag" };
-    eprint!("Release {}: {what}? [y/N] ", plan.tag);
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer from the terminal")?;
-    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
 }

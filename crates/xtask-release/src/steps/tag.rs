@@ -7,21 +7,40 @@
 use anyhow::{Result, bail};
 use semver::Version;
 use serde::Serialize;
+use xshell::Shell;
 
-use crate::context::Ctx;
 use crate::ops::git;
+use crate::report::Reporter;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version;
 use crate::workspace::Workspace;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Create the tag (default: print the plan)
-    #[arg(long)]
-    pub execute: bool,
-    /// Push the tag, and only the tag, to the remote
-    #[arg(long)]
+/// How to tag.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Push the tag, and only the tag, to the remote.
     pub push: bool,
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn push(mut self, push: bool) -> Options {
+        self.push = push;
+        self
+    }
+}
+
+/// What `execute` did.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub tag: String,
+    pub created: bool,
+    pub pushed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,62 +90,37 @@ impl TagPlan {
             checks,
         })
     }
-
-    fn print(&self) {
-        let kind = if self.prerelease { " (pre-release)" } else { "" };
-        crate::outln!("Tag {}{kind} at {}", self.tag, self.commit);
-        crate::outln!("  preflight");
-        preflight::print(&self.checks);
-        if self.create {
-            crate::outln!("  create annotated tag {} with message {:?}", self.tag, self.message);
-        } else {
-            crate::outln!("  keep tag {}: it exists at HEAD from an earlier run", self.tag);
-        }
-        if self.push {
-            crate::outln!("  push tag {} (only the tag) to {}", self.tag, self.remote);
-        } else if self.on_remote {
-            crate::outln!("  tag {} is on {} already; nothing to push", self.tag, self.remote);
-        } else {
-            crate::outln!("  not pushed (pass --push to push the tag)");
-        }
-    }
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let version = version::current(&ws)?;
-        let config = &ws.config;
-        let tag = config.tag_for(&version);
-        let facts = GitFacts::gather(&ctx.sh, &config.branch, &config.remote, &tag)?;
-        let mut plan = TagPlan::new(version, config, &facts, self.push)?;
-        plan.checks.push(check_version(&ws, &plan.tag)?);
+/// The facts (the release version, git state, check-version) and the plan from them.
+/// Changes nothing.
+pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<TagPlan> {
+    let version = version::current(ws)?;
+    let config = &ws.config;
+    let tag = config.tag_for(&version);
+    let facts = GitFacts::gather(sh, &config.branch, &config.remote, &tag)?;
+    let mut plan = TagPlan::new(version, config, &facts, options.push)?;
+    plan.checks.push(check_version(ws, &plan.tag)?);
+    Ok(plan)
+}
 
-        if ctx.json() {
-            ctx.out.json(&plan)?
-        } else {
-            plan.print()
-        }
-        preflight::annotate(&ctx.out, &plan.checks);
-        if let Some(failed) = preflight::failures(&plan.checks) {
-            bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
-        }
-        if !self.execute {
-            ctx.out.note("dry run: nothing was changed; pass --execute to act");
-            return Ok(());
-        }
-        if plan.create {
-            git::create_tag(&ctx.sh, &plan.tag, &plan.message)?;
-            ctx.out.status("Tagged", format!("{} at {}", plan.tag, plan.commit));
-        }
-        if plan.push {
-            git::push_tag(&ctx.sh, &plan.remote, &plan.tag)?;
-            ctx.out.status("Pushed", format!("tag {} to {}", plan.tag, plan.remote));
-        } else if plan.on_remote {
-            ctx.out.note(format!("tag {} is on {} already; nothing to push", plan.tag, plan.remote));
-        }
-        Ok(())
+/// Creates and pushes the tag as planned; fails without acting when a preflight check
+/// failed.
+pub fn execute(sh: &Shell, plan: &TagPlan, reporter: &dyn Reporter) -> Result<Outcome> {
+    if let Some(failed) = preflight::failures(&plan.checks) {
+        bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }
+    if plan.create {
+        git::create_tag(sh, &plan.tag, &plan.message)?;
+        reporter.status("Tagged", &format!("{} at {}", plan.tag, plan.commit));
+    }
+    if plan.push {
+        git::push_tag(sh, &plan.remote, &plan.tag)?;
+        reporter.status("Pushed", &format!("tag {} to {}", plan.tag, plan.remote));
+    } else if plan.on_remote {
+        reporter.note(&format!("tag {} is on {} already; nothing to push", plan.tag, plan.remote));
+    }
+    Ok(Outcome { tag: plan.tag.clone(), created: plan.create, pushed: plan.push })
 }
 
 /// `check-version` against the tag, as one preflight check.

@@ -10,48 +10,103 @@ mod release;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use semver::Version;
 use serde::Serialize;
 
 use crate::context::Ctx;
 use crate::publish::registry::Registry;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// The version to check [default: the workspace's]
-    #[arg(long)]
+/// What to check, where.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The version to check [default: the workspace's].
     pub version: Option<Version>,
-    /// Registry name from cargo's configuration [default: crates.io]
-    #[arg(long)]
+    /// Registry name from cargo's configuration [default: crates.io].
     pub registry: Option<String>,
-    /// Sparse index URL to read [default: from cargo's configuration]
-    #[arg(long)]
+    /// Sparse index URL to read [default: from cargo's configuration].
     pub index_url: Option<String>,
-    /// The release's tag [default: the version's tag]
-    #[arg(long)]
+    /// The release's tag [default: the version's tag].
     pub tag: Option<String>,
-    /// Keep the downloaded release assets in this directory
-    #[arg(long, value_name = "DIR")]
+    /// Keep the downloaded release assets in this directory.
     pub assets: Option<PathBuf>,
-    /// The combined sums file the release holds beside the `.sha256` files
-    #[arg(long, value_name = "NAME", default_value = "SHA256SUMS")]
+    /// The combined sums file the release holds beside the `.sha256` files.
     pub sums: String,
-    /// A deployed service's URL to poll until it reports the version
-    #[arg(long, value_name = "URL")]
+    /// A deployed service's URL to poll until it reports the version.
     pub health: Option<String>,
-    /// The version the health endpoint must report [default: the version checked]
-    #[arg(long, value_name = "VERSION", requires = "health", num_args = 0..=1, default_missing_value = "")]
+    /// The version the health endpoint must report [default: the version checked].
     pub expect_version: Option<String>,
-    /// Give up on the health endpoint after this many seconds
-    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
-    pub health_timeout: u64,
-    /// Leave out a check
-    #[arg(long, value_enum, value_name = "CHECK")]
+    /// Give up on the health endpoint after this long.
+    pub health_timeout: Duration,
+    /// Checks left out.
     pub skip: Vec<Check>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            version: None,
+            registry: None,
+            index_url: None,
+            tag: None,
+            assets: None,
+            sums: "SHA256SUMS".into(),
+            health: None,
+            expect_version: None,
+            health_timeout: Duration::from_secs(300),
+            skip: Vec::new(),
+        }
+    }
+}
+
+impl Options {
+    pub fn new() -> Options {
+        Options::default()
+    }
+
+    pub fn version(mut self, version: Version) -> Options {
+        self.version = Some(version);
+        self
+    }
+
+    pub fn registry(mut self, name: impl Into<String>) -> Options {
+        self.registry = Some(name.into());
+        self
+    }
+
+    pub fn index_url(mut self, url: impl Into<String>) -> Options {
+        self.index_url = Some(url.into());
+        self
+    }
+
+    pub fn health(mut self, url: impl Into<String>) -> Options {
+        self.health = Some(url.into());
+        self
+    }
+
+    pub fn skip(mut self, check: Check) -> Options {
+        self.skip.push(check);
+        self
+    }
+}
+
+/// Every finding for the version and tag checked.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    pub version: Version,
+    pub tag: String,
+    pub findings: Vec<Finding>,
+}
+
+impl Outcome {
+    pub fn problems(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.problem.is_some())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Check {
     Registry,
@@ -81,93 +136,50 @@ impl Finding {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct Report<'a> {
-    format_version: u32,
-    version: &'a Version,
-    tag: &'a str,
-    problems: usize,
-    findings: &'a [Finding],
-}
+/// Checks the published release, and records the run in the audit trail. Every problem
+/// is in the outcome; an error means the check itself could not run.
+pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
+    let ws = ctx.workspace()?;
+    let version = match &options.version {
+        Some(version) => version.clone(),
+        None => crate::version::current(&ws)?,
+    };
+    let tag = options.tag.clone().unwrap_or_else(|| ws.config.tag_for(&version));
+    let trail = crate::audit::trail(ctx, &ws, Some(&version));
+    let mut findings = Vec::new();
+    let started = std::time::Instant::now();
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        let ws = ctx.workspace()?;
-        let version = match &self.version {
-            Some(version) => version.clone(),
-            None => crate::version::current(&ws)?,
-        };
-        let tag = self.tag.clone().unwrap_or_else(|| ws.config.tag_for(&version));
-        let trail = crate::audit::trail(ctx, &ws, Some(&version));
-        let mut findings = Vec::new();
-        let started = std::time::Instant::now();
-
-        if !self.skip.contains(&Check::Registry) {
-            ctx.out.status("Checking", "the registry");
-            match Registry::resolve(self.registry.as_deref(), self.index_url.as_deref(), ws.root.as_std_path()) {
-                Ok(registry) => findings.extend(registry::check(ctx, &ws, &registry, &version, &tag)),
-                Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
-            }
+    if !options.skip.contains(&Check::Registry) {
+        ctx.out.status("Checking", "the registry");
+        match Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path()) {
+            Ok(registry) => findings.extend(registry::check(ctx, &ws, &registry, &version, &tag)),
+            Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
         }
-        if !self.skip.contains(&Check::Release) {
-            ctx.out.status("Checking", format!("the GitHub release {tag}"));
-            let options = release::Options { sums: &self.sums, keep: self.assets.as_deref() };
-            findings.extend(release::check(ctx, &ws, &version, &tag, &options));
-        }
-        if let Some(url) = self.health.as_deref().filter(|_| !self.skip.contains(&Check::Health)) {
-            let expected = match self.expect_version.as_deref() {
-                Some(v) if !v.is_empty() => v.to_string(),
-                _ => version.to_string(),
-            };
-            ctx.out.status("Polling", format!("{url} for version {expected}"));
-            findings.push(health::check(url, &expected, Duration::from_secs(self.health_timeout)));
-        }
-
-        let problems: Vec<&Finding> = findings.iter().filter(|f| f.problem.is_some()).collect();
-        let mut produced = std::collections::BTreeMap::new();
-        produced.insert("checks".to_string(), findings.len().to_string());
-        produced.insert("problems".to_string(), problems.len().to_string());
-        let (outcome, error) = match problems.len() {
-            0 => (crate::audit::Outcome::Ok, None),
-            n => (crate::audit::Outcome::Failed, Some(format!("{n} problem(s) found"))),
-        };
-        trail
-            .record("verify-published", outcome, error.as_deref(), &produced, started.elapsed())
-            .context("cannot write the audit trail")?;
-
-        if ctx.json() {
-            ctx.out.json(&Report {
-                format_version: 1,
-                version: &version,
-                tag: &tag,
-                problems: problems.len(),
-                findings: &findings,
-            })?;
-        } else {
-            for finding in &findings {
-                let check = format!("{:?}", finding.check).to_lowercase();
-                match &finding.problem {
-                    None => crate::outln!("ok      {check:<8}  {}: {}", finding.subject, finding.detail),
-                    Some(problem) => crate::outln!("FAILED  {check:<8}  {}: {problem}", finding.subject),
-                }
-            }
-        }
-        if problems.is_empty() {
-            ctx.out.status("Verified", format!("{version}: {} checks passed", findings.len()));
-            return Ok(());
-        }
-        for problem in &problems {
-            ctx.out.github_error(
-                None,
-                &format!("{}: {}", problem.subject, problem.problem.as_deref().unwrap_or_default()),
-            );
-        }
-        let lines: Vec<String> =
-            problems.iter().map(|f| format!("  {}: {}", f.subject, f.problem.as_deref().unwrap_or_default())).collect();
-        bail!(
-            "{} of the published release {version} is wrong:\n{}\nfix the release (re-publish, re-upload, or roll it back with `rollback {version}`)",
-            crate::output::plural(problems.len(), "check"),
-            lines.join("\n")
-        )
     }
+    if !options.skip.contains(&Check::Release) {
+        ctx.out.status("Checking", format!("the GitHub release {tag}"));
+        let release_options = release::Options { sums: &options.sums, keep: options.assets.as_deref() };
+        findings.extend(release::check(ctx, &ws, &version, &tag, &release_options));
+    }
+    if let Some(url) = options.health.as_deref().filter(|_| !options.skip.contains(&Check::Health)) {
+        let expected = match options.expect_version.as_deref() {
+            Some(v) if !v.is_empty() => v.to_string(),
+            _ => version.to_string(),
+        };
+        ctx.out.status("Polling", format!("{url} for version {expected}"));
+        findings.push(health::check(url, &expected, options.health_timeout));
+    }
+
+    let problems: Vec<&Finding> = findings.iter().filter(|f| f.problem.is_some()).collect();
+    let mut produced = std::collections::BTreeMap::new();
+    produced.insert("checks".to_string(), findings.len().to_string());
+    produced.insert("problems".to_string(), problems.len().to_string());
+    let (outcome, error) = match problems.len() {
+        0 => (crate::audit::Outcome::Ok, None),
+        n => (crate::audit::Outcome::Failed, Some(format!("{n} problem(s) found"))),
+    };
+    trail
+        .record("verify-published", outcome, error.as_deref(), &produced, started.elapsed())
+        .context("cannot write the audit trail")?;
+    Ok(Outcome { version, tag, findings })
 }

@@ -20,38 +20,44 @@ use serde::Serialize;
 
 use self::check::{Check, Finding, Status};
 use self::files::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
-use crate::context::Ctx;
-use crate::output::plural;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Files, or directories whose files are hashed (recursively; `.sha256` files,
-    /// the sums file, hidden and special files are left out)
-    #[arg(required_unless_present = "sums")]
+/// What to hash or verify.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Files, or directories whose files are hashed (recursively; `.sha256` files, the
+    /// sums file, hidden and special files are left out).
     pub paths: Vec<PathBuf>,
-    /// Also write one combined sums file (e.g. dist/SHA256SUMS, inside the directory it
-    /// covers); with --verify, check it
-    #[arg(long, value_name = "FILE")]
+    /// Also write one combined sums file (inside the directory it covers); when
+    /// verifying, check it.
     pub sums: Option<PathBuf>,
-    /// Check existing `.sha256` files (or the sums file) instead of writing; never writes
-    #[arg(long, conflicts_with = "execute")]
-    pub verify: bool,
-    /// Write the checksum files (default: print what would be written)
-    #[arg(long)]
-    pub execute: bool,
+}
+
+impl Options {
+    pub fn new(paths: impl IntoIterator<Item = impl Into<PathBuf>>) -> Options {
+        Options { paths: paths.into_iter().map(Into::into).collect(), sums: None }
+    }
+
+    pub fn sums(mut self, file: impl Into<PathBuf>) -> Options {
+        self.sums = Some(file.into());
+        self
+    }
 }
 
 /// One file hashed and the checksum file written for it.
-#[derive(Debug, Serialize)]
-struct Written {
-    file: String,
-    sha256: String,
-    checksum_file: String,
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Written {
+    pub file: String,
+    pub sha256: String,
+    pub checksum_file: String,
 }
 
 /// Everything `checksum` writes, computed before any of it is.
 #[derive(Debug)]
 pub struct Plan {
+    /// Special files (FIFOs, sockets, devices) the directory walks left out.
+    pub skipped: Vec<PathBuf>,
     hashed: Vec<(PathBuf, sha::Digest)>,
     /// Each output with its new text, and whether it already holds it.
     outputs: Vec<Output>,
@@ -64,90 +70,69 @@ struct Output {
     unchanged: bool,
 }
 
-impl Args {
-    pub fn run(self, ctx: &Ctx) -> Result<()> {
-        if self.verify { self.verify(ctx) } else { self.write(ctx) }
-    }
-
-    fn write(self, ctx: &Ctx) -> Result<()> {
-        if let Some(sums) = &self.sums {
-            check_sums_location(sums)?;
-        }
-        let (files, skipped) = collect(&self.paths, self.sums.as_deref())?;
-        for path in &skipped {
-            ctx.out.note(format!("skipped {} (not a regular file: a FIFO, socket or device)", path.display()));
-        }
-        if files.is_empty() {
-            bail!("no files to hash in {}; name the files or directories of the assets", shown_list(&self.paths));
-        }
-        let plan = plan(&files, self.sums.as_deref())?;
-        let report: Vec<Written> = plan
-            .hashed
+impl Plan {
+    /// Each file hashed, with its digest and the checksum file beside it.
+    pub fn written(&self) -> Vec<Written> {
+        self.hashed
             .iter()
             .map(|(file, digest)| Written {
                 file: file.display().to_string(),
                 sha256: digest.to_string(),
                 checksum_file: sidecar(file).display().to_string(),
             })
-            .collect();
-        if self.execute {
-            execute(&plan)?;
-        }
-        if ctx.json() {
-            ctx.out.json(&report)?;
-        } else {
-            for item in &report {
-                crate::outln!("{}  {}", item.sha256, item.file);
-            }
-        }
-        let changed: Vec<&Output> = plan.outputs.iter().filter(|o| !o.unchanged).collect();
-        let unchanged = plan.outputs.len() - changed.len();
-        let same_note = if unchanged > 0 { format!(" ({unchanged} already up to date)") } else { String::new() };
-        if !self.execute {
-            if !ctx.json() {
-                for output in &changed {
-                    crate::outln!("would write {}", output.path.display());
-                }
-            }
-            ctx.out.note(format!(
-                "dry run: {} to write{same_note}, nothing written; pass --execute to write them",
-                plural(changed.len(), "checksum file")
-            ));
-            return Ok(());
-        }
-        let sums_note = self.sums.as_ref().map(|s| format!(" and {}", s.display())).unwrap_or_default();
-        ctx.out.status(
-            "Checksummed",
-            format!("{} into .sha256 files{sums_note}{same_note}", plural(report.len(), "file")),
-        );
-        Ok(())
+            .collect()
     }
 
-    fn verify(self, ctx: &Ctx) -> Result<()> {
-        let mut checks = Vec::new();
-        let mut findings = Vec::new();
-        match &self.sums {
-            Some(sums) => {
-                checks = check::read_checks(sums)?;
-                findings.extend(unlisted(&self.paths, sums, &checks)?);
-            }
-            None => {
-                for path in &self.paths {
-                    let (sidecars, without) = sidecars_of(path)?;
-                    for sidecar in sidecars {
-                        checks.extend(check::read_checks(&sidecar)?);
-                    }
-                    findings.extend(without);
-                }
-            }
-        }
-        if checks.is_empty() && findings.is_empty() {
-            bail!("no checksums found in {}; write them first with `checksum --execute`", shown_list(&self.paths));
-        }
-        let mut findings_all = check::run(&checks);
-        findings_all.extend(findings);
-        report_findings(ctx, &findings_all)
+    /// The checksum files whose text changes.
+    pub fn changed(&self) -> Vec<&Path> {
+        self.outputs.iter().filter(|o| !o.unchanged).map(|o| o.path.as_path()).collect()
     }
+
+    /// How many checksum files already hold their text.
+    pub fn unchanged(&self) -> usize {
+        self.outputs.iter().filter(|o| o.unchanged).count()
+    }
+}
+
+/// Hashes every file and computes every checksum file's text; writes nothing.
+pub fn plan(options: &Options) -> Result<Plan> {
+    if let Some(sums) = &options.sums {
+        check_sums_location(sums)?;
+    }
+    let (files, skipped) = collect(&options.paths, options.sums.as_deref())?;
+    if files.is_empty() {
+        bail!("no files to hash in {}; name the files or directories of the assets", shown_list(&options.paths));
+    }
+    let mut plan = plan_files(&files, options.sums.as_deref())?;
+    plan.skipped = skipped;
+    Ok(plan)
+}
+
+/// Checks the existing `.sha256` files (or the sums file); never writes.
+pub fn verify(options: &Options) -> Result<Vec<Finding>> {
+    let mut checks = Vec::new();
+    let mut findings = Vec::new();
+    match &options.sums {
+        Some(sums) => {
+            checks = check::read_checks(sums)?;
+            findings.extend(unlisted(&options.paths, sums, &checks)?);
+        }
+        None => {
+            for path in &options.paths {
+                let (sidecars, without) = sidecars_of(path)?;
+                for sidecar in sidecars {
+                    checks.extend(check::read_checks(&sidecar)?);
+                }
+                findings.extend(without);
+            }
+        }
+    }
+    if checks.is_empty() && findings.is_empty() {
+        bail!("no checksums found in {}; write them first with `checksum --execute`", shown_list(&options.paths));
+    }
+    let mut findings_all = check::run(&checks);
+    findings_all.extend(findings);
+    Ok(findings_all)
 }
 
 /// `--sums` must name a file in an existing directory; checked before anything is hashed.
@@ -169,7 +154,7 @@ fn check_sums_location(sums: &Path) -> Result<()> {
 /// Hashes the files and computes every checksum file's text. An existing `.sha256` that
 /// disagrees with its file is not replaced: the file changed after its checksum was
 /// written (a corrupted download, a tampered asset), which is what checksums are for.
-fn plan(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
+fn plan_files(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
     let digests = sha::hash_files(files);
     let mut hashed = Vec::new();
     for (file, digest) in files.iter().zip(digests) {
@@ -204,7 +189,7 @@ fn plan(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
         }
         outputs.push(output(sums.to_path_buf(), text));
     }
-    Ok(Plan { hashed, outputs })
+    Ok(Plan { skipped: Vec::new(), hashed, outputs })
 }
 
 fn output(path: PathBuf, text: String) -> Output {
@@ -214,7 +199,7 @@ fn output(path: PathBuf, text: String) -> Output {
 
 /// Writes every changed output to a temporary file beside it, and only when all of them
 /// are written renames them into place; a failure removes the temporary files.
-fn execute(plan: &Plan) -> Result<()> {
+pub fn execute(plan: &Plan) -> Result<()> {
     let changed: Vec<&Output> = plan.outputs.iter().filter(|o| !o.unchanged).collect();
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     let result = (|| -> Result<()> {
@@ -238,32 +223,6 @@ fn execute(plan: &Plan) -> Result<()> {
         })?;
     }
     Ok(())
-}
-
-/// Prints the findings and fails naming every file that did not verify.
-pub fn report_findings(ctx: &Ctx, findings: &[Finding]) -> Result<()> {
-    let bad: Vec<&Finding> = findings.iter().filter(|f| !f.ok()).collect();
-    if ctx.json() {
-        ctx.out.json(&findings)?;
-    } else {
-        for finding in findings {
-            crate::outln!("{}", finding.line());
-        }
-    }
-    if bad.is_empty() {
-        ctx.out.status("Verified", plural(findings.len(), "file"));
-        return Ok(());
-    }
-    for finding in &bad {
-        ctx.out.github_error(Some(std::path::Path::new(&finding.file)), &finding.line());
-    }
-    let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
-    bail!(
-        "{} of {} files did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
-        bad.len(),
-        findings.len(),
-        lines.join("\n")
-    )
 }
 
 /// The files to hash, without duplicates: named files as given (a special file named

@@ -1,0 +1,85 @@
+//! `audit`: arguments, and the audit trail as a table or JSON.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use cargo_metadata::camino::Utf8Path;
+use serde::Serialize;
+
+use super::Cx;
+use crate::audit::{self, Entry, Options};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only the entries of this version
+    #[arg(long)]
+    pub version: Option<semver::Version>,
+    /// Check that every line is intact: none edited, removed or inserted
+    #[arg(long)]
+    pub verify: bool,
+    /// The log to read [default: `audit-log` in the config, else target/xtask-release/audit.jsonl]
+    #[arg(long, value_name = "PATH")]
+    pub log: Option<PathBuf>,
+}
+
+#[derive(Debug, Serialize)]
+struct Report<'a> {
+    format_version: u32,
+    log: &'a Utf8Path,
+    /// `true` after `--verify` found the chain intact; absent without `--verify`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    verified: Option<bool>,
+    entries: &'a [Entry],
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { version: self.version.clone(), verify: self.verify, log: self.log.clone() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let report = audit::read(&cx.ctx, &self.options())?;
+        let path = &report.log;
+        if let Some(count) = report.verified {
+            cx.ctx
+                .out
+                .status("Verified", format!("{} in {path}: the chain is intact", crate::output::plural(count, "line")));
+        }
+        if cx.json() {
+            let verified = report.verified.map(|_| true);
+            return cx.print_json(&Report { format_version: 1, log: path, verified, entries: &report.entries });
+        }
+        let entries: Vec<&Entry> = report.entries.iter().collect();
+        crate::out!("{}", table(&entries));
+        Ok(())
+    }
+}
+
+/// The entries as an aligned table, one row per step.
+fn table(entries: &[&Entry]) -> String {
+    let mut rows = vec![["#", "time", "actor", "version", "step", "outcome", "ms", "produced"].map(String::from)];
+    for e in entries {
+        let mut outcome = format!("{:?}", e.outcome).to_lowercase();
+        if let Some(error) = &e.error {
+            outcome = format!("{outcome}: {}", error.lines().next().unwrap_or_default());
+        }
+        let produced: Vec<String> = e.produced.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        rows.push([
+            e.seq.to_string(),
+            e.time.clone(),
+            e.actor.clone(),
+            e.version.clone().unwrap_or_else(|| "-".into()),
+            e.step.clone(),
+            outcome,
+            e.duration_ms.to_string(),
+            produced.join(" "),
+        ]);
+    }
+    let widths: Vec<usize> = (0..8).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+    rows.iter()
+        .map(|row| {
+            let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+            format!("{}\n", cells.join("  ").trim_end())
+        })
+        .collect()
+}

@@ -1,0 +1,62 @@
+//! `bump`: arguments, and the plan shown as diffs (or JSON) before it is written.
+
+use anyhow::Result;
+
+use super::Cx;
+use crate::steps::bump::{self, Options};
+use crate::version::Target;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The new version, or a level: major, minor, patch, release, rc, beta, alpha
+    pub version: Target,
+    /// Write the changes (default: print them as a diff)
+    #[arg(long)]
+    pub execute: bool,
+    /// Bump only these packages (and their dependents' requirements)
+    #[arg(short = 'p', long = "package", value_name = "PKG")]
+    pub packages: Vec<String>,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        self.packages.iter().fold(Options::new(self.version.clone()), |o, p| o.package(p))
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let plan = bump::plan(&ws, &self.options())?;
+        if cx.json() {
+            cx.print_json(&plan)?;
+        } else if !self.execute {
+            for edit in &plan.edits {
+                crate::out!("{}", edit.diff(&ws.root));
+            }
+        }
+        for package in plan.packages.iter().filter(|p| p.from != p.to) {
+            ctx.out.status("Bumping", format!("{} from {} to {}", package.name, package.from, package.to));
+        }
+        for tmp in &plan.stale_temp {
+            let what = if self.execute { "removing it" } else { "--execute removes it" };
+            ctx.out.note(format!("{} was left by an interrupted run; {what}", ws.rel(tmp)));
+        }
+        if plan.is_empty() {
+            // A re-run of a finished bump, like a finished `release`: done, not an error.
+            if self.execute {
+                bump::execute(&ws, &plan, &ctx.out)?;
+            }
+            ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
+            return Ok(());
+        }
+        if self.execute {
+            bump::execute(&ws, &plan, &ctx.out)?;
+        } else {
+            ctx.out.note(format!(
+                "dry run: {} files would change; run again with --execute to write them",
+                plan.edits.len()
+            ));
+        }
+        Ok(())
+    }
+}

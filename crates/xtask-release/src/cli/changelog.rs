@@ -1,0 +1,62 @@
+//! `changelog`: arguments, and the section shown (or written) with where it comes from.
+
+use anyhow::Result;
+
+use super::Cx;
+use crate::github::changelog::{self, Options, unreleased_notes};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The version of the section [default: the workspace's]
+    #[arg(long)]
+    pub version: Option<semver::Version>,
+    /// Insert the section into the changelog (default: print it)
+    #[arg(long)]
+    pub execute: bool,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { version: self.version.clone() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let plan = changelog::plan_for(&ctx.sh, &ws, &self.options())?;
+        let version = &plan.version;
+        let shown = ws.rel(&plan.path);
+        if cx.json() {
+            cx.print_json(&plan)?;
+        }
+        if plan.exists {
+            ctx.out.status("Skipping", format!("{shown} already has a section for {version}"));
+            return Ok(());
+        }
+        let Some(edit) = &plan.edit else { return Ok(()) };
+        if !cx.json() {
+            crate::out!("{}", plan.section);
+        }
+        if unreleased_notes(&edit.before).is_some() {
+            ctx.out.warn(format!(
+                "{shown} has notes under [Unreleased]; they stay there: move them into the {version} section if they belong to it"
+            ));
+        }
+        if self.execute {
+            changelog::execute(&ws, &plan, &ctx.out)?;
+        } else {
+            let since = match &plan.previous_tag {
+                Some(previous) => format!("commits since {}", previous.tag),
+                None => "all commits (no previous release tag)".to_string(),
+            };
+            ctx.out.status("Would add", format!("the section for {version} to {shown}, from {since}"));
+            if edit.before.is_empty() {
+                ctx.out.note(format!(
+                    "{shown} does not exist yet; --execute creates it, and from then on `release` keeps it"
+                ));
+            }
+            ctx.out.note("dry run; pass --execute to write it");
+        }
+        Ok(())
+    }
+}

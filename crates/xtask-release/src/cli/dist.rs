@@ -1,0 +1,68 @@
+//! `dist`: arguments, the build plan as text or JSON, and each asset's checksum.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Cx;
+use crate::dist::build::{self, Options, Plan};
+use crate::ops::cargo;
+use crate::workspace::Workspace;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The target triple to build for (one of the configured targets)
+    #[arg(long)]
+    pub target: String,
+    /// Where the assets go [default: target/dist]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Build and write (default: print the plan)
+    #[arg(long)]
+    pub execute: bool,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { target: self.target.clone(), out: self.out.clone() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let (ws, plan) = build::plan_for(ctx, &self.options())?;
+        if !self.execute {
+            if cx.json() {
+                return cx.print_json(&plan);
+            }
+            print_plan(&ws, &plan);
+            ctx.out.note("dry run: nothing was built or written; pass --execute to build the assets");
+            return Ok(());
+        }
+        let outcome = build::execute(ctx, &plan)?;
+        if cx.json() {
+            return cx.print_json(&plan);
+        }
+        for (path, digest) in &outcome.written {
+            crate::outln!("{digest}  {path}");
+        }
+        Ok(())
+    }
+}
+
+fn print_plan(ws: &Workspace, plan: &Plan) {
+    let cargo = cargo::bin();
+    crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
+    crate::outln!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
+    for asset in &plan.assets {
+        let from = match asset.archive {
+            None => format!("copy of {}", ws.rel(&asset.binary)),
+            Some(_) => {
+                let mut parts = vec![ws.rel(&asset.binary).to_string()];
+                parts.extend(asset.docs.iter().map(|d| ws.rel(d).to_string()));
+                format!("archive of {}", parts.join(", "))
+            }
+        };
+        crate::outln!("  write  {}  ({from})", ws.rel(&asset.path));
+        crate::outln!("  write  {}", ws.rel(&asset.checksum_file));
+    }
+}

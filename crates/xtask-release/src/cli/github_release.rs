@@ -1,0 +1,52 @@
+//! `github-release`: arguments, the release as text or JSON, and its GitHub outputs.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Cx;
+use crate::github::outputs;
+use crate::github::release::{self, Options, describe};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The tag [default: $GITHUB_REF_NAME when it names a tag, else the workspace's]
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Directory whose files are uploaded as assets
+    #[arg(long)]
+    pub assets: Option<PathBuf>,
+    /// Create and upload (default: print the plan)
+    #[arg(long)]
+    pub execute: bool,
+    /// Also write `tag`, `version` and `prerelease` to $GITHUB_OUTPUT, for later jobs
+    #[arg(long)]
+    pub github_output: bool,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { tag: self.tag.clone(), assets: self.assets.clone() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let plan = release::plan(ctx, &ws, &self.options())?;
+        if self.github_output {
+            let version = plan.version.to_string();
+            let prerelease = if plan.prerelease { "true" } else { "false" };
+            outputs::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
+        }
+        if cx.json() {
+            cx.print_json(&plan)?;
+        } else if !self.execute {
+            crate::out!("{}", describe(&plan));
+        }
+        if !self.execute {
+            ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
+            return Ok(());
+        }
+        release::execute(ctx, &plan)
+    }
+}

@@ -1,0 +1,117 @@
+//! `rollback`: arguments, the plan with its digest, the approval gate and the result.
+
+use anyhow::Result;
+use semver::Version;
+use serde::Serialize;
+
+use super::Cx;
+use crate::rollback::{self, Options, Shown as ShownSteps, describe, plan::Plan};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The version to roll back
+    pub version: Version,
+    /// Registry name from cargo's configuration [default: crates.io]
+    #[arg(long)]
+    pub registry: Option<String>,
+    /// Sparse index URL to read [default: from cargo's configuration]
+    #[arg(long)]
+    pub index_url: Option<String>,
+    /// Take a rollback back: unyank, restore the release's notes and flag, re-create the tag
+    #[arg(long)]
+    pub undo: bool,
+    /// Why, for the release's YANKED notice
+    #[arg(long, value_name = "TEXT", conflicts_with = "undo")]
+    pub reason: Option<String>,
+    /// With --undo: the commit to re-create the tag on [default: the one the audit trail recorded]
+    #[arg(long, value_name = "SHA", requires = "undo")]
+    pub commit: Option<String>,
+    /// Leave the GitHub release alone (no GITHUB_TOKEN needed)
+    #[arg(long)]
+    pub no_github: bool,
+    /// Act (default: print the plan)
+    #[arg(long)]
+    pub execute: bool,
+    /// Do not ask for confirmation (does not pass `require-approval`)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Run only the plan with this digest, as a dry run printed it (`plan: sha256:...`)
+    #[arg(long, value_name = "DIGEST", requires = "execute")]
+    pub approve: Option<String>,
+}
+
+/// The plan as printed: with the format version and its digest.
+#[derive(Debug, Serialize)]
+struct Shown<'a> {
+    format_version: u32,
+    plan_digest: &'a str,
+    #[serde(flatten)]
+    plan: &'a Plan,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options {
+            version: self.version.clone(),
+            registry: self.registry.clone(),
+            index_url: self.index_url.clone(),
+            undo: self.undo,
+            reason: self.reason.clone(),
+            commit: self.commit.clone(),
+            no_github: self.no_github,
+        }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let options = self.options();
+        let client = rollback::client(ctx, &ws, &options)?;
+        let plan = rollback::plan(ctx, &ws, &options, client.as_ref())?;
+        let value = serde_json::to_value(&plan)?;
+        let digest = crate::approval::digest_value(&value);
+
+        if !self.execute {
+            crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
+            if cx.json() {
+                cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan })?;
+            } else {
+                crate::out!("{}", describe(&plan));
+                crate::outln!("plan: {digest}");
+            }
+            ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
+            return Ok(());
+        }
+        let approval = crate::approval::gate(
+            &ws.target_dir,
+            "rollback",
+            &ws.config.require_approval,
+            self.approve.as_deref(),
+            &value,
+        )?;
+        let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
+        let what = if self.undo { "undo the rollback of" } else { "roll back" };
+        crate::approval::confirm(
+            self.yes,
+            &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")),
+        )?;
+        let mut trail = crate::audit::trail(ctx, &ws, Some(&plan.version));
+        trail.run_mut().plan_digest = Some(approval.plan_digest.clone());
+        trail.run_mut().approved = approval.approved.clone();
+        let outcome = rollback::execute(ctx, &ws, &plan, &options, client.as_ref(), &trail);
+        if cx.json() {
+            cx.print_json(&ShownSteps { format_version: 1, plan_digest: &digest, steps: &outcome.steps })?;
+        }
+        match outcome.error {
+            None => {
+                let verb = if self.undo { "Restored" } else { "Rolled back" };
+                ctx.out.status(verb, format!("{} ({} done)", plan.version, crate::output::plural(todo, "step")));
+                Ok(())
+            }
+            Some(err) => Err(err.context(format!(
+                "the rollback stopped; fix the cause, then run the same command again: what is done is skipped ({})",
+                trail.path()
+            ))),
+        }
+    }
+}

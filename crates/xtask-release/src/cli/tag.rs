@@ -1,0 +1,63 @@
+//! `tag`: arguments, and the plan with its preflight checks as text or JSON.
+
+use anyhow::{Result, bail};
+
+use super::Cx;
+use crate::steps::preflight;
+use crate::steps::tag::{self, Options, TagPlan};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Create the tag (default: print the plan)
+    #[arg(long)]
+    pub execute: bool,
+    /// Push the tag, and only the tag, to the remote
+    #[arg(long)]
+    pub push: bool,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options::new().push(self.push)
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let plan = tag::plan(&ctx.sh, &ws, &self.options())?;
+        if cx.json() {
+            cx.print_json(&plan)?
+        } else {
+            print(&plan)
+        }
+        preflight::annotate(&ctx.out, &plan.checks);
+        if let Some(failed) = preflight::failures(&plan.checks) {
+            bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
+        }
+        if !self.execute {
+            ctx.out.note("dry run: nothing was changed; pass --execute to act");
+            return Ok(());
+        }
+        tag::execute(&ctx.sh, &plan, &ctx.out)?;
+        Ok(())
+    }
+}
+
+fn print(plan: &TagPlan) {
+    let kind = if plan.prerelease { " (pre-release)" } else { "" };
+    crate::outln!("Tag {}{kind} at {}", plan.tag, plan.commit);
+    crate::outln!("  preflight");
+    preflight::print(&plan.checks);
+    if plan.create {
+        crate::outln!("  create annotated tag {} with message {:?}", plan.tag, plan.message);
+    } else {
+        crate::outln!("  keep tag {}: it exists at HEAD from an earlier run", plan.tag);
+    }
+    if plan.push {
+        crate::outln!("  push tag {} (only the tag) to {}", plan.tag, plan.remote);
+    } else if plan.on_remote {
+        crate::outln!("  tag {} is on {} already; nothing to push", plan.tag, plan.remote);
+    } else {
+        crate::outln!("  not pushed (pass --push to push the tag)");
+    }
+}

@@ -1,0 +1,43 @@
+//! `verify-assets`: arguments, and the listing of the assets or what did not verify.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Cx;
+use super::checksum::report_findings;
+use crate::dist::verify_assets::{self as verify, Options, human_size};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The directory of assets
+    pub dir: PathBuf,
+    /// The version the assets are for [default: the workspace's]
+    #[arg(long)]
+    pub version: Option<semver::Version>,
+}
+
+impl Args {
+    pub fn options(&self) -> Options {
+        Options { dir: self.dir.clone(), version: self.version.clone() }
+    }
+
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let outcome = verify::check(&cx.ctx, &self.options())?;
+        if !outcome.passed() {
+            return report_findings(cx, &outcome.findings);
+        }
+        let listed = &outcome.listed;
+        if cx.json() {
+            return cx.print_json(listed);
+        }
+        let width = listed.iter().map(|l| l.name.len()).max().unwrap_or(0);
+        crate::outln!("Assets ({}) for {}:", listed.len(), outcome.version);
+        for item in listed {
+            crate::outln!("  {:<width$}  {:>10}", item.name, human_size(item.size));
+        }
+        let shown = self.dir.display();
+        cx.ctx.out.status("Verified", format!("{} assets and their checksums in {shown}", outcome.promised));
+        Ok(())
+    }
+}

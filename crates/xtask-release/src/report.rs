@@ -1,0 +1,72 @@
+//! How a running step tells its caller what it is doing: the [`Reporter`] trait that the
+//! CLI implements (cargo-style status lines on stderr) and a library caller may too.
+
+use std::path::Path;
+
+/// Progress of an executing plan. Every method is a line for a human; nothing here is
+/// part of a command's result, which comes back as a typed outcome.
+pub trait Reporter {
+    /// A step starts or ends, in cargo's style: `verb` is one word (`Bumping`, `Wrote`).
+    fn status(&self, verb: &str, message: &str);
+    /// Something worth knowing that is not a problem.
+    fn note(&self, message: &str);
+    /// Something that may be a problem but does not stop the step.
+    fn warn(&self, message: &str);
+    /// A problem found in `file` (relative to the workspace root, or as given), for
+    /// reporters that can attach it to the file, like GitHub Actions annotations.
+    fn problem(&self, file: Option<&Path>, message: &str) {
+        let _ = (file, message);
+    }
+    /// A long step that prints a lot (cargo's own output) starts; `end_group` closes it.
+    fn begin_group(&self, name: &str) {
+        let _ = name;
+    }
+    fn end_group(&self) {}
+}
+
+/// A reporter that says nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn status(&self, _: &str, _: &str) {}
+    fn note(&self, _: &str) {}
+    fn warn(&self, _: &str) {}
+}
+
+/// Keeps every line, for callers that show them later (and for tests).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    lines: std::sync::Mutex<Vec<String>>,
+}
+
+impl Recorder {
+    /// The lines so far, as `verb message`, `note: message` or `warning: message`.
+    pub fn lines(&self) -> Vec<String> {
+        self.lines.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    fn push(&self, line: String) {
+        if let Ok(mut lines) = self.lines.lock() {
+            lines.push(line);
+        }
+    }
+}
+
+impl Reporter for Recorder {
+    fn status(&self, verb: &str, message: &str) {
+        self.push(format!("{verb} {message}"));
+    }
+    fn note(&self, message: &str) {
+        self.push(format!("note: {message}"));
+    }
+    fn warn(&self, message: &str) {
+        self.push(format!("warning: {message}"));
+    }
+    fn problem(&self, file: Option<&Path>, message: &str) {
+        match file {
+            Some(file) => self.push(format!("problem: {}: {message}", file.display())),
+            None => self.push(format!("problem: {message}")),
+        }
+    }
+}

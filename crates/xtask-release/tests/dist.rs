@@ -119,12 +119,20 @@ fn archives_hold_the_binary_and_the_docs() {
     let out = fixture.tmp.path().join("assets");
     let out_arg = out.to_str().unwrap();
     fixture.run(&["dist", "--target", &host(), "--out", out_arg, "--execute"]).ok();
+    // The real tar reads it: sorted entries, owner 0/0, the fixed time, the modes.
     let listing = support::run({
         let mut cmd = Command::new("tar");
-        cmd.arg("-tzf").arg(out.join("single-a-0.1.0-test-host.tar.gz"));
+        cmd.arg("-tvzf").arg(out.join("single-a-0.1.0-test-host.tar.gz")).env("TZ", "UTC");
         cmd
     });
-    assert_eq!(listing.stdout.lines().collect::<Vec<_>>(), ["single-a", "README.md", "LICENSE"], "{listing}");
+    let rows: Vec<Vec<&str>> = listing.stdout.lines().map(|l| l.split_whitespace().collect()).collect();
+    let names: Vec<&str> = rows.iter().map(|r| *r.last().unwrap()).collect();
+    assert_eq!(names, ["LICENSE", "README.md", "single-a"], "{listing}");
+    for row in &rows {
+        assert_eq!(row[1], "0/0", "{listing}");
+        assert!(row.contains(&"1980-01-01"), "{listing}");
+    }
+    assert_eq!((rows[1][0], rows[2][0]), ("-rw-r--r--", "-rwxr-xr-x"), "{listing}");
 
     host_only(&fixture, Some("zip"));
     fixture.run(&["dist", "--target", &host(), "--out", out_arg, "--execute"]).ok();
@@ -134,7 +142,7 @@ fn archives_hold_the_binary_and_the_docs() {
     let script = "import hashlib, sys, zipfile\n\
         z = zipfile.ZipFile(sys.argv[1])\n\
         assert z.testzip() is None\n\
-        for i in z.infolist(): print(oct(i.external_attr >> 16), i.filename, hashlib.sha256(z.read(i)).hexdigest())";
+        for i in z.infolist(): print(oct(i.external_attr >> 16), i.filename, i.compress_type, i.date_time, hashlib.sha256(z.read(i)).hexdigest())";
     let listing = support::run({
         let mut cmd = Command::new("python3");
         cmd.args(["-c", script]).arg(&zip);
@@ -146,11 +154,25 @@ fn archives_hold_the_binary_and_the_docs() {
     assert_eq!(
         listing.stdout.lines().collect::<Vec<_>>(),
         [
-            format!("0o100755 single-b {}", digest(&binary)),
-            format!("0o100644 README.md {}", digest(&fixture.path("README.md"))),
-            format!("0o100644 LICENSE {}", digest(&fixture.path("LICENSE"))),
+            format!("0o100644 LICENSE 8 (1980, 1, 1, 0, 0, 0) {}", digest(&fixture.path("LICENSE"))),
+            format!("0o100644 README.md 8 (1980, 1, 1, 0, 0, 0) {}", digest(&fixture.path("README.md"))),
+            format!("0o100755 single-b 8 (1980, 1, 1, 0, 0, 0) {}", digest(&binary)),
         ]
     );
+
+    // A second run of the same binaries, into another directory and with the docs
+    // rewritten (a new mtime), gives byte-identical archives of both kinds.
+    let again = fixture.tmp.path().join("again");
+    for kind in ["zip", "tar.gz"] {
+        host_only(&fixture, Some(kind));
+        fixture.write("README.md", "# single\n");
+        fixture.run(&["dist", "--target", &host(), "--out", again.to_str().unwrap(), "--execute"]).ok();
+        for bin in ["single-a", "single-b"] {
+            let name = format!("{bin}-0.1.0-test-host.{kind}");
+            let first = std::fs::read(out.join(&name)).unwrap();
+            assert_eq!(first, std::fs::read(again.join(&name)).unwrap(), "{name} differs between two runs");
+        }
+    }
 }
 
 #[test]

@@ -203,7 +203,7 @@ fn write_asset(ctx: &Ctx, asset: &PlannedAsset) -> Result<()> {
                 source: doc.clone().into(),
                 executable: false,
             }));
-            archive::write(&ctx.sh, kind, tmp.as_std_path(), &members)
+            archive::write(kind, tmp.as_std_path(), &members)
         }
     };
     let result = result.and_then(|()| {

@@ -106,6 +106,8 @@ fn dist_builds_the_host_assets_that_verify() {
     let run = fixture.run(&["verify-assets", dist]).fails(1);
     assert!(run.stdout.contains("single-a-0.1.0-test-host: FAILED"), "{run}");
     assert!(run.stdout.contains("single-b-0.1.0-test-host: MISSING (promised for test-host)"), "{run}");
+    // Once, though its `.sha256` and the sums file name it too.
+    assert_eq!(run.stdout.matches("single-b-0.1.0-test-host:").count(), 1, "{run}");
     assert!(run.stdout.contains("notes.txt: UNEXPECTED"), "{run}");
     assert!(run.stderr.contains("did not verify"), "{run}");
 }
@@ -253,6 +255,18 @@ fn bad_config_is_refused_before_anything_is_written() {
         assert_same_files(&before, &fixture.snapshot());
         assert!(!output.exists(), "{dist}: GITHUB_OUTPUT was written");
         assert!(!fixture.tmp.path().join("target").exists(), "{dist}: something was built");
+    }
+
+    // An output directory that cannot be made fails before the build (Linux's /proc).
+    #[cfg(target_os = "linux")]
+    {
+        let unwritable = fixture("single-crate");
+        host_only(&unwritable, None);
+        let before = unwritable.snapshot();
+        let run = unwritable.run(&["dist", "--target", &host, "--out", "/proc/x", "--execute"]).fails(1);
+        assert!(run.stderr.contains("cannot create the output directory /proc/x; pass --out a directory"), "{run}");
+        assert!(!unwritable.tmp.path().join("target").exists(), "built before checking --out");
+        assert_same_files(&before, &unwritable.snapshot());
     }
 
     let fixture = fixture("single-crate");

@@ -162,6 +162,24 @@ fn a_same_named_asset_with_other_content_is_an_error_before_any_upload() {
     assert!(uploads(&mock.requests()).is_empty(), "nothing may be uploaded after a mismatch");
 }
 
+/// A stale asset of another version left in the directory is refused by name, before
+/// the release is created or anything uploaded.
+#[test]
+fn an_asset_of_another_version_is_refused_before_any_request() {
+    let mut assets = ASSETS.to_vec();
+    assets.push(("single-0.0.9-x86_64-unknown-linux-gnu.tar.gz", "old"));
+    let (fixture, dir) = setup(&assets);
+    let mock = GitHubMock::start(TOKEN);
+    let run = release(&fixture, &mock, &["--tag", "v0.1.0", "--assets", dir.to_str().unwrap(), "--execute"]).fails(1);
+    assert!(
+        run.stderr.contains("single-0.0.9-x86_64-unknown-linux-gnu.tar.gz (0.0.9)")
+            && run.stderr.contains("another version than the tag v0.1.0")
+            && run.stderr.contains("remove them from the assets directory"),
+        "{run}"
+    );
+    assert!(mock.requests().is_empty(), "nothing may be sent");
+}
+
 #[test]
 fn a_missing_or_wrong_token_fails_without_printing_it() {
     let (fixture, dir) = setup(ASSETS);

@@ -40,6 +40,7 @@ fn github_release_never_shows_the_token_a_server_echoes() {
         let mut cmd = fixture.command(&args);
         cmd.env("GITHUB_API_URL", &echo.url).env("GITHUB_REPOSITORY", "acme/widget").env("GITHUB_TOKEN", CANARY);
         let run = support::run(cmd).fails(1);
+        assert!(echo.authorized() > 0, "no request reached the server ({case})\n{run}");
         assert!(run.stderr.contains(&format!("GitHub answered {status}")), "{case}\n{run}");
         assert!(run.stderr.contains("***"), "the echoed header is not masked ({case})\n{run}");
         assert_no_canary(&run, &case);
@@ -52,7 +53,7 @@ fn github_release_never_shows_the_token_a_server_echoes() {
 fn publish_ordered_never_shows_the_token_a_registry_echoes() {
     let fixture = support::fixture("single-crate");
     // One failure is final: the 500 case must not wait out retries.
-    let manifest = fixture.read("Cargo.toml") + "\n[workspace.metadata.release.publish]\nretries = 0\n";
+    let manifest = fixture.read("Cargo.toml") + "\n[package.metadata.xtask-release.publish]\nretries = 0\n";
     fixture.write("Cargo.toml", &manifest);
     fixture.git(&["commit", "--quiet", "-am", "no retries"]);
     for (status, body, json) in cases() {
@@ -70,9 +71,44 @@ fn publish_ordered_never_shows_the_token_a_registry_echoes() {
             .env("CARGO_NET_RETRY", "0")
             .env("GITHUB_STEP_SUMMARY", &summary);
         let run = support::run(cmd).fails(1);
+        assert!(echo.authorized() > 0, "no upload reached the server ({case})\n{run}");
         assert!(run.stderr.contains(&format!("the registry answered {status}")), "{case}\n{run}");
         assert_no_canary(&run, &case);
         let summary = std::fs::read_to_string(&summary).unwrap_or_default();
         assert!(!summary.contains(CANARY), "the token is in the step summary ({case})\n{summary}");
+    }
+}
+
+/// The commands that read the registry and GitHub after a release: every GitHub request
+/// carries the token, and the answers are quoted in findings, plans and errors.
+#[test]
+fn verify_published_and_rollback_never_show_the_token_a_server_echoes() {
+    let fixture = support::fixture("single-crate");
+    fixture.git(&["tag", "-a", "-m", "Release v0.1.0", "v0.1.0"]);
+    fixture.git(&["push", "--quiet", "origin", "v0.1.0"]);
+    let commands: [&[&str]; 2] = [
+        &["verify-published", "--registry", "echo"],
+        &["rollback", "0.1.0", "--registry", "echo", "--execute", "--yes"],
+    ];
+    for args in commands {
+        for (status, body, json) in cases() {
+            let case = format!("{args:?} {status} {body:?} json={json}");
+            let echo = Echo::start(status, body);
+            let mut all = args.to_vec();
+            if json {
+                all.extend(["--format", "json"]);
+            }
+            let mut cmd = fixture.command(&all);
+            cmd.env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+                .env("CARGO_REGISTRIES_ECHO_INDEX", echo.index_url())
+                .env("CARGO_REGISTRIES_ECHO_TOKEN", CANARY)
+                .env("GITHUB_API_URL", &echo.url)
+                .env("GITHUB_REPOSITORY", "acme/widget")
+                .env("GITHUB_TOKEN", CANARY);
+            let run = support::run(cmd);
+            assert_ne!(run.code, 0, "{case}\n{run}");
+            assert!(echo.authorized() > 0, "no request reached the server ({case})\n{run}");
+            assert_no_canary(&run, &case);
+        }
     }
 }

@@ -160,6 +160,8 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
 
 /// Builds, writes each asset and its `.sha256`.
 pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
+    // The output directory is checked before the build, which can take many minutes.
+    check_out_dir(&plan.out_dir)?;
     let cargo = cargo::bin();
     let args = &plan.build;
     {
@@ -169,7 +171,6 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
             .run()
             .with_context(|| format!("cargo build for {} failed; fix the error cargo printed above", plan.target))?;
     }
-    std::fs::create_dir_all(&plan.out_dir).with_context(|| format!("cannot create {}", plan.out_dir))?;
     for asset in &plan.assets {
         write_asset(ctx, asset)?;
     }
@@ -183,6 +184,16 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
     }
     ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
     Ok(Outcome { written })
+}
+
+/// Creates the output directory and proves it writable with a file written and removed.
+fn check_out_dir(dir: &Utf8Path) -> Result<()> {
+    let fix = "pass --out a directory that can be written";
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the output directory {dir}; {fix}"))?;
+    let probe = dir.join(".xtask-release.probe.tmp");
+    std::fs::write(&probe, b"").with_context(|| format!("cannot write into the output directory {dir}; {fix}"))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
 }
 
 /// Copies or archives one binary into a temporary file beside the asset and renames it

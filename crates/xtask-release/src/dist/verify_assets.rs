@@ -82,6 +82,11 @@ pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
             finding.file = Path::new(&shown).join(rel).display().to_string();
         }
     }
+    // A removed asset is reported once, as promised and absent, not again as missing by
+    // its `.sha256` or the sums file.
+    let absent: BTreeSet<String> =
+        layout.iter().filter(|f| matches!(f.status, Status::Absent { .. })).map(|f| f.file.clone()).collect();
+    findings.retain(|f| !(matches!(f.status, Status::Missing { .. }) && absent.contains(&f.file)));
     findings.extend(layout);
     let listed = present
         .iter()

@@ -78,7 +78,11 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Plan> {
         format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
     })?;
     let assets = match &options.assets {
-        Some(dir) => read_assets(dir)?,
+        Some(dir) => {
+            let assets = read_assets(dir)?;
+            check_asset_versions(&assets, &tag, &version)?;
+            assets
+        }
         None => Vec::new(),
     };
     Ok(Plan {
@@ -94,6 +98,63 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Plan> {
 }
 
 /// Every file in `dir`, sorted by name, with its size and sha256.
+/// Refuses assets whose names carry another version than the tag's (`tool-0.9.0-linux`
+/// for v1.0.0): a stale file left in the directory would otherwise be published as this
+/// release's.
+fn check_asset_versions(assets: &[Asset], tag: &str, version: &Version) -> Result<()> {
+    let wrong: Vec<String> = assets
+        .iter()
+        .filter_map(|a| other_version(&a.name, version).map(|found| format!("{} ({found})", a.name)))
+        .collect();
+    if !wrong.is_empty() {
+        bail!(
+            "{} carry another version than the tag {tag} ({version}): {}; remove them from the \
+             assets directory, or build the assets for {version}",
+            if wrong.len() == 1 { "this asset's name seems to" } else { "these assets' names seem to" },
+            wrong.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The first `X.Y.Z` in `name` that is not `version`, if any. A version is a maximal
+/// run of three dot-separated numbers, so `11.0.0` is not read as `1.0.0`.
+fn other_version(name: &str, version: &Version) -> Option<String> {
+    let bytes = name.as_bytes();
+    let wanted = version.to_string();
+    let mut i = 0;
+    while i < bytes.len() {
+        let boundary = i == 0 || !(bytes[i - 1].is_ascii_digit() || bytes[i - 1] == b'.');
+        if boundary && bytes[i].is_ascii_digit() {
+            let mut end = i;
+            let mut parts = 0;
+            loop {
+                let start = end;
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                    end += 1;
+                }
+                if end == start {
+                    break;
+                }
+                parts += 1;
+                if parts == 3 || end >= bytes.len() || bytes[end] != b'.' {
+                    break;
+                }
+                end += 1;
+            }
+            let found = &name[i..end];
+            let core = format!("{}.{}.{}", version.major, version.minor, version.patch);
+            if parts == 3 && !(found == core && name[i..].starts_with(&wanted)) {
+                return Some(found.to_string());
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
 fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
     let dir = Utf8Path::from_path(dir).with_context(|| format!("{} is not a UTF-8 path", dir.display()))?;
     let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the assets directory {dir}"))?;
@@ -228,5 +289,24 @@ fn same_content(client: &Client, local: &Asset, remote: &RemoteAsset) -> Result<
     match remote.digest.as_deref().and_then(|d| d.strip_prefix("sha256:")) {
         Some(digest) => Ok(digest.eq_ignore_ascii_case(&local.sha256)),
         None => Ok(sha::hash_bytes(&client.download(remote)?).to_string() == local.sha256),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_names_with_another_version_are_found() {
+        let v = Version::parse("1.0.0").unwrap();
+        assert_eq!(other_version("tool-1.0.0-linux-amd64.tar.gz", &v), None);
+        assert_eq!(other_version("SHA256SUMS", &v), None);
+        assert_eq!(other_version("tool-v1.0.0-ubuntu-22.04", &v), None);
+        assert_eq!(other_version("tool-0.9.0-linux-amd64", &v), Some("0.9.0".into()));
+        assert_eq!(other_version("tool-11.0.0-linux", &v), Some("11.0.0".into()));
+        assert_eq!(other_version("tool-1.0.0-linux-2.0.1", &v), Some("2.0.1".into()));
+        let rc = Version::parse("1.0.0-rc.1").unwrap();
+        assert_eq!(other_version("tool-1.0.0-rc.1-linux", &rc), None);
+        assert_eq!(other_version("tool-1.0.0-linux", &rc), Some("1.0.0".into()));
     }
 }

@@ -6,7 +6,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +20,8 @@ pub enum Body {
 
 pub struct Echo {
     pub url: String,
+    /// Requests that carried an `Authorization` header, echoed back.
+    authorized: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -31,17 +33,24 @@ impl Echo {
         let stop = Arc::new(AtomicBool::new(false));
         let stopping = stop.clone();
         let origin = url.clone();
+        let authorized = Arc::new(AtomicUsize::new(0));
+        let counter = authorized.clone();
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming() {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    let _ = serve(stream, &origin, status, body);
+                    let _ = serve(stream, &origin, status, body, &counter);
                 }
             }
         });
-        Echo { url, stop, thread: Some(thread) }
+        Echo { url, authorized, stop, thread: Some(thread) }
+    }
+
+    /// How many requests carried a token to echo: a test that saw none proved nothing.
+    pub fn authorized(&self) -> usize {
+        self.authorized.load(Ordering::SeqCst)
     }
 
     /// The URL for cargo's `registries.NAME.index`.
@@ -60,7 +69,13 @@ impl Drop for Echo {
     }
 }
 
-fn serve(mut client: TcpStream, origin: &str, status: u16, body: Body) -> std::io::Result<()> {
+fn serve(
+    mut client: TcpStream,
+    origin: &str,
+    status: u16,
+    body: Body,
+    authorized: &AtomicUsize,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
@@ -91,6 +106,9 @@ fn serve(mut client: TcpStream, origin: &str, status: u16, body: Body) -> std::i
         let config = serde_json::json!({ "dl": format!("{origin}/dl"), "api": origin });
         (200, "application/json", config.to_string())
     } else if path.starts_with("/api/") || path.starts_with("/repos/") || path.starts_with("/uploads/") {
+        if header("authorization").is_some() {
+            authorized.fetch_add(1, Ordering::SeqCst);
+        }
         echo(status, body, &headers)
     } else {
         (404, "text/plain", "not found".to_string())

@@ -3,16 +3,13 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::Command;
-
-use support::{Fixture, Run, assert_same_files, fixture};
+use support::{Fixture, assert_same_files, fixture};
 
 /// Runs the real `sha256sum` in `dir` with `args`: GNU coreutils', which every Linux
 /// has (macOS and Windows do not ship it), so the tests that use it are Linux-only.
 #[cfg(target_os = "linux")]
-fn sha256sum(dir: &Path, args: &[&str]) -> Run {
-    let mut cmd = Command::new("sha256sum");
+fn sha256sum(dir: &std::path::Path, args: &[&str]) -> support::Run {
+    let mut cmd = std::process::Command::new("sha256sum");
     cmd.args(args).current_dir(dir);
     support::run(cmd)
 }
@@ -280,7 +277,7 @@ fn verify_assets_checks_each_asset_against_its_own_checksum() {
 fn special_files_are_never_opened() {
     let fixture = fixture("single-crate");
     assets(&fixture);
-    let made = Command::new("mkfifo").arg(fixture.path("dist/pipe")).status().unwrap();
+    let made = std::process::Command::new("mkfifo").arg(fixture.path("dist/pipe")).status().unwrap();
     assert!(made.success());
 
     let run = fixture.run(&["checksum", "dist", "--execute"]).ok();
@@ -301,7 +298,8 @@ fn special_files_are_never_opened() {
     assert_eq!(before, (names_under(&fixture.path("dist")), fixture.read("dist/empty.sha256")));
 }
 
-fn names_under(dir: &Path) -> Vec<String> {
+#[cfg(unix)]
+fn names_under(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> =
         std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();

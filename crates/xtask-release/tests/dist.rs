@@ -202,6 +202,57 @@ fn build_matrix_json_and_github_output() {
     assert_eq!(last, ["x86_64-pc-windows-msvc", "windows-amd64", "windows-latest", "single-b-0.1.0-windows-amd64.exe"]);
 }
 
+/// Per-target build options reach the build command, and `archive-per-target` puts
+/// every shipped binary of a target in one archive.
+#[test]
+fn per_target_options_and_one_archive_per_target() {
+    let fixture = fixture("single-crate");
+    fixture.write("README.md", "# single\n");
+    fixture.write("LICENSE", "MIT\n");
+    let host = host();
+    configure(
+        &fixture,
+        &format!(
+            "archive-per-target = true\ntargets = [{{ triple = \"{host}\", platform = \"test-host\", runner = \"self-hosted\", \
+             cross = true, features = [\"fast\", \"small\"], no-default-features = true, env = {{ CC_test = \"clang\" }} }}]"
+        ),
+    );
+    let run = fixture.run(&["dist", "--target", &host, "--format", "json"]).ok();
+    let plan: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(plan["cross"], true, "{run}");
+    assert_eq!(plan["env"], serde_json::json!({ "CC_test": "clang" }), "{run}");
+    let build: Vec<&str> = plan["build"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+    assert!(build.ends_with(&["--bin", "single-b", "--features", "fast,small", "--no-default-features"]), "{build:?}");
+    let assets = plan["assets"].as_array().unwrap();
+    assert_eq!(assets.len(), 1, "{run}");
+    assert_eq!(assets[0]["name"], "single-a-0.1.0-test-host.tar.gz", "{run}");
+    assert!(assets[0]["bundled"][0].as_str().unwrap().ends_with("/release/single-b"), "{run}");
+    let run = fixture.run(&["dist", "--target", &host]).ok();
+    assert!(run.stdout.contains("run    CC_test=clang cross build --release"), "{run}");
+
+    // Built for real (natively): one archive holding both binaries and the docs.
+    configure(
+        &fixture,
+        &format!(
+            "archive-per-target = true\ntargets = [{{ triple = \"{host}\", platform = \"test-host\", runner = \"self-hosted\" }}]"
+        ),
+    );
+    let out = fixture.tmp.path().join("assets");
+    fixture.run(&["dist", "--target", &host, "--out", out.to_str().unwrap(), "--execute"]).ok();
+    assert_eq!(names_in(&out), ["single-a-0.1.0-test-host.tar.gz", "single-a-0.1.0-test-host.tar.gz.sha256"]);
+    let listing = support::run({
+        let mut cmd = Command::new("tar");
+        cmd.arg("-tzf").arg(out.join("single-a-0.1.0-test-host.tar.gz"));
+        cmd
+    });
+    assert_eq!(
+        listing.stdout.lines().collect::<Vec<_>>(),
+        ["LICENSE", "README.md", "single-a", "single-b"],
+        "{listing}"
+    );
+    fixture.run(&["verify-assets", out.to_str().unwrap()]).ok();
+}
+
 /// A package with a main binary ships only it by default, and build-matrix says which
 /// binary it left out and the key that ships it.
 #[test]

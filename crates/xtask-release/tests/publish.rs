@@ -519,3 +519,41 @@ fn uploads_what_cargo_would_and_the_crate_the_preflight_verified() {
     assert_eq!(core["badges"]["maintenance"]["status"], "actively-developed");
     assert_no_canary(&fixture, &[&ours]);
 }
+
+/// The proxy stands in for crates.io in the benchmark and the tests above, so it must
+/// refuse, as crates.io does, an upload that names a crate the registry never took.
+#[test]
+fn the_proxy_refuses_an_upload_whose_dependency_was_never_uploaded() {
+    use std::io::{Read as _, Write as _};
+    let tmp = tempfile::tempdir().unwrap();
+    let registry = Registry::start(tmp.path());
+    let proxy = Proxy::start(registry.port, Faults::default());
+    let upload = |metadata: serde_json::Value| {
+        let json = serde_json::to_vec(&metadata).unwrap();
+        let tarball = b"not really a crate";
+        let mut body = (json.len() as u32).to_le_bytes().to_vec();
+        body.extend_from_slice(&json);
+        body.extend_from_slice(&(tarball.len() as u32).to_le_bytes());
+        body.extend_from_slice(tarball);
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", proxy.port)).unwrap();
+        let head = format!("PUT /api/v1/crates/new HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n", body.len());
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        answer
+    };
+    let dep = |name: &str| {
+        serde_json::json!({"name": name, "version_req": "^1", "features": [], "optional": false,
+        "default_features": true, "target": null, "kind": "normal"})
+    };
+    let answer = upload(serde_json::json!({"name": "needs-base", "vers": "1.0.0", "deps": [dep("base")]}));
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("no known crate named `base`"), "{answer}");
+    assert!(registry.versions("needs-base").is_empty());
+    let answer = upload(serde_json::json!({"name": "base", "vers": "1.0.0", "deps": []}));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let answer = upload(serde_json::json!({"name": "needs-base", "vers": "1.0.0", "deps": [dep("base")]}));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(registry.versions("needs-base"), ["1.0.0"]);
+}

@@ -331,9 +331,13 @@ fn this_repository_releases_itself_with_no_package_of_other_targets_downloaded()
     assert_eq!(fixture.origin_refs(), format!("{head} refs/heads/main\n{} refs/tags/{tag}\n", tag_object.trim()));
 }
 
+// The kill tests below stop `release` with SIGKILL to its process group and put
+// instrumented `git`/`cargo` shell scripts first on PATH: Unix only.
+
 /// Where a kill tests interrupt `release`: the command an instrumented `git` or `$CARGO`
 /// blocks in (a glob over `PROGRAM ARGS`), or a git hook that blocks.
 #[derive(Clone, Copy)]
+#[cfg(unix)]
 enum Block {
     Command(&'static str),
     /// `.git/hooks/pre-commit`: git holds the index lock while it runs.
@@ -344,12 +348,14 @@ enum Block {
 
 /// A script that blocks (after creating `$XTASK_TEST_REACHED`) when its command line
 /// matches `$XTASK_TEST_BLOCK`, and otherwise runs the real program.
+#[cfg(unix)]
 fn blocking_script(real: &str, name: &str) -> String {
     format!(
         "#!/bin/sh\ncase \"{name} $*\" in\n  $XTASK_TEST_BLOCK) touch \"$XTASK_TEST_REACHED\"; exec sleep 3600;;\nesac\nexec {real} \"$@\"\n"
     )
 }
 
+#[cfg(unix)]
 fn executable(path: &std::path::Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -359,6 +365,7 @@ fn executable(path: &std::path::Path, text: &str) {
 
 /// Starts `release minor --execute`, waits until it reaches `block`, and kills it and
 /// every process it started with SIGKILL, as a power cut or `kill -9` of the group would.
+#[cfg(unix)]
 fn kill_release_at(fixture: &Fixture, block: Block) {
     let tools = fixture.tmp.path().join("blocking");
     let reached = fixture.tmp.path().join("reached");
@@ -412,6 +419,7 @@ fn kill_release_at(fixture: &Fixture, block: Block) {
 /// After a re-run: exactly one release commit on top of the start, one annotated tag at
 /// it, both on origin, and nothing left in the tree.
 #[track_caller]
+#[cfg(unix)]
 fn assert_released_once(fixture: &Fixture, start: &str, run: &support::Run) {
     assert_eq!(subjects(fixture), ["release: v0.2.0", "initial"], "{run}");
     assert_eq!(fixture.git(&["rev-parse", "HEAD^"]).trim(), start);
@@ -427,6 +435,7 @@ fn assert_released_once(fixture: &Fixture, start: &str, run: &support::Run) {
 
 /// Kills `release minor` at `block`, then re-runs it once with `again` and checks that
 /// the release is finished, once.
+#[cfg(unix)]
 fn killed_and_rerun(block: Block, again: &str) -> (Fixture, support::Run) {
     let fixture = fixture("single-crate");
     let start = fixture.head();
@@ -437,35 +446,41 @@ fn killed_and_rerun(block: Block, again: &str) -> (Fixture, support::Run) {
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_at_the_lock_check_of_step_4_the_rerun_continues_from_the_written_edits() {
     let (_, run) = killed_and_rerun(Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"), "0.2.0");
     assert!(run.stderr.contains("holds this release's edits for 0.2.0 (3 of 3 file(s) written)"), "{run}");
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_at_the_version_check_of_step_4_a_level_given_again_continues_the_same_version() {
     let (_, run) = killed_and_rerun(Block::Command("cargo metadata*--manifest-path ROOT/Cargo.toml*"), "minor");
     assert!(run.stderr.contains("edits for 0.2.0"), "{run}");
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_before_git_add_the_rerun_continues() {
     killed_and_rerun(Block::Command("git add*"), "0.2.0");
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_before_the_tag_the_rerun_tags_and_pushes() {
     let (_, run) = killed_and_rerun(Block::Command("git tag -a*"), "minor");
     assert!(run.stderr.contains("`minor` resolves to 0.2.0"), "{run}");
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_before_the_push_the_rerun_pushes() {
     let (_, run) = killed_and_rerun(Block::Command("git push*"), "0.2.0");
     assert!(run.stdout.contains("done: tag v0.2.0 exists at HEAD"), "{run}");
 }
 
 #[test]
+#[cfg(unix)]
 fn killed_during_the_push_the_rerun_pushes() {
     killed_and_rerun(Block::PreReceive, "minor");
 }
@@ -473,6 +488,7 @@ fn killed_during_the_push_the_rerun_pushes() {
 /// Killed inside `git commit`: git's index lock stays. The re-run refuses with the
 /// command that removes it and changes nothing; after it, one more run finishes.
 #[test]
+#[cfg(unix)]
 fn killed_during_the_commit_the_index_lock_is_reported_with_the_command_that_clears_it() {
     let fixture = fixture("single-crate");
     let start = fixture.head();
@@ -493,6 +509,7 @@ fn killed_during_the_commit_the_index_lock_is_reported_with_the_command_that_cle
 /// An interruption inside step 2 leaves some files bumped and others not, and maybe a
 /// temporary file of the write that was cut short.
 #[test]
+#[cfg(unix)]
 fn a_half_written_bump_with_a_temporary_file_is_continued() {
     let fixture = fixture("single-crate");
     let start = fixture.head();
@@ -509,6 +526,7 @@ fn a_half_written_bump_with_a_temporary_file_is_continued() {
 /// Edits that are not the release's own are never taken over: another version in the
 /// tree, or a change beside the release's edits, fail the clean-tree check as before.
 #[test]
+#[cfg(unix)]
 fn edits_that_are_not_this_releases_own_are_refused() {
     let fixture = fixture("single-crate");
     kill_release_at(&fixture, Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"));
@@ -529,6 +547,7 @@ fn edits_that_are_not_this_releases_own_are_refused() {
 
 /// Killed between steps 2 and 3: the manifests are bumped, the changelog is not yet.
 #[test]
+#[cfg(unix)]
 fn killed_between_the_bump_and_the_changelog_the_rerun_writes_the_changelog() {
     let fixture = fixture("single-crate");
     let start = fixture.head();

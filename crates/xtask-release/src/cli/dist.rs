@@ -6,7 +6,6 @@ use anyhow::Result;
 
 use super::Cx;
 use crate::dist::build::{self, Options, Plan};
-use crate::ops::cargo;
 use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
@@ -57,14 +56,15 @@ impl Args {
 }
 
 fn print_plan(ws: &Workspace, plan: &Plan) {
-    let cargo = cargo::bin();
     crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
-    crate::outln!("  run    {} {}", cargo.to_string_lossy(), plan.build.join(" "));
+    let env: String = plan.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+    crate::outln!("  run    {env}{} {}", plan.program().to_string_lossy(), plan.build.join(" "));
     for asset in &plan.assets {
         let from = match asset.archive {
             None => format!("copy of {}", ws.rel(&asset.binary)),
             Some(_) => {
                 let mut parts = vec![ws.rel(&asset.binary).to_string()];
+                parts.extend(asset.bundled.iter().map(|b| ws.rel(b).to_string()));
                 parts.extend(asset.docs.iter().map(|d| ws.rel(d).to_string()));
                 format!("archive of {}", parts.join(", "))
             }

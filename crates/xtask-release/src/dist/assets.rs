@@ -26,6 +26,9 @@ pub struct Asset {
     pub name: String,
     pub package: String,
     pub bin: String,
+    /// The other binaries in the same archive, with `archive-per-target`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bundled: Vec<Shipped>,
     pub target: String,
     pub archive: Option<Archive>,
 }
@@ -128,8 +131,17 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
     let mut assets: Vec<Asset> = Vec::new();
     let mut seen: HashMap<String, (String, String)> = HashMap::new();
     for target in &targets {
-        for ship in &shipped {
-            let exe = if target.archive.is_some() { "" } else { target.exe_suffix() };
+        // With archive-per-target, one archive per target holds every shipped binary; it
+        // is named after the first (the main package's main binary).
+        let per_target = config.archive_per_target.then(|| target.archive.unwrap_or(target.default_archive()));
+        let groups: Vec<&[Shipped]> = match per_target {
+            Some(_) => vec![&shipped[..]],
+            None => shipped.chunks(1).collect(),
+        };
+        for group in groups {
+            let Some(ship) = group.first() else { continue };
+            let archive = per_target.or(target.archive);
+            let exe = if archive.is_some() { "" } else { target.exe_suffix() };
             let vars = [
                 ("bin", ship.bin.as_str()),
                 ("package", ship.package.as_str()),
@@ -139,7 +151,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
                 ("exe", exe),
             ];
             let mut name = template::render(&config.asset_name, &vars)?;
-            if let Some(archive) = target.archive {
+            if let Some(archive) = archive {
                 name.push_str(archive.extension());
             }
             check_name(&name, &config.asset_name)?;
@@ -156,8 +168,9 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
                 name,
                 package: ship.package.clone(),
                 bin: ship.bin.clone(),
+                bundled: group[1..].to_vec(),
                 target: target.triple.clone(),
-                archive: target.archive,
+                archive,
             });
         }
     }

@@ -1,6 +1,7 @@
 //! `dist`: build release binaries for one target and lay them out as assets, each with
 //! its `.sha256`.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result, bail};
@@ -46,14 +47,27 @@ pub struct Outcome {
     pub written: Vec<(Utf8PathBuf, String)>,
 }
 
+impl Plan {
+    /// The program that builds: `cross`, or the cargo running us.
+    pub fn program(&self) -> std::ffi::OsString {
+        if self.cross { "cross".into() } else { cargo::bin() }
+    }
+}
+
 /// Everything `dist` will do for one target.
 #[derive(Debug, Serialize)]
 pub struct Plan {
     pub target: String,
     pub version: Version,
     pub out_dir: Utf8PathBuf,
-    /// The arguments to cargo.
+    /// Builds with `cross` instead of cargo (the target's `cross = true`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cross: bool,
+    /// The arguments to cargo (or cross).
     pub build: Vec<String>,
+    /// The target's `env`, set for the build.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
     pub assets: Vec<PlannedAsset>,
 }
 
@@ -64,6 +78,9 @@ pub struct PlannedAsset {
     pub checksum_file: Utf8PathBuf,
     /// Where cargo puts the binary.
     pub binary: Utf8PathBuf,
+    /// The other binaries of an archive holding every binary of the target.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub bundled: Vec<Utf8PathBuf>,
     pub archive: Option<Archive>,
     /// README and LICENSE files packed beside the binary in an archive.
     pub docs: Vec<Utf8PathBuf>,
@@ -111,6 +128,12 @@ pub fn plan(
     for ship in &matrix.shipped {
         build.extend(["--bin".into(), ship.bin.clone()]);
     }
+    if !target.features.is_empty() {
+        build.extend(["--features".into(), target.features.join(",")]);
+    }
+    if target.no_default_features {
+        build.push("--no-default-features".into());
+    }
     let release_dir = ws.target_dir.join(triple).join("release");
     let assets = matrix
         .assets_for(triple)
@@ -126,12 +149,25 @@ pub fn plan(
                 checksum_file: Utf8PathBuf::from(format!("{path}.sha256")),
                 path,
                 binary: release_dir.join(format!("{}{}", asset.bin, target.exe_suffix())),
+                bundled: asset
+                    .bundled
+                    .iter()
+                    .map(|ship| release_dir.join(format!("{}{}", ship.bin, target.exe_suffix())))
+                    .collect(),
                 archive: asset.archive,
                 docs: if asset.archive.is_some() { docs(&package_dir) } else { Vec::new() },
             }
         })
         .collect();
-    Ok(Plan { target: triple.to_string(), version: matrix.version.clone(), out_dir, build, assets })
+    Ok(Plan {
+        target: triple.to_string(),
+        version: matrix.version.clone(),
+        out_dir,
+        cross: target.cross,
+        build,
+        env: target.env.clone(),
+        assets,
+    })
 }
 
 /// README*, LICENSE*, COPYING* files of the package directory; for each kind the package
@@ -162,14 +198,18 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
 pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
     // The output directory is checked before the build, which can take many minutes.
     check_out_dir(&plan.out_dir)?;
-    let cargo = cargo::bin();
+    let program = plan.program();
     let args = &plan.build;
     {
-        let _group = ctx.out.group(format!("cargo build --target {}", plan.target));
-        ctx.out.status("Building", format!("release binaries for {}", plan.target));
-        cmd!(ctx.sh, "{cargo} {args...}")
-            .run()
-            .with_context(|| format!("cargo build for {} failed; fix the error cargo printed above", plan.target))?;
+        let tool = if plan.cross { "cross" } else { "cargo" };
+        let _group = ctx.out.group(format!("{tool} build --target {}", plan.target));
+        let progress = ctx.out.progress("Building", format!("release binaries for {}", plan.target));
+        let built = cmd!(ctx.sh, "{program} {args...}").envs(&plan.env).run();
+        progress.finish(built.is_ok());
+        built.with_context(|| {
+            let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };
+            format!("{tool} build for {} failed{install}; fix the error printed above", plan.target)
+        })?;
     }
     for asset in &plan.assets {
         write_asset(ctx, asset)?;
@@ -209,6 +249,11 @@ fn write_asset(ctx: &Ctx, asset: &PlannedAsset) -> Result<()> {
             let bin_name = asset.binary.file_name().unwrap_or(&asset.name).to_string();
             let mut members =
                 vec![ArchiveMember { name: bin_name, source: asset.binary.clone().into(), executable: true }];
+            members.extend(asset.bundled.iter().map(|binary| ArchiveMember {
+                name: binary.file_name().unwrap_or(binary.as_str()).to_string(),
+                source: binary.clone().into(),
+                executable: true,
+            }));
             members.extend(asset.docs.iter().map(|doc| ArchiveMember {
                 name: doc.file_name().unwrap_or("README").to_string(),
                 source: doc.clone().into(),

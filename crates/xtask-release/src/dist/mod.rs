@@ -22,6 +22,9 @@ pub struct Config {
     /// The asset file name; `{bin}`, `{package}`, `{version}`, `{platform}`, `{target}`
     /// and `{exe}` (`.exe` on Windows, empty in archives) are filled in.
     pub asset_name: String,
+    /// One archive per target holding every shipped binary, instead of one asset per
+    /// binary; a target without `archive` gets tar.gz (zip on Windows).
+    pub archive_per_target: bool,
 }
 
 /// One entry of `bins`: a package's binaries, or one of them.
@@ -35,6 +38,11 @@ pub struct BinConfig {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { bins: Vec::new(), targets: Vec::new(), asset_name: "{bin}-{version}-{platform}{exe}".into() }
+        Config {
+            bins: Vec::new(),
+            targets: Vec::new(),
+            asset_name: "{bin}-{version}-{platform}{exe}".into(),
+            archive_per_target: false,
+        }
     }
 }

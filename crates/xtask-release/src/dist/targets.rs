@@ -1,6 +1,8 @@
 //! Build targets: the default platform table, the triples we know, and how a configured
 //! target is completed from them.
 
+use std::collections::BTreeMap;
+
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
@@ -101,6 +103,17 @@ pub struct TargetConfig {
     pub platform: Option<String>,
     pub runner: Option<String>,
     pub archive: Option<Archive>,
+    /// Build with `cross` instead of cargo, for targets the runner cannot build natively.
+    #[serde(default)]
+    pub cross: bool,
+    /// Cargo features to turn on for this target.
+    #[serde(default)]
+    pub features: Vec<String>,
+    #[serde(default)]
+    pub no_default_features: bool,
+    /// Environment variables for this target's build (e.g. linker settings).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
 }
 
 /// A target with everything filled in.
@@ -110,12 +123,26 @@ pub struct Target {
     pub platform: String,
     pub runner: String,
     pub archive: Option<Archive>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub cross: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub features: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_default_features: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub env: BTreeMap<String, String>,
 }
 
 impl Target {
     /// What the binaries of this target end in.
     pub fn exe_suffix(&self) -> &'static str {
         if self.triple.contains("-windows") { ".exe" } else { "" }
+    }
+
+    /// The archive a target gets when every binary goes into one: zip where Windows
+    /// users unpack, tar.gz elsewhere.
+    pub fn default_archive(&self) -> Archive {
+        if self.triple.contains("-windows") { Archive::Zip } else { Archive::TarGz }
     }
 }
 
@@ -128,6 +155,10 @@ pub fn defaults() -> Vec<Target> {
             platform: platform.to_string(),
             runner: runner.to_string(),
             archive: None,
+            cross: false,
+            features: Vec::new(),
+            no_default_features: false,
+            env: BTreeMap::new(),
         })
         .collect()
 }
@@ -161,7 +192,16 @@ pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> 
                  (only the default targets have them built in)"
             );
         };
-        targets.push(Target { triple: triple.to_string(), platform, runner, archive: entry.archive });
+        targets.push(Target {
+            triple: triple.to_string(),
+            platform,
+            runner,
+            archive: entry.archive,
+            cross: entry.cross,
+            features: entry.features.clone(),
+            no_default_features: entry.no_default_features,
+            env: entry.env.clone(),
+        });
     }
     Ok(targets)
 }
@@ -171,7 +211,16 @@ mod tests {
     use super::*;
 
     fn entry(triple: &str) -> TargetConfig {
-        TargetConfig { triple: triple.into(), platform: None, runner: None, archive: None }
+        TargetConfig {
+            triple: triple.into(),
+            platform: None,
+            runner: None,
+            archive: None,
+            cross: false,
+            features: Vec::new(),
+            no_default_features: false,
+            env: BTreeMap::new(),
+        }
     }
 
     #[test]

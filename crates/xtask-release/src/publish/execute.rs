@@ -169,14 +169,13 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     // each other through a local overlay, so this verifies the set as it will be published.
     {
         let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
-        ctx.out.status("Verifying", format!("{} crates with cargo package", plan.crates.len()));
+        let progress = ctx.out.progress("Verifying", format!("{} crates with cargo package", plan.crates.len()));
         let cargo = cargo::bin();
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
         let registry_args = registry_args(plan);
-        cmd!(ctx.sh, "{cargo} package {registry_args...} {packages...}")
-            .quiet()
-            .run()
-            .context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
+        let packaged = cmd!(ctx.sh, "{cargo} package {registry_args...} {packages...}").quiet().run();
+        progress.finish(packaged.is_ok());
+        packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
     }
 
     // STEP 3: what we would upload, against what the registry has; the metadata cargo

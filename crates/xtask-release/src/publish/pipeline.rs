@@ -276,8 +276,11 @@ impl<'a> Pipeline<'a> {
         if accepted.is_empty() {
             return Ok(());
         }
-        self.out.status("Waiting", format!("for {} to show in the index", plural_crates(accepted.len())));
-        self.wait_until_visible(&accepted, true)
+        let progress =
+            self.out.progress("Waiting", format!("for {} to show in the index", plural_crates(accepted.len())));
+        let visible = self.wait_until_visible(&accepted, true);
+        progress.finish(visible.is_ok());
+        visible
     }
 
     /// Polls the index, sooner at first, until every crate shows with our checksum; with

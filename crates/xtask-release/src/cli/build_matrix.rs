@@ -24,6 +24,9 @@ impl Args {
         if let Some(note) = matrix.left_out_note(ws.config.table) {
             ctx.out.note(note);
         }
+        for warning in matrix.retired_runners(ws.config.table) {
+            ctx.out.warn(warning);
+        }
         if self.github_output {
             github::outputs::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");

@@ -73,6 +73,21 @@ impl Matrix {
         ))
     }
 
+    /// A warning for each target whose runner GitHub has retired: its job never starts.
+    pub fn retired_runners(&self, table: &str) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter_map(|t| {
+                let when = targets::retired(&t.runner)?;
+                Some(format!(
+                    "the runner `{}` of {} is an image GitHub retired in {when}, so its job never starts; \
+                     set a current `runner` for it in [{table}.dist] targets",
+                    t.runner, t.triple
+                ))
+            })
+            .collect()
+    }
+
     pub fn assets_for<'a>(&'a self, triple: &'a str) -> impl Iterator<Item = &'a Asset> + 'a {
         self.assets.iter().filter(move |a| a.target == triple)
     }
@@ -309,6 +324,19 @@ mod tests {
         let matrix = plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, &v, vec![]).unwrap();
         assert_eq!(names(&matrix.shipped), ["caro/caro", "caro/caro-utils"]);
         assert_eq!(matrix.left_out_note("x"), None);
+    }
+
+    #[test]
+    fn a_retired_runner_is_named() {
+        let mut target = targets::defaults().remove(2);
+        let v = Version::new(1, 0, 0);
+        let matrix = plan(&members(), &Config::default(), &v, vec![target.clone()]).unwrap();
+        assert!(matrix.retired_runners("t").is_empty());
+        target.runner = "macos-13".into();
+        let matrix = plan(&members(), &Config::default(), &v, vec![target]).unwrap();
+        let warnings = matrix.retired_runners("workspace.metadata.xtask-release");
+        assert_eq!(warnings.len(), 1);
+        assert!(warnings[0].contains("`macos-13` of x86_64-apple-darwin is an image GitHub retired in 2025-12"));
     }
 
     #[test]

@@ -3,17 +3,16 @@
 //! packaging the tagged tree gives, and its download answers with those bytes.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use semver::Version;
-use sha2::{Digest as _, Sha256};
 use xshell::cmd;
 
 use super::{Check, Finding};
 use crate::context::Ctx;
+use crate::dist::checksum::sha;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
 use crate::publish::plan;
@@ -131,8 +130,8 @@ fn package_tag(
             .map(|name| {
                 let path = Utf8PathBuf::from_path_buf(target.join("package").join(format!("{name}-{version}.crate")))
                     .map_err(|p| anyhow::anyhow!("{} is not UTF-8", p.display()))?;
-                let digest = crate::dist::checksum::sha::hash_file(path.as_std_path())
-                    .with_context(|| format!("cannot read the package {path}"))?;
+                let digest =
+                    sha::hash_file(path.as_std_path()).with_context(|| format!("cannot read the package {path}"))?;
                 Ok((name.clone(), digest.to_string()))
             })
             .collect()
@@ -184,16 +183,8 @@ fn fetch_sha256(url: &str) -> Result<String, String> {
         return Err(format!("{url} answered HTTP {status}"));
     }
     let mut reader = response.into_body().into_reader();
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(err) => return Err(format!("{url} was cut short: {err}")),
-        }
-    }
-    Ok(crate::dist::checksum::sha::Digest(hasher.finalize().into()).to_string())
+    let digest = sha::hash_reader(&mut reader).map_err(|err| format!("{url} was cut short: {err}"))?;
+    Ok(digest.to_string())
 }
 
 fn agent() -> ureq::Agent {

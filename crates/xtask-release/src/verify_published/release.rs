@@ -9,12 +9,12 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
-use sha2::{Digest as _, Sha256};
 
 use super::{Check, Finding};
 use crate::context::Ctx;
 use crate::dist::assets;
 use crate::dist::checksum::format as sums;
+use crate::dist::checksum::sha;
 use crate::github::api::{Client, Release, RemoteAsset, Token};
 use crate::github::repo;
 use crate::workspace::Workspace;
@@ -218,18 +218,18 @@ fn download_all(client: &Client, assets: &[&RemoteAsset], keep: Option<&Path>) -
 }
 
 fn download_one(client: &Client, asset: &RemoteAsset, keep: Option<&Path>) -> Result<String> {
-    let mut sink = HashSink { hasher: Sha256::new(), file: None };
+    let mut sink = HashSink { hasher: sha::Hasher::new(), file: None };
     if let Some(dir) = keep {
         let path = dir.join(&asset.name);
         sink.file = Some(std::fs::File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
     }
     client.download_to(asset, &mut sink)?;
-    Ok(crate::dist::checksum::sha::Digest(sink.hasher.finalize().into()).to_string())
+    Ok(sink.hasher.finish().to_string())
 }
 
 /// Hashes what is written, and copies it to a file when one is given.
 struct HashSink {
-    hasher: Sha256,
+    hasher: sha::Hasher,
     file: Option<std::fs::File>,
 }
 

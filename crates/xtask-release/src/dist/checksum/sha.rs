@@ -80,6 +80,49 @@ pub fn hash_files(paths: &[PathBuf]) -> Vec<io::Result<Digest>> {
     results.into_iter().map(|r| r.unwrap_or_else(|| Err(io::Error::other("not hashed")))).collect()
 }
 
+/// SHA-256 of bytes that arrive in pieces (a download): write them in, then `finish`.
+#[derive(Default)]
+pub struct Hasher(Sha256);
+
+impl Hasher {
+    pub fn new() -> Hasher {
+        Hasher::default()
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> Digest {
+        Digest(self.0.finalize().into())
+    }
+}
+
+impl io::Write for Hasher {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The digest of everything `reader` yields, streamed in `CHUNK`-sized reads.
+pub fn hash_reader(reader: &mut impl Read) -> io::Result<Digest> {
+    let mut hasher = Hasher::new();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        match reader.read(&mut buf) {
+            Ok(0) => return Ok(hasher.finish()),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The digest of bytes already in memory.
 pub fn hash_bytes(bytes: &[u8]) -> Digest {
     Digest(Sha256::digest(bytes).into())
@@ -187,6 +230,15 @@ mod tests {
         for path in &paths[..3] {
             assert_eq!(hash_file_pipelined(path).unwrap(), hash_file(path).unwrap());
         }
+    }
+
+    #[test]
+    fn streamed_pieces_hash_like_the_whole() {
+        let mut hasher = Hasher::new();
+        hasher.update(b"a");
+        io::Write::write_all(&mut hasher, b"bc").unwrap();
+        assert_eq!(hasher.finish(), hash_bytes(b"abc"));
+        assert_eq!(hash_reader(&mut &b"abc"[..]).unwrap(), hash_bytes(b"abc"));
     }
 
     #[test]

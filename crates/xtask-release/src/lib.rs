@@ -20,6 +20,7 @@ pub mod config;
 pub mod context;
 pub mod dist;
 pub mod github;
+pub mod init;
 pub mod ops;
 pub mod output;
 pub mod publish;

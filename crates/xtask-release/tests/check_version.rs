@@ -138,3 +138,17 @@ fn on_release_branch_refuses_a_tag_on_a_commit_the_release_branch_lacks() {
     let run = fixture.run(&["check-version", "--tag", "v0.1.0", "--on-release-branch"]).fails(1);
     assert!(run.stderr.contains("fetch-depth: 0"), "{run}");
 }
+
+#[test]
+fn a_tag_that_differs_only_in_its_prefix_says_so() {
+    let fixture = fixture("lockstep");
+    let run = fixture.run(&["check-version", "--tag", "0.1.0"]).fails(1);
+    assert_eq!(
+        run.stdout,
+        "Cargo.toml: the tag `0.1.0` names the version 0.1.0 but with the prefix ``, while tag-prefix is `v`; \
+         set `tag-prefix = \"\"` in [workspace.metadata.xtask-release] if that is how your tags are written, \
+         or tag this commit `v0.1.0`\n"
+    );
+    let run = fixture.run(&["check-version", "--tag", "release-0.1.0"]).fails(1);
+    assert!(run.stdout.contains("set `tag-prefix = \"release-\"`"), "{run}");
+}

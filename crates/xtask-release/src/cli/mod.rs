@@ -12,6 +12,7 @@ mod check_version;
 mod checksum;
 mod dist;
 mod github_release;
+mod init;
 mod publish_ordered;
 mod release;
 mod rollback;
@@ -60,6 +61,8 @@ pub enum Format {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Adopt xtask-release in this repository: an xtask, the alias, the workflows, the config
+    Init(init::Args),
     /// Set a new version everywhere it lives: manifests, requirements, Cargo.lock, extra files
     Bump(bump::Args),
     /// Check that tag, manifests, Cargo.lock, extra files and changelog agree on the version
@@ -229,6 +232,7 @@ impl Cli {
             Command::VerifyPublished(args) => args.run(&cx),
             Command::Rollback(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
+            Command::Init(args) => args.run(&cx),
         }
     }
 }

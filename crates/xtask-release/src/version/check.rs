@@ -64,6 +64,20 @@ impl Report<'_> {
         if tag == expected {
             return;
         }
+        // The version is right and only the prefix differs: say so, not "does not match".
+        let other_prefix =
+            tag.strip_suffix(version.to_string().as_str()).filter(|p| !p.ends_with(|c: char| c.is_ascii_digit()));
+        if let Some(prefix) = other_prefix {
+            let message = format!(
+                "the tag `{tag}` names the version {version} but with the prefix `{prefix}`, while tag-prefix is `{}`; \
+                 set `tag-prefix = {}` in [{}] if that is how your tags are written, or tag this commit `{expected}`",
+                config.tag_prefix,
+                toml_edit::Value::from(prefix).to_string().trim(),
+                config.table
+            );
+            self.add(&self.ws.manifest_path, message);
+            return;
+        }
         let fix = match config.version_of(tag) {
             Some(tagged) => format!("run `bump {tagged}` and commit, or tag this commit `{expected}`"),
             _ => format!("tag this commit `{expected}` (tag-prefix is `{}`)", config.tag_prefix),

@@ -1,0 +1,89 @@
+//! `init`: arguments, the plan shown as diffs (or written), and what to run next.
+
+use anyhow::{Context as _, Result};
+use cargo_metadata::camino::Utf8PathBuf;
+
+use super::Cx;
+use crate::init::{self, Action, Dependency, Plan};
+use crate::output::Output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write the files (default: print what would change, as diffs)
+    #[arg(long)]
+    pub execute: bool,
+    /// Depend on a local checkout of xtask-release at PATH instead of the crates.io version
+    #[arg(long, value_name = "PATH")]
+    pub dependency_path: Option<Utf8PathBuf>,
+}
+
+/// The plan as JSON: what was detected, and each file with its action.
+#[derive(serde::Serialize)]
+struct Shown<'a> {
+    format_version: u32,
+    #[serde(flatten)]
+    plan: &'a Plan,
+}
+
+impl Args {
+    pub(crate) fn run(self, cx: &Cx) -> Result<()> {
+        let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        let dependency = match &self.dependency_path {
+            Some(path) => Dependency::Path(
+                std::path::absolute(path)
+                    .ok()
+                    .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
+                    .with_context(|| format!("--dependency-path {path} is not a usable path"))?,
+            ),
+            None => Dependency::CratesIo,
+        };
+        let plan = init::plan_for(&ctx.sh, &ws, &dependency)?;
+        if cx.json() {
+            cx.print_json(&Shown { format_version: 1, plan: &plan })?;
+        } else {
+            describe(&ctx.out, &plan, !self.execute);
+        }
+        let todo = plan.files.iter().filter(|c| c.writes()).count();
+        if !self.execute {
+            if todo > 0 {
+                ctx.out.note("dry run; pass --execute to write these files");
+            }
+            return Ok(());
+        }
+        if init::execute(&ws.root, &plan, &ctx.out)? == 0 {
+            ctx.out.status("Finished", "nothing to do: xtask-release is set up here already");
+        } else {
+            ctx.out.note("next: `cargo xtask check-version`, `cargo xtask build-matrix`, then commit these files");
+        }
+        Ok(())
+    }
+}
+
+fn describe(out: &Output, plan: &Plan, dry_run: bool) {
+    let d = &plan.detected;
+    let shape = if d.single_package { "a root package (not a workspace)" } else { "a workspace" };
+    let bins: Vec<String> = d.bins.iter().map(|(_, bin)| bin.clone()).collect();
+    crate::outln!(
+        "Detected {shape}; tag prefix `{}`, release branch `{}`, shipping {}",
+        d.tag_prefix,
+        d.branch,
+        if bins.is_empty() { "no binaries".to_string() } else { bins.join(", ") }
+    );
+    for change in plan.files.iter().filter(|c| dry_run || !c.writes()) {
+        let verb = match change.action {
+            Action::Create => "Would create",
+            Action::Edit => "Would edit",
+            Action::Unchanged => "Unchanged",
+            Action::Kept => "Keeping",
+        };
+        let why = if change.action == Action::Kept { " (written by init, edited since)" } else { "" };
+        out.status(verb, format!("{}{why}", change.path));
+        if change.writes() {
+            crate::out!(
+                "{}",
+                crate::ops::diff::unified(change.path.as_str(), change.before.as_deref().unwrap_or(""), &change.after)
+            );
+        }
+    }
+}

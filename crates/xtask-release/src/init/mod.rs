@@ -1,0 +1,389 @@
+//! `init`: adopts xtask-release in a repository. Facts first (the root manifest, git's
+//! tags and branch, cargo-release's table), then every file it would write or edit as a
+//! plan of whole texts, shown as diffs in the dry run and written with `--execute`.
+//!
+//! A workspace gets an `xtask` member. A root package that is not a workspace gets an
+//! xtask that is a workspace of its own, run through `--manifest-path`: a `[workspace]`
+//! in the root would pull every nested standalone crate into it and break them.
+//! Idempotent: a file that already says what init would write is left alone, one it
+//! wrote and you edited since is kept, and one it did not write stops it before anything
+//! is written.
+
+pub mod detect;
+
+use anyhow::{Context as _, Result, bail};
+use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use serde::Serialize;
+use xshell::{Shell, cmd};
+
+use crate::cargo_release::{self, Translation};
+use crate::config::{PACKAGE_TABLE, WORKSPACE_TABLE};
+use crate::ops::fs;
+use crate::output::Output;
+use crate::workspace::Workspace;
+
+/// The line that marks a file as init's: one with it that you edited is kept, one
+/// without it is never overwritten.
+const MARK: &str = "Written by xtask-release init";
+const CI_TEMPLATE: &str = include_str!("templates/ci.yml");
+const RELEASE_TEMPLATE: &str = include_str!("templates/release.yml");
+
+/// What detection found, shown with the plan and written into the config.
+#[derive(Debug, Clone, Serialize)]
+pub struct Detected {
+    /// `true` for a root package without `[workspace]`.
+    pub single_package: bool,
+    pub tag_prefix: String,
+    pub branch: String,
+    /// `(package, bin)` pairs that ship.
+    pub bins: Vec<(String, String)>,
+    pub has_changelog: bool,
+    /// The root manifest's (or `[workspace.package]`'s) rust-version, for the MSRV job.
+    pub rust_version: Option<String>,
+    /// cargo-release keys and what they became, for the config's comments.
+    #[serde(skip)]
+    pub cargo_release: Vec<cargo_release::Key>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Edit,
+    /// Already as init would write it.
+    Unchanged,
+    /// Written by init and edited since: left as it is.
+    Kept,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Change {
+    /// Relative to the root.
+    pub path: Utf8PathBuf,
+    pub action: Action,
+    #[serde(skip)]
+    pub before: Option<String>,
+    #[serde(skip)]
+    pub after: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub detected: Detected,
+    pub files: Vec<Change>,
+}
+
+/// Writes every file the plan creates or edits, saying each; returns how many.
+pub fn execute(root: &Utf8Path, plan: &Plan, out: &Output) -> Result<usize> {
+    let todo: Vec<&Change> = plan.files.iter().filter(|c| c.writes()).collect();
+    for change in &todo {
+        let path = root.join(&change.path);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
+        }
+        fs::write_atomic(&path, change.after.as_bytes())?;
+        out.status(if change.action == Action::Create { "Created" } else { "Updated" }, &change.path);
+    }
+    Ok(todo.len())
+}
+
+/// Facts and plan in one, for the CLI and library callers: reads the repository's files.
+pub fn plan_for(sh: &Shell, ws: &Workspace, dependency: &Dependency) -> Result<Plan> {
+    let detected = detect(sh, ws)?;
+    plan(&ws.root, &detected, dependency, &mut |path| read_if_exists(&ws.root.join(path)))
+}
+
+impl Change {
+    /// Whether executing the plan writes this file.
+    pub fn writes(&self) -> bool {
+        matches!(self.action, Action::Create | Action::Edit)
+    }
+}
+
+/// Where the xtask gets xtask-release from.
+#[derive(Debug, Clone)]
+pub enum Dependency {
+    /// The version this binary is, from crates.io.
+    CratesIo,
+    /// A local checkout's crate directory (`crates/xtask-release`) or its repository root.
+    Path(Utf8PathBuf),
+}
+
+/// The facts: the root manifest's shape, git's tags and branch, the binaries.
+pub fn detect(sh: &Shell, ws: &Workspace) -> Result<Detected> {
+    let manifest = fs::read(&ws.manifest_path)?;
+    let doc: toml_edit::DocumentMut = manifest.parse().with_context(|| format!("cannot parse {}", ws.manifest_path))?;
+    let single_package = !doc.contains_key("workspace");
+    let _root = sh.push_dir(ws.root.as_std_path());
+    let tags: Vec<String> =
+        cmd!(sh, "git tag --list").quiet().read().context("cannot list git tags")?.lines().map(String::from).collect();
+    let their = ["workspace", "package"]
+        .iter()
+        .find_map(|t| doc.get(t).and_then(|t| t.get("metadata")).and_then(|m| m.get("release")))
+        .map(toml_to_json)
+        .unwrap_or(serde_json::Value::Null);
+    let cargo_release = cargo_release::translate(&their);
+    let translated_prefix = cargo_release.iter().find_map(|k| match &k.translation {
+        Translation::As { key, value } if key == "tag-prefix" => Some(value.trim_matches('"').to_string()),
+        _ => None,
+    });
+    Ok(Detected {
+        single_package,
+        tag_prefix: detect::tag_prefix(&tags).or(translated_prefix).unwrap_or_else(|| "v".into()),
+        branch: release_branch(sh)?,
+        bins: detect::shipped_bins(ws.publishable(None)),
+        has_changelog: ws.root.join("CHANGELOG.md").is_file(),
+        rust_version: [doc.get("workspace").and_then(|w| w.get("package")), doc.get("package")]
+            .into_iter()
+            .flatten()
+            .find_map(|t| t.get("rust-version").and_then(|v| v.as_str()).map(String::from)),
+        cargo_release,
+    })
+}
+
+/// origin's default branch, else the checked-out one, else `main`.
+fn release_branch(sh: &Shell) -> Result<String> {
+    let out = cmd!(sh, "git symbolic-ref --quiet --short refs/remotes/origin/HEAD").quiet().ignore_status().output()?;
+    let origin_head = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if let Some(branch) = origin_head.strip_prefix("origin/").filter(|_| out.status.success()) {
+        return Ok(branch.to_string());
+    }
+    Ok(crate::ops::git::current_branch(sh)?.unwrap_or_else(|| "main".into()))
+}
+
+/// Every file init writes, each compared with what is there (`read` gives a file's text
+/// by its path relative to the root, `None` when missing): a pure function of the facts.
+pub fn plan(
+    root: &Utf8Path,
+    detected: &Detected,
+    dependency: &Dependency,
+    read: &mut dyn FnMut(&str) -> Result<Option<String>>,
+) -> Result<Plan> {
+    let mut files = Vec::new();
+    let mut refused = Vec::new();
+    let ours = |text: String, comment: &str| format!("{comment} {MARK}.\n{text}");
+
+    let test_command = ["cargo", "test", "--workspace"].map(String::from);
+    let generated = [
+        ("xtask/Cargo.toml".to_string(), ours(xtask_manifest(detected, dependency), "#")),
+        ("xtask/src/main.rs".to_string(), ours(XTASK_MAIN.into(), "//")),
+        (
+            ".github/workflows/ci.yml".to_string(),
+            ours(
+                detect::render_workflow(
+                    CI_TEMPLATE,
+                    &detected.tag_prefix,
+                    &test_command,
+                    detected.rust_version.as_deref(),
+                ),
+                "#",
+            ),
+        ),
+        (
+            ".github/workflows/release.yml".to_string(),
+            ours(
+                detect::render_workflow(
+                    RELEASE_TEMPLATE,
+                    &detected.tag_prefix,
+                    &test_command,
+                    detected.rust_version.as_deref(),
+                ),
+                "#",
+            ),
+        ),
+    ];
+    for (path, after) in generated {
+        let before = read(&path)?;
+        let action = match &before {
+            None => Action::Create,
+            Some(text) if *text == after => Action::Unchanged,
+            Some(text) if text.contains(MARK) => Action::Kept,
+            Some(_) => {
+                refused.push(path.clone());
+                continue;
+            }
+        };
+        files.push(Change { path: path.into(), action, before, after });
+    }
+    if !refused.is_empty() {
+        bail!(
+            "{} already exist{} and xtask-release init did not write {}; move {} aside (or delete {}) and re-run, \
+             nothing was written",
+            refused.join(", "),
+            if refused.len() == 1 { "s" } else { "" },
+            if refused.len() == 1 { "it" } else { "them" },
+            if refused.len() == 1 { "it" } else { "them" },
+            if refused.len() == 1 { "it" } else { "them" },
+        );
+    }
+
+    let manifest = read("Cargo.toml")?.with_context(|| format!("{root}/Cargo.toml is missing"))?;
+    files.push(edit("Cargo.toml", &manifest, root_manifest(&manifest, detected)?));
+    let config_path = ".cargo/config.toml";
+    let config = read(config_path)?;
+    let alias = if detected.single_package { SINGLE_ALIAS } else { WORKSPACE_ALIAS };
+    let after = cargo_config(config.as_deref().unwrap_or(""), alias)?;
+    files.push(match config {
+        Some(before) => edit(config_path, &before, after),
+        None => Change { path: config_path.into(), action: Action::Create, before: None, after },
+    });
+    Ok(Plan { detected: detected.clone(), files })
+}
+
+fn edit(path: &str, before: &str, after: String) -> Change {
+    let action = if before == after { Action::Unchanged } else { Action::Edit };
+    Change { path: path.into(), action, before: Some(before.to_string()), after }
+}
+
+const WORKSPACE_ALIAS: &str = "run --package xtask --";
+/// The xtask is a workspace of its own beside a root package; run it from the root.
+const SINGLE_ALIAS: &str = "run --manifest-path xtask/Cargo.toml --";
+
+const XTASK_MAIN: &str = "//! This repository's release commands: `cargo xtask --help`.
+
+fn main() -> std::process::ExitCode {
+    xtask_release::main()
+}
+";
+
+fn xtask_manifest(detected: &Detected, dependency: &Dependency) -> String {
+    let dependency = match dependency {
+        Dependency::CratesIo => {
+            let version = semver::Version::parse(env!("CARGO_PKG_VERSION")).expect("our own version is semver");
+            format!("\"{}.{}\"", version.major, version.minor)
+        }
+        Dependency::Path(path) => {
+            let krate = path.join("crates/xtask-release");
+            let path = if krate.join("Cargo.toml").is_file() { krate } else { path.clone() };
+            format!("{{ path = {} }}", toml_edit::Value::from(path.as_str()))
+        }
+    };
+    let workspace = if detected.single_package {
+        "\n# A workspace of its own: the root package is not one, and must not become one.\n[workspace]\n"
+    } else {
+        ""
+    };
+    format!(
+        "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [dependencies]\nxtask-release = {dependency}\n{workspace}"
+    )
+}
+
+/// The root Cargo.toml with the xtask member (a workspace) and our table when it is not
+/// there yet (with the detected values and cargo-release's keys translated).
+fn root_manifest(manifest: &str, detected: &Detected) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = manifest.parse().context("cannot parse Cargo.toml")?;
+    let (table, key) =
+        if detected.single_package { (PACKAGE_TABLE, "package") } else { (WORKSPACE_TABLE, "workspace") };
+    let has_ours = doc.get(key).and_then(|t| t.get("metadata")).and_then(|m| m.get("xtask-release")).is_some();
+    if !detected.single_package {
+        let members = doc["workspace"]
+            .as_table_like_mut()
+            .context("[workspace] in Cargo.toml is not a table")?
+            .entry("members")
+            .or_insert(toml_edit::value(toml_edit::Array::new()));
+        let members = members.as_array_mut().context("workspace.members in Cargo.toml is not an array")?;
+        if !members.iter().any(|m| matches!(m.as_str(), Some("xtask" | "./xtask" | "*"))) {
+            members.push("xtask");
+        }
+    }
+    let mut text = doc.to_string();
+    if !has_ours {
+        if !text.ends_with('\n') {
+            text.push('\n');
+        }
+        text.push('\n');
+        text.push_str(&config_table(table, detected));
+    }
+    Ok(text)
+}
+
+fn config_table(table: &str, detected: &Detected) -> String {
+    let mut out =
+        format!("# xtask-release's config ({MARK}; the keys: `cargo xtask --help`, docs/configuration.md).\n");
+    out.push_str(&format!("[{table}]\n"));
+    out.push_str(&format!("tag-prefix = {}\n", toml_edit::Value::from(detected.tag_prefix.as_str())));
+    out.push_str(&format!("branch = {}\n", toml_edit::Value::from(detected.branch.as_str())));
+    if !detected.has_changelog {
+        out.push_str("# No CHANGELOG.md: remove this line and run `cargo xtask changelog --execute` to keep one.\n");
+        out.push_str("changelog = false\n");
+    }
+    for key in &detected.cargo_release {
+        match &key.translation {
+            Translation::As { key: ours, value } if !matches!(ours.as_str(), "tag-prefix" | "branch") => {
+                out.push_str(&format!("{ours} = {value}  # from cargo-release's `{}`\n", key.name));
+            }
+            Translation::Not(why) => {
+                out.push_str(&format!("# cargo-release's `{}` is not translated: {why}\n", key.name))
+            }
+            _ => {}
+        }
+    }
+    if !detected.bins.is_empty() {
+        out.push_str(&format!("\n[{table}.dist]\n# The binaries that ship; helper binaries stay home.\nbins = [\n"));
+        for (package, bin) in &detected.bins {
+            out.push_str(&format!(
+                "    {{ package = {}, bin = {} }},\n",
+                toml_edit::Value::from(package.as_str()),
+                toml_edit::Value::from(bin.as_str())
+            ));
+        }
+        out.push_str("]\ntargets = [\n");
+        for (triple, _, _) in crate::dist::targets::DEFAULTS {
+            out.push_str(&format!("    {{ triple = \"{triple}\" }},\n"));
+        }
+        out.push_str("]\n");
+    }
+    out
+}
+
+/// `.cargo/config.toml` with the `xtask` alias merged in; an `xtask` alias that runs
+/// something else is not ours to replace.
+fn cargo_config(text: &str, alias: &str) -> Result<String> {
+    let mut doc: toml_edit::DocumentMut = text.parse().context("cannot parse .cargo/config.toml")?;
+    let aliases = doc
+        .entry("alias")
+        .or_insert(toml_edit::table())
+        .as_table_like_mut()
+        .context("[alias] in .cargo/config.toml is not a table")?;
+    match aliases.get("xtask") {
+        Some(existing) if existing.as_str() == Some(alias) => {}
+        Some(existing) => bail!(
+            ".cargo/config.toml has an `xtask` alias already ({}); make it `xtask = \"{alias}\"` or remove it, \
+             and re-run; nothing was written",
+            existing.to_string().trim()
+        ),
+        None => {
+            aliases.insert("xtask", toml_edit::value(alias));
+        }
+    }
+    Ok(doc.to_string())
+}
+
+fn read_if_exists(path: &Utf8Path) -> Result<Option<String>> {
+    if path.exists() { fs::read(path).map(Some) } else { Ok(None) }
+}
+
+/// A `toml_edit` item as the JSON cargo metadata would give for it.
+fn toml_to_json(item: &toml_edit::Item) -> serde_json::Value {
+    use serde_json::Value as J;
+    fn value(v: &toml_edit::Value) -> J {
+        match v {
+            toml_edit::Value::String(s) => J::String(s.value().clone()),
+            toml_edit::Value::Integer(i) => J::from(*i.value()),
+            toml_edit::Value::Float(f) => J::from(*f.value()),
+            toml_edit::Value::Boolean(b) => J::Bool(*b.value()),
+            toml_edit::Value::Datetime(d) => J::String(d.value().to_string()),
+            toml_edit::Value::Array(a) => J::Array(a.iter().map(value).collect()),
+            toml_edit::Value::InlineTable(t) => J::Object(t.iter().map(|(k, v)| (k.to_string(), value(v))).collect()),
+        }
+    }
+    match item {
+        toml_edit::Item::Value(v) => value(v),
+        toml_edit::Item::Table(t) => J::Object(t.iter().map(|(k, v)| (k.to_string(), toml_to_json(v))).collect()),
+        toml_edit::Item::ArrayOfTables(a) => {
+            J::Array(a.iter().map(|t| toml_to_json(&toml_edit::Item::Table(t.clone()))).collect())
+        }
+        toml_edit::Item::None => J::Null,
+    }
+}

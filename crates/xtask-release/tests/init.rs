@@ -1,0 +1,185 @@
+//! `init` on repositories of three shapes (a lockstep workspace, a root package with
+//! nested standalone crates, a big lockstep workspace with prefix-less tags, a git
+//! dependency and cargo-release's table): the dry run is a diff that changes nothing,
+//! `--execute` writes a setup under which `cargo xtask check-version` and `build-matrix`
+//! pass for real, a second run changes nothing, and a file init did not write is never
+//! overwritten. This repository's own workflows follow init's templates.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use support::{Fixture, Run, assert_same_files, fixture};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+fn init(fixture: &Fixture, execute: bool) -> Run {
+    let root = repo_root();
+    let mut args = vec!["init", "--dependency-path", root.to_str().unwrap()];
+    if execute {
+        args.push("--execute");
+    }
+    fixture.run(&args)
+}
+
+/// `cargo <args>` in the fixture, offline (every crate the xtask needs is in the local
+/// cache), with one target dir shared by all shapes so xtask-release builds once.
+fn cargo(fixture: &Fixture, args: &[&str]) -> Run {
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(args).current_dir(&fixture.root);
+    fixture.env(&mut cmd);
+    cmd.env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("init-xtask"));
+    cmd.env("CARGO_NET_OFFLINE", "true").env_remove("RUSTFLAGS");
+    support::run(cmd)
+}
+
+/// Dry run, execute, the xtask's commands for real, then a second run that changes
+/// nothing. Returns the root Cargo.toml init wrote.
+fn adopt(fixture: &Fixture, tag: &str, shipped: &str, left_home: &str) -> String {
+    let before = fixture.snapshot();
+    let run = init(fixture, false).ok();
+    assert!(run.stdout.contains("+++ b/xtask/Cargo.toml") && run.stdout.contains("+++ b/Cargo.toml"), "{run}");
+    assert!(run.stderr.contains("dry run; pass --execute"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    init(fixture, true).ok();
+    for file in ["xtask/Cargo.toml", "xtask/src/main.rs", ".github/workflows/ci.yml", ".github/workflows/release.yml"] {
+        assert!(fixture.path(file).is_file(), "{file} was not written");
+    }
+    let run = cargo(fixture, &["xtask", "check-version", "--tag", tag]).ok();
+    assert!(run.stderr.contains(&format!("tag {tag}: they agree")), "{run}");
+    let run = cargo(fixture, &["xtask", "build-matrix"]).ok();
+    assert!(run.stdout.contains(shipped), "{run}");
+    assert!(!run.stdout.contains(left_home), "{run}");
+
+    let after = fixture.snapshot();
+    let run = init(fixture, true).ok();
+    assert!(run.stderr.contains("nothing to do"), "{run}");
+    assert!(!run.stderr.contains("Created") && !run.stderr.contains("Updated"), "{run}");
+    let mut again = fixture.snapshot();
+    again.retain(|path, _| after.contains_key(path));
+    assert_same_files(&after, &again);
+    fixture.read("Cargo.toml")
+}
+
+#[test]
+fn adopts_three_shapes_of_repository() {
+    // A lockstep workspace with `v` tags and an existing .cargo/config.toml to merge into.
+    let lockstep = fixture("lockstep");
+    lockstep.write(".cargo/config.toml", "[build]\nincremental = true\n");
+    lockstep.git(&["add", "-A"]);
+    lockstep.git(&["commit", "--quiet", "-m", "cargo config"]);
+    lockstep.git(&["tag", "v0.1.0"]);
+    let manifest = adopt(&lockstep, "v0.1.0", "acme-proxy-0.1.0-linux-amd64", "\"acme-core");
+    assert!(manifest.contains("members = [\"crates/*\", \"xtask\"]"), "{manifest}");
+    assert!(manifest.contains("[workspace.metadata.xtask-release]\nextra-files"), "ours was kept as it was");
+    let config = lockstep.read(".cargo/config.toml");
+    assert_eq!(config, "[build]\nincremental = true\n\n[alias]\nxtask = \"run --package xtask --\"\n");
+
+    // A root package with nested standalone crates: configured in package metadata, the
+    // xtask a workspace of its own, and the nested crates still standalone.
+    let single = fixture("single-nested");
+    let manifest = single.read("Cargo.toml");
+    single.write("Cargo.toml", &manifest[..manifest.find("# Not a workspace").unwrap()]);
+    single.git(&["commit", "--quiet", "-am", "before init"]);
+    single.git(&["tag", "v2.3.0"]);
+    let manifest = adopt(&single, "v2.3.0", "ripple-2.3.0-linux-amd64", "ripple-schema");
+    assert!(!manifest.contains("[workspace"), "{manifest}");
+    assert!(
+        manifest.contains("[package.metadata.xtask-release]\ntag-prefix = \"v\"\nbranch = \"main\"\n"),
+        "{manifest}"
+    );
+    assert!(manifest.contains("bins = [\n    { package = \"ripple\", bin = \"ripple\" },\n]"), "{manifest}");
+    assert!(single.read("xtask/Cargo.toml").contains("\n[workspace]\n"));
+    assert!(single.read(".cargo/config.toml").contains("xtask = \"run --manifest-path xtask/Cargo.toml --\""));
+    for nested in ["tools/codegen/Cargo.toml", "fuzz/Cargo.toml"] {
+        cargo(&single, &["metadata", "--no-deps", "--format-version", "1", "--manifest-path", nested]).ok();
+    }
+
+    // A big lockstep workspace: prefix-less tags, a git dependency (a local bare repo),
+    // no changelog key, and cargo-release's table translated.
+    let big = fixture("big-lockstep");
+    let gitdep = git_dependency(&big);
+    big.write("Cargo.toml", &big.read("Cargo.toml").replace("GITDEP_URL", &gitdep));
+    cargo(&big, &["generate-lockfile", "--config", "net.offline=false"]).ok();
+    big.git(&["add", "-A"]);
+    big.git(&["commit", "--quiet", "-m", "lock"]);
+    big.git(&["tag", "0.114.0", "HEAD~1"]);
+    big.git(&["tag", "0.115.0"]);
+    let manifest = adopt(&big, "0.115.0", "\"nova-0.115.0-linux-amd64\"", "nova-gen");
+    assert!(manifest.contains("members = [\"crates/*\", \"tools/*\", \"xtask\"]"), "{manifest}");
+    for line in [
+        "[workspace.metadata.xtask-release]\ntag-prefix = \"\"\n",
+        "commit-message = \"chore: release {version}\"  # from cargo-release's `pre-release-commit-message`\n",
+        "# cargo-release's `sign-tag` is not translated: ",
+    ] {
+        assert!(manifest.contains(line), "missing {line:?} in\n{manifest}");
+    }
+    assert!(manifest.contains("[workspace.metadata.release]\nshared-version = true"), "theirs was kept");
+    assert!(big.read(".github/workflows/release.yml").contains("      - \"[0-9]*\"\n"));
+}
+
+/// A bare repository holding a `gitdep` crate, as a `file://` URL.
+fn git_dependency(fixture: &Fixture) -> String {
+    let work = fixture.tmp.path().join("gitdep");
+    std::fs::create_dir_all(work.join("src")).unwrap();
+    std::fs::write(work.join("Cargo.toml"), "[package]\nname = \"gitdep\"\nversion = \"0.3.0\"\nedition = \"2021\"\n")
+        .unwrap();
+    std::fs::write(work.join("src/lib.rs"), "pub fn g() {}\n").unwrap();
+    fixture.git_in(&work, &["init", "--quiet"]);
+    fixture.git_in(&work, &["add", "-A"]);
+    fixture.git_in(&work, &["commit", "--quiet", "-m", "gitdep"]);
+    let bare = fixture.tmp.path().join("gitdep.git");
+    fixture.git_in(fixture.tmp.path(), &["clone", "--quiet", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()]);
+    format!("file://{}", bare.display())
+}
+
+#[test]
+fn a_file_init_did_not_write_is_never_overwritten() {
+    let fixture = fixture("lockstep");
+    fixture.write(".github/workflows/ci.yml", "name: our own CI\n");
+    fixture.write(".cargo/config.toml", "[alias]\nxtask = \"run -p tasks --\"\n");
+    let before = fixture.snapshot();
+    let run = init(&fixture, true).fails(1);
+    assert!(
+        run.stderr
+            .contains(".github/workflows/ci.yml already exists and xtask-release init did not write it; move it aside"),
+        "{run}"
+    );
+    assert_same_files(&before, &fixture.snapshot());
+    std::fs::remove_file(fixture.path(".github/workflows/ci.yml")).unwrap();
+    let run = init(&fixture, true).fails(1);
+    assert!(run.stderr.contains(".cargo/config.toml has an `xtask` alias already (\"run -p tasks --\")"), "{run}");
+    assert_same_files(&before.into_iter().filter(|(p, _)| !p.ends_with("ci.yml")).collect(), &fixture.snapshot());
+
+    // A file init wrote and someone edited since is kept as it is.
+    fixture.write(".cargo/config.toml", "");
+    init(&fixture, true).ok();
+    let edited = fixture.read(".github/workflows/ci.yml").replace("name: CI", "name: Checks");
+    fixture.write(".github/workflows/ci.yml", &edited);
+    let run = init(&fixture, true).ok();
+    assert!(run.stderr.contains("Keeping .github/workflows/ci.yml (written by init, edited since)"), "{run}");
+    assert_eq!(fixture.read(".github/workflows/ci.yml"), edited);
+}
+
+#[test]
+fn this_repository_s_workflows_follow_init_s_templates() {
+    // The templates with this repository's values (tag prefix `v`, its test script) are
+    // its own workflows, byte for byte; init adds only its mark on top.
+    let fixture = fixture("lockstep");
+    let ours = std::fs::read_to_string(repo_root().join("Cargo.toml")).unwrap();
+    let rust_version = ours.lines().find(|l| l.starts_with("rust-version = ")).unwrap();
+    let manifest =
+        fixture.read("Cargo.toml").replace("[workspace.package]\n", &format!("[workspace.package]\n{rust_version}\n"));
+    fixture.write("Cargo.toml", &manifest);
+    init(&fixture, true).ok();
+    for name in ["ci.yml", "release.yml"] {
+        let ours = std::fs::read_to_string(repo_root().join(".github/workflows").join(name)).unwrap();
+        let generated = fixture.read(&format!(".github/workflows/{name}"));
+        let generated = generated.split_once('\n').unwrap().1.replace("cargo test --workspace", "scripts/test.sh");
+        assert_eq!(generated, ours, "{name} differs from init's template; change both together");
+    }
+}

@@ -193,6 +193,7 @@ impl Command {
     /// The command's name on the command line.
     fn name(&self) -> &'static str {
         match self {
+            Command::Init(_) => "init",
             Command::Bump(_) => "bump",
             Command::CheckVersion(_) => "check-version",
             Command::Tag(_) => "tag",

@@ -247,3 +247,24 @@ impl<'de> Deserialize<'de> for Changelog {
         deserializer.deserialize_any(Visitor)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tag_for` and `version_of` are each other's inverse for every prefix, and a tag of
+    /// another prefix names no version: every command reads tags through these two.
+    #[test]
+    fn tag_and_version_are_inverse() {
+        for prefix in ["v", "", "ex-v", "release/"] {
+            let config = Config { tag_prefix: prefix.into(), ..Config::default() };
+            for version in ["0.1.0", "1.2.3-rc.1", "2.0.0+build.5"] {
+                let version = semver::Version::parse(version).unwrap();
+                assert_eq!(config.version_of(&config.tag_for(&version)), Some(version), "prefix `{prefix}`");
+            }
+        }
+        let config = Config::default();
+        assert_eq!(config.version_of("ex-v1.0.0"), None);
+        assert_eq!(config.version_of("v1.0"), None);
+    }
+}

@@ -179,8 +179,7 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     }
 
     // STEP 3: what we would upload, against what the registry has; the metadata cargo
-    // would send, from the manifest cargo packaged (it unpacked the `.crate` next to it to
-    // verify it).
+    // would send, from the manifest inside the `.crate` cargo packaged and verified.
     let target = registry.name.as_ref().and(registry.cargo_index.as_deref());
     let mut packages = BTreeMap::new();
     let mut conflicts = Vec::new();
@@ -188,13 +187,16 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
         let stem = format!("{}-{}", krate.name, krate.version);
         let dir = ws.target_dir.join("package");
         let path = dir.join(format!("{stem}.crate"));
-        let sha = sha256_file(&path)?;
+        // One read: the metadata comes from the bytes that were hashed, and the upload
+        // checks that the file still has that hash.
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read the packaged crate {path}"))?;
+        let sha = sha::hash_bytes(&bytes).to_string();
         if let State::Published { cksum } = &krate.state
             && *cksum != sha
         {
             conflicts.push(different_content(krate, plan, cksum, &sha));
         }
-        let metadata = metadata::read(dir.join(&stem).as_std_path(), target)
+        let metadata = metadata::from_crate(&bytes, &stem, target)
             .with_context(|| format!("cannot make the upload metadata of `{}`", krate.name))?;
         packages.insert(krate.name.clone(), Package { path, sha256: sha, metadata });
     }
@@ -231,10 +233,4 @@ pub(super) fn different_content(krate: &Crate, plan: &Plan, theirs: &str, ours: 
         plan.registry.display(),
         name = krate.name,
     )
-}
-
-fn sha256_file(path: &Utf8PathBuf) -> Result<String> {
-    let digest =
-        sha::hash_file(path.as_std_path()).with_context(|| format!("cannot read the packaged crate {path}"))?;
-    Ok(digest.to_string())
 }

@@ -5,14 +5,12 @@
 //! `NewCrateDependency`, so a registry builds the same index line from ours as from
 //! cargo's.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use toml_edit::{DocumentMut, Item, TableLike};
 
-use super::platform;
+use super::{packaged, platform};
 
 /// cargo's id for crates.io in the metadata of a crate bound for another registry.
 pub const CRATES_IO_GIT_INDEX: &str = "https://github.com/rust-lang/crates.io-index";
@@ -62,28 +60,32 @@ pub struct NewCrateDependency {
 /// the packaged manifest names the same registry.
 pub type Target<'a> = Option<&'a str>;
 
-/// The metadata for the package cargo unpacked into `dir` (`target/package/NAME-VERSION`,
-/// where `cargo package` verifies the `.crate` it wrote).
-pub fn read(dir: &Path, target: Target) -> Result<NewCrate> {
-    let path = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read the packaged manifest {}; run the command again", path.display()))?;
+/// The metadata for the package in the `.crate` `bytes` (entries `stem/...`, `stem` being
+/// `NAME-VERSION`): the manifest, readme and license file are those inside the bytes that
+/// were hashed and go up, not the copy cargo unpacked next to them.
+pub fn from_crate(bytes: &[u8], stem: &str, target: Target) -> Result<NewCrate> {
+    let mut files = packaged::files(bytes, stem, &["Cargo.toml"])?;
+    let text = files
+        .remove("Cargo.toml")
+        .map(String::from_utf8)
+        .with_context(|| format!("{stem}.crate has no {stem}/Cargo.toml; package it again with `cargo package`"))?
+        .with_context(|| format!("the packaged manifest in {stem}.crate is not UTF-8"))?;
     let manifest: DocumentMut =
-        text.parse().with_context(|| format!("the packaged manifest {} is not valid TOML", path.display()))?;
-    let mut krate = from_manifest(&manifest, target).with_context(|| format!("in {}", path.display()))?;
+        text.parse().with_context(|| format!("the packaged manifest in {stem}.crate is not valid TOML"))?;
+    let mut krate = from_manifest(&manifest, target).with_context(|| format!("in the manifest of {stem}.crate"))?;
+    let wanted: Vec<&str> = krate.readme_file.iter().chain(&krate.license_file).map(String::as_str).collect();
+    let mut files = if wanted.is_empty() { BTreeMap::new() } else { packaged::files(bytes, stem, &wanted)? };
     if let Some(readme) = &krate.readme_file {
-        let file = dir.join(readme);
-        let content = std::fs::read_to_string(&file).with_context(|| {
-            format!(
-                "cannot read the readme {} of `{}` as UTF-8 text (cargo sends its content)",
-                file.display(),
-                krate.name
-            )
+        let content = files
+            .remove(readme)
+            .with_context(|| format!("the readme `{readme}` of `{}` is not in {stem}.crate", krate.name))?;
+        let content = String::from_utf8(content).with_context(|| {
+            format!("cannot read the readme `{readme}` of `{}` as UTF-8 text (cargo sends its content)", krate.name)
         })?;
         krate.readme = Some(content);
     }
     if let Some(license) = &krate.license_file
-        && !dir.join(license).exists()
+        && !files.contains_key(license)
     {
         bail!("the license file `{license}` of `{}` is not in its package; add it to the package", krate.name);
     }
@@ -377,6 +379,26 @@ registry-index = "sparse+http://127.0.0.1:9/"
             json,
             r#"{"optional":true,"default_features":true,"name":"eq-core","features":[],"version_req":"^0.2.0","target":null,"kind":"normal"}"#
         );
+    }
+
+    #[test]
+    fn the_metadata_comes_from_inside_the_crate() {
+        let readme = "From the .crate: Ünïcode\n";
+        let stem = "eq-app-0.2.0";
+        let files: [(&str, &[u8]); 3] =
+            [("Cargo.toml", MANIFEST.as_bytes()), ("README.md", readme.as_bytes()), ("LICENSE", b"MIT")];
+        let target = Some("sparse+http://127.0.0.1:9/");
+        let krate = from_crate(&packaged::build(stem, &files), stem, target).unwrap();
+        let manifest: DocumentMut = MANIFEST.parse().unwrap();
+        assert_eq!(krate, NewCrate { readme: Some(readme.into()), ..from_manifest(&manifest, target).unwrap() });
+
+        let err = format!("{:#}", from_crate(&packaged::build(stem, &files[..2]), stem, target).unwrap_err());
+        assert!(err.contains("the license file `LICENSE` of `eq-app` is not in its package"), "{err}");
+        let err = format!("{:#}", from_crate(&packaged::build(stem, &files[1..]), stem, target).unwrap_err());
+        assert!(err.contains("eq-app-0.2.0.crate has no eq-app-0.2.0/Cargo.toml"), "{err}");
+        let no_readme = [files[0], files[2]];
+        let err = format!("{:#}", from_crate(&packaged::build(stem, &no_readme), stem, target).unwrap_err());
+        assert!(err.contains("the readme `README.md` of `eq-app` is not in eq-app-0.2.0.crate"), "{err}");
     }
 
     #[test]

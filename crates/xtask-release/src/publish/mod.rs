@@ -11,6 +11,7 @@ mod execute;
 pub mod index;
 pub mod metadata;
 pub mod pace;
+pub mod packaged;
 mod pipeline;
 pub mod plan;
 pub mod platform;

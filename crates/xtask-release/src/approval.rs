@@ -174,13 +174,16 @@ pub fn differences(old: &Value, new: &Value, at: &str, found: &mut Vec<String>) 
     }
 }
 
-/// What a dry run does with its plan: keeps it (so a later `--approve` of another plan can
-/// name what differs) and returns its digest, for the `plan: sha256:...` line or the
-/// JSON's `plan_digest`.
-pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize) -> Result<String> {
+/// What a dry run does with its plan: returns its digest, for the `plan: sha256:...` line
+/// or the JSON's `plan_digest`, and when `keep` (the command needs approval) keeps the plan,
+/// so that a later `--approve` of it can name what differs. Otherwise a dry run writes
+/// nothing at all.
+pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, keep: bool) -> Result<String> {
     let value = serde_json::to_value(plan)?;
     let digest = digest_value(&value);
-    save_plan(target_dir, &digest, &value)?;
+    if keep {
+        save_plan(target_dir, &digest, &value)?;
+    }
     Ok(digest)
 }
 

@@ -69,3 +69,67 @@ fn no_log_yet_says_so() {
     let run = fixture.run(&["audit"]).fails(1);
     assert!(run.stderr.contains("has any command run with --execute here?"), "{run}");
 }
+
+/// The steps of a release as the audit trail records them, in order.
+const RELEASE_STEPS: [&str; 5] = ["bump", "tag", "publish-ordered", "github-release", "verify-published"];
+
+#[test]
+fn a_whole_release_leaves_one_intact_line_per_step() {
+    use support::release_flow::{CRATES, Released};
+    let released = Released::new();
+    released.run(&["bump", "0.2.0", "--execute"]).ok();
+    let section = "## [Unreleased]\n\n## [0.2.0] - 2026-02-01\n\n### Fixes\n\n- Second.\n";
+    released
+        .fixture
+        .write("CHANGELOG.md", &released.fixture.read("CHANGELOG.md").replace("## [Unreleased]\n", section));
+    released.fixture.commit_all("release: v0.2.0");
+    released.fixture.git(&["push", "--quiet", "origin", "main"]);
+    released.tag();
+    released.publish(&[]);
+    released.github_release();
+    let summary = released.fixture.tmp.path().join("step-summary.md");
+    let mut verify = released.command(&["verify-published", "--registry", "local"]);
+    verify.env("GITHUB_STEP_SUMMARY", &summary);
+    support::run(verify).ok();
+
+    let run = released.run(&["audit", "--verify", "--format", "json"]).ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    let steps: Vec<&str> = entries.iter().map(|e| e["step"].as_str().unwrap()).collect();
+    let executed: Vec<&str> = steps.iter().copied().filter(|s| RELEASE_STEPS.contains(s)).collect();
+    assert_eq!(executed, RELEASE_STEPS, "one line per step, in order: {steps:?}");
+    for entry in entries {
+        assert_eq!(entry["outcome"], "ok", "{entry}");
+        assert_eq!(entry["version"], "0.2.0", "{entry}");
+        assert_eq!(entry["actor"], "Test Author", "{entry}");
+        assert!(entry["command"].as_str().unwrap().contains(entry["step"].as_str().unwrap()), "{entry}");
+    }
+    let entry = |step: &str| entries.iter().find(|e| e["step"] == step).unwrap();
+    assert!(entry("tag")["plan_digest"].as_str().unwrap().starts_with("sha256:"));
+    let tag_object = released.fixture.git(&["rev-parse", "v0.2.0"]).trim().to_string();
+    assert_eq!(entry("tag")["produced"]["tag_object"], tag_object.as_str());
+    for name in CRATES {
+        let cksum = entry("publish-ordered")["produced"][format!("{name} 0.2.0")].as_str().unwrap().to_string();
+        assert_eq!(cksum.len(), 64, "{name}: {cksum}");
+    }
+    let assets = &entry("github-release")["produced"];
+    for name in released.asset_names() {
+        assert_eq!(assets[name.as_str()].as_str().map(str::len), Some(64), "{name} in {assets}");
+    }
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.contains("| verify-published | ok |"), "{summary}");
+    released.assert_no_canary_in_files();
+
+    // An edited line, then a removed one, each fail the check.
+    let log = released.fixture.tmp.path().join("target/xtask-release/audit.jsonl");
+    let original = std::fs::read_to_string(&log).unwrap();
+    let at = steps.iter().position(|s| *s == "tag").unwrap() + 1;
+    std::fs::write(&log, original.replace(&tag_object, &"0".repeat(40))).unwrap();
+    let run = released.run(&["audit", "--verify"]).fails(1);
+    assert!(run.stderr.contains(&format!("line {at} was edited")), "{run}");
+    let mut lines: Vec<&str> = original.lines().collect();
+    lines.remove(at - 1);
+    std::fs::write(&log, lines.join("\n") + "\n").unwrap();
+    let run = released.run(&["audit", "--verify"]).fails(1);
+    assert!(run.stderr.contains(&format!("line {at} does not follow")), "{run}");
+}

@@ -68,7 +68,7 @@ fn rollback_yanks_marks_and_deletes_then_undo_restores() {
     assert!(run.stdout.contains("1. yank acme-proxy 0.1.0 on `local`"), "{run}");
     assert!(run.stdout.contains("6. mark the GitHub release v0.1.0 as YANKED (miscompiles on arm)"), "{run}");
     assert!(run.stdout.contains("8. delete the local tag v0.1.0"), "{run}");
-    assert!(run.stdout.lines().any(|l| l.starts_with("plan: sha256:") && l.len() == 77), "{run}");
+    assert!(run.stderr.lines().any(|l| l.starts_with("plan: sha256:") && l.len() == 77), "{run}");
     let run = rollback(&released, &proxy, &["--execute"]).fails(1);
     assert!(run.stderr.contains("stdin is not a terminal; pass --yes"), "{run}");
     assert!(answered(&proxy, "DELETE", "/yank").is_empty());
@@ -152,7 +152,7 @@ fn the_approval_gate_runs_only_the_approved_plan() {
 
     // An approval of another plan: what differs is named.
     let dry = rollback(&released, &proxy, &["--no-github", "--reason", "first"]).ok();
-    let approved = dry.stdout.lines().find_map(|l| l.strip_prefix("plan: ")).unwrap().to_string();
+    let approved = dry.stderr.lines().find_map(|l| l.strip_prefix("plan: ")).unwrap().to_string();
     let run =
         rollback(&released, &proxy, &[&args[..], &["--reason", "second", "--approve", &approved]].concat()).fails(1);
     assert!(run.stderr.contains("the plan changed since it was approved"), "{run}");
@@ -167,7 +167,10 @@ fn the_approval_gate_runs_only_the_approved_plan() {
     assert_eq!(answered(&proxy, "DELETE", "/yank"), ["acme-storage", "acme-security", "acme-core"]);
     let run = released.run(&["audit", "--verify", "--format", "json"]).ok();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    for entry in report["entries"].as_array().unwrap() {
+    let entries = report["entries"].as_array().unwrap();
+    let rollback = entries.iter().filter(|e| e["command"].as_str().unwrap().contains(" rollback "));
+    assert_eq!(rollback.clone().count(), 8, "{entries:?}");
+    for entry in rollback {
         assert_eq!(entry["plan_digest"], approved.as_str(), "{entry}");
         assert_eq!(entry["approved"], approved.as_str(), "{entry}");
     }

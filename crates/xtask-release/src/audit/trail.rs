@@ -292,13 +292,17 @@ pub fn verify(path: &Utf8Path) -> Result<usize> {
     Ok(lines.len())
 }
 
-/// `GITHUB_ACTOR` in Actions, else git's `user.name`, else the login name.
+/// `GITHUB_ACTOR` in Actions, else the name git signs commits with (`user.name`, or
+/// `GIT_AUTHOR_NAME` over it), else the login name.
 fn actor(sh: &Shell) -> String {
     let env = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let git_name = || {
+        let ident = cmd!(sh, "git var GIT_AUTHOR_IDENT").quiet().ignore_stderr().read().ok()?;
+        let name = ident.split(" <").next()?.trim().to_string();
+        (!name.is_empty()).then_some(name)
+    };
     env("GITHUB_ACTOR")
-        .or_else(|| {
-            cmd!(sh, "git config user.name").quiet().ignore_stderr().read().ok().filter(|n| !n.trim().is_empty())
-        })
+        .or_else(git_name)
         .or_else(|| env("USER"))
         .or_else(|| env("USERNAME"))
         .unwrap_or_else(|| "unknown".into())

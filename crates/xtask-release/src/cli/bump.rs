@@ -32,7 +32,7 @@ impl Args {
         let ws = ctx.workspace()?;
         let plan = bump::plan(&ws, &self.options())?;
         if cx.json() {
-            cx.print_json(&plan)?;
+            cx.print_plan_json(&ws, &plan)?;
         } else if !self.execute {
             for edit in &plan.edits {
                 crate::out!("{}", edit.diff(&ws.root));
@@ -48,14 +48,23 @@ impl Args {
         if plan.is_empty() {
             // A re-run of a finished bump, like a finished `release`: done, not an error.
             if self.execute {
-                bump::execute(&ws, &plan, &ctx.out)?;
+                cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+                    produced.skip();
+                    bump::execute(&ws, &plan, &ctx.out)
+                })?;
             }
             ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
             return Ok(());
         }
         if self.execute {
-            bump::execute(&ws, &plan, &ctx.out)?;
+            cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+                let outcome = bump::execute(&ws, &plan, &ctx.out)?;
+                produced.add("version", plan.version.to_string());
+                produced.add("files", outcome.written.len().to_string());
+                Ok(())
+            })?;
         } else {
+            cx.print_digest(&ws, &plan)?;
             ctx.out.note(format!(
                 "dry run: {} files would change; run again with --execute to write them",
                 plan.edits.len()

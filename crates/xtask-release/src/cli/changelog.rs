@@ -27,7 +27,7 @@ impl Args {
         let version = &plan.version;
         let shown = ws.rel(&plan.path);
         if cx.json() {
-            cx.print_json(&plan)?;
+            cx.print_plan_json(&ws, &plan)?;
         }
         if plan.exists {
             ctx.out.status("Skipping", format!("{shown} already has a section for {version}"));
@@ -43,8 +43,13 @@ impl Args {
             ));
         }
         if self.execute {
-            changelog::execute(&ws, &plan, &ctx.out)?;
+            cx.execute(&ws, &plan, Some(version), |produced| {
+                changelog::execute(&ws, &plan, &ctx.out)?;
+                produced.add("changelog", shown.as_str());
+                Ok(())
+            })?;
         } else {
+            cx.print_digest(&ws, &plan)?;
             let since = match &plan.previous_tag {
                 Some(previous) => format!("commits since {}", previous.tag),
                 None => "all commits (no previous release tag)".to_string(),

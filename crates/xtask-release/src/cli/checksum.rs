@@ -46,7 +46,16 @@ impl Args {
         }
         let report = plan.written();
         if self.execute {
-            checksum::execute(&plan)?;
+            // Recorded in the audit trail when run inside a workspace, as release jobs do.
+            match cx.ctx.workspace() {
+                Ok(ws) => cx.execute(&ws, &report, None, |produced| {
+                    for item in &report {
+                        produced.add(item.file.clone(), item.sha256.clone());
+                    }
+                    checksum::execute(&plan)
+                })?,
+                Err(_) => checksum::execute(&plan)?,
+            }
         }
         if cx.json() {
             cx.print_json(&report)?;

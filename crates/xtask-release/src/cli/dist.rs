@@ -31,13 +31,20 @@ impl Args {
         let (ws, plan) = build::plan_for(ctx, &self.options())?;
         if !self.execute {
             if cx.json() {
-                return cx.print_json(&plan);
+                return cx.print_plan_json(&ws, &plan);
             }
             print_plan(&ws, &plan);
+            cx.print_digest(&ws, &plan)?;
             ctx.out.note("dry run: nothing was built or written; pass --execute to build the assets");
             return Ok(());
         }
-        let outcome = build::execute(ctx, &plan)?;
+        let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+            let outcome = build::execute(ctx, &plan)?;
+            for (path, digest) in &outcome.written {
+                produced.add(path.file_name().unwrap_or(path.as_str()), digest.clone());
+            }
+            Ok(outcome)
+        })?;
         if cx.json() {
             return cx.print_json(&plan);
         }

@@ -39,14 +39,22 @@ impl Args {
             outputs::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
         }
         if cx.json() {
-            cx.print_json(&plan)?;
+            cx.print_plan_json(&ws, &plan)?;
         } else if !self.execute {
             crate::out!("{}", describe(&plan));
         }
         if !self.execute {
+            cx.print_digest(&ws, &plan)?;
             ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
             return Ok(());
         }
-        release::execute(ctx, &plan)
+        cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+            release::execute(ctx, &plan)?;
+            produced.add("release", format!("{} {}", plan.repo, plan.tag));
+            for asset in &plan.assets {
+                produced.add(asset.name.clone(), asset.sha256.clone());
+            }
+            Ok(())
+        })
     }
 }

@@ -26,7 +26,10 @@ use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
+use crate::approval;
+use crate::audit::Produced;
 use crate::context::Ctx;
+use crate::workspace::Workspace;
 
 #[derive(Debug, Parser)]
 #[command(name = "xtask-release", version, about)]
@@ -38,6 +41,11 @@ pub struct Cli {
     /// Print the plan or result as human-readable text or as JSON (`table` is an alias of `text`)
     #[arg(long, global = true, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+
+    /// With --execute: run only the plan with this digest, as its dry run printed it
+    /// (`plan: sha256:...`); required for the commands listed in `require-approval`
+    #[arg(long, global = true, value_name = "DIGEST")]
+    pub approve: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -95,10 +103,14 @@ pub fn invocation(argv0: Option<&std::ffi::OsStr>) -> String {
     }
 }
 
-/// What a command's `run` gets: the engine's context and the output format asked for.
+/// What a command's `run` gets: the engine's context, the output format asked for, and
+/// what `--execute` is gated on.
 pub(crate) struct Cx {
     pub ctx: Ctx,
     format: Option<Format>,
+    /// The command's name, as `require-approval` lists it and the audit trail records it.
+    command: &'static str,
+    approve: Option<String>,
 }
 
 impl Cx {
@@ -116,12 +128,96 @@ impl Cx {
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<()> {
         crate::output::print_json(value)
     }
+
+    /// Prints a plan as the JSON document, with its `plan_digest`, and keeps it for a
+    /// later `--approve`.
+    pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
+        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
+        self.print_json(&approval::with_digest(plan, &digest)?)
+    }
+
+    /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is
+    /// `plan_digest`, from [`Cx::print_plan_json`]). On stderr, with the status lines, so
+    /// that stdout stays the command's result (a changelog section, a diff).
+    pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
+        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
+        if !self.json() {
+            print_digest_line(&digest);
+        }
+        Ok(())
+    }
+
+    /// The one place a command's plan is executed: the approval gate (`--approve`,
+    /// `require-approval`) first, so a refusal changes nothing, then `run`, recorded as one
+    /// line of the audit trail with what it produced. `version` is the release the step is
+    /// for [default: the workspace's].
+    pub fn execute<P: Serialize, T>(
+        &self,
+        ws: &Workspace,
+        plan: &P,
+        version: Option<&semver::Version>,
+        run: impl FnOnce(&mut Produced) -> Result<T>,
+    ) -> Result<T> {
+        approval::execute(&self.ctx, ws, self.command, plan, self.approve.as_deref(), version, run)
+    }
+
+    /// Whether `require-approval` lists this command.
+    fn gated(&self, ws: &Workspace) -> bool {
+        ws.config.require_approval.iter().any(|c| c == self.command)
+    }
+
+    /// The `--approve` digest, for a command that gates its own steps (`rollback`).
+    pub fn approve(&self) -> Option<&str> {
+        self.approve.as_deref()
+    }
+}
+
+/// `plan: sha256:<hex>` on stderr.
+pub(crate) fn print_digest_line(digest: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "plan: {digest}");
+}
+
+/// The tag an executed step made or kept, for its audit line: the tag object and the
+/// commit it names.
+fn produced_tag(sh: &xshell::Shell, tag: &str, produced: &mut Produced) -> Result<()> {
+    if let Some(info) = crate::ops::git::tag_info(sh, tag)? {
+        produced.add("tag", tag);
+        produced.add("tag_object", info.object);
+        produced.add("tag_commit", info.commit);
+    }
+    Ok(())
+}
+
+impl Command {
+    /// The command's name on the command line.
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Init(_) => "init",
+            Command::Bump(_) => "bump",
+            Command::CheckVersion(_) => "check-version",
+            Command::Tag(_) => "tag",
+            Command::Release(_) => "release",
+            Command::PublishOrdered(_) => "publish-ordered",
+            Command::BuildMatrix(_) => "build-matrix",
+            Command::Dist(_) => "dist",
+            Command::Checksum(_) => "checksum",
+            Command::VerifyAssets(_) => "verify-assets",
+            Command::Changelog(_) => "changelog",
+            Command::GithubRelease(_) => "github-release",
+            Command::VerifyPublished(_) => "verify-published",
+            Command::Rollback(_) => "rollback",
+            Command::Audit(_) => "audit",
+        }
+    }
 }
 
 impl Cli {
     /// Runs the command; `invocation` is how the user runs us (see [`invocation`]).
     pub fn run(self, invocation: &str) -> Result<()> {
-        let cx = Cx { ctx: Ctx::new(self.manifest_path, invocation)?, format: self.format };
+        let command = self.command.name();
+        let ctx = Ctx::new(self.manifest_path, invocation)?;
+        let cx = Cx { ctx, format: self.format, command, approve: self.approve };
         match self.command {
             Command::Bump(args) => args.run(&cx),
             Command::CheckVersion(args) => args.run(&cx),

@@ -56,7 +56,12 @@ impl Args {
         let plan = publish::plan(&ws, &options)?;
 
         if !self.execute {
-            report::print_plan(cx.json(), &plan)?;
+            if cx.json() {
+                cx.print_plan_json(&ws, &plan)?;
+            } else {
+                report::print_plan(false, &plan)?;
+                cx.print_digest(&ws, &plan)?;
+            }
             if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
                 ctx.out.warn(format!("no token for {}: {}", plan.registry.display(), plan.registry.token_help()));
             }
@@ -66,9 +71,22 @@ impl Args {
         if plan.crates.is_empty() {
             ctx.out.note(format!("nothing to publish: no selected member may go to {}", plan.registry.display()));
         }
-        let outcome = publish::execute(ctx, &ws, &plan, &options);
-        report::print_result(&ctx.out, cx.json(), &plan, &outcome)?;
-        match outcome.error {
+        cx.execute(&ws, &plan, None, |produced| {
+            let outcome = publish::execute(ctx, &ws, &plan, &options);
+            report::print_result(&ctx.out, cx.json(), &plan, &outcome)?;
+            // What went up, by the checksum the registry lists for it.
+            let index = crate::publish::index::Index::new(&plan.registry.index_url);
+            for result in outcome.results.iter().filter(|r| r.status != crate::publish::Status::NotPublished) {
+                if let Ok(Some(entry)) = index.find(&result.name, &result.version) {
+                    produced.add(format!("{} {}", result.name, result.version), entry.cksum);
+                }
+            }
+            Self::finish(ctx, &options, outcome.error)
+        })
+    }
+
+    fn finish(ctx: &crate::context::Ctx, options: &Options, error: Option<anyhow::Error>) -> Result<()> {
+        match error {
             None => Ok(()),
             // The cause first, then what to run; not as context, which would print on top.
             Some(err) => {

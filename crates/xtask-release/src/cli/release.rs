@@ -60,7 +60,7 @@ impl Args {
         }
 
         if cx.json() {
-            cx.print_json(&plan)?
+            cx.print_plan_json(&ws, &plan)?
         } else {
             plan.print(&ws.root)
         }
@@ -73,13 +73,17 @@ impl Args {
             return Ok(());
         }
         if !self.execute {
+            cx.print_digest(&ws, &plan)?;
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
-        release::execute(ctx, &ws, &plan, &options, &ctx.out)
+        cx.execute(&ws, &plan, None, |produced| {
+            release::execute(ctx, &ws, &plan, &options, &ctx.out)?;
+            super::produced_tag(&ctx.sh, &plan.tag, produced)
+        })
     }
 }
 

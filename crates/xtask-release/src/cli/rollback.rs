@@ -35,9 +35,6 @@ pub struct Args {
     /// Do not ask for confirmation (does not pass `require-approval`)
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Run only the plan with this digest, as a dry run printed it (`plan: sha256:...`)
-    #[arg(long, value_name = "DIGEST", requires = "execute")]
-    pub approve: Option<String>,
 }
 
 /// The plan as printed: with the format version and its digest.
@@ -72,23 +69,20 @@ impl Args {
         let digest = crate::approval::digest_value(&value);
 
         if !self.execute {
-            crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
+            if ws.config.require_approval.iter().any(|c| c == "rollback") {
+                crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
+            }
             if cx.json() {
                 cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan })?;
             } else {
                 crate::out!("{}", describe(&plan));
-                crate::outln!("plan: {digest}");
+                super::print_digest_line(&digest);
             }
             ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
             return Ok(());
         }
-        let approval = crate::approval::gate(
-            &ws.target_dir,
-            "rollback",
-            &ws.config.require_approval,
-            self.approve.as_deref(),
-            &value,
-        )?;
+        let approval =
+            crate::approval::gate(&ws.target_dir, "rollback", &ws.config.require_approval, cx.approve(), &value)?;
         let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
         let what = if self.undo { "undo the rollback of" } else { "roll back" };
         crate::approval::confirm(

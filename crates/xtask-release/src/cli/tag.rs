@@ -26,7 +26,7 @@ impl Args {
         let ws = ctx.workspace()?;
         let plan = tag::plan(&ctx.sh, &ws, &self.options())?;
         if cx.json() {
-            cx.print_json(&plan)?
+            cx.print_plan_json(&ws, &plan)?
         } else {
             print(&plan)
         }
@@ -35,10 +35,18 @@ impl Args {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }
         if !self.execute {
+            cx.print_digest(&ws, &plan)?;
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
-        tag::execute(&ctx.sh, &plan, &ctx.out)?;
+        cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+            let outcome = tag::execute(&ctx.sh, &plan, &ctx.out)?;
+            super::produced_tag(&ctx.sh, &plan.tag, produced)?;
+            if !outcome.created && !outcome.pushed {
+                produced.skip();
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 }

@@ -54,7 +54,7 @@ impl Released {
         run
     }
 
-    /// Tags v0.1.0 and pushes the tag.
+    /// Tags the workspace's version and pushes the tag.
     pub fn tag(&self) {
         self.run(&["tag", "--execute", "--push"]).ok();
     }
@@ -69,7 +69,7 @@ impl Released {
     }
 
     /// Makes every asset `build-matrix` promises (with made-up content), their checksums
-    /// and the sums file, and creates the GitHub release with them.
+    /// and the sums file, and creates the GitHub release of the workspace's version with them.
     pub fn github_release(&self) {
         let matrix: serde_json::Value = serde_json::from_str(&self.run(&["build-matrix"]).ok().stdout).unwrap();
         std::fs::create_dir_all(&self.dist).unwrap();
@@ -82,7 +82,7 @@ impl Released {
         let dist = self.dist.to_str().unwrap();
         let sums = self.dist.join("SHA256SUMS");
         self.run(&["checksum", dist, "--sums", sums.to_str().unwrap(), "--execute"]).ok();
-        self.run(&["github-release", "--tag", "v0.1.0", "--assets", dist, "--execute"]).ok();
+        self.run(&["github-release", "--assets", dist, "--execute"]).ok();
     }
 
     /// The names of the release's assets on the mock.

@@ -50,8 +50,11 @@ impl Scratch {
             .quiet()
             .run()
             .context("cannot read HEAD's tree (git read-tree)")?;
+        // Git LFS objects stay pointers: no version lives in them, and fetching them
+        // would make a dry run download.
         cmd!(sh, "git checkout-index --all --prefix={prefix}")
             .env("GIT_INDEX_FILE", &index)
+            .env("GIT_LFS_SKIP_SMUDGE", "1")
             .quiet()
             .run()
             .context("cannot copy HEAD's files to a temporary directory (git checkout-index)")?;

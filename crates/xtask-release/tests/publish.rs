@@ -116,6 +116,7 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
         assert!(!run.stdout.contains(private), "publish = false member in the plan\n{run}");
     }
     assert!(run.stdout.contains("5 new crates, 0 new versions"), "{run}");
+    assert!(run.stdout.contains("Upload: through the registry API"), "{run}");
     assert!(run.stderr.contains("dry run"), "{run}");
 
     let run = support::run(publish(&fixture, &registry.index_url(), &["--format", "json", "--exclude", "acme-proxy"]));
@@ -125,6 +126,9 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
     assert_eq!(plan["crates"][3]["after"], serde_json::json!(["acme-security", "acme-storage"]));
     assert_eq!(plan["crates"][0]["state"]["kind"], "new-crate");
     assert_eq!(plan["estimate"]["new-crates"], 4);
+    assert_eq!(plan["format_version"], 1);
+    assert_eq!(plan["upload"]["via"], "registry_api", "{plan:#}");
+    assert_eq!(plan["upload"]["reason"], "the token from CARGO_REGISTRIES_LOCAL_TOKEN");
 
     // The same plan read through --index-url, for crates.io by default.
     let mut cmd = fixture.command(&["publish-ordered", "--index-url", &registry.index_url()]);
@@ -135,6 +139,11 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
         "{run}"
     );
     assert!(run.stderr.contains("no token for crates.io: set CARGO_REGISTRY_TOKEN"), "{run}");
+    let mut cmd = publish(&fixture, &registry.index_url(), &["--format", "json"]);
+    cmd.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", "cargo:libsecret");
+    let plan: serde_json::Value = serde_json::from_str(&support::run(cmd).ok().stdout).unwrap();
+    assert_eq!(plan["upload"]["via"], "cargo_publish", "{plan:#}");
+    assert!(plan["upload"]["reason"].as_str().unwrap().contains("credential provider"), "{plan:#}");
 
     assert_nothing_published(&registry);
     support::assert_same_files(&before, &fixture.snapshot());

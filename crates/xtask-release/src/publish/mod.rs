@@ -166,7 +166,8 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let levels = plan::levels(ws, &selected)?;
     let index = Index::new(&registry.index_url);
     let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
-    Ok(Plan::new(registry, &levels, &published))
+    let upload = plan::Upload::decide(&registry.credential(ws.root.as_std_path())?, &registry);
+    Ok(Plan::new(registry, &levels, &published, upload))
 }
 
 /// Uploads what the plan says, after a preflight over the whole set. Never fails by

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::index::Entry;
 use super::pace::Estimate;
-use super::registry::Registry;
+use super::registry::{Credential, Registry};
 use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]
@@ -21,6 +21,48 @@ pub struct Plan {
     /// Crates that may upload together, level by level.
     pub levels: Vec<Vec<String>>,
     pub estimate: Estimate,
+    pub upload: Upload,
+}
+
+/// How the `.crate` files go up, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub via: Via,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// `PUT /api/v1/crates/new` with the `.crate` the preflight verified.
+    RegistryApi,
+    /// `cargo publish --no-verify`, which packages again: only cargo can get the token or
+    /// read the registry's API address.
+    CargoPublish,
+}
+
+impl Upload {
+    /// The route the run takes for the credential cargo would use and the registry's index.
+    pub fn decide(credential: &Credential, registry: &Registry) -> Upload {
+        let (via, reason) = match credential {
+            Credential::Provider => (
+                Via::CargoPublish,
+                format!(
+                    "{} has a credential provider other than cargo:token, which only cargo can ask",
+                    registry.display()
+                ),
+            ),
+            _ if registry.api_index().is_none() => (
+                Via::CargoPublish,
+                format!("{} has a git index, whose config.json only cargo reads", registry.display()),
+            ),
+            Credential::Token { source, .. } => (Via::RegistryApi, format!("the token from {source}")),
+            Credential::Missing => {
+                (Via::RegistryApi, format!("no token for {} yet: {}", registry.display(), registry.token_help()))
+            }
+        };
+        Upload { via, reason }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,7 +247,12 @@ fn cycle_error(ws: &Workspace, selected: &[&Member], waiting: &BTreeMap<&str, BT
 
 impl Plan {
     /// The plan from the levels and what the registry lists for each crate.
-    pub fn new(registry: Registry, levels: &[Vec<&Member>], published: &BTreeMap<String, Vec<Entry>>) -> Plan {
+    pub fn new(
+        registry: Registry,
+        levels: &[Vec<&Member>],
+        published: &BTreeMap<String, Vec<Entry>>,
+        upload: Upload,
+    ) -> Plan {
         let names: BTreeSet<&str> = levels.iter().flatten().map(|m| m.name.as_str()).collect();
         let mut crates = Vec::new();
         for (level, members) in levels.iter().enumerate() {
@@ -229,7 +276,7 @@ impl Plan {
         let levels = levels.iter().map(|l| l.iter().map(|m| m.name.clone()).collect()).collect();
         let count = |state: &State| crates.iter().filter(|c| &c.state == state).count();
         let estimate = Estimate::crates_io(count(&State::NewCrate), count(&State::NewVersion));
-        Plan { registry, crates, levels, estimate }
+        Plan { registry, crates, levels, estimate, upload }
     }
 
     pub fn to_upload(&self) -> impl Iterator<Item = &Crate> {
@@ -350,10 +397,38 @@ mod tests {
         let published =
             BTreeMap::from([("a".to_string(), vec![entry("1.0.0")]), ("b".to_string(), vec![entry("0.9.0")])]);
         let registry = Registry { name: None, index_url: "https://index.crates.io/".into(), cargo_index: None };
-        let plan = Plan::new(registry, &levels, &published);
+        let upload = Upload { via: Via::RegistryApi, reason: String::new() };
+        let plan = Plan::new(registry, &levels, &published, upload);
         assert_eq!(plan.crates[0].state, State::Published { cksum: "ab".into() });
         assert_eq!(plan.crates[1].state, State::NewVersion);
         assert_eq!((plan.estimate.new_crates, plan.estimate.new_versions), (0, 1));
         assert_eq!(plan.to_upload().count(), 1);
+    }
+
+    #[test]
+    fn the_upload_route_and_why() {
+        let sparse = Registry {
+            name: Some("mine".into()),
+            index_url: "https://r.example/index/".into(),
+            cargo_index: Some("sparse+https://r.example/index/".into()),
+        };
+        let git = Registry { cargo_index: Some("https://r.example/git-index".into()), ..sparse.clone() };
+        let token = Credential::Token { secret: "s3cret".into(), source: "CARGO_REGISTRIES_MINE_TOKEN".into() };
+        let route = Upload::decide(&token, &sparse);
+        assert_eq!(
+            (route.via, route.reason.as_str()),
+            (Via::RegistryApi, "the token from CARGO_REGISTRIES_MINE_TOKEN")
+        );
+        let route = Upload::decide(&token, &git);
+        assert_eq!(route.via, Via::CargoPublish);
+        assert!(route.reason.contains("`mine` has a git index"), "{route:?}");
+        let route = Upload::decide(&Credential::Provider, &sparse);
+        assert_eq!(route.via, Via::CargoPublish);
+        assert!(route.reason.contains("credential provider other than cargo:token"), "{route:?}");
+        let route = Upload::decide(&Credential::Missing, &sparse);
+        assert_eq!(route.via, Via::RegistryApi);
+        assert!(route.reason.contains("no token for `mine` yet: set CARGO_REGISTRIES_MINE_TOKEN"), "{route:?}");
+        let json = serde_json::to_value(Upload::decide(&token, &git)).unwrap();
+        assert_eq!(json["via"], "cargo_publish");
     }
 }

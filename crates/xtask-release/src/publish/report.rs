@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::execute::{CrateResult, Outcome, Status};
 use super::pace::Budget;
-use super::plan::{Plan, State};
+use super::plan::{Plan, State, Via};
 use super::registry::Registry;
 use crate::output::plural;
 use crate::output::{Output, print_json};
@@ -16,7 +16,13 @@ use crate::output::{Output, print_json};
 /// The plan as JSON, or as text with the levels and the least time at crates.io's limits.
 pub fn print_plan(json: bool, plan: &Plan) -> Result<()> {
     if json {
-        return print_json(plan);
+        #[derive(Serialize)]
+        struct Versioned<'a> {
+            format_version: u32,
+            #[serde(flatten)]
+            plan: &'a Plan,
+        }
+        return print_json(&Versioned { format_version: 1, plan });
     }
     let mut text = format!("Publish plan for {} (index {})\n", plan.registry.display(), plan.registry.index_url);
     if plan.crates.is_empty() {
@@ -51,6 +57,11 @@ pub fn print_plan(json: bool, plan: &Plan) -> Result<()> {
         versions.every.as_secs() / 60,
         least_time(estimate.least_seconds_at_crates_io)
     );
+    let via = match plan.upload.via {
+        Via::RegistryApi => "through the registry API, the .crate the preflight verifies",
+        Via::CargoPublish => "with `cargo publish`, which packages again",
+    };
+    let _ = writeln!(text, "Upload: {via} ({}).", plan.upload.reason);
     crate::out!("{text}");
     Ok(())
 }

@@ -15,6 +15,8 @@ pub struct Ctx {
     pub out: Output,
     manifest_path: Option<PathBuf>,
     invocation: String,
+    /// The workspace root, once loaded: what paths in JSON output are relative to.
+    root: std::cell::OnceCell<PathBuf>,
 }
 
 impl Ctx {
@@ -23,7 +25,7 @@ impl Ctx {
     /// commands we tell them to run.
     pub fn new(manifest_path: Option<PathBuf>, invocation: impl Into<String>) -> Result<Ctx> {
         let sh = Shell::new().context("cannot read the current directory")?;
-        Ok(Ctx { sh, out: Output::from_env(), manifest_path, invocation: invocation.into() })
+        Ok(Ctx { sh, out: Output::from_env(), manifest_path, invocation: invocation.into(), root: Default::default() })
     }
 
     /// How the user runs us, with `--manifest-path` when one was given: the start of every
@@ -40,10 +42,18 @@ impl Ctx {
     pub fn workspace(&self) -> Result<Workspace> {
         let ws = Workspace::load(&self.sh, self.manifest_path.as_deref())?;
         self.sh.change_dir(ws.root.as_std_path());
+        let _ = self.root.set(ws.root.clone().into_std_path_buf());
         for note in &ws.notes {
             self.out.note(note);
         }
         Ok(ws)
+    }
+}
+
+impl Ctx {
+    /// The workspace root, when a step has loaded the workspace.
+    pub fn root(&self) -> Option<&std::path::Path> {
+        self.root.get().map(PathBuf::as_path)
     }
 }
 

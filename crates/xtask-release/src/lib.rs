@@ -11,6 +11,54 @@
 //!     xtask_release::main()
 //! }
 //! ```
+//!
+//! # As a library
+//!
+//! The CLI ([`cli`], the only module that knows clap) is a thin shell over the engine:
+//! each command has a plain `Options` type, a `plan` from the facts, and an `execute`
+//! that reports progress through a [`report::Reporter`] and returns an outcome. A
+//! program that bumps the version and checks that every file agrees, without clap:
+//!
+//! ```
+//! use xtask_release::report::Recorder;
+//! use xtask_release::steps::{bump, check_version};
+//! use xtask_release::workspace::Workspace;
+//!
+//! # fn main() -> anyhow::Result<()> {
+//! # let dir = tempfile::tempdir()?;
+//! # let manifest = "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+//! # std::fs::write(dir.path().join("Cargo.toml"), manifest)?;
+//! # std::fs::create_dir(dir.path().join("src"))?;
+//! # std::fs::write(dir.path().join("src/lib.rs"), "")?;
+//! let manifest_path = dir.path().join("Cargo.toml");
+//! let sh = xshell::Shell::new()?;
+//! let ws = Workspace::load(&sh, Some(manifest_path.as_path()))?;
+//!
+//! let target = "minor".parse().map_err(anyhow::Error::msg)?;
+//! let plan = bump::plan(&ws, &bump::Options::new(target))?;
+//! assert_eq!(plan.version.to_string(), "0.2.0");
+//! let reporter = Recorder::default();
+//! let outcome = bump::execute(&ws, &plan, &reporter)?;
+//! assert_eq!(outcome.written.len(), plan.edits.len());
+//!
+//! // Read the workspace again: the versions cargo reported before the bump are stale.
+//! let ws = Workspace::load(&sh, Some(manifest_path.as_path()))?;
+//! let check = check_version::check(&sh, &ws, &check_version::Options::new().tag("v0.2.0"))?;
+//! assert!(check.passed(), "{:?}", check.problems);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What the semver promise covers
+//!
+//! A semver-compatible release (0.1.x to 0.1.y now; any 1.x from 1.0) does not break
+//! each command's `Options` (built with `new`,
+//! `Default` and the setters; the types are `#[non_exhaustive]`, so new options can be
+//! added), its `plan` and `execute` functions, the plan and outcome types they return,
+//! and the [`report::Reporter`] trait; the command line; and the JSON documents that
+//! `--format json` prints, which carry `"format_version": 1` (a key is only added within
+//! a format version, never removed or changed in meaning). Text output, status lines and
+//! anything not reachable from those types may change in any release.
 
 pub mod approval;
 pub mod audit;

@@ -183,9 +183,34 @@ impl Drop for Group {
     }
 }
 
-/// Prints a value as pretty JSON on stdout.
+/// The version of every JSON document a command prints (`format_version`); it changes
+/// only when a key is removed or changes its meaning.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// `value` as a pretty JSON document: an object with `"format_version": 1` first (unless
+/// it has one already). Anything but an object is a bug: a document must have room for
+/// the version and for keys added later.
+pub fn json_document<T: Serialize>(value: &T) -> anyhow::Result<String> {
+    #[derive(Serialize)]
+    struct Versioned<'a, T> {
+        format_version: u32,
+        #[serde(flatten)]
+        body: &'a T,
+    }
+    let has_version = match serde_json::to_value(value)? {
+        serde_json::Value::Object(map) => map.contains_key("format_version"),
+        other => anyhow::bail!("bug: a JSON document must be an object, not {other}"),
+    };
+    Ok(if has_version {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string_pretty(&Versioned { format_version: FORMAT_VERSION, body: value })?
+    })
+}
+
+/// Prints a value as the one JSON document on stdout (see [`json_document`]).
 pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
-    let text = crate::ops::redact::redact(&serde_json::to_string_pretty(value)?);
+    let text = crate::ops::redact::redact(&json_document(value)?);
     crate::outln!("{text}");
     Ok(())
 }

@@ -41,7 +41,7 @@ pub struct Member {
 
 /// The `publish` field of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Publish {
     /// No `publish` key: any registry.
     Anywhere,
@@ -87,7 +87,7 @@ pub struct Dep {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum DepKind {
     Normal,
     Dev,

@@ -74,7 +74,10 @@ fn every_problem_is_reported_with_its_file_and_fix() {
     assert_same_files(&before, &fixture.snapshot());
 
     let run = fixture.run(&["--format", "json", "check-version", "--tag", "ex-v0.4.0"]).fails(1);
-    let problems: Vec<serde_json::Value> = serde_json::from_str(&run.stdout).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["format_version"], 1, "{run}");
+    assert_eq!(doc["tag"], "ex-v0.4.0", "{run}");
+    let problems = doc["problems"].as_array().unwrap();
     assert_eq!(problems.len(), 9, "{run}");
     assert_eq!(problems[0]["file"], "Cargo.toml");
     assert!(problems[0]["message"].as_str().unwrap().starts_with("the tag `ex-v0.4.0`"));

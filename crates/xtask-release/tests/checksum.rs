@@ -97,7 +97,14 @@ fn json_verification_report() {
     fixture.run(&["checksum", "dist/empty", "--execute"]).ok();
     let run = fixture.run(&["--format", "json", "checksum", "--verify", "dist/empty"]).ok();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report, serde_json::json!([{ "file": "dist/empty", "status": "ok" }]));
+    assert_eq!(
+        report,
+        serde_json::json!({
+            "format_version": 1,
+            "verified": true,
+            "findings": [{ "file": "dist/empty", "status": "ok" }],
+        })
+    );
 }
 
 #[test]

@@ -124,8 +124,8 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
     let levels: Vec<Vec<String>> = serde_json::from_value(plan["levels"].clone()).unwrap();
     assert_eq!(levels, [vec!["acme-core", "acme-security"], vec!["acme-storage"], vec!["acme-sdk"]]);
     assert_eq!(plan["crates"][3]["after"], serde_json::json!(["acme-security", "acme-storage"]));
-    assert_eq!(plan["crates"][0]["state"]["kind"], "new-crate");
-    assert_eq!(plan["estimate"]["new-crates"], 4);
+    assert_eq!(plan["crates"][0]["state"]["kind"], "new_crate");
+    assert_eq!(plan["estimate"]["new_crates"], 4);
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["upload"]["via"], "registry_api", "{plan:#}");
     assert_eq!(plan["upload"]["reason"], "a token for `local` from where cargo's cargo:token provider looks");

@@ -35,7 +35,7 @@ impl Args {
             ctx.out.status("Checked", &check.detail);
         }
         if cx.json() {
-            cx.print_json(&outcome.problems)?;
+            cx.print_json(&outcome)?;
         } else {
             for problem in &outcome.problems {
                 crate::outln!("{problem}");

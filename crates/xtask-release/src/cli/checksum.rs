@@ -58,7 +58,10 @@ impl Args {
             }
         }
         if cx.json() {
-            cx.print_json(&report)?;
+            let would_write: Vec<_> = if self.execute { Vec::new() } else { plan.changed() };
+            cx.print_json(
+                &serde_json::json!({ "written": self.execute, "files": report, "would_write": would_write }),
+            )?;
         } else {
             for item in &report {
                 crate::outln!("{}  {}", item.sha256, item.file);
@@ -90,7 +93,7 @@ pub(super) fn report_findings(cx: &Cx, findings: &[Finding]) -> Result<()> {
     let out = &cx.ctx.out;
     let bad: Vec<&Finding> = findings.iter().filter(|f| !f.ok()).collect();
     if cx.json() {
-        cx.print_json(&findings)?;
+        cx.print_json(&serde_json::json!({ "verified": bad.is_empty(), "findings": findings }))?;
     } else {
         for finding in findings {
             crate::outln!("{}", finding.line());

@@ -124,9 +124,26 @@ impl Cx {
         self.format == Some(Format::Json)
     }
 
-    /// Prints `value` as the one JSON document on stdout, with `format_version` first.
+    /// Prints `value` as the one JSON document on stdout: an object with
+    /// `"format_version": 1` first, and paths inside the workspace relative to its root.
     pub fn print_json<T: Serialize>(&self, value: &T) -> Result<()> {
-        crate::output::print_json(value)
+        let text = crate::output::json_document(value)?;
+        crate::outln!("{}", crate::ops::redact::redact(&self.relative(text)));
+        Ok(())
+    }
+
+    /// Every JSON string that starts with the workspace root, made relative to it. On the
+    /// serialised text, so that every plan and outcome type gets it without knowing the
+    /// root, and key order stays as the types declare it.
+    fn relative(&self, text: String) -> String {
+        let Some(root) = self.ctx.root().and_then(|r| serde_json::to_string(r).ok()) else { return text };
+        // The root as it appears inside a JSON string, with its opening quote.
+        let quoted = root.trim_end_matches('"');
+        if quoted.len() < 3 {
+            return text;
+        }
+        let sep = if quoted.contains('\\') { "\\\\" } else { "/" };
+        text.replace(&format!("{quoted}{sep}"), "\"").replace(&format!("{quoted}\""), "\".\"")
     }
 
     /// Prints a plan as the JSON document, with its `plan_digest`, and keeps it for a

@@ -29,7 +29,8 @@ impl Args {
         }
         let listed = &outcome.listed;
         if cx.json() {
-            return cx.print_json(listed);
+            let doc = serde_json::json!({ "version": outcome.version, "verified": true, "assets": listed });
+            return cx.print_json(&doc);
         }
         let width = listed.iter().map(|l| l.name.len()).max().unwrap_or(0);
         crate::outln!("Assets ({}) for {}:", listed.len(), outcome.version);

@@ -66,7 +66,8 @@ pub struct FileEdit {
     pub path: cargo_metadata::camino::Utf8PathBuf,
     #[serde(skip)]
     pub before: String,
-    #[serde(skip)]
+    /// The file's whole new text, in a JSON plan as `content`.
+    #[serde(rename = "content")]
     pub after: String,
 }
 

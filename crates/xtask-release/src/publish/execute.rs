@@ -95,7 +95,7 @@ pub struct CrateResult {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     Published,
     /// The registry already had this version with the same checksum.

@@ -30,7 +30,6 @@ impl Budget {
 
 /// The dry run's forecast of what the uploads will cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub struct Estimate {
     pub new_crates: usize,
     pub new_versions: usize,

@@ -80,7 +80,7 @@ pub struct Crate {
 
 /// What the registry had when the plan was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind")]
 pub enum State {
     /// The registry has never seen the crate (crates.io limits these more tightly).
     NewCrate,

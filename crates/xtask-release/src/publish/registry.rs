@@ -33,7 +33,6 @@ fn only_token_provider(item: &Item) -> bool {
 }
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "kebab-case")]
 pub struct Registry {
     /// `None` is crates.io.
     pub name: Option<String>,

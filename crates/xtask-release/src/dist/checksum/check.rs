@@ -28,7 +28,7 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
+#[serde(tag = "status", rename_all = "snake_case")]
 pub enum Status {
     Ok,
     /// The file's digest is not the one its checksum file gives.

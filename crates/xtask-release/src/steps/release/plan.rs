@@ -43,7 +43,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, Serialize)]
-#[serde(tag = "step", rename_all = "kebab-case")]
+#[serde(tag = "step", rename_all = "snake_case")]
 pub enum Action {
     Preflight,
     Bump {

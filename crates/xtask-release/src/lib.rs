@@ -60,6 +60,7 @@
 //! a format version, never removed or changed in meaning). Text output, status lines and
 //! anything not reachable from those types may change in any release.
 
+pub mod actions;
 pub mod approval;
 pub mod audit;
 pub mod cargo_release;

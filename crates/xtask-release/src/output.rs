@@ -1,12 +1,13 @@
-//! Status lines on stderr in cargo's style, results on stdout, and GitHub Actions
-//! workflow commands (on stderr, which GitHub reads too, so stdout stays one document)
-//! when running there.
+//! Status lines on stderr in cargo's style, results on stdout, and (through
+//! [`crate::actions`]) GitHub Actions annotations and groups when running there.
 
 use std::fmt::Display;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
+
+use crate::actions;
 
 /// `println!` for results on stdout, except that a closed stdout (`... | head`) is not a
 /// panic: the reader going away must not cut a release step short half-way.
@@ -24,14 +25,6 @@ macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let _ = write!(std::io::stdout(), $($arg)*);
-    }};
-}
-
-/// A GitHub Actions workflow command, on stderr (GitHub reads both streams) so that
-/// stdout carries only the result; a closed stderr is not a panic either.
-macro_rules! workflow_command {
-    ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
 
@@ -110,18 +103,14 @@ impl Output {
         if !self.github {
             return;
         }
-        let message = escape_data(&crate::ops::redact::redact(message));
-        match file {
-            Some(file) => workflow_command!("::error file={}::{message}", escape_property(&annotation_path(file))),
-            None => workflow_command!("::error::{message}"),
-        }
+        actions::error(file, message);
     }
 
     /// A `::group::` block in GitHub Actions that closes, with the elapsed time, on drop.
     pub fn group(&self, name: impl Display) -> Group {
         let name = name.to_string();
         if self.github {
-            workflow_command!("::group::{}", escape_data(&name));
+            actions::begin_group(&name);
         }
         Group { github: self.github }
     }
@@ -142,12 +131,12 @@ impl crate::report::Reporter for Output {
     }
     fn begin_group(&self, name: &str) {
         if self.github {
-            workflow_command!("::group::{}", escape_data(name));
+            actions::begin_group(name);
         }
     }
     fn end_group(&self) {
         if self.github {
-            workflow_command!("::endgroup::");
+            actions::end_group();
         }
     }
 }
@@ -178,7 +167,7 @@ pub struct Group {
 impl Drop for Group {
     fn drop(&mut self) {
         if self.github {
-            workflow_command!("::endgroup::");
+            actions::end_group();
         }
     }
 }
@@ -218,24 +207,4 @@ pub fn print_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
 /// `1 file`, `2 files`.
 pub fn plural(n: usize, noun: &str) -> String {
     if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
-}
-
-/// GitHub places an annotation by the file's path from the checkout's root
-/// (`$GITHUB_WORKSPACE`, else the current directory, where a step starts), which is not
-/// the workspace root when the workspace sits in a subdirectory of the repository.
-fn annotation_path(file: &Path) -> String {
-    let checkout = std::env::var_os("GITHUB_WORKSPACE").map(PathBuf::from).or_else(|| std::env::current_dir().ok());
-    let absolute = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
-    let shown = checkout.as_deref().and_then(|root| absolute.strip_prefix(root).ok()).unwrap_or(file);
-    shown.to_string_lossy().replace('\\', "/")
-}
-
-/// Workflow command data: `%`, CR and LF must be escaped or the command is cut short.
-pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
-}
-
-/// Workflow command properties additionally escape `:` and `,`.
-pub fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

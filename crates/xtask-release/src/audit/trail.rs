@@ -217,7 +217,7 @@ fn append(path: &Utf8Path, line: &str) -> Result<()> {
 /// The summary is a courtesy: the log itself was written, so a failure here is ignored.
 fn summary(entry: &Entry) {
     static HEADER: AtomicBool = AtomicBool::new(false);
-    if crate::github::outputs::env_file("GITHUB_STEP_SUMMARY").is_none() {
+    if crate::actions::env_file("GITHUB_STEP_SUMMARY").is_none() {
         return;
     }
     let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
@@ -237,7 +237,7 @@ fn summary(entry: &Entry) {
         cell(&outcome),
         cell(&produced.join(", "))
     ));
-    let _ = crate::github::outputs::summary(&text);
+    let _ = crate::actions::summary(&text);
 }
 
 /// Every line of the log, parsed; an unreadable line is an error naming it.

@@ -3,9 +3,9 @@
 use anyhow::Result;
 
 use super::{Cx, Format};
+use crate::actions;
 use crate::dist::assets::Matrix;
 use crate::dist::matrix;
-use crate::github;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -28,7 +28,7 @@ impl Args {
             ctx.out.warn(warning);
         }
         if self.github_output {
-            github::outputs::write(&[("matrix", &json)])?;
+            actions::write(&[("matrix", &json)])?;
             ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
         }
         match cx.format_or(Format::Json) {

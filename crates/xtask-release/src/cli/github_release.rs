@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Cx;
-use crate::github::outputs;
+use crate::actions;
 use crate::github::release::{self, Options, describe};
 
 #[derive(Debug, clap::Args)]
@@ -36,7 +36,7 @@ impl Args {
         if self.github_output {
             let version = plan.version.to_string();
             let prerelease = if plan.prerelease { "true" } else { "false" };
-            outputs::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
+            actions::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
         }
         if cx.json() {
             cx.print_plan_json(&ws, &plan)?;

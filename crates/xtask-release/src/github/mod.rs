@@ -1,7 +1,6 @@
 //! The GitHub release through the REST API, and the Actions run it happens in.
 
 pub mod api;
-pub mod outputs;
 pub mod release;
 pub mod repo;
 

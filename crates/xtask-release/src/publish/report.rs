@@ -85,7 +85,7 @@ pub fn print_result(out: &Output, json: bool, plan: &Plan, outcome: &Outcome) ->
         crate::out!("{}", table(&report));
     }
     if out.github() {
-        crate::github::outputs::summary(&markdown(&report))?;
+        crate::actions::summary(&markdown(&report))?;
     }
     Ok(())
 }

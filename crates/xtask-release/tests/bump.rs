@@ -290,3 +290,25 @@ fn library_api_used_by_release() {
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(shown[0].starts_with("CHANGELOG.md: has no section for 0.2.0;"), "{shown:?}");
 }
+
+#[test]
+fn exclude_leaves_a_package_with_its_own_version_behind() {
+    let fixture = fixture("explicit");
+    fixture.run(&["bump", "minor", "--exclude", "ex-app", "--execute"]).ok();
+    let app = fixture.read("crates/app/Cargo.toml");
+    assert!(app.contains("version = \"0.3.1\"\n"), "{app}");
+    // Requirements on the bumped packages still follow.
+    assert!(app.contains("version = \"=0.4.0\""), "{app}");
+    assert!(fixture.read("crates/util/Cargo.toml").contains("version = '0.4.0'"));
+
+    let inherited = support::fixture("lockstep");
+    let before = inherited.snapshot();
+    let run = inherited.run(&["bump", "minor", "--exclude", "acme-core", "--execute"]).fails(1);
+    assert!(
+        run.stderr.contains("`acme-core` takes its version from [workspace.package], so it cannot stay behind"),
+        "{run}"
+    );
+    support::assert_same_files(&before, &inherited.snapshot());
+    let run = inherited.run(&["bump", "minor", "--exclude", "nope"]).fails(1);
+    assert!(run.stderr.contains("--exclude nope: there is no package `nope` in this workspace"), "{run}");
+}

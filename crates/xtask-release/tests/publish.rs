@@ -128,7 +128,7 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
     assert_eq!(plan["estimate"]["new_crates"], 4);
     assert_eq!(plan["format_version"], 1);
     assert_eq!(plan["upload"]["via"], "registry_api", "{plan:#}");
-    assert_eq!(plan["upload"]["reason"], "the token from CARGO_REGISTRIES_LOCAL_TOKEN");
+    assert_eq!(plan["upload"]["reason"], "a token for `local` from where cargo's cargo:token provider looks");
 
     // The same plan read through --index-url, for crates.io by default.
     let mut cmd = fixture.command(&["publish-ordered", "--index-url", &registry.index_url()]);

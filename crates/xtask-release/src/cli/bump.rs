@@ -16,11 +16,15 @@ pub struct Args {
     /// Bump only these packages (and their dependents' requirements)
     #[arg(short = 'p', long = "package", value_name = "PKG")]
     pub packages: Vec<String>,
+    /// Leave this package out of the whole-workspace bump (it must have its own version)
+    #[arg(long, value_name = "PKG", conflicts_with = "packages")]
+    pub exclude: Vec<String>,
 }
 
 impl Args {
     pub fn options(&self) -> Options {
-        self.packages.iter().fold(Options::new(self.version.clone()), |o, p| o.package(p))
+        let options = self.packages.iter().fold(Options::new(self.version.clone()), |o, p| o.package(p));
+        self.exclude.iter().fold(options, |o, p| o.exclude(p))
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {

@@ -15,6 +15,7 @@ use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
+    pub format_version: u32,
     pub registry: Registry,
     /// In publish order: every crate after the crates it waits for.
     pub crates: Vec<Crate>,
@@ -56,10 +57,12 @@ impl Upload {
                 Via::CargoPublish,
                 format!("{} has a git index, whose config.json only cargo reads", registry.display()),
             ),
-            Credential::Token { source, .. } => (Via::RegistryApi, format!("the token from {source}")),
-            Credential::Missing => {
-                (Via::RegistryApi, format!("no token for {} yet: {}", registry.display(), registry.token_help()))
-            }
+            // Where the token is, or that there is none yet, stays out of the plan: a dry run
+            // without a token and a run with one must have the same plan (and digest).
+            Credential::Token { .. } | Credential::Missing => (
+                Via::RegistryApi,
+                format!("a token for {} from where cargo's cargo:token provider looks", registry.display()),
+            ),
         };
         Upload { via, reason }
     }
@@ -276,7 +279,7 @@ impl Plan {
         let levels = levels.iter().map(|l| l.iter().map(|m| m.name.clone()).collect()).collect();
         let count = |state: &State| crates.iter().filter(|c| &c.state == state).count();
         let estimate = Estimate::crates_io(count(&State::NewCrate), count(&State::NewVersion));
-        Plan { registry, crates, levels, estimate, upload }
+        Plan { format_version: 1, registry, crates, levels, estimate, upload }
     }
 
     pub fn to_upload(&self) -> impl Iterator<Item = &Crate> {
@@ -415,19 +418,15 @@ mod tests {
         let git = Registry { cargo_index: Some("https://r.example/git-index".into()), ..sparse.clone() };
         let token = Credential::Token { secret: "s3cret".into(), source: "CARGO_REGISTRIES_MINE_TOKEN".into() };
         let route = Upload::decide(&token, &sparse);
-        assert_eq!(
-            (route.via, route.reason.as_str()),
-            (Via::RegistryApi, "the token from CARGO_REGISTRIES_MINE_TOKEN")
-        );
+        assert_eq!(route.via, Via::RegistryApi);
+        assert_eq!(route, Upload::decide(&Credential::Missing, &sparse), "the same plan with a token and without");
+        assert!(!route.reason.contains("CARGO_REGISTRIES_MINE_TOKEN"), "{route:?}");
         let route = Upload::decide(&token, &git);
         assert_eq!(route.via, Via::CargoPublish);
         assert!(route.reason.contains("`mine` has a git index"), "{route:?}");
         let route = Upload::decide(&Credential::Provider, &sparse);
         assert_eq!(route.via, Via::CargoPublish);
         assert!(route.reason.contains("credential provider other than cargo:token"), "{route:?}");
-        let route = Upload::decide(&Credential::Missing, &sparse);
-        assert_eq!(route.via, Via::RegistryApi);
-        assert!(route.reason.contains("no token for `mine` yet: set CARGO_REGISTRIES_MINE_TOKEN"), "{route:?}");
         let json = serde_json::to_value(Upload::decide(&token, &git)).unwrap();
         assert_eq!(json["via"], "cargo_publish");
     }

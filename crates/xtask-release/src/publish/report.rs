@@ -16,13 +16,7 @@ use crate::output::{Output, print_json};
 /// The plan as JSON, or as text with the levels and the least time at crates.io's limits.
 pub fn print_plan(json: bool, plan: &Plan) -> Result<()> {
     if json {
-        #[derive(Serialize)]
-        struct Versioned<'a> {
-            format_version: u32,
-            #[serde(flatten)]
-            plan: &'a Plan,
-        }
-        return print_json(&Versioned { format_version: 1, plan });
+        return print_json(plan);
     }
     let mut text = format!("Publish plan for {} (index {})\n", plan.registry.display(), plan.registry.index_url);
     if plan.crates.is_empty() {

@@ -18,11 +18,19 @@ pub struct Options {
     /// Bump only these packages (and their dependents' requirements); empty means the
     /// whole workspace in lockstep.
     pub packages: Vec<String>,
+    /// Leave these packages out of a whole-workspace bump (each with its own version).
+    pub exclude: Vec<String>,
 }
 
 impl Options {
     pub fn new(target: Target) -> Options {
-        Options { target, packages: Vec::new() }
+        Options { target, packages: Vec::new(), exclude: Vec::new() }
+    }
+
+    /// Leave `name` out of the whole-workspace bump, besides any named before.
+    pub fn exclude(mut self, name: impl Into<String>) -> Options {
+        self.exclude.push(name.into());
+        self
     }
 
     /// Bump only `name` (and its dependents' requirements), besides any named before.
@@ -42,7 +50,7 @@ pub struct Outcome {
 
 /// Every edit, computed from the workspace's files; nothing is written.
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
-    crate::version::bump::plan(ws, &options.target, &options.packages)
+    crate::version::bump::plan_excluding(ws, &options.target, &options.packages, &options.exclude)
 }
 
 /// Writes each edit of the plan atomically, in order, reporting each file.

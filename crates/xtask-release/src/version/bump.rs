@@ -89,12 +89,21 @@ type Splices = BTreeMap<Utf8PathBuf, Vec<(Range<usize>, String)>>;
 /// Plans moving the workspace (lockstep, when `packages` is empty) or the named
 /// packages to `target`.
 pub fn plan(ws: &Workspace, target: &Target, packages: &[String]) -> Result<BumpPlan> {
+    plan_excluding(ws, target, packages, &[])
+}
+
+/// [`plan`] with the packages in `exclude` left out of the lockstep set (cargo-release's
+/// `--workspace --exclude`): their own versions stay, requirements on them too. A package
+/// that inherits the workspace version cannot stay behind and is refused.
+pub fn plan_excluding(ws: &Workspace, target: &Target, packages: &[String], exclude: &[String]) -> Result<BumpPlan> {
     let files = Files::load(ws)?;
     let mut packages: Vec<&String> = packages.iter().collect();
     packages.sort();
     packages.dedup();
     let groups = if packages.is_empty() {
-        vec![lockstep(ws, &files)?]
+        vec![lockstep(ws, &files, exclude)?]
+    } else if !exclude.is_empty() {
+        bail!("--exclude goes with a bump of the whole workspace, not with -p; give one or the other")
     } else {
         packages.iter().map(|name| package(ws, &files, name)).collect::<Result<Vec<_>>>()?
     };
@@ -198,8 +207,25 @@ impl Site {
     }
 }
 
-fn lockstep(ws: &Workspace, files: &Files) -> Result<Group> {
-    let members = files.lockstep(ws);
+fn lockstep(ws: &Workspace, files: &Files, exclude: &[String]) -> Result<Group> {
+    for name in exclude {
+        let Some(member) = ws.member(name) else {
+            let mut names: Vec<&str> = ws.members.iter().map(|m| m.name.as_str()).collect();
+            names.sort();
+            bail!(
+                "--exclude {name}: there is no package `{name}` in this workspace; give one of: {}",
+                names.join(", ")
+            );
+        };
+        if files.manifest(member).is_some_and(|m| m.inherits_version()) {
+            bail!(
+                "{}: `{name}` takes its version from [workspace.package], so it cannot stay behind; \
+                 give it its own `version` to exclude it",
+                ws.rel(&member.manifest_path)
+            );
+        }
+    }
+    let members: Vec<_> = files.lockstep(ws).into_iter().filter(|m| !exclude.contains(&m.name)).collect();
     let mut sites = Vec::new();
     if let Some(span) = files.workspace_version() {
         sites.push(Site::new(ws, &ws.manifest_path, "[workspace.package] version", span)?);

@@ -63,6 +63,7 @@
 pub mod approval;
 pub mod audit;
 pub mod cargo_release;
+pub mod changelog;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::Cx;
-use crate::github::changelog::{self, Options, unreleased_notes};
+use crate::changelog::{self, Options, unreleased_notes};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -1,8 +1,6 @@
-//! The changelog from commits, and the GitHub release through the REST API.
+//! The GitHub release through the REST API, and the Actions run it happens in.
 
 pub mod api;
-pub mod changelog;
-pub mod commits;
 pub mod outputs;
 pub mod release;
 pub mod repo;

@@ -9,10 +9,11 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::Version;
 use serde::Serialize;
 
+use crate::changelog;
 use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
-use crate::github::{changelog, repo};
+use crate::github::repo;
 use crate::workspace::Workspace;
 
 /// Which release to make, with which assets.

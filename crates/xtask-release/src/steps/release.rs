@@ -120,7 +120,7 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
             let version = bump.version;
             // No changelog kept: step 3 is skipped, saying why (and how to opt in).
             let changelog = match head_ws.config.kept_changelog(&head_ws.root) {
-                Ok(_) => crate::github::changelog::plan(&scratch.sh, &head_ws, &version)?,
+                Ok(_) => crate::changelog::plan(&scratch.sh, &head_ws, &version)?,
                 Err(why) => {
                     changelog_off = Some(why);
                     None

@@ -4,13 +4,15 @@
 //! Placement: after the intro and after an `## [Unreleased]` section when there is one,
 //! so the new section sits above every older release.
 
+pub mod commits;
+
 use anyhow::{Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use semver::Version;
 use serde::Serialize;
 use xshell::Shell;
 
-use crate::github::commits::{self, Conventional, Message, PreviousTag};
+use self::commits::{Conventional, Message, PreviousTag};
 use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
 use crate::report::Reporter;

@@ -130,6 +130,12 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
     assert_eq!(plan["upload"]["via"], "registry_api", "{plan:#}");
     assert_eq!(plan["upload"]["reason"], "a token for `local` from where cargo's cargo:token provider looks");
 
+    // Leaving out a crate that others need, at a version the registry lacks, is refused
+    // up front, naming each crate that needs it.
+    let run = support::run(publish(&fixture, &registry.index_url(), &["--exclude", "acme-core"])).fails(1);
+    assert!(run.stderr.contains("`acme-storage` needs `acme-core`"), "{run}");
+    assert!(run.stderr.contains("drop it from --exclude"), "{run}");
+
     // The same plan read through --index-url, for crates.io by default.
     let mut cmd = fixture.command(&["publish-ordered", "--index-url", &registry.index_url()]);
     cargo_env(&fixture, &registry.index_url(), &mut cmd);

@@ -166,6 +166,8 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let levels = plan::levels(ws, &selected)?;
     let index = Index::new(&registry.index_url);
     let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
+    let needed = published_versions(&index, plan::left_out(&selected).into_iter())?;
+    plan::check_left_out(&selected, &needed)?;
     let upload = plan::Upload::decide(&registry.credential(ws.root.as_std_path())?, &registry);
     Ok(Plan::new(registry, &levels, &published, upload))
 }

@@ -176,6 +176,43 @@ pub fn check_dependencies(ws: &Workspace, selected: &[&Member], registry: Option
     Ok(())
 }
 
+/// The members that a selected crate depends on (in what cargo uploads) but that this
+/// run leaves out, by `-p` or `--exclude`: the registry must already have them.
+pub fn left_out<'a>(selected: &[&'a Member]) -> BTreeSet<&'a str> {
+    let names: BTreeSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
+    selected
+        .iter()
+        .flat_map(|m| m.deps.iter().filter(|d| is_packaged(d) && d.has_version))
+        .map(|d| d.package.as_str())
+        .filter(|name| !names.contains(name))
+        .collect()
+}
+
+/// Every selected crate that needs a left-out member at a version the registry does not
+/// offer (absent or yanked), all at once: its upload would be refused after others went up.
+pub fn check_left_out(selected: &[&Member], published: &BTreeMap<String, Vec<Entry>>) -> Result<()> {
+    let names: BTreeSet<&str> = selected.iter().map(|m| m.name.as_str()).collect();
+    let mut problems = Vec::new();
+    for member in selected {
+        for dep in member.deps.iter().filter(|d| is_packaged(d) && d.has_version && !names.contains(d.package.as_str()))
+        {
+            let offered = published.get(&dep.package).into_iter().flatten().filter(|e| !e.yanked);
+            let matches = offered.filter_map(|e| Version::parse(&e.vers).ok()).any(|v| dep.req.matches(&v));
+            if !matches {
+                problems.push(format!(
+                    "`{}` needs `{}` {}, which this run leaves out and the registry does not have; \
+                     publish `{}` in the same run (drop it from --exclude, or add -p {})",
+                    member.name, dep.package, dep.req, dep.package, dep.package
+                ));
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!("cannot publish:\n  {}", problems.join("\n  "));
+    }
+    Ok(())
+}
+
 /// The crates of the selection that `member` must wait for.
 fn waits_for<'a>(member: &'a Member, selected: &BTreeSet<&str>) -> BTreeSet<&'a str> {
     member
@@ -370,6 +407,30 @@ mod tests {
         assert!(err.contains("`app` depends on `lib` without a version requirement"), "{err}");
         assert!(err.contains("`app` depends on `py`, which has `publish = false`"), "{err}");
         assert_eq!(err.lines().count(), 3, "the dev-dependency without a version is fine\n{err}");
+    }
+
+    #[test]
+    fn a_left_out_dependency_must_be_in_the_registry() {
+        use DepKind::{Build, Dev, Normal};
+        let ws = workspace(vec![
+            member("app", Publish::Anywhere, &[("core", Normal, true), ("macros", Build, true), ("bench", Dev, false)]),
+            member("core", Publish::Anywhere, &[]),
+            member("macros", Publish::Anywhere, &[]),
+            member("bench", Publish::Anywhere, &[]),
+        ]);
+        let selected = select(&ws, None, &["app".into()], &[]).unwrap();
+        assert_eq!(left_out(&selected), BTreeSet::from(["core", "macros"]), "a versionless dev-dependency is stripped");
+        let entry = |vers: &str, yanked| Entry { vers: vers.into(), cksum: String::new(), yanked };
+        let published = BTreeMap::from([
+            ("core".to_string(), vec![entry("1.2.0", false)]),
+            ("macros".to_string(), vec![entry("0.9.0", false), entry("1.0.0", true)]),
+        ]);
+        let err = check_left_out(&selected, &published).unwrap_err().to_string();
+        assert!(err.contains("`app` needs `macros` ^1, which this run leaves out"), "{err}");
+        assert!(!err.contains("`core`"), "core 1.2.0 matches ^1\n{err}");
+        let everything = select(&ws, None, &[], &[]).unwrap();
+        assert!(left_out(&everything).is_empty());
+        check_left_out(&everything, &BTreeMap::new()).unwrap();
     }
 
     #[test]

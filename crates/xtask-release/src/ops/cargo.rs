@@ -184,3 +184,31 @@ mod tests {
         assert!(matches!(classify(stderr, LOCK), LockProblem::Failed(_)));
     }
 }
+
+/// Whether `cargo publish` takes several `-p` in one run (cargo 1.90 and later), from
+/// `cargo --version`; an unreadable version counts as an older cargo, which is only slower.
+pub fn publishes_several(sh: &Shell) -> bool {
+    let cargo = bin();
+    let version = cmd!(sh, "{cargo} --version").quiet().ignore_stderr().read().unwrap_or_default();
+    several_from_version(&version)
+}
+
+fn several_from_version(text: &str) -> bool {
+    let number = text.split_whitespace().nth(1).unwrap_or_default();
+    let mut parts = number.split(['.', '-']).map(|p| p.parse::<u64>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) >= (1, 90),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod several_tests {
+    #[test]
+    fn several_packages_from_cargo_1_90() {
+        assert!(super::several_from_version("cargo 1.95.0 (f2d3ce0bd 2026-03-21)"));
+        assert!(super::several_from_version("cargo 1.90.0-nightly (abc 2025-07-01)"));
+        assert!(!super::several_from_version("cargo 1.89.0 (c24e10642 2025-06-23)"));
+        assert!(!super::several_from_version("not cargo"));
+    }
+}

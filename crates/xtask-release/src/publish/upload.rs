@@ -51,6 +51,9 @@ pub struct Uploads<'a> {
     board: Mutex<Board<'a>>,
     changed: Condvar,
     /// Keeps a block of cargo output in GitHub Actions in one piece.
+    /// Whether this cargo takes a batch in one run (1.90 and later); older cargo goes one
+    /// by one from the start instead of failing every batch first.
+    together: bool,
     print: Mutex<()>,
 }
 
@@ -93,6 +96,7 @@ impl<'a> Uploads<'a> {
             board: Mutex::new(Board { progress, busy: 0, error: None }),
             changed: Condvar::new(),
             print: Mutex::new(()),
+            together: Shell::new().map(|sh| cargo::publishes_several(&sh)).unwrap_or(false),
         }
     }
 
@@ -189,7 +193,7 @@ impl<'a> Uploads<'a> {
                 }
             }
         }
-        if todo.len() > 1 && self.upload_together(slot, &todo) {
+        if todo.len() > 1 && self.together && self.upload_together(slot, &todo) {
             for krate in todo.drain(..) {
                 done.push((krate, self.wait_until_visible(krate).map(|()| Status::Published)));
             }

@@ -3,7 +3,7 @@
 //! text. It is a sparse registry too: `/config.json` points uploads back at it and index
 //! files are 404 (nothing published), so `cargo publish` reaches the echoing upload.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -76,31 +76,9 @@ fn serve(
     body: Body,
     authorized: &AtomicUsize,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(client.try_clone()?);
-    let mut line = String::new();
-    if reader.read_line(&mut line)? == 0 {
-        return Ok(());
-    }
-    let path = line.split_whitespace().nth(1).unwrap_or_default().to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line)?;
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_string(), value.trim().to_string()));
-        }
-    }
+    let Some(request) = super::proxy::read_request(&mut client)? else { return Ok(()) };
+    let (path, headers) = (request.path, request.headers);
     let header = |wanted: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted)).map(|(_, v)| v.clone());
-    if header("expect").is_some_and(|v| v.eq_ignore_ascii_case("100-continue")) {
-        client.write_all(b"HTTP/1.1 100 Continue\r\n\r\n")?;
-    }
-    let length: usize = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
-    let mut request_body = vec![0; length];
-    reader.read_exact(&mut request_body)?;
 
     let (status, content_type, text) = if path == "/config.json" {
         let config = serde_json::json!({ "dl": format!("{origin}/dl"), "api": origin });

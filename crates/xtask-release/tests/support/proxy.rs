@@ -140,11 +140,11 @@ impl Proxy {
     }
 }
 
-struct Request {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 impl State {
@@ -285,7 +285,8 @@ impl State {
     }
 }
 
-fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>> {
+/// One request from `client`: its line, headers and body (`None` if it closed first).
+pub fn read_request(client: &mut TcpStream) -> std::io::Result<Option<Request>> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {

@@ -47,7 +47,7 @@ impl Args {
         match outcome.problems.len() {
             0 => {
                 let mut checked = vec!["manifests", "Cargo.lock", "extra files"];
-                if crate::version::check::checked_changelog(&ws).is_some() {
+                if crate::version::agreement::checked_changelog(&ws).is_some() {
                     checked.push("changelog");
                 }
                 let tag = outcome.tag.map(|t| format!("tag {t}"));

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use super::Cx;
-use crate::dist::checksum::check::Finding;
+use crate::dist::checksum::verify::Finding;
 use crate::dist::checksum::{self, Options};
 use crate::output::plural;
 use crate::report::Reporter as _;

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::Cx;
 use crate::actions;
-use crate::github::release::{self, Options, describe};
+use crate::github::create_release::{self, Options, describe};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +32,7 @@ impl Args {
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
-        let plan = release::plan(ctx, &ws, &self.options())?;
+        let plan = create_release::plan(ctx, &ws, &self.options())?;
         if self.github_output {
             let version = plan.version.to_string();
             let prerelease = if plan.prerelease { "true" } else { "false" };
@@ -49,7 +49,7 @@ impl Args {
             return Ok(());
         }
         cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            release::execute(ctx, &plan)?;
+            create_release::execute(ctx, &plan)?;
             produced.add("release", format!("{} {}", plan.repo, plan.tag));
             for asset in &plan.assets {
                 produced.add(asset.name.clone(), asset.sha256.clone());

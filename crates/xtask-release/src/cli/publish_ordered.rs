@@ -4,7 +4,7 @@ use anyhow::{Result, bail};
 
 use super::Cx;
 use crate::publish::pace::RateLimit;
-use crate::publish::{self, IndexWait, Options, report};
+use crate::publish::{self, IndexWait, Options, summary};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -59,7 +59,7 @@ impl Args {
             if cx.json() {
                 cx.print_plan_json(&ws, &plan)?;
             } else {
-                report::print_plan(false, &plan)?;
+                summary::print_plan(false, &plan)?;
                 cx.print_digest(&ws, &plan)?;
             }
             if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
@@ -73,7 +73,7 @@ impl Args {
         }
         cx.execute(&ws, &plan, None, |produced| {
             let outcome = publish::execute(ctx, &ws, &plan, &options);
-            report::print_result(&ctx.out, cx.json(), &plan, &outcome)?;
+            summary::print_result(&ctx.out, cx.json(), &plan, &outcome)?;
             // What went up, by the checksum the registry lists for it.
             let index = crate::publish::index::Index::new(&plan.registry.index_url);
             for result in outcome.results.iter().filter(|r| r.status != crate::publish::Status::NotPublished) {

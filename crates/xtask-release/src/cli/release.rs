@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result, bail};
 use super::Cx;
 use crate::steps::code_checks::Skip;
 use crate::steps::preflight;
-use crate::steps::release::{self, Options, plan::ReleasePlan};
+use crate::steps::release::{self, Options, runbook::ReleasePlan};
 use crate::version::Target;
 
 #[derive(Debug, clap::Args)]

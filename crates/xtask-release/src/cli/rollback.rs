@@ -5,7 +5,7 @@ use semver::Version;
 use serde::Serialize;
 
 use super::Cx;
-use crate::rollback::{self, Options, Shown as ShownSteps, describe, plan::Plan};
+use crate::rollback::{self, Options, Shown as ShownSteps, describe, undo_plan::Plan};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -7,8 +7,8 @@ use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use super::assets::{self, Matrix};
-use super::checksum::check::{self, Finding, Status};
-use super::checksum::files::is_checksum_file;
+use super::checksum::verify::{self, Finding, Status};
+use super::checksum::walk::is_checksum_file;
 use crate::context::Ctx;
 
 /// Which directory to check, for which version.
@@ -73,9 +73,9 @@ pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
     let (layout, checksum_files) = compare(&matrix, &present, &shown);
     let mut checks = Vec::new();
     for name in &checksum_files {
-        checks.extend(check::read_checks(&dir.join(name))?);
+        checks.extend(verify::read_checks(&dir.join(name))?);
     }
-    let mut findings = check::run(&checks);
+    let mut findings = verify::run(&checks);
     // Name files as the directory was given.
     for finding in &mut findings {
         if let Ok(rel) = Path::new(&finding.file).strip_prefix(&dir) {

@@ -1,7 +1,7 @@
 //! The GitHub release through the REST API, and the Actions run it happens in.
 
-pub mod api;
-pub mod release;
+pub mod client;
+pub mod create_release;
 pub mod repo;
 
 use serde::Deserialize;

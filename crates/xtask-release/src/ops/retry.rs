@@ -1,7 +1,7 @@
 //! The one retry policy of every HTTP client (the sparse index, the registry, GitHub):
 //! which answers are worth another try, how long the server asked us to wait
 //! (`Retry-After` in seconds or as an HTTP-date, GitHub's rate-limit reset, crates.io's
-//! "try again after <HTTP-date>"), and bounded exponential backoff with jitter when it
+//! "try again after `<HTTP-date>`"), and bounded exponential backoff with jitter when it
 //! did not say.
 
 use std::hash::{BuildHasher, Hasher};
@@ -18,7 +18,7 @@ pub fn is_retryable_status(status: u16) -> bool {
 /// How long the server asked us to wait before the next try, from its headers (`header`
 /// looks one up by lower-case name) and body: `Retry-After`, an exhausted
 /// `x-ratelimit-remaining` with its `x-ratelimit-reset` time, or crates.io's "try again
-/// after <HTTP-date>". `None` when it did not say.
+/// after `<HTTP-date>`". `None` when it did not say.
 pub fn requested_wait<'a>(header: impl Fn(&str) -> Option<&'a str>, body: &str, now: SystemTime) -> Option<Duration> {
     if let Some(wait) = header("retry-after").and_then(|value| parse_retry_after(value, now)) {
         return Some(wait);

@@ -10,7 +10,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::plan::Crate;
+use super::order::Crate;
 
 /// The batches to start now, each in dependency order, from `waiting` (in plan order)
 /// and the crates that are `done` (visible in the index).
@@ -85,7 +85,7 @@ fn depends_on(from: &Crate, to: &str, graph: &BTreeMap<&str, &Crate>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::publish::plan::State;
+    use crate::publish::order::State;
 
     /// Crates from `(name, dependencies)`, in that (plan) order.
     fn crates(spec: &[(&str, &[&str])]) -> Vec<Crate> {

@@ -5,22 +5,22 @@
 //! `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
-pub mod api;
 pub mod batch;
-mod execute;
+pub mod cargo_errors;
 pub mod index;
 pub mod metadata;
+pub mod order;
 pub mod pace;
 pub mod packaged;
 mod pipeline;
-pub mod plan;
 pub mod platform;
-pub mod registry;
-pub mod report;
-pub mod retry;
+pub mod registry_config;
+mod run;
+pub mod summary;
 mod upload;
+pub mod web_api;
 
-pub use execute::IndexWait;
+pub use run::IndexWait;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,11 +30,11 @@ use serde::Deserialize;
 
 use crate::context::{Ctx, shell_quote};
 use crate::workspace::Workspace;
-pub use execute::{CrateResult, Outcome, Status};
 use index::Index;
+use order::Plan;
 use pace::RateLimit;
-use plan::Plan;
-use registry::Registry;
+use registry_config::Registry;
+pub use run::{CrateResult, Outcome, Status};
 
 /// `[workspace.metadata.xtask-release.publish]`.
 #[derive(Debug, Clone, Deserialize)]
@@ -161,14 +161,14 @@ impl Options {
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
     let name = registry.name.as_deref();
-    let selected = plan::select(ws, name, &options.packages, &options.exclude)?;
-    plan::check_dependencies(ws, &selected, name)?;
-    let levels = plan::levels(ws, &selected)?;
+    let selected = order::select(ws, name, &options.packages, &options.exclude)?;
+    order::check_dependencies(ws, &selected, name)?;
+    let levels = order::levels(ws, &selected)?;
     let index = Index::new(&registry.index_url);
     let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
-    let needed = published_versions(&index, plan::left_out(&selected).into_iter())?;
-    plan::check_left_out(&selected, &needed)?;
-    let upload = plan::Upload::decide(&registry.credential(ws.root.as_std_path())?, &registry);
+    let needed = published_versions(&index, order::left_out(&selected).into_iter())?;
+    order::check_left_out(&selected, &needed)?;
+    let upload = order::Upload::decide(&registry.credential(ws.root.as_std_path())?, &registry);
     Ok(Plan::new(registry, &levels, &published, upload))
 }
 
@@ -177,7 +177,7 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
 /// outcome.
 pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Outcome {
     let config = &ws.config.publish;
-    let settings = execute::Options {
+    let settings = run::Options {
         jobs: options.jobs.unwrap_or(config.jobs).max(1),
         index_timeout: Duration::from_secs(config.index_timeout),
         retries: config.retries,
@@ -188,7 +188,7 @@ pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Out
         return Outcome { results: Vec::new(), error: None };
     }
     let index = Index::new(&plan.registry.index_url);
-    execute::run(ctx, ws, plan, &index, &settings)
+    run::run(ctx, ws, plan, &index, &settings)
 }
 
 /// What each crate's index file lists: one request per crate, a few at a time, so a

@@ -13,13 +13,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 
-use super::api::{Api, Refused};
-use super::execute::{CrateResult, IndexWait, Options, Package, Status, different_content};
+use super::cargo_errors::Failure;
 use super::index::Index;
+use super::order::{Crate, Plan, State};
 use super::pace::Pacer;
-use super::plan::{Crate, Plan, State};
-use super::retry::Failure;
+use super::run::{CrateResult, IndexWait, Options, Package, Status, different_content};
 use super::upload::{countdown, lock, names};
+use super::web_api::{Api, Refused};
 use crate::ops::retry::Backoff;
 use crate::output::Output;
 

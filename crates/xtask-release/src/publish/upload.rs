@@ -20,11 +20,11 @@ use cargo_metadata::camino::Utf8PathBuf;
 use xshell::{Shell, cmd};
 
 use super::batch;
-use super::execute::{CrateResult, Options, Status, different_content, registry_args};
+use super::cargo_errors::{self, Failure};
 use super::index::Index;
+use super::order::{Crate, Plan, State};
 use super::pace::Pacer;
-use super::plan::{Crate, Plan, State};
-use super::retry::{self, Failure};
+use super::run::{CrateResult, Options, Status, different_content, registry_args};
 use crate::ops::cargo;
 use crate::ops::redact::redact;
 use crate::ops::retry::Backoff;
@@ -255,7 +255,7 @@ impl<'a> Uploads<'a> {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let reason = cargo_reason(&stderr);
         self.out.status("Retrying", format!("{} one by one after: {reason}", names(crates)));
-        match retry::classify(&stderr, SystemTime::now()) {
+        match cargo_errors::classify(&stderr, SystemTime::now()) {
             Failure::RateLimited(wait) => self.wait_rate_limit(&names(crates), wait),
             Failure::Transient => std::thread::sleep(Duration::from_secs(1)),
             Failure::AlreadyExists | Failure::Fatal => {}
@@ -276,7 +276,7 @@ impl<'a> Uploads<'a> {
                 return Ok(());
             }
             let stderr = String::from_utf8_lossy(&output.stderr);
-            match retry::classify(&stderr, SystemTime::now()) {
+            match cargo_errors::classify(&stderr, SystemTime::now()) {
                 // Ours from an earlier attempt whose answer was lost, or someone else's:
                 // the checksum in the index tells.
                 Failure::AlreadyExists => return Ok(()),

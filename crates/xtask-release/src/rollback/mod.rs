@@ -4,22 +4,22 @@
 //! computed from what the registry, git and GitHub say now, so a re-run after a failure
 //! (or after success) does only what is left.
 
-mod execute;
-pub use execute::{Outcome, Shown, StepResult};
-pub mod plan;
+mod undo;
+pub use undo::{Outcome, Shown, StepResult};
+pub mod undo_plan;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
 use xshell::cmd;
 
 use crate::context::Ctx;
-use crate::github::api::{Client, Token};
+use crate::github::client::{Client, Token};
 use crate::github::repo;
 use crate::ops::git;
 use crate::publish::index::Index;
-use crate::publish::registry::Registry;
+use crate::publish::registry_config::Registry;
 use crate::workspace::Workspace;
-use plan::{Facts, Plan, Release};
+use undo_plan::{Facts, Plan, Release};
 
 /// Which release to take back (or restore), and where.
 #[derive(Debug, Clone)]
@@ -75,7 +75,7 @@ pub fn client(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Option<Cli
 pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options, client: Option<&Client>) -> Result<Plan> {
     let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
     let facts = facts(ctx, ws, options, registry, client)?;
-    Ok(if options.undo { plan::undo(&facts) } else { plan::rollback(&facts, options.reason.as_deref()) })
+    Ok(if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) })
 }
 
 /// Carries out the plan step by step, each recorded in the audit trail; what happened to
@@ -88,7 +88,7 @@ pub fn execute(
     client: Option<&Client>,
     trail: &crate::audit::Trail,
 ) -> Outcome {
-    execute::run(ctx, ws, plan, client, options.reason.as_deref(), trail)
+    undo::run(ctx, ws, plan, client, options.reason.as_deref(), trail)
 }
 
 /// What the registry, git and GitHub say now about the version.
@@ -96,8 +96,8 @@ fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, clien
     let version = &options.version;
     let tag = ws.config.tag_for(version);
     let name = registry.name.as_deref();
-    let selected = crate::publish::plan::select(ws, name, &[], &[])?;
-    let levels = crate::publish::plan::levels(ws, &selected)?;
+    let selected = crate::publish::order::select(ws, name, &[], &[])?;
+    let levels = crate::publish::order::levels(ws, &selected)?;
     let index = Index::new(&registry.index_url);
     let mut crates = Vec::new();
     for member in levels.iter().flatten() {
@@ -109,9 +109,9 @@ fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, clien
     let local_tag = git::tag_info(&ctx.sh, &tag)?.map(|t| t.commit);
     let release = match client {
         None => Release::Skipped,
-        Some(client) => match execute::find_release(client, &tag)? {
+        Some(client) => match undo::find_release(client, &tag)? {
             None => Release::None,
-            Some(release) => Release::Found { marked: plan::is_marked(release.body.as_deref().unwrap_or("")) },
+            Some(release) => Release::Found { marked: undo_plan::is_marked(release.body.as_deref().unwrap_or("")) },
         },
     };
     let known_commit = match &options.commit {
@@ -149,7 +149,7 @@ fn commit_from_trail(ws: &Workspace, version: &Version, tag: &str) -> Option<Str
 
 /// The dry run's text: every step in order, skipped ones with the reason.
 pub fn describe(plan: &Plan) -> String {
-    let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
+    let what = if plan.undo { "Undo undo_plan" } else { "Rollback plan" };
     let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
     let mut n = 0;
     for step in &plan.steps {

@@ -7,7 +7,7 @@ use crate::report::Reporter;
 use crate::version::Target;
 use crate::workspace::Workspace;
 
-pub use crate::version::bump::{BumpPlan as Plan, PackageBump};
+pub use crate::version::edits::{BumpPlan as Plan, PackageBump};
 
 /// What to bump to, and which packages.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ pub struct Outcome {
 
 /// Every edit, computed from the workspace's files; nothing is written.
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
-    crate::version::bump::plan_excluding(ws, &options.target, &options.packages, &options.exclude)
+    crate::version::edits::plan_excluding(ws, &options.target, &options.packages, &options.exclude)
 }
 
 /// Writes each edit of the plan atomically, in order, reporting each file.

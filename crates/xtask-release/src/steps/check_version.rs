@@ -8,7 +8,7 @@ use crate::steps::preflight::{Check, TagOnBranch, tag_on_branch};
 
 use crate::workspace::Workspace;
 
-pub use crate::version::check::Problem;
+pub use crate::version::agreement::Problem;
 
 /// What to check against.
 #[derive(Debug, Clone, Default)]
@@ -60,7 +60,7 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Outcome> {
         true => Some(on_release_branch(sh, ws, options.tag.as_deref())?),
         false => None,
     };
-    let problems = crate::version::check::check(ws, options.tag.as_deref())?;
+    let problems = crate::version::agreement::check(ws, options.tag.as_deref())?;
     Ok(Outcome { tag: options.tag.clone(), problems, release_branch })
 }
 

@@ -4,9 +4,9 @@
 //! 6 annotated tag, 7 one atomic push of branch and tag. The plan is computed first,
 //! printed, and only then executed. A failure before the commit puts every edited file back; after it,
 //! the error says what is done and the one command that finishes the job, and that
-//! re-run decides from git facts which steps are done (see [`plan::resume`]).
+//! re-run decides from git facts which steps are done (see [`runbook::resume`]).
 
-pub mod plan;
+pub mod runbook;
 pub mod scratch;
 
 use anyhow::{Context as _, Result, bail};
@@ -22,7 +22,7 @@ use crate::steps::code_checks::{self, Skip};
 use crate::steps::preflight::{self, Check, GitFacts};
 use crate::version::{self, Target};
 use crate::workspace::Workspace;
-use plan::{Action, Inputs, Leftover, ReleasePlan, Step};
+use runbook::{Action, Inputs, Leftover, ReleasePlan, Step};
 use scratch::Scratch;
 
 /// What to release, and which checks and steps to leave out.
@@ -101,7 +101,7 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
     let finished = current_facts.as_ref().is_some_and(|f| {
         f.tag_at_head(&current_tag_message) && (!options.push || (f.tag_pushed() && f.branch_pushed()))
     });
-    let mut resumed = plan::resume(&options.target, &current, &current_tag, head_is_release, finished);
+    let mut resumed = runbook::resume(&options.target, &current, &current_tag, head_is_release, finished);
     let committed = resumed.is_some();
 
     let mut temporary = Vec::new();
@@ -109,7 +109,7 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
     let (version, bump, changelog, facts) = match (&resumed, current_facts) {
         (Some(_), Some(facts)) => (current.clone(), Vec::new(), None, facts),
         _ => {
-            let bump = version::bump::plan(&head_ws, &options.target, &[])?;
+            let bump = version::edits::plan(&head_ws, &options.target, &[])?;
             if bump.is_empty() {
                 bail!(
                     "the workspace is at {} already and HEAD is not its release commit; \
@@ -132,7 +132,7 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
             let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
             let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
             if let Leftover::Ours { written, temporary: left } =
-                plan::leftover(&facts.changed, &scratch.top, &edits, read)
+                runbook::leftover(&facts.changed, &scratch.top, &edits, read)
             {
                 // The earlier run's edits are this run's; preflight judges the rest.
                 facts.changed.clear();
@@ -313,7 +313,7 @@ fn check_lockfile(ctx: &Ctx, ws: &Workspace) -> Result<()> {
 /// cargo reported before the bump are stale.
 fn check_versions(sh: &Shell, ws: &Workspace, tag: &str) -> Result<()> {
     let ws = Workspace::load(sh, Some(ws.manifest_path.as_std_path()))?;
-    let problems = version::check::check(&ws, Some(tag))?;
+    let problems = version::agreement::check(&ws, Some(tag))?;
     if problems.is_empty() {
         return Ok(());
     }

@@ -126,7 +126,7 @@ pub fn execute(sh: &Shell, plan: &TagPlan, reporter: &dyn Reporter) -> Result<Ou
 /// `check-version` against the tag, as one preflight check.
 fn check_version(ws: &Workspace, tag: &str) -> Result<Check> {
     const NAME: &str = "check-version";
-    let problems = version::check::check(ws, Some(tag))?;
+    let problems = version::agreement::check(ws, Some(tag))?;
     if problems.is_empty() {
         return Ok(Check::passed(NAME, format!("manifests, Cargo.lock, extra files and changelog agree with {tag}")));
     }

@@ -4,8 +4,8 @@
 //! problem is reported, not just the first; any problem exits 1.
 
 mod health;
-mod registry;
-mod release;
+mod index_entries;
+mod release_page;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,7 +15,7 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::context::Ctx;
-use crate::publish::registry::Registry;
+use crate::publish::registry_config::Registry;
 
 /// What to check, where.
 #[derive(Debug, Clone)]
@@ -152,14 +152,14 @@ pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
     if !options.skip.contains(&Check::Registry) {
         ctx.out.status("Checking", "the registry");
         match Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path()) {
-            Ok(registry) => findings.extend(registry::check(ctx, &ws, &registry, &version, &tag)),
+            Ok(registry) => findings.extend(index_entries::check(ctx, &ws, &registry, &version, &tag)),
             Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
         }
     }
     if !options.skip.contains(&Check::Release) {
         ctx.out.status("Checking", format!("the GitHub release {tag}"));
-        let release_options = release::Options { sums: &options.sums, keep: options.assets.as_deref() };
-        findings.extend(release::check(ctx, &ws, &version, &tag, &release_options));
+        let release_options = release_page::Options { sums: &options.sums, keep: options.assets.as_deref() };
+        findings.extend(release_page::check(ctx, &ws, &version, &tag, &release_options));
     }
     if let Some(url) = options.health.as_deref().filter(|_| !options.skip.contains(&Check::Health)) {
         let expected = match options.expect_version.as_deref() {

@@ -1,15 +1,15 @@
 //! Where versions live and how they change: bump levels, manifest and lock file edits,
 //! extra files.
 
-pub mod bump;
-pub mod check;
+pub mod agreement;
+pub mod edits;
 pub mod extra;
-mod files;
 pub mod level;
 pub mod lockfile;
 pub mod manifest;
 pub mod requirement;
 pub mod section;
+mod sources;
 pub mod text;
 
 use std::fmt;
@@ -19,7 +19,7 @@ use anyhow::{Result, bail};
 use semver::Version;
 
 use crate::workspace::Workspace;
-use files::Files;
+use sources::Files;
 
 /// What `bump` and `release` are asked for: an exact version or a level.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +74,7 @@ impl fmt::Display for Target {
 
 /// The workspace's release version, as every command reads it (`check-version` reports
 /// the same disagreements one by one): the version of the members that move in lockstep
-/// (see [`Files::lockstep`]). A member of that set at another version is an error naming
+/// (see `Files::lockstep`). A member of that set at another version is an error naming
 /// it.
 pub fn current(ws: &Workspace) -> Result<Version> {
     let files = Files::load(ws)?;

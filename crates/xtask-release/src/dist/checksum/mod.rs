@@ -7,10 +7,10 @@
 //! anything, then stages every file before renaming any into place, so a file it cannot
 //! read or a directory it cannot write leaves every checksum file as it was.
 
-pub mod check;
-pub mod files;
 pub mod format;
 pub mod sha;
+pub mod verify;
+pub mod walk;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
-use self::check::{Check, Finding, Status};
-use self::files::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
+use self::verify::{Check, Finding, Status};
+use self::walk::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
 
 /// What to hash or verify.
 #[derive(Debug, Clone, Default)]
@@ -114,14 +114,14 @@ pub fn verify(options: &Options) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     match &options.sums {
         Some(sums) => {
-            checks = check::read_checks(sums)?;
+            checks = verify::read_checks(sums)?;
             findings.extend(unlisted(&options.paths, sums, &checks)?);
         }
         None => {
             for path in &options.paths {
                 let (sidecars, without) = sidecars_of(path)?;
                 for sidecar in sidecars {
-                    checks.extend(check::read_checks(&sidecar)?);
+                    checks.extend(verify::read_checks(&sidecar)?);
                 }
                 findings.extend(without);
             }
@@ -130,7 +130,7 @@ pub fn verify(options: &Options) -> Result<Vec<Finding>> {
     if checks.is_empty() && findings.is_empty() {
         bail!("no checksums found in {}; write them first with `checksum --execute`", shown_list(&options.paths));
     }
-    let mut findings_all = check::run(&checks);
+    let mut findings_all = verify::run(&checks);
     findings_all.extend(findings);
     Ok(findings_all)
 }
@@ -165,7 +165,7 @@ fn plan_files(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
     for (file, digest) in &hashed {
         let path = sidecar(file);
         if path.exists() {
-            let recorded = check::read_checks(&path)?;
+            let recorded = verify::read_checks(&path)?;
             if let Some(old) = recorded.iter().find(|c| c.expected != *digest) {
                 bail!(
                     "{} says {} but {} hashes to {digest}: the file changed after its checksum was written; \
@@ -229,7 +229,7 @@ pub fn execute(plan: &Plan) -> Result<()> {
 /// is refused), directories walked; and the special files the walks left out.
 fn collect(paths: &[PathBuf], sums: Option<&Path>) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     for path in paths {
-        files::check_regular(path)?;
+        walk::check_regular(path)?;
     }
     let sums = sums.and_then(|s| canonical_file(s).ok());
     let mut seen = BTreeSet::new();
@@ -263,8 +263,8 @@ fn sidecars_of(path: &Path) -> Result<(Vec<PathBuf>, Vec<Finding>)> {
             findings.push(Finding { file: special.display().to_string(), status: Status::NotAFile });
         }
         return sidecars_among(walked.files, findings);
-    } else if files::is_sidecar(path) || path.exists() {
-        files::check_regular(path)?;
+    } else if walk::is_sidecar(path) || path.exists() {
+        walk::check_regular(path)?;
         vec![path.to_path_buf()]
     } else {
         bail!("{} does not exist; name existing files or directories", path.display());

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::changelog;
 use crate::context::Ctx;
 use crate::dist::checksum::sha;
-use crate::github::api::{Client, NewRelease, Release, RemoteAsset, Token};
+use crate::github::client::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::repo;
 use crate::workspace::Workspace;
 

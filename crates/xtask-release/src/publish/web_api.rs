@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
+use super::cargo_errors::Failure;
 use super::metadata::NewCrate;
-use super::retry::Failure;
 use crate::ops::redact::redact;
 use crate::ops::retry;
 

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
 use super::sha::{self, Digest};
-use super::{files, format};
+use super::{format, walk};
 
 /// One promise of a checksum file: `file` has `expected` as its SHA-256.
 #[derive(Debug, Clone)]
@@ -95,7 +95,7 @@ pub fn read_checks(checksum_file: &Path) -> Result<Vec<Check>> {
     let text = std::fs::read_to_string(checksum_file).with_context(|| format!("cannot read {shown}"))?;
     let dir = checksum_file.parent().unwrap_or(Path::new(""));
     let entries = format::parse(&text, &shown)?;
-    if files::is_sidecar(checksum_file) {
+    if walk::is_sidecar(checksum_file) {
         let own = checksum_file.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
         if names != [own] {
@@ -115,7 +115,7 @@ pub fn read_checks(checksum_file: &Path) -> Result<Vec<Check>> {
     entries
         .into_iter()
         .map(|entry| {
-            let Some(name) = files::contained_name(&entry.name) else {
+            let Some(name) = walk::contained_name(&entry.name) else {
                 bail!(
                     "{shown} names `{}`, which is outside its directory; a sums file may name only files \
                      inside its own directory (relative names without `..`): regenerate it with \

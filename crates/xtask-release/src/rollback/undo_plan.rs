@@ -5,7 +5,7 @@
 use semver::Version;
 use serde::Serialize;
 
-use crate::publish::registry::Registry;
+use crate::publish::registry_config::Registry;
 
 /// The first line of the notice a rollback puts on top of a release's notes.
 pub const NOTICE: &str = "> **YANKED**";

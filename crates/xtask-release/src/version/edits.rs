@@ -20,8 +20,8 @@ use cargo_metadata::camino::Utf8PathBuf;
 use semver::Version;
 use serde::Serialize;
 
-use super::files::Files;
 use super::manifest::PackageVersion;
+use super::sources::Files;
 use super::text::{Span, splice};
 use super::{Target, requirement};
 use crate::ops::fs::{self, FileEdit};

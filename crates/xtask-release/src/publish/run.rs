@@ -11,14 +11,14 @@ use cargo_metadata::camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
 use xshell::cmd;
 
-use super::api::Api;
 use super::index::Index;
 use super::metadata::{self, NewCrate};
+use super::order::{Crate, Plan, State};
 use super::pace::RateLimit;
 use super::pipeline::Pipeline;
-use super::plan::{Crate, Plan, State};
-use super::registry::Credential;
+use super::registry_config::Credential;
 use super::upload::Uploads;
+use super::web_api::Api;
 use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::ops::cargo;

@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::execute::{CrateResult, Outcome, Status};
+use super::order::{Plan, State, Via};
 use super::pace::Budget;
-use super::plan::{Plan, State, Via};
-use super::registry::Registry;
+use super::registry_config::Registry;
+use super::run::{CrateResult, Outcome, Status};
 use crate::output::plural;
 use crate::output::{Output, print_json};
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::index::Entry;
 use super::pace::Estimate;
-use super::registry::{Credential, Registry};
+use super::registry_config::{Credential, Registry};
 use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]

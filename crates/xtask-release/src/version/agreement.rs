@@ -9,7 +9,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::{Version, VersionReq};
 use serde::Serialize;
 
-use super::files::Files;
+use super::sources::Files;
 use crate::workspace::{Member, Workspace};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -15,13 +15,13 @@ use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
-use crate::publish::plan;
-use crate::publish::registry::Registry;
+use crate::publish::order;
+use crate::publish::registry_config::Registry;
 use crate::workspace::Workspace;
 
 pub fn check(ctx: &Ctx, ws: &Workspace, registry: &Registry, version: &Version, tag: &str) -> Vec<Finding> {
     let name = registry.name.as_deref();
-    let crates = match plan::select(ws, name, &[], &[]).and_then(|selected| plan::levels(ws, &selected)) {
+    let crates = match order::select(ws, name, &[], &[]).and_then(|selected| order::levels(ws, &selected)) {
         Ok(levels) => levels.iter().flatten().map(|m| m.name.clone()).collect::<Vec<_>>(),
         Err(err) => return vec![Finding::problem(Check::Registry, "publish plan", format!("{err:#}"))],
     };

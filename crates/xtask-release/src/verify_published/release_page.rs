@@ -15,7 +15,7 @@ use crate::context::Ctx;
 use crate::dist::assets;
 use crate::dist::checksum::format as sums;
 use crate::dist::checksum::sha;
-use crate::github::api::{Client, Release, RemoteAsset, Token};
+use crate::github::client::{Client, Release, RemoteAsset, Token};
 use crate::github::repo;
 use crate::workspace::Workspace;
 

@@ -8,10 +8,10 @@ use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 use xshell::cmd;
 
-use super::plan::{self, Action, Plan};
+use super::undo_plan::{self, Action, Plan};
 use crate::audit::{Produced, Trail};
 use crate::context::Ctx;
-use crate::github::api::{Client, Release, ReleasePatch};
+use crate::github::client::{Client, Release, ReleasePatch};
 use crate::ops::retry::Backoff;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
@@ -100,12 +100,13 @@ fn act(
             let body = release.body.clone().unwrap_or_default();
             let patch = match action {
                 Action::MarkRelease { .. } => ReleasePatch {
-                    body: Some(plan::mark(&body, reason, release.prerelease)),
+                    body: Some(undo_plan::mark(&body, reason, release.prerelease)),
                     prerelease: Some(true),
                     ..ReleasePatch::default()
                 },
                 _ => {
-                    let (body, prerelease) = plan::unmark(&body).context("the release no longer carries our notice")?;
+                    let (body, prerelease) =
+                        undo_plan::unmark(&body).context("the release no longer carries our notice")?;
                     ReleasePatch { body: Some(body), prerelease: Some(prerelease), ..ReleasePatch::default() }
                 }
             };

@@ -50,7 +50,7 @@ impl Args {
             return cx.print_json(&plan);
         }
         for (path, digest) in &outcome.written {
-            crate::outln!("{digest}  {path}");
+            crate::outln!("{digest}  {}", ws.rel(path));
         }
         Ok(())
     }

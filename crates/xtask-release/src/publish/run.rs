@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
-use xshell::cmd;
 
 use super::index::Index;
 use super::metadata::{self, NewCrate};
@@ -170,10 +169,8 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     {
         let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
         let progress = ctx.out.progress("Verifying", format!("{} crates with cargo package", plan.crates.len()));
-        let cargo = cargo::bin();
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-        let registry_args = registry_args(plan);
-        let packaged = cmd!(ctx.sh, "{cargo} package {registry_args...} {packages...}").quiet().run();
+        let packaged = cargo::command(&ctx.sh).arg("package").args(registry_args(plan)).args(packages).quiet().run();
         progress.finish(packaged.is_ok());
         packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
     }

@@ -31,9 +31,80 @@ fn normalise(fixture: &Fixture, text: &str) -> String {
         // JSON escapes the backslashes of a Windows path.
         text = text.replace(&path.replace('\\', "\\\\"), name).replace(&path, name);
     }
+    let text = text.replace(support::BIN, "xtask-release");
+    let text = json_values(&text, &["host", "prev", "duration_ms"]);
+    let text = audit_ms_column(&text);
     let text = durations(&text);
-    let text = dates(&text);
+    let text = dates(&timestamps(&text));
     hashes(&plan_digests(&text))
+}
+
+/// The value of each `"key": value` in a JSON document becomes `"[KEY]"`: the machine's
+/// host name, the hash of the previous audit line (it covers a time), a measured duration.
+fn json_values(text: &str, keys: &[&str]) -> String {
+    let mut out = String::new();
+    for line in text.split_inclusive('\n') {
+        let key = keys.iter().find(|k| line.trim_start().starts_with(&format!("\"{k}\": ")));
+        match key {
+            Some(key) => {
+                let at = line.find(&format!("\"{key}\": ")).unwrap() + key.len() + 4;
+                let comma = if line.trim_end().ends_with(',') { "," } else { "" };
+                let newline = if line.ends_with('\n') { "\n" } else { "" };
+                out.push_str(&format!("{}\"[{}]\"{comma}{newline}", &line[..at], key.to_uppercase()));
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `audit`'s table has a column of measured milliseconds (`ms`) whose width follows its
+/// widest value: the cells of that column, header included, become `[MS]`.
+fn audit_ms_column(text: &str) -> String {
+    let mut out = String::new();
+    let mut columns: Option<(usize, usize)> = None;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("#  time ") {
+            columns = line.find("  ms ").zip(line.find("  produced")).map(|(ms, produced)| (ms + 2, produced + 2));
+        } else if !line.starts_with(|c: char| c.is_ascii_digit()) {
+            columns = None;
+        }
+        match columns {
+            Some((start, end)) if line.len() > start && line.is_char_boundary(start) => {
+                // A row with nothing produced ends in the `ms` column.
+                let rest = line.get(end..).unwrap_or("\n");
+                out.push_str(&format!("{}[MS]  {rest}", &line[..start]));
+            }
+            _ => out.push_str(line),
+        }
+    }
+    out
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` becomes `[TIMESTAMP]`.
+fn timestamps(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let shape = b"dddd-dd-ddTdd:dd:ddZ";
+    let is_stamp = |at: usize| {
+        bytes.len() >= at + shape.len()
+            && bytes[at..at + shape.len()]
+                .iter()
+                .zip(shape)
+                .all(|(b, s)| if *s == b'd' { b.is_ascii_digit() } else { b == s })
+    };
+    let mut out = String::new();
+    let mut i = 0;
+    while i < text.len() {
+        if text.is_char_boundary(i) && is_stamp(i) {
+            out.push_str("[TIMESTAMP]");
+            i += shape.len();
+        } else {
+            let c = text[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
 }
 
 /// A plan's digest (`sha256:` and 64 hex digits) covers the HEAD commit, so it differs
@@ -206,4 +277,77 @@ fn checksum_and_verify_assets() {
     text_and_json(&fixture, "verify_assets", &["verify-assets", "assets"]);
     fixture.write("assets/a.bin", "changed\n");
     text_and_json(&fixture, "checksum_verify_failing", &["checksum", "assets", "--verify"]);
+}
+
+#[test]
+fn verify_assets_passing_and_missing_dir() {
+    let fixture = fixture("single-crate");
+    let matrix: serde_json::Value = serde_json::from_str(&fixture.run(&["build-matrix"]).ok().stdout).unwrap();
+    for entry in matrix["include"].as_array().unwrap() {
+        for asset in entry["assets"].as_array().unwrap() {
+            let name = asset.as_str().unwrap();
+            fixture.write(&format!("dist/{name}"), &format!("the bytes of {name}\n"));
+        }
+    }
+    fixture.run(&["checksum", "dist", "--sums", "dist/SHA256SUMS", "--execute"]).ok();
+    text_and_json(&fixture, "verify_assets_passing", &["verify-assets", "dist"]);
+    text_and_json(&fixture, "verify_assets_error_no_dir", &["verify-assets", "nothere"]);
+}
+
+/// `init`'s dry run on a repository without any of its files, and its refusal to
+/// replace a workflow it did not write.
+#[test]
+fn init_dry_run_and_foreign_workflow() {
+    let fixture = fixture("single-crate");
+    let init = ["init", "--dependency-path", "../xtask-release"];
+    text_and_json(&fixture, "init_single_crate", &init);
+    fixture.write(".github/workflows/release.yml", "name: Release\n");
+    text_and_json(&fixture, "init_error_foreign_workflow", &init);
+}
+
+/// The trail of two executed steps, printed and verified, and a log that is not there.
+#[test]
+fn audit_print_verify_and_missing_log() {
+    let fixture = fixture("single-crate");
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    fixture.run(&["changelog", "--execute"]).ok();
+    text_and_json(&fixture, "audit_two_steps", &["audit"]);
+    text_and_json(&fixture, "audit_verify", &["audit", "--verify"]);
+    text_and_json(&fixture, "audit_error_no_log", &["audit", "--log", "nothere.jsonl"]);
+}
+
+/// One representative failure of each command that needs nothing but the fixture.
+#[test]
+fn errors_without_services() {
+    let fixture = fixture("single-crate");
+    text_and_json(&fixture, "bump_error_not_a_version", &["bump", "banana"]);
+    text_and_json(&fixture, "dist_error_unknown_target", &["dist", "--target", "nope-unknown-none"]);
+    text_and_json(&fixture, "checksum_error_no_file", &["checksum", "nothere"]);
+    text_and_json(&fixture, "publish_ordered_error_no_registry", &["publish-ordered", "--registry", "nowhere"]);
+    text_and_json(
+        &fixture,
+        "verify_published_error_no_registry",
+        &["verify-published", "--registry", "nowhere", "--skip", "release"],
+    );
+    text_and_json(&fixture, "rollback_error_no_token", &["rollback", "0.1.0", "--registry", "nowhere"]);
+    text_and_json(&fixture, "github_release_error_no_repository", &["github-release"]);
+
+    // A dirty tree stops `tag` and `release` in their preflight.
+    fixture.write("src/bin/a.rs", "fn main() { println!(\"changed\"); }\n");
+    text_and_json(&fixture, "tag_error_dirty_tree", &["tag"]);
+    text_and_json(&fixture, "release_error_dirty_tree", &["release", "patch", "--no-verify"]);
+    fixture.git(&["checkout", "--", "."]);
+
+    // A template with an unknown placeholder stops every command that reads the config.
+    let manifest = fixture.read("Cargo.toml");
+    fixture.write(
+        "Cargo.toml",
+        &format!("{manifest}\n[package.metadata.xtask-release.dist]\nasset-name = \"{{bin}}-{{arch}}\"\n"),
+    );
+    text_and_json(&fixture, "build_matrix_error_unknown_placeholder", &["build-matrix"]);
+    fixture.write("Cargo.toml", &manifest);
+
+    // No changelog file to write a section into is fine; a changelog switched off is not.
+    fixture.write("Cargo.toml", &format!("{manifest}\n[package.metadata.xtask-release]\nchangelog = false\n"));
+    text_and_json(&fixture, "changelog_error_off", &["changelog"]);
 }

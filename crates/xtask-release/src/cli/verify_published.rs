@@ -117,8 +117,9 @@ impl Args {
         let lines: Vec<String> =
             problems.iter().map(|f| format!("  {}: {}", f.subject, f.problem.as_deref().unwrap_or_default())).collect();
         bail!(
-            "{} of the published release {version} is wrong:\n{}\nfix the release (re-publish, re-upload, or roll it back with `rollback {version}`)",
+            "{} of the published release {version} {} wrong:\n{}\nfix the release (re-publish, re-upload, or roll it back with `rollback {version}`)",
             crate::output::plural(problems.len(), "check"),
+            if problems.len() == 1 { "is" } else { "are" },
             lines.join("\n")
         )
     }

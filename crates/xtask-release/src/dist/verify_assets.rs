@@ -68,7 +68,7 @@ pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
         None => crate::version::current(&ws)?,
     };
     let matrix = assets::load(&ctx.sh, &ws, &version)?;
-    let present = list_dir(&dir)?;
+    let present = list_dir(&dir, &shown)?;
 
     let (layout, checksum_files) = compare(&matrix, &present, &shown);
     let mut checks = Vec::new();
@@ -130,10 +130,10 @@ fn compare(matrix: &Matrix, present: &BTreeSet<String>, dir: &str) -> (Vec<Findi
 
 /// The names of the directory's entries, whatever they are: a subdirectory is as
 /// unexpected in a release as a stray file.
-fn list_dir(dir: &Path) -> Result<BTreeSet<String>> {
-    let entries = std::fs::read_dir(dir)
-        .and_then(|rd| rd.collect::<std::io::Result<Vec<_>>>())
-        .with_context(|| format!("cannot list the assets directory {}", dir.display()))?;
+fn list_dir(dir: &Path, shown: &str) -> Result<BTreeSet<String>> {
+    let entries = std::fs::read_dir(dir).and_then(|rd| rd.collect::<std::io::Result<Vec<_>>>()).with_context(|| {
+        format!("cannot list the assets directory {shown}; name the directory `dist --out` wrote the assets to")
+    })?;
     Ok(entries.iter().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
 }
 

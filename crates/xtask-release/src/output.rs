@@ -139,6 +139,16 @@ impl crate::report::Reporter for Output {
             actions::end_group();
         }
     }
+    fn failed(&self, verb: &str, message: &str) {
+        self.line(verb, "31", true, message);
+    }
+    fn tool_output(&self, name: &str, text: &str) {
+        if self.github {
+            let _group = self.group(name);
+            // On stderr with the group's markers, so stdout stays the result alone.
+            let _ = writeln!(std::io::stderr(), "{}", crate::ops::redact::redact(text));
+        }
+    }
 }
 
 /// A long step under way; see [`Output::progress`].

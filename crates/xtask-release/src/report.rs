@@ -2,10 +2,12 @@
 //! CLI implements (cargo-style status lines on stderr) and a library caller may too.
 
 use std::path::Path;
+use std::time::Instant;
 
 /// Progress of an executing plan. Every method is a line for a human; nothing here is
-/// part of a command's result, which comes back as a typed outcome.
-pub trait Reporter {
+/// part of a command's result, which comes back as a typed outcome. `Sync`: parallel
+/// uploads report from several threads.
+pub trait Reporter: Sync {
     /// A step starts or ends, in cargo's style: `verb` is one word (`Bumping`, `Wrote`).
     fn status(&self, verb: &str, message: &str);
     /// Something worth knowing that is not a problem.
@@ -22,6 +24,61 @@ pub trait Reporter {
         let _ = name;
     }
     fn end_group(&self) {}
+    /// A step failed, said in the same style as `status`; the error itself comes back to
+    /// the caller, this only closes the step's line.
+    fn failed(&self, verb: &str, message: &str) {
+        self.status(verb, message);
+    }
+    /// The whole output of a tool that ran quietly (cargo's), for reporters that show it
+    /// folded away under `name`, like a GitHub Actions group; others leave it out.
+    fn tool_output(&self, name: &str, text: &str) {
+        let _ = (name, text);
+    }
+}
+
+impl dyn Reporter + '_ {
+    /// Starts a long step: says what it is doing now, and [`Progress::finish`] says how
+    /// long it took, so a slow step never looks like a hang.
+    pub fn progress(&self, verb: &str, what: &str) -> Progress<'_> {
+        self.status(verb, what);
+        Progress { reporter: self, what: format!("{} {what}", verb.to_lowercase()), started: Instant::now() }
+    }
+
+    /// A group of lines (see [`Reporter::begin_group`]) that ends when the guard drops.
+    pub fn group(&self, name: &str) -> Group<'_> {
+        self.begin_group(name);
+        Group { reporter: self }
+    }
+}
+
+/// A long step under way; see `progress` on `dyn Reporter`.
+pub struct Progress<'a> {
+    reporter: &'a dyn Reporter,
+    what: String,
+    started: Instant,
+}
+
+impl Progress<'_> {
+    /// `Finished WHAT in 1.2s`, or `Failed WHAT after 1.2s`.
+    pub fn finish(self, ok: bool) {
+        let secs = self.started.elapsed().as_secs_f64();
+        if ok {
+            self.reporter.status("Finished", &format!("{} in {secs:.1}s", self.what));
+        } else {
+            self.reporter.failed("Failed", &format!("{} after {secs:.1}s", self.what));
+        }
+    }
+}
+
+/// An open group; see `group` on `dyn Reporter`.
+pub struct Group<'a> {
+    reporter: &'a dyn Reporter,
+}
+
+impl Drop for Group<'_> {
+    fn drop(&mut self) {
+        self.reporter.end_group();
+    }
 }
 
 /// A reporter that says nothing.

@@ -1,8 +1,8 @@
 //! `publish-ordered`: publish workspace crates in dependency order, resumably.
 //!
 //! Facts first (cargo metadata, cargo's registry config, the sparse index), then a plan
-//! computed by pure functions (`plan`), printed by the dry run or carried out by
-//! `execute`. The registry is the source of truth for what is published, so re-running
+//! computed by pure functions (`plan`), which the CLI prints for a dry run, or carried
+//! out by `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
 pub mod batch;
@@ -16,7 +16,6 @@ mod pipeline;
 pub mod platform;
 pub mod registry_config;
 mod run;
-pub mod summary;
 mod upload;
 pub mod web_api;
 
@@ -28,7 +27,10 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use serde::Deserialize;
 
-use crate::context::{Ctx, shell_quote};
+use xshell::Shell;
+
+use crate::context::shell_quote;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 use index::Index;
 use order::Plan;
@@ -172,10 +174,11 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     Ok(Plan::new(registry, &levels, &published, upload))
 }
 
-/// Uploads what the plan says, after a preflight over the whole set. Never fails by
-/// itself: what happened to each crate, and the error that stopped the run, are in the
-/// outcome.
-pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Outcome {
+/// Uploads what the plan says, after a preflight over the whole set, running cargo in
+/// `sh` (at the workspace root) and saying what it does through `reporter`. Never fails
+/// by itself: what happened to each crate, and the error that stopped the run, are in
+/// the outcome.
+pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, options: &Options, reporter: &dyn Reporter) -> Outcome {
     let config = &ws.config.publish;
     let settings = run::Options {
         jobs: options.jobs.unwrap_or(config.jobs).max(1),
@@ -188,7 +191,7 @@ pub fn execute(ctx: &Ctx, ws: &Workspace, plan: &Plan, options: &Options) -> Out
         return Outcome { results: Vec::new(), error: None };
     }
     let index = Index::new(&plan.registry.index_url);
-    run::run(ctx, ws, plan, &index, &settings)
+    run::run(sh, ws, plan, &index, &settings, reporter)
 }
 
 /// What each crate's index file lists: one request per crate, a few at a time, so a

@@ -21,7 +21,7 @@ use super::run::{CrateResult, IndexWait, Options, Package, Status, different_con
 use super::upload::{countdown, lock, names};
 use super::web_api::{Api, Refused};
 use crate::ops::retry::Backoff;
-use crate::output::Output;
+use crate::report::Reporter;
 
 /// A 429 more often than this for one crate means the budget is not coming back soon.
 const MAX_RATE_LIMITED: u32 = 20;
@@ -29,7 +29,7 @@ const MAX_RATE_LIMITED: u32 = 20;
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Pipeline<'a> {
-    out: Output,
+    out: &'a dyn Reporter,
     plan: &'a Plan,
     index: &'a Index,
     api: &'a Api,
@@ -61,7 +61,7 @@ enum Progress {
 
 impl<'a> Pipeline<'a> {
     pub fn new(
-        out: Output,
+        out: &'a dyn Reporter,
         plan: &'a Plan,
         index: &'a Index,
         api: &'a Api,
@@ -157,7 +157,7 @@ impl<'a> Pipeline<'a> {
         if let Progress::Confirmed(Status::Published) = progress {
             let seconds = board.started.get(krate.name.as_str()).map_or(0.0, |s| s.elapsed().as_secs_f64());
             board.seconds.insert(krate.name.as_str(), seconds);
-            self.out.status("Published", format!("{} v{} in {seconds:.1}s", krate.name, krate.version));
+            self.out.status("Published", &format!("{} v{} in {seconds:.1}s", krate.name, krate.version));
         }
         board.progress.insert(krate.name.as_str(), progress);
         drop(board);
@@ -170,7 +170,7 @@ impl<'a> Pipeline<'a> {
         let what = names(&[krate]);
         if let State::Published { .. } = krate.state {
             // The preflight compared its checksum with ours.
-            self.out.status("Skipped", format!("{what}: already on {}", self.plan.registry.display()));
+            self.out.status("Skipped", &format!("{what}: already on {}", self.plan.registry.display()));
             return Ok(Progress::Confirmed(Status::Skipped));
         }
         let package = &self.packages[&krate.name];
@@ -202,7 +202,7 @@ impl<'a> Pipeline<'a> {
             let Refused { failure, message } = match self.api.publish(&package.metadata, tarball) {
                 Ok(warnings) => {
                     for warning in warnings {
-                        self.out.warn(format!("{what}: {warning}"));
+                        self.out.warn(&format!("{what}: {warning}"));
                     }
                     self.out.status("Uploaded", &what);
                     return Ok(());
@@ -213,7 +213,7 @@ impl<'a> Pipeline<'a> {
                 // Ours from an earlier attempt whose answer was lost, or someone else's:
                 // the checksum in the index tells, when the run confirms it.
                 Failure::AlreadyExists => {
-                    self.out.status("Uploaded", format!("{what}: the registry has it already ({message})"));
+                    self.out.status("Uploaded", &format!("{what}: the registry has it already ({message})"));
                     return Ok(());
                 }
                 Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
@@ -229,7 +229,7 @@ impl<'a> Pipeline<'a> {
                     let Some(delay) = backoff.next_delay() else {
                         bail!("cannot publish {what}: {message} (and again after every retry)");
                     };
-                    self.out.status("Retrying", format!("{what} in {:.1}s after: {message}", delay.as_secs_f64()));
+                    self.out.status("Retrying", &format!("{what} in {:.1}s after: {message}", delay.as_secs_f64()));
                     std::thread::sleep(delay);
                 }
                 Failure::RateLimited(_) | Failure::Fatal => bail!("cannot publish {what}: {message}"),
@@ -277,7 +277,7 @@ impl<'a> Pipeline<'a> {
             return Ok(());
         }
         let progress =
-            self.out.progress("Waiting", format!("for {} to show in the index", plural_crates(accepted.len())));
+            self.out.progress("Waiting", &format!("for {} to show in the index", plural_crates(accepted.len())));
         let visible = self.wait_until_visible(&accepted, true);
         progress.finish(visible.is_ok());
         visible

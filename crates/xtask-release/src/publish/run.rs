@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
+use xshell::Shell;
 
 use super::index::Index;
 use super::metadata::{self, NewCrate};
@@ -18,9 +19,9 @@ use super::pipeline::Pipeline;
 use super::registry_config::Credential;
 use super::upload::Uploads;
 use super::web_api::Api;
-use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::ops::cargo;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 pub struct Options {
@@ -106,7 +107,14 @@ pub enum Status {
     NotPublished,
 }
 
-pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Options) -> Outcome {
+pub fn run(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    index: &Index,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Outcome {
     let mut results: BTreeMap<&str, CrateResult> = plan
         .crates
         .iter()
@@ -120,14 +128,13 @@ pub fn run(ctx: &Ctx, ws: &Workspace, plan: &Plan, index: &Index, options: &Opti
             (c.name.as_str(), result)
         })
         .collect();
-    let error = match preflight(ctx, ws, plan) {
+    let error = match preflight(sh, ws, plan, reporter) {
         Ok(Preflight { packages, api: Some(api) }) => {
-            Pipeline::new(ctx.out, plan, index, &api, options, &packages).run(&mut results)
+            Pipeline::new(reporter, plan, index, &api, options, &packages).run(&mut results)
         }
         Ok(Preflight { packages, api: None }) => {
-            let groups = ctx.out.github();
             let checksums = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
-            Uploads::new(ctx.out, groups, ws, plan, index, options, checksums).run(&mut results)
+            Uploads::new(reporter, ws, plan, index, options, checksums).run(&mut results)
         }
         Err(err) => Some(err),
     };
@@ -145,16 +152,16 @@ struct Preflight {
 /// Everything that can be known before the first upload: a token exists, every crate
 /// packages and verifies against the others, its upload metadata can be read, and no
 /// version on the registry differs from ours.
-fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
+fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<Preflight> {
     let registry = &plan.registry;
     // STEP 1: a token, or the first upload would fail.
     let token = match registry.credential(ws.root.as_std_path())? {
         Credential::Token { secret, source } => {
-            ctx.out.status("Found", format!("a token for {} in {source}", registry.display()));
+            reporter.status("Found", &format!("a token for {} in {source}", registry.display()));
             Some(secret)
         }
         Credential::Provider => {
-            ctx.out.note(format!(
+            reporter.note(&format!(
                 "{} has a credential provider other than cargo:token, which only cargo can ask: uploading with \
                  `cargo publish` for this run",
                 registry.display()
@@ -167,10 +174,10 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
     // each other through a local overlay, so this verifies the set as it will be published.
     {
-        let _group = ctx.out.group(format!("cargo package ({} crates)", plan.crates.len()));
-        let progress = ctx.out.progress("Verifying", format!("{} crates with cargo package", plan.crates.len()));
+        let _group = reporter.group(&format!("cargo package ({} crates)", plan.crates.len()));
+        let progress = reporter.progress("Verifying", &format!("{} crates with cargo package", plan.crates.len()));
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-        let packaged = cargo::command(&ctx.sh).arg("package").args(registry_args(plan)).args(packages).quiet().run();
+        let packaged = cargo::command(sh).arg("package").args(registry_args(plan)).args(packages).quiet().run();
         progress.finish(packaged.is_ok());
         packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
     }
@@ -205,7 +212,7 @@ fn preflight(ctx: &Ctx, ws: &Workspace, plan: &Plan) -> Result<Preflight> {
     let api = match (token, registry.api_index()) {
         (Some(token), Some(index)) => Some(Api::discover(&index, token)?),
         (Some(_), None) => {
-            ctx.out.note(format!(
+            reporter.note(&format!(
                 "{} has a git index, whose config.json only cargo reads: uploading with `cargo publish` for this run",
                 registry.display()
             ));

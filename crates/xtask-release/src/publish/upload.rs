@@ -10,7 +10,7 @@
 //! crates go again one by one, in order, each with the retries below.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{self, ChildStderr, Command, Stdio};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
@@ -28,7 +28,7 @@ use super::run::{CrateResult, Options, Status, different_content, registry_args}
 use crate::ops::cargo;
 use crate::ops::redact::redact;
 use crate::ops::retry::Backoff;
-use crate::output::Output;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 /// A 429 more often than this for one crate means the budget is not coming back soon.
@@ -37,9 +37,7 @@ const MAX_RATE_LIMITED: u32 = 20;
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Uploads<'a> {
-    out: Output,
-    /// Whether to show each cargo run's output as a GitHub Actions `::group::`.
-    groups: bool,
+    out: &'a dyn Reporter,
     root: Utf8PathBuf,
     target_dir: Utf8PathBuf,
     plan: &'a Plan,
@@ -74,8 +72,7 @@ enum Progress {
 
 impl<'a> Uploads<'a> {
     pub fn new(
-        out: Output,
-        groups: bool,
+        out: &'a dyn Reporter,
         ws: &Workspace,
         plan: &'a Plan,
         index: &'a Index,
@@ -85,7 +82,6 @@ impl<'a> Uploads<'a> {
         let progress = plan.crates.iter().map(|c| (c.name.as_str(), Progress::Waiting)).collect();
         Uploads {
             out,
-            groups,
             root: ws.root.clone(),
             target_dir: ws.target_dir.clone(),
             plan,
@@ -159,11 +155,11 @@ impl<'a> Uploads<'a> {
         let what = format!("{} v{}", krate.name, krate.version);
         let status = match result {
             Ok(Status::Skipped) => {
-                self.out.status("Skipped", format!("{what}: already on {}", self.plan.registry.display()));
+                self.out.status("Skipped", &format!("{what}: already on {}", self.plan.registry.display()));
                 Status::Skipped
             }
             Ok(status) => {
-                self.out.status("Published", format!("{what} in {seconds:.1}s"));
+                self.out.status("Published", &format!("{what} in {seconds:.1}s"));
                 status
             }
             Err(err) => {
@@ -245,7 +241,7 @@ impl<'a> Uploads<'a> {
     /// short backoff, so the crates go one by one next.
     fn upload_together(&self, slot: usize, crates: &[&Crate]) -> bool {
         self.pace(crates);
-        self.out.status("Uploading", names(crates));
+        self.out.status("Uploading", &names(crates));
         let output = match self.cargo_publish(slot, crates) {
             Ok(output) if output.status.success() => return true,
             Ok(output) => output,
@@ -254,7 +250,7 @@ impl<'a> Uploads<'a> {
         };
         let stderr = String::from_utf8_lossy(&output.stderr);
         let reason = cargo_reason(&stderr);
-        self.out.status("Retrying", format!("{} one by one after: {reason}", names(crates)));
+        self.out.status("Retrying", &format!("{} one by one after: {reason}", names(crates)));
         match cargo_errors::classify(&stderr, SystemTime::now()) {
             Failure::RateLimited(wait) => self.wait_rate_limit(&names(crates), wait),
             Failure::Transient => std::thread::sleep(Duration::from_secs(1)),
@@ -293,7 +289,7 @@ impl<'a> Uploads<'a> {
                         bail!(cargo_failed(&what, &stderr, " and again after every retry"));
                     };
                     let reason = cargo_reason(&stderr);
-                    self.out.status("Retrying", format!("{what} in {:.1}s after: {reason}", delay.as_secs_f64()));
+                    self.out.status("Retrying", &format!("{what} in {:.1}s after: {reason}", delay.as_secs_f64()));
                     std::thread::sleep(delay);
                 }
                 Failure::RateLimited(_) | Failure::Fatal => bail!(cargo_failed(&what, &stderr, "")),
@@ -335,12 +331,10 @@ impl<'a> Uploads<'a> {
         let output = self
             .run_following(command.into())
             .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;
-        if self.groups {
+        {
             let _print = lock(&self.print);
-            let _group = self.out.group(group);
-            // On stderr with the group's markers, so stdout stays the result alone.
             let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
-            let _ = writeln!(std::io::stderr(), "{}", redact(&format!("{stdout}{stderr}")));
+            self.out.tool_output(&group, &format!("{stdout}{stderr}"));
         }
         Ok(output)
     }
@@ -428,14 +422,14 @@ fn cargo_reason(stderr: &str) -> String {
 
 /// Waits `total`, saying so every few seconds on stderr, so a long wait in CI does not
 /// look like a hang.
-pub(super) fn countdown(out: Output, why: &str, total: Duration) {
+pub(super) fn countdown(out: &dyn Reporter, why: &str, total: Duration) {
     let until = Instant::now() + total;
     loop {
         let left = until.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return;
         }
-        out.status("Waiting", format!("{why}; {}s left", left.as_secs_f64().ceil()));
+        out.status("Waiting", &format!("{why}; {}s left", left.as_secs_f64().ceil()));
         std::thread::sleep(left.min(Duration::from_secs(5)));
     }
 }

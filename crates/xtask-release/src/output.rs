@@ -196,15 +196,27 @@ pub fn json_document<T: Serialize>(value: &T) -> anyhow::Result<String> {
         #[serde(flatten)]
         body: &'a T,
     }
-    let has_version = match serde_json::to_value(value)? {
-        serde_json::Value::Object(map) => map.contains_key("format_version"),
+    let mut map = match serde_json::to_value(value)? {
+        serde_json::Value::Object(map) => map,
         other => anyhow::bail!("bug: a JSON document must be an object, not {other}"),
     };
-    Ok(if has_version {
-        serde_json::to_string_pretty(value)?
-    } else {
-        serde_json::to_string_pretty(&Versioned { format_version: FORMAT_VERSION, body: value })?
-    })
+    if !map.contains_key("format_version") {
+        return Ok(serde_json::to_string_pretty(&Versioned { format_version: FORMAT_VERSION, body: value })?);
+    }
+    let text = serde_json::to_string_pretty(value)?;
+    if text.starts_with("{\n  \"format_version\"") {
+        return Ok(text);
+    }
+    // A plan that carries its own version but went through a map (its digest added) has
+    // its keys sorted; the version goes first all the same.
+    let version = map.remove("format_version").and_then(|v| v.as_u64()).unwrap_or(FORMAT_VERSION.into());
+    #[derive(Serialize)]
+    struct Own<'a> {
+        format_version: u64,
+        #[serde(flatten)]
+        body: &'a serde_json::Map<String, serde_json::Value>,
+    }
+    Ok(serde_json::to_string_pretty(&Own { format_version: version, body: &map })?)
 }
 
 /// Prints a value as the one JSON document on stdout (see [`json_document`]).

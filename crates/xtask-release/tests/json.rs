@@ -19,6 +19,7 @@ fn document(fixture: &Fixture, mut cmd: Command, code: i32) -> Value {
     let run = support::run(cmd).fails(code);
     let doc = parse_one(&run);
     assert_eq!(doc["format_version"], 1, "no format_version 1\n{run}");
+    assert!(run.stdout.starts_with("{\n  \"format_version\": 1"), "format_version is not the first key\n{run}");
     let mut bad = Vec::new();
     keys_not_snake_case(&doc, "", &mut bad);
     assert!(bad.is_empty(), "keys that are not snake_case: {bad:?}\n{run}");

@@ -6,12 +6,17 @@
 
 mod support;
 
-use support::{Fixture, fixture};
+use support::release_flow::Released;
+use support::{Fixture, Run, fixture};
 
 /// Runs the binary with `args` in the fixture and renders exit code, stdout and stderr,
 /// normalised, as one snapshot text.
 fn render(fixture: &Fixture, args: &[&str]) -> String {
-    let run = fixture.run(args);
+    render_run(fixture, args, fixture.run(args))
+}
+
+/// Renders a run of the binary with `args`, normalised, as one snapshot text.
+fn render_run(fixture: &Fixture, args: &[&str], run: Run) -> String {
     let text = format!(
         "$ xtask-release {}\nexit code: {}\n--- stdout\n{}\n--- stderr\n{}",
         args.join(" "),
@@ -31,12 +36,76 @@ fn normalise(fixture: &Fixture, text: &str) -> String {
         // JSON escapes the backslashes of a Windows path.
         text = text.replace(&path.replace('\\', "\\\\"), name).replace(&path, name);
     }
-    let text = text.replace(support::BIN, "xtask-release");
-    let text = json_values(&text, &["host", "prev", "duration_ms"]);
+    let mut text = text.replace(support::BIN, "xtask-release");
+    // The cargo we run under, which the binary runs too (`$CARGO`), lives where rustup put it.
+    if let Ok(cargo) = std::env::var("CARGO") {
+        text = text.replace(&cargo, "[CARGO]");
+    }
+    let text = loopback_ports(&text);
+    let text = cargo_output(&json_values(&text, &["host", "prev", "duration_ms", "seconds"]));
     let text = audit_ms_column(&text);
-    let text = durations(&text);
+    let mut text = durations(&text);
+    // A right-aligned duration pads by its width: two spaces before it, whatever the width.
+    while text.contains("   [TIME]") {
+        text = text.replace("   [TIME]", "  [TIME]");
+    }
     let text = dates(&timestamps(&text));
     hashes(&plan_digests(&text))
+}
+
+/// Lines cargo prints (`Compiling foo v0.1.0 (path)`, `Finished \`dev\` profile ...`,
+/// `Packaged 5 files, ...`) change with cargo's version and its parallel jobs; each run of
+/// them becomes one `[cargo output]` line. Our own status lines name no path in
+/// parentheses, so they stay.
+fn cargo_output(text: &str) -> String {
+    let is_cargo = |line: &str| {
+        let line = line.trim();
+        let Some((verb, rest)) = line.split_once(' ') else { return false };
+        if !verb.starts_with(|c: char| c.is_ascii_uppercase()) || !verb.chars().all(|c| c.is_ascii_alphabetic()) {
+            return false;
+        }
+        let versioned = rest
+            .split(' ')
+            .nth(1)
+            .is_some_and(|v| v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit()));
+        (versioned && rest.ends_with(')'))
+            || (verb == "Finished" && rest.starts_with('`'))
+            || (verb == "Packaged" && rest.contains(" files, "))
+            || (verb == "Updating" && rest.starts_with('`'))
+            || (verb == "Locking" && rest.starts_with(|c: char| c.is_ascii_digit()))
+            || (verb == "Blocking" && rest.starts_with("waiting for file lock"))
+    };
+    let mut out = String::new();
+    let mut in_cargo = false;
+    for line in text.split_inclusive('\n') {
+        if is_cargo(line) {
+            if !in_cargo {
+                out.push_str("[cargo output]\n");
+            }
+            in_cargo = true;
+        } else {
+            in_cargo = false;
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// `127.0.0.1:PORT` (the registry, the GitHub server) becomes `127.0.0.1:[PORT]`.
+fn loopback_ports(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("127.0.0.1:") {
+        let (head, tail) = rest.split_at(at + "127.0.0.1:".len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("[PORT]");
+        }
+        rest = &tail[digits..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The value of each `"key": value` in a JSON document becomes `"[KEY]"`: the machine's
@@ -350,4 +419,85 @@ fn errors_without_services() {
     // No changelog file to write a section into is fine; a changelog switched off is not.
     fixture.write("Cargo.toml", &format!("{manifest}\n[package.metadata.xtask-release]\nchangelog = false\n"));
     text_and_json(&fixture, "changelog_error_off", &["changelog"]);
+}
+
+/// Text and JSON of one command run as `released.run` runs it (cargo at the local
+/// registry, GitHub at the loopback server), as `<name>_text` and `<name>_json`.
+fn released_text_and_json(released: &Released, name: &str, args: &[&str]) {
+    released_snapshot(released, &format!("{name}_text"), args);
+    released_snapshot(released, &format!("{name}_json"), &[&["--format", "json"], args].concat());
+}
+
+fn released_snapshot(released: &Released, name: &str, args: &[&str]) {
+    let run = released.run(args);
+    insta::assert_snapshot!(name.to_string(), render_run(&released.fixture, args, run));
+}
+
+/// One release of the lockstep fixture, command by command, against the real registry
+/// and the GitHub server: each command's dry run, its executed run, and the checks and
+/// plans that come after.
+#[test]
+fn publish_github_release_verify_and_rollback() {
+    let released = Released::new();
+    released_text_and_json(&released, "publish_ordered_dry_run", &["publish-ordered", "--registry", "local"]);
+    released.tag();
+    // One upload at a time, so that the status lines come in one order.
+    let publish = ["publish-ordered", "--registry", "local", "--execute", "--jobs", "1"];
+    released_snapshot(&released, "publish_ordered_execute_one_text", &[&publish[..], &["-p", "acme-core"]].concat());
+    released_snapshot(&released, "publish_ordered_execute_rest_json", &[&["--format", "json"], &publish[..]].concat());
+
+    // The assets `build-matrix` promises, with made-up content, and their checksums.
+    let matrix: serde_json::Value = serde_json::from_str(&released.run(&["build-matrix"]).ok().stdout).unwrap();
+    std::fs::create_dir_all(&released.dist).unwrap();
+    for entry in matrix["include"].as_array().unwrap() {
+        for asset in entry["assets"].as_array().unwrap() {
+            let name = asset.as_str().unwrap();
+            std::fs::write(released.dist.join(name), format!("the bytes of {name}\n")).unwrap();
+        }
+    }
+    let dist = released.dist.to_str().unwrap();
+    let sums = released.dist.join("SHA256SUMS");
+    released.run(&["checksum", dist, "--sums", sums.to_str().unwrap(), "--execute"]).ok();
+    released_text_and_json(&released, "github_release_dry_run", &["github-release", "--assets", dist]);
+    let execute = ["github-release", "--assets", dist, "--execute"];
+    released_snapshot(&released, "github_release_execute_json", &[&["--format", "json"], &execute[..]].concat());
+    released_snapshot(&released, "github_release_rerun_text", &execute);
+
+    released_text_and_json(&released, "verify_published_passing", &["verify-published", "--registry", "local"]);
+    let rollback = ["rollback", "0.1.0", "--registry", "local", "--reason", "miscompiles on arm"];
+    released_text_and_json(&released, "rollback_dry_run", &rollback);
+}
+
+/// 64-digit hex words (SHA-256 sums of built binaries, which differ with the toolchain)
+/// become `[SHA256]`.
+fn built_sums(text: &str) -> String {
+    let mut out = String::new();
+    let mut word = String::new();
+    for c in text.chars().chain(std::iter::once('\0')) {
+        if c.is_ascii_hexdigit() {
+            word.push(c);
+            continue;
+        }
+        out.push_str(if word.len() == 64 { "[SHA256]" } else { &word });
+        word.clear();
+        if c != '\0' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `dist`'s plan for a configured target (any host can plan it), and on x86_64 Linux,
+/// whose target every toolchain there has, the build itself.
+#[test]
+fn dist_plan_and_build() {
+    let fixture = fixture("single-crate");
+    let dist = ["dist", "--target", "x86_64-unknown-linux-gnu", "--out", "dist"];
+    text_and_json(&fixture, "dist_dry_run", &dist);
+    if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        let execute = [&dist[..], &["--execute"]].concat();
+        insta::assert_snapshot!("dist_execute_text", built_sums(&render(&fixture, &execute)));
+        let json = [&["--format", "json"], &execute[..]].concat();
+        insta::assert_snapshot!("dist_execute_json", built_sums(&render(&fixture, &json)));
+    }
 }

@@ -28,7 +28,8 @@ impl Args {
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
-        let (ws, plan) = build::plan_for(ctx, &self.options())?;
+        let ws = ctx.workspace()?;
+        let plan = build::plan_for(&ctx.sh, &ws, &self.options())?;
         if !self.execute {
             if cx.json() {
                 return cx.print_plan_json(&ws, &plan);
@@ -39,7 +40,7 @@ impl Args {
             return Ok(());
         }
         let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            let outcome = build::execute(ctx, &plan)?;
+            let outcome = build::execute(&ctx.sh, &plan, &ctx.out)?;
             for (path, digest) in &outcome.written {
                 produced.add(path.file_name().unwrap_or(path.as_str()), digest.clone());
             }
@@ -49,7 +50,7 @@ impl Args {
             return cx.print_json(&plan);
         }
         for (path, digest) in &outcome.written {
-            crate::outln!("{digest}  {path}");
+            crate::outln!("{digest}  {}", ws.rel(path));
         }
         Ok(())
     }

@@ -175,7 +175,10 @@ fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -
     // each other through a local overlay, so this verifies the set as it will be published.
     {
         let _group = reporter.group(&format!("cargo package ({} crates)", plan.crates.len()));
-        let progress = reporter.progress("Verifying", &format!("{} crates with cargo package", plan.crates.len()));
+        let progress = reporter.progress(
+            "Verifying",
+            &format!("{} with cargo package", crate::output::plural(plan.crates.len(), "crate")),
+        );
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
         let packaged = cargo::command(sh).arg("package").args(registry_args(plan)).args(packages).quiet().run();
         progress.finish(packaged.is_ok());

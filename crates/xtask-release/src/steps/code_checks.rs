@@ -11,7 +11,7 @@ use std::io::IsTerminal as _;
 use xshell::{Shell, cmd};
 
 use crate::ops::cargo;
-use crate::output::Output;
+use crate::report::Reporter;
 use crate::steps::preflight::Check;
 
 /// Which checks to run; each can be skipped by a flag.
@@ -23,7 +23,7 @@ pub struct Skip {
 }
 
 /// Runs the checks not skipped, each to completion, and reports every result.
-pub fn run(sh: &Shell, out: &Output, skip: Skip, test_command: &[String]) -> Vec<Check> {
+pub fn run(sh: &Shell, out: &dyn Reporter, skip: Skip, test_command: &[String]) -> Vec<Check> {
     let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
     let check = |name, skip, flag: &str, argv| check(sh, out, name, skip, flag, argv);
     vec![
@@ -38,7 +38,7 @@ pub fn run(sh: &Shell, out: &Output, skip: Skip, test_command: &[String]) -> Vec
     ]
 }
 
-fn check(sh: &Shell, out: &Output, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
+fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
     let shown = format!("`{}`", argv.join(" "));
     if skip {
         return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));

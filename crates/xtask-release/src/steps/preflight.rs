@@ -382,21 +382,6 @@ fn short(commit: &str) -> &str {
     commit.get(..10).unwrap_or(commit)
 }
 
-/// Prints check results as an indented list, each failure followed by its fix.
-pub fn print(checks: &[Check]) {
-    for check in checks {
-        let label = match check.outcome {
-            Outcome::Passed => "ok",
-            Outcome::Failed => "FAILED",
-            Outcome::Skipped => "skipped",
-        };
-        crate::outln!("    {label:<8}{}: {}", check.name, check.detail);
-        if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {
-            crate::outln!("    {:<8}fix: {fix}", "");
-        }
-    }
-}
-
 /// In GitHub Actions, an `::error` annotation for each failed check.
 pub fn annotate(out: &dyn Reporter, checks: &[Check]) {
     for check in checks.iter().filter(|c| c.is_failed()) {

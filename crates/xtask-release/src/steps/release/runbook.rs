@@ -52,7 +52,7 @@ pub enum Action {
         edit: Option<FileEdit>,
     },
     /// The edits written, before they are committed: Cargo.lock (among the bump's edits)
-    /// passes [`LOCK_CHECK`](crate::ops::cargo::LOCK_CHECK), and check-version passes for the tag.
+    /// passes `cargo update --workspace --locked`, and check-version passes for the tag.
     Verify {
         lockfile: bool,
     },

@@ -73,7 +73,7 @@ impl Args {
 fn print_plan(ws: &Workspace, plan: &Plan) {
     crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
     let env: String = plan.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-    crate::outln!("  run    {env}{} {}", plan.program().to_string_lossy(), plan.build.join(" "));
+    crate::outln!("  run    {env}{} {}", plan.program(), plan.build.join(" "));
     for asset in &plan.assets {
         let from = match asset.archive {
             None => format!("copy of {}", ws.rel(&asset.binary)),

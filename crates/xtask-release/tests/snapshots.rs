@@ -50,7 +50,15 @@ fn normalise(fixture: &Fixture, text: &str) -> String {
         text = text.replace("   [TIME]", "  [TIME]");
     }
     let text = dates(&timestamps(&text));
-    hashes(&plan_digests(&text))
+    hashes(&plan_digests(&text), &git_objects(fixture))
+}
+
+/// Every commit and tag object of the fixture's repository, whose ids (and their
+/// abbreviations) differ from run to run with the commit dates.
+fn git_objects(fixture: &Fixture) -> Vec<String> {
+    let commits = fixture.git(&["rev-list", "--all"]);
+    let refs = fixture.git(&["for-each-ref", "--format=%(objectname)"]);
+    commits.lines().chain(refs.lines()).map(str::to_string).collect()
 }
 
 /// Lines cargo prints (`Compiling foo v0.1.0 (path)`, `Finished \`dev\` profile ...`,
@@ -261,15 +269,16 @@ fn dates(text: &str) -> String {
     out
 }
 
-/// Lowercase hex words of commit-id length (40, or 7 to 12 abbreviated, with a digit and
-/// a letter) become `[HASH]`; 64-digit SHA-256 sums of file contents are stable and kept.
-fn hashes(text: &str) -> String {
+/// Lowercase hex words of commit-id length (40) and abbreviations (7 or more digits) of
+/// the repository's `objects` become `[HASH]`; 64-digit SHA-256 sums of file contents
+/// are stable and kept.
+fn hashes(text: &str, objects: &[String]) -> String {
     let mut out = String::new();
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
         let hex = !word.is_empty() && word.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
-        let mixed = word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(|c| c.is_ascii_alphabetic());
-        if hex && (word.len() == 40 || ((7..=12).contains(&word.len()) && mixed)) {
+        let object = word.len() >= 7 && objects.iter().any(|o| o.starts_with(word.as_str()));
+        if hex && (word.len() == 40 || object) {
             out.push_str("[HASH]");
         } else {
             out.push_str(word);
@@ -500,4 +509,83 @@ fn dist_plan_and_build() {
         let json = [&["--format", "json"], &execute[..]].concat();
         insta::assert_snapshot!("dist_execute_json", built_sums(&render(&fixture, &json)));
     }
+}
+
+/// The executed local steps, as text and then as JSON: `bump`, `changelog` and `tag
+/// --push` by hand for 0.2.0 and 0.2.1, then `release` for 0.3.0 and 0.3.1.
+#[test]
+fn executed_bump_changelog_tag_and_release() {
+    let fixture = fixture("single-crate");
+    text_and_json(&fixture, "changelog_new_section", &["changelog", "--version", "0.2.0"]);
+    for (json, level) in [(false, "minor"), (true, "patch")] {
+        let suffix = if json { "json" } else { "text" };
+        let with_format =
+            |args: &[&'static str]| if json { [&["--format", "json"], args].concat() } else { args.to_vec() };
+        let bump = with_format(&["bump", level, "--execute"]);
+        insta::assert_snapshot!(format!("bump_execute_{suffix}"), render(&fixture, &bump));
+        let changelog = with_format(&["changelog", "--execute"]);
+        insta::assert_snapshot!(format!("changelog_execute_{suffix}"), render(&fixture, &changelog));
+        fixture.git(&["commit", "--quiet", "-am", "release"]);
+        fixture.git(&["push", "--quiet", "origin", "main"]);
+        let tag = with_format(&["tag", "--execute", "--push"]);
+        insta::assert_snapshot!(format!("tag_execute_push_{suffix}"), render(&fixture, &tag));
+    }
+    let release = ["release", "minor", "--no-verify", "--execute", "--yes"];
+    insta::assert_snapshot!("release_execute_text", render(&fixture, &release));
+    let release = ["--format", "json", "release", "patch", "--no-verify", "--execute", "--yes"];
+    insta::assert_snapshot!("release_execute_json", render(&fixture, &release));
+}
+
+#[test]
+fn checksum_execute_with_sums_file() {
+    let fixture = fixture("single-crate");
+    fixture.write("assets/a.bin", "a\n");
+    fixture.write("assets/b.txt", "b\n");
+    text_and_json(
+        &fixture,
+        "checksum_execute_sums",
+        &["checksum", "assets", "--sums", "assets/SHA256SUMS", "--execute"],
+    );
+}
+
+/// Inside GitHub Actions a failing check also annotates, on stderr; with `--format json`
+/// stdout is still the one document.
+#[test]
+fn check_version_failing_in_github_actions() {
+    let fixture = fixture("single-crate");
+    for (name, args) in [
+        ("check_version_failing_github_actions_text", &["check-version", "--tag", "v0.2.0"][..]),
+        ("check_version_failing_github_actions_json", &["--format", "json", "check-version", "--tag", "v0.2.0"][..]),
+    ] {
+        let mut cmd = fixture.command(args);
+        cmd.env("GITHUB_ACTIONS", "true");
+        insta::assert_snapshot!(name, render_run(&fixture, args, support::run(cmd)));
+    }
+}
+
+/// The commands and global options, as `--help` lists them.
+#[test]
+fn help() {
+    let fixture = fixture("single-crate");
+    insta::assert_snapshot!("help_text", render(&fixture, &["--help"]));
+}
+
+/// Every command `--help` lists has at least one text and one JSON snapshot here, so a
+/// new command cannot ship without its output pinned.
+#[test]
+fn every_command_has_text_and_json_snapshots() {
+    use clap::CommandFactory;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    let files: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut missing = Vec::new();
+    for command in xtask_release::Cli::command().get_subcommands() {
+        let prefix = format!("snapshots__{}_", command.get_name().replace('-', "_"));
+        for kind in ["_text.snap", "_json.snap"] {
+            if !files.iter().any(|f| f.starts_with(&prefix) && f.ends_with(kind)) {
+                missing.push(format!("{}{kind}", command.get_name()));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "commands without a snapshot: {missing:?}");
 }

@@ -4,7 +4,7 @@
 //! Placement: after the intro and after an `## [Unreleased]` section when there is one,
 //! so the new section sits above every older release.
 
-pub mod commits;
+pub(crate) mod commits;
 
 use anyhow::{Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;

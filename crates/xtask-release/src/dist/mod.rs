@@ -1,11 +1,11 @@
 //! Release assets: the CI build matrix, per-target builds, checksums and verification.
 
-pub mod archive;
-pub mod assets;
+pub(crate) mod archive;
+pub(crate) mod assets;
 pub mod build;
 pub mod checksum;
 pub mod matrix;
-pub mod targets;
+pub(crate) mod targets;
 pub mod verify_assets;
 
 use serde::Deserialize;

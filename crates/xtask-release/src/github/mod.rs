@@ -1,8 +1,8 @@
 //! The GitHub release through the REST API, and the Actions run it happens in.
 
-pub mod client;
+pub(crate) mod client;
 pub mod create_release;
-pub mod repo;
+pub(crate) mod repo;
 
 use serde::Deserialize;
 

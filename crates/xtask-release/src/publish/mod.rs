@@ -5,19 +5,19 @@
 //! out by `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
-pub mod batch;
-pub mod cargo_errors;
-pub mod index;
-pub mod metadata;
-pub mod order;
-pub mod pace;
-pub mod packaged;
+pub(crate) mod batch;
+pub(crate) mod cargo_errors;
+pub(crate) mod index;
+pub(crate) mod metadata;
+pub(crate) mod order;
+pub(crate) mod pace;
+pub(crate) mod packaged;
 mod pipeline;
-pub mod platform;
-pub mod registry_config;
+pub(crate) mod platform;
+pub(crate) mod registry_config;
 mod run;
 mod upload;
-pub mod web_api;
+pub(crate) mod web_api;
 
 pub use run::IndexWait;
 

@@ -6,7 +6,7 @@
 
 mod undo;
 pub use undo::{Outcome, StepResult};
-pub mod undo_plan;
+pub(crate) mod undo_plan;
 
 use anyhow::{Context as _, Result};
 use semver::Version;

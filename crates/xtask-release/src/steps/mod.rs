@@ -2,7 +2,7 @@
 
 pub mod bump;
 pub mod check_version;
-pub mod code_checks;
-pub mod preflight;
+pub(crate) mod code_checks;
+pub(crate) mod preflight;
 pub mod release;
 pub mod tag;

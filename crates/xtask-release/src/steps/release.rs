@@ -4,10 +4,10 @@
 //! 6 annotated tag, 7 one atomic push of branch and tag. The plan is computed first,
 //! printed, and only then executed. A failure before the commit puts every edited file back; after it,
 //! the error says what is done and the one command that finishes the job, and that
-//! re-run decides from git facts which steps are done (see [`runbook::resume`]).
+//! re-run decides from git facts which steps are done (see `runbook::resume`).
 
-pub mod runbook;
-pub mod scratch;
+pub(crate) mod runbook;
+pub(crate) mod scratch;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8Path;

@@ -8,7 +8,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{DependencyKind, Metadata, TargetKind};
 use semver::{Version, VersionReq};
 use serde::Serialize;
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::config::Config;
 use crate::ops::cargo;
@@ -109,12 +109,13 @@ impl Workspace {
     /// Runs `cargo metadata --no-deps` (no network, no resolution) for the workspace that
     /// holds `manifest_path`, or the one found from the current directory upward.
     pub fn load(sh: &Shell, manifest_path: Option<&Path>) -> Result<Workspace> {
-        let cargo = cargo::bin();
         let manifest_args: Vec<&std::ffi::OsStr> = match manifest_path {
             Some(path) => vec!["--manifest-path".as_ref(), path.as_os_str()],
             None => vec![],
         };
-        let json = cmd!(sh, "{cargo} metadata --format-version 1 --no-deps {manifest_args...}")
+        let json = cargo::command(sh)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .args(manifest_args)
             .quiet()
             .read()
             .context("cargo metadata failed on the workspace; fix the manifest error cargo printed above")?;

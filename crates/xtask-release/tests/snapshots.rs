@@ -2,7 +2,12 @@
 //! stdout and stderr, so a wording or key change shows up as a reviewed `.snap` diff.
 //! What varies from run to run (temp paths, durations, dates, commit hashes) is
 //! normalised first. Update with `cargo insta review` or `INSTA_UPDATE=always`; on CI
-//! (`CI=true`) a mismatch fails instead of writing.
+//! (`CI=true`) a mismatch fails instead of writing, and so does a missing snapshot.
+//!
+//! Unix only: on Windows paths print with backslashes and binaries end in `.exe`, so the text
+//! differs by design; tests/json.rs checks the JSON interface there, tests/dist.rs and
+//! tests/checksum.rs the Windows paths.
+#![cfg(unix)]
 
 mod support;
 
@@ -31,10 +36,12 @@ fn render_run(fixture: &Fixture, args: &[&str], run: Run) -> String {
 /// git object ids, plan digests.
 fn normalise(fixture: &Fixture, text: &str) -> String {
     let mut text = text.to_string();
-    for (path, name) in [(&fixture.root, "[ROOT]"), (&fixture.tmp.path().to_path_buf(), "[TMP]")] {
-        let path = path.to_string_lossy().to_string();
-        // JSON escapes the backslashes of a Windows path.
-        text = text.replace(&path.replace('\\', "\\\\"), name).replace(&path, name);
+    for (path, name) in [(fixture.root.clone(), "[ROOT]"), (fixture.tmp.path().to_path_buf(), "[TMP]")] {
+        // The resolved form first: macOS's temp dir is under a symlink (/var -> /private/var),
+        // and cargo and git print resolved paths.
+        for path in [path.canonicalize().unwrap_or(path.clone()), path] {
+            text = text.replace(&path.to_string_lossy().to_string(), name);
+        }
     }
     let mut text = text.replace(support::BIN, "xtask-release");
     // The cargo we run under, which the binary runs too (`$CARGO`), lives where rustup put it.

@@ -49,8 +49,8 @@ pub struct Outcome {
 
 impl Plan {
     /// The program that builds: `cross`, or the cargo running us.
-    pub fn program(&self) -> std::ffi::OsString {
-        if self.cross { "cross".into() } else { cargo::bin() }
+    pub fn program(&self) -> String {
+        if self.cross { "cross".into() } else { cargo::name() }
     }
 }
 
@@ -196,13 +196,14 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
 pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
     // The output directory is checked before the build, which can take many minutes.
     check_out_dir(&plan.out_dir)?;
-    let program = plan.program();
     let args = &plan.build;
     {
         let tool = if plan.cross { "cross" } else { "cargo" };
         let _group = reporter.group(&format!("{tool} build --target {}", plan.target));
         let progress = reporter.progress("Building", &format!("release binaries for {}", plan.target));
-        let built = cmd!(sh, "{program} {args...}").envs(&plan.env).run();
+        // Build scripts and proc macros run here: no token in their reach.
+        let program = if plan.cross { cargo::without_secrets(cmd!(sh, "cross")) } else { cargo::command(sh) };
+        let built = program.args(args).envs(&plan.env).run();
         progress.finish(built.is_ok());
         built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };

@@ -50,8 +50,9 @@ fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &
             format!("set `test-command` to an argv list, or pass {flag}"),
         );
     };
-    let program = if program == "cargo" { cargo::bin() } else { program.into() };
-    let command = cmd!(sh, "{program} {args...}").quiet().ignore_status();
+    // A test command builds and runs the workspace's code: no token in its reach.
+    let command = if program == "cargo" { cargo::command(sh) } else { cargo::without_secrets(cmd!(sh, "{program}")) };
+    let command = command.args(args).quiet().ignore_status();
     let progress = out.progress("Running", &shown);
     let fix = format!("run {shown}, fix what it reports, commit, and re-run");
     if std::io::stderr().is_terminal() {

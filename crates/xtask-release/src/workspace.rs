@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::ops::cargo;
 
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Workspace {
     pub root: Utf8PathBuf,
     /// The root Cargo.toml.
@@ -21,9 +22,9 @@ pub struct Workspace {
     pub target_dir: Utf8PathBuf,
     /// In the order cargo lists them (sorted by package id), which is stable.
     pub members: Vec<Member>,
-    pub config: Config,
+    pub(crate) config: Config,
     /// What to tell the user about the config (cargo-release's table), once per command.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,7 +125,7 @@ impl Workspace {
     }
 
     /// Builds the facts from metadata already read: a pure function, for tests.
-    pub fn from_metadata(metadata: &Metadata) -> Result<Workspace> {
+    pub(crate) fn from_metadata(metadata: &Metadata) -> Result<Workspace> {
         let root = metadata.workspace_root.clone();
         let manifest_path = root.join("Cargo.toml");
         let root_package = metadata.root_package();

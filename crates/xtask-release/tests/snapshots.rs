@@ -406,6 +406,7 @@ fn audit_print_verify_and_missing_log() {
 fn errors_without_services() {
     let fixture = fixture("single-crate");
     text_and_json(&fixture, "bump_error_not_a_version", &["bump", "banana"]);
+    text_and_json(&fixture, "bump_error_lower_version", &["bump", "0.0.1"]);
     text_and_json(&fixture, "dist_error_unknown_target", &["dist", "--target", "nope-unknown-none"]);
     text_and_json(&fixture, "checksum_error_no_file", &["checksum", "nothere"]);
     text_and_json(&fixture, "publish_ordered_error_no_registry", &["publish-ordered", "--registry", "nowhere"]);
@@ -449,6 +450,16 @@ fn released_snapshot(released: &Released, name: &str, args: &[&str]) {
     insta::assert_snapshot!(name.to_string(), render_run(&released.fixture, args, run));
 }
 
+/// `released_text_and_json` for output that names the checksums of `.crate` files, which
+/// hold the commit id (`.cargo_vcs_info.json`) and so differ on every run.
+fn released_text_and_json_of_packages(released: &Released, name: &str, args: &[&str]) {
+    for (suffix, args) in [("text", args.to_vec()), ("json", [&["--format", "json"], args].concat())] {
+        let run = released.run(&args);
+        let text = built_sums(&render_run(&released.fixture, &args, run));
+        insta::assert_snapshot!(format!("{name}_{suffix}"), text);
+    }
+}
+
 /// One release of the lockstep fixture, command by command, against the real registry
 /// and the GitHub server: each command's dry run, its executed run, and the checks and
 /// plans that come after.
@@ -482,10 +493,30 @@ fn publish_github_release_verify_and_rollback() {
     released_text_and_json(&released, "verify_published_passing", &["verify-published", "--registry", "local"]);
     let rollback = ["rollback", "0.1.0", "--registry", "local", "--reason", "miscompiles on arm"];
     released_text_and_json(&released, "rollback_dry_run", &rollback);
+
+    // Failures against the services: an asset that changed since it was uploaded, and a
+    // crate whose content changed under a version already published.
+    let asset = released.dist.join("acme-proxy-0.1.0-linux-amd64");
+    let original = std::fs::read(&asset).unwrap();
+    std::fs::write(&asset, "rebuilt, other bytes\n").unwrap();
+    released_text_and_json(&released, "github_release_error_asset_changed", &execute);
+    std::fs::write(&asset, original).unwrap();
+    released.fixture.write("crates/core/src/lib.rs", "pub fn name() -> &'static str { \"changed\" }\n");
+    released.fixture.git(&["commit", "--quiet", "-am", "change acme-core"]);
+    released_text_and_json_of_packages(&released, "publish_ordered_error_changed_content", &publish);
+
+    // The rollback itself, what verify-published says then, and the plan to undo it.
+    released_snapshot(&released, "rollback_execute_text", &[&rollback[..], &["--execute", "--yes"]].concat());
+    released_text_and_json(
+        &released,
+        "verify_published_failing_after_rollback",
+        &["verify-published", "--registry", "local"],
+    );
+    released_text_and_json(&released, "rollback_undo_dry_run", &["rollback", "0.1.0", "--registry", "local", "--undo"]);
 }
 
-/// 64-digit hex words (SHA-256 sums of built binaries, which differ with the toolchain)
-/// become `[SHA256]`.
+/// 64-digit hex words (SHA-256 sums of built binaries, which differ with the toolchain,
+/// and of packages, which hold the commit id) become `[SHA256]`.
 fn built_sums(text: &str) -> String {
     let mut out = String::new();
     let mut word = String::new();

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 /// The tag a GitHub Actions run was started for: `GITHUB_REF_NAME`, unless
 /// `GITHUB_REF_TYPE` says the run is for a branch, whose name that then is.
-pub fn actions_tag() -> Option<String> {
+pub(crate) fn actions_tag() -> Option<String> {
     let name = std::env::var("GITHUB_REF_NAME").ok().map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
     let is_branch = std::env::var("GITHUB_REF_TYPE").is_ok_and(|t| t == "branch");
     (!is_branch).then_some(name)

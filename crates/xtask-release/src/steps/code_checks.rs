@@ -16,6 +16,7 @@ use crate::steps::preflight::Check;
 
 /// Which checks to run; each can be skipped by a flag.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Skip {
     pub fmt: bool,
     pub clippy: bool,

@@ -19,7 +19,6 @@ pub struct GitFacts {
     pub branch: Option<String>,
     pub upstream: Option<String>,
     pub head: String,
-    pub head_subject: String,
     pub local_tag: Option<TagInfo>,
     pub remote: Remote,
     /// Git's index lock (`.git/index.lock`) when it exists: a git command is running, or
@@ -71,7 +70,6 @@ impl GitFacts {
             branch: current,
             upstream,
             head: git::head(sh)?,
-            head_subject: git::head_subject(sh)?,
             local_tag: git::tag_info(sh, tag)?,
             remote,
             index_lock: git::index_lock(sh)?,
@@ -408,7 +406,6 @@ mod tests {
             branch: Some("main".into()),
             upstream: Some("origin/main".into()),
             head: HEAD.into(),
-            head_subject: "work".into(),
             local_tag: None,
             remote: Remote::Reached { ahead_behind: Some((0, 0)), tag: None },
             index_lock: None,

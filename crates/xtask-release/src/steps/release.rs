@@ -9,6 +9,9 @@
 pub(crate) mod runbook;
 pub(crate) mod scratch;
 
+pub use crate::steps::code_checks::Skip;
+pub use runbook::{Action, ReleasePlan, Step};
+
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8Path;
 use xshell::Shell;
@@ -17,11 +20,11 @@ use crate::ops::cargo::{self, LOCK_CHECK};
 use crate::ops::fs::{self, FileEdit};
 use crate::ops::git;
 use crate::report::Reporter;
-use crate::steps::code_checks::{self, Skip};
+use crate::steps::code_checks;
 use crate::steps::preflight::{self, Check, GitFacts};
 use crate::version::{self, Target};
 use crate::workspace::Workspace;
-use runbook::{Action, Inputs, Leftover, ReleasePlan, Step};
+use runbook::{Inputs, Leftover};
 use scratch::Scratch;
 
 /// What to release, and which checks and steps to leave out.

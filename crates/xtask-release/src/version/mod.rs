@@ -76,7 +76,7 @@ impl fmt::Display for Target {
 /// the same disagreements one by one): the version of the members that move in lockstep
 /// (see `Files::lockstep`). A member of that set at another version is an error naming
 /// it.
-pub fn current(ws: &Workspace) -> Result<Version> {
+pub(crate) fn current(ws: &Workspace) -> Result<Version> {
     let files = Files::load(ws)?;
     let Some(version) = files.release_version(ws) else {
         bail!("{} states no version; add `version` to [workspace.package]", ws.manifest_path)

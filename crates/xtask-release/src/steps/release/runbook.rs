@@ -52,7 +52,7 @@ pub enum Action {
         edit: Option<FileEdit>,
     },
     /// The edits written, before they are committed: Cargo.lock (among the bump's edits)
-    /// passes [`LOCK_CHECK`](crate::ops::cargo::LOCK_CHECK), and check-version passes for the tag.
+    /// passes `cargo update --workspace --locked`, and check-version passes for the tag.
     Verify {
         lockfile: bool,
     },
@@ -185,7 +185,7 @@ pub struct Inputs<'a> {
 impl ReleasePlan {
     /// The plan from the facts: a pure function; it fails only on a config template that
     /// was not checked.
-    pub fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
+    pub(crate) fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
         let Inputs {
             config,
             previous,
@@ -286,7 +286,6 @@ mod tests {
             branch: Some("main".into()),
             upstream: Some("origin/main".into()),
             head: HEAD.into(),
-            head_subject: "release: v0.2.0".into(),
             local_tag: tag.map(|object| crate::ops::git::TagInfo {
                 object: object.into(),
                 commit: HEAD.into(),

@@ -17,7 +17,7 @@ pub(crate) fn actions_tag() -> Option<String> {
 /// `[workspace.metadata.xtask-release.github]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Create releases as drafts, to publish them by hand after a look.
     pub draft: bool,
     /// The release's title; `{version}` and `{tag}` are filled in.

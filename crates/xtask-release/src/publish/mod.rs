@@ -20,6 +20,10 @@ mod upload;
 pub(crate) mod verified;
 pub(crate) mod web_api;
 
+// The plan and what it is made of.
+pub use order::{Crate, Plan, State, Upload, Via};
+pub use pace::{Budget, Estimate, RateLimit};
+pub use registry_config::Registry;
 pub use run::IndexWait;
 
 use std::collections::BTreeMap;
@@ -34,15 +38,12 @@ use crate::context::shell_quote;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 use index::Index;
-use order::Plan;
-use pace::RateLimit;
-use registry_config::Registry;
 pub use run::{CrateResult, Outcome, Status};
 
 /// `[workspace.metadata.xtask-release.publish]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Seconds to wait for an uploaded version to show in the sparse index.
     pub index_timeout: u64,
     /// Uploads at once, among crates whose dependencies are already visible.

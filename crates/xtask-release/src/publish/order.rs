@@ -44,7 +44,7 @@ pub enum Via {
 
 impl Upload {
     /// The route the run takes for the credential cargo would use and the registry's index.
-    pub fn decide(credential: &Credential, registry: &Registry) -> Upload {
+    pub(crate) fn decide(credential: &Credential, registry: &Registry) -> Upload {
         let (via, reason) = match credential {
             Credential::Provider => (
                 Via::CargoPublish,
@@ -287,7 +287,7 @@ fn cycle_error(ws: &Workspace, selected: &[&Member], waiting: &BTreeMap<&str, BT
 
 impl Plan {
     /// The plan from the levels and what the registry lists for each crate.
-    pub fn new(
+    pub(crate) fn new(
         registry: Registry,
         levels: &[Vec<&Member>],
         published: &BTreeMap<String, Vec<Entry>>,

@@ -62,7 +62,9 @@ impl GitFacts {
                 .and_then(|()| Ok((git::ahead_behind(sh, &tracking)?, git::remote_tag(sh, remote, tag)?)));
             match reached {
                 Ok((ahead_behind, tag)) => Remote::Reached { ahead_behind, tag },
-                Err(err) => Remote::Unreachable(format!("{err:#}")),
+                Err(err) => Remote::Unreachable(
+                    err.downcast_ref::<git::Failure>().map_or_else(|| format!("{err:#}"), git::Failure::brief),
+                ),
             }
         };
         Ok(GitFacts {

@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
-use self::verify::{Check, Finding, Status};
+use self::verify::Check;
+pub use self::verify::{Finding, Status};
 use self::walk::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
 
 /// What to hash or verify.

@@ -246,6 +246,7 @@ impl ReleasePlan {
             tag_may_exist: resuming,
             may_be_ahead: u32::from(resuming),
             push,
+            table: config.table,
         };
         let mut checks = preflight::evaluate(facts, &expect);
         checks.extend(verify);

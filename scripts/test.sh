@@ -6,3 +6,5 @@ cd "$root"
 scripts/install-tools.sh
 cargo nextest run --workspace --no-fail-fast "$@"
 cargo test --workspace --doc --quiet
+# Broken intra-doc links (a link to an item that became pub(crate)) fail here, not on docs.rs.
+RUSTDOCFLAGS="-D warnings" cargo doc -p xtask-release --no-deps --quiet

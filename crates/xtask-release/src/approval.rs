@@ -17,10 +17,6 @@ use crate::dist::checksum::sha;
 const MAX_DIFFERENCES: usize = 8;
 
 /// `sha256:<hex>` of the plan's canonical JSON.
-pub fn digest(plan: &impl Serialize) -> Result<String> {
-    Ok(digest_value(&serde_json::to_value(plan)?))
-}
-
 pub fn digest_value(plan: &Value) -> String {
     format!("sha256:{}", sha::hash_bytes(canonical_json(plan).as_bytes()))
 }

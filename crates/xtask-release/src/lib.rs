@@ -14,7 +14,7 @@
 //!
 //! # As a library
 //!
-//! The CLI ([`cli`], the only module that knows clap) is a thin shell over the engine:
+//! The CLI (`cli`, the only module that knows clap) is a thin shell over the engine:
 //! each command has a plain `Options` type, a `plan` from the facts, and an `execute`
 //! that reports progress through a [`report::Reporter`] and returns an outcome. A
 //! program that bumps the version and checks that every file agrees, without clap:
@@ -52,32 +52,42 @@
 //! # What the semver promise covers
 //!
 //! A semver-compatible release (0.1.x to 0.1.y now; any 1.x from 1.0) does not break
-//! each command's `Options` (built with `new`,
-//! `Default` and the setters; the types are `#[non_exhaustive]`, so new options can be
-//! added), its `plan` and `execute` functions, the plan and outcome types they return,
-//! and the [`report::Reporter`] trait; the command line; and the JSON documents that
-//! `--format json` prints, which carry `"format_version": 1` (a key is only added within
-//! a format version, never removed or changed in meaning). Text output, status lines and
-//! anything not reachable from those types may change in any release.
+//! each command's `Options` (built with `new`, `Default` and the setters; the types are
+//! `#[non_exhaustive]`, so new options can be added), its `plan` and `execute` functions,
+//! the plan and outcome types they return, and the [`report::Reporter`] trait; the
+//! command line; and the JSON documents that `--format json` prints, which carry
+//! `"format_version": 1` (a key is only added within a format version, never removed or
+//! changed in meaning).
+//!
+//! In Rust terms that is what these public modules hold: the commands' engines
+//! ([`steps`]: `bump`, `check-version`, `tag`, `release`; [`publish`]: `publish-ordered`;
+//! [`dist`]: `build-matrix`, `dist`, `checksum`, `verify-assets`; [`changelog`];
+//! [`github`]: `github-release`; [`verify_published`]; [`rollback`]; [`audit`]; [`init`]),
+//! the facts they plan from ([`workspace::Workspace`]), what `bump` and `release` are
+//! asked for ([`version::Target`]), and [`report`], with [`main`], [`run`], the exit codes
+//! and [`UsageError`]. Everything else is `pub(crate)`: git, cargo and HTTP primitives,
+//! the config parser, the text renderers. Items marked `#[doc(hidden)]` are there for this
+//! crate's own tests and are not covered. Text output, status lines and anything not
+//! reachable from the types above may change in any release.
 
-pub mod actions;
-pub mod approval;
+pub(crate) mod actions;
+pub(crate) mod approval;
 pub mod audit;
-pub mod cargo_release;
+pub(crate) mod cargo_release;
 pub mod changelog;
-pub mod cli;
-pub mod config;
-pub mod context;
+pub(crate) mod cli;
+pub(crate) mod config;
+pub(crate) mod context;
 pub mod dist;
 pub mod github;
 pub mod init;
-pub mod ops;
-pub mod output;
+pub(crate) mod ops;
+pub(crate) mod output;
 pub mod publish;
 pub mod report;
 pub mod rollback;
 pub mod steps;
-pub mod template;
+pub(crate) mod template;
 pub mod verify_published;
 pub mod version;
 pub mod workspace;
@@ -87,8 +97,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+// Not covered by semver (its derive makes clap part of its API): tests/workflows.rs parses
+// the workflows' `cargo xtask` lines with it, and tests/cli.rs runs clap's own checks.
+#[doc(hidden)]
 pub use cli::Cli;
-pub use context::Ctx;
 
 /// Exit code for a failed check or step; clap exits with 2 on a usage error itself.
 pub const EXIT_FAILED: u8 = 1;

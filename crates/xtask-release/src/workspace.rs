@@ -8,12 +8,13 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{DependencyKind, Metadata, TargetKind};
 use semver::{Version, VersionReq};
 use serde::Serialize;
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use crate::config::Config;
 use crate::ops::cargo;
 
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Workspace {
     pub root: Utf8PathBuf,
     /// The root Cargo.toml.
@@ -21,9 +22,9 @@ pub struct Workspace {
     pub target_dir: Utf8PathBuf,
     /// In the order cargo lists them (sorted by package id), which is stable.
     pub members: Vec<Member>,
-    pub config: Config,
+    pub(crate) config: Config,
     /// What to tell the user about the config (cargo-release's table), once per command.
-    pub notes: Vec<String>,
+    pub(crate) notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -109,12 +110,13 @@ impl Workspace {
     /// Runs `cargo metadata --no-deps` (no network, no resolution) for the workspace that
     /// holds `manifest_path`, or the one found from the current directory upward.
     pub fn load(sh: &Shell, manifest_path: Option<&Path>) -> Result<Workspace> {
-        let cargo = cargo::bin();
         let manifest_args: Vec<&std::ffi::OsStr> = match manifest_path {
             Some(path) => vec!["--manifest-path".as_ref(), path.as_os_str()],
             None => vec![],
         };
-        let json = cmd!(sh, "{cargo} metadata --format-version 1 --no-deps {manifest_args...}")
+        let json = cargo::command(sh)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .args(manifest_args)
             .quiet()
             .read()
             .context("cargo metadata failed on the workspace; fix the manifest error cargo printed above")?;
@@ -123,7 +125,7 @@ impl Workspace {
     }
 
     /// Builds the facts from metadata already read: a pure function, for tests.
-    pub fn from_metadata(metadata: &Metadata) -> Result<Workspace> {
+    pub(crate) fn from_metadata(metadata: &Metadata) -> Result<Workspace> {
         let root = metadata.workspace_root.clone();
         let manifest_path = root.join("Cargo.toml");
         let root_package = metadata.root_package();

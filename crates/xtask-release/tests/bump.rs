@@ -272,21 +272,22 @@ fn bad_input_is_refused_and_changes_nothing() {
 
 #[test]
 fn library_api_used_by_release() {
-    use xtask_release::version::{agreement, edits};
+    use xtask_release::report::Silent;
+    use xtask_release::steps::{bump, check_version};
     use xtask_release::workspace::Workspace;
 
     let fixture = fixture("lockstep");
     let before = fixture.snapshot();
     let sh = xshell::Shell::new().unwrap();
     let load = || Workspace::load(&sh, Some(&fixture.path("Cargo.toml"))).unwrap();
-    let plan = edits::plan(&load(), &"minor".parse().unwrap(), &[]).unwrap();
+    let plan = bump::plan(&load(), &bump::Options::new("minor".parse().unwrap())).unwrap();
     assert_eq!(plan.version, semver::Version::new(0, 2, 0));
     assert!(!plan.is_empty());
-    plan.apply().unwrap();
+    bump::execute(&load(), &plan, &Silent).unwrap();
     fixture.assert_expected(&before, "lockstep-minor");
 
-    let problems = agreement::check(&load(), Some("v0.2.0")).unwrap();
-    let shown: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+    let check = check_version::check(&sh, &load(), &check_version::Options::new().tag("v0.2.0")).unwrap();
+    let shown: Vec<String> = check.problems.iter().map(|p| p.to_string()).collect();
     assert_eq!(shown.len(), 1, "{shown:?}");
     assert!(shown[0].starts_with("CHANGELOG.md: has no section for 0.2.0;"), "{shown:?}");
 }

@@ -49,7 +49,7 @@ pub struct Entry {
     /// What the step made: crate checksums, asset sha256s, tag object, release URL.
     pub produced: BTreeMap<String, String>,
     pub duration_ms: u64,
-    /// The sha256 of the line before, [`GENESIS`] for the first.
+    /// The sha256 of the line before; 64 zeros (`GENESIS`) for the first.
     pub prev: String,
 }
 

@@ -1,11 +1,12 @@
 //! What the changelog is made from: the previous release tag, the commits since it (read
 //! from git), and conventional-commit parsing of their messages (pure).
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use semver::Version;
 use xshell::{Shell, cmd};
 
 use crate::config::Config;
+use crate::ops::git;
 use crate::template::{self, Part};
 
 /// The release tag a changelog section starts after.
@@ -19,10 +20,7 @@ pub struct PreviousTag {
 /// `None` when there is none (the first release takes all history).
 pub fn previous_tag(sh: &Shell, config: &Config, version: &Version) -> Result<Option<PreviousTag>> {
     let pattern = format!("{}*", config.tag_prefix);
-    let tags = cmd!(sh, "git tag --list --merged HEAD {pattern}")
-        .quiet()
-        .read()
-        .with_context(|| format!("git tag --list failed: {}", crate::ops::git::why(sh)))?;
+    let tags = git::read(sh, cmd!(sh, "git tag --list --merged HEAD {pattern}"), "cannot list the release tags")?;
     Ok(select_previous(tags.lines(), config, version))
 }
 
@@ -51,10 +49,8 @@ pub fn messages_since(sh: &Shell, since: Option<&str>) -> Result<Vec<String>> {
         None => "HEAD".to_string(),
     };
     // Unit and record separators cannot occur in a commit message typed by a person.
-    let log = cmd!(sh, "git log --no-merges --topo-order --reverse --format=%B%x1e {range}")
-        .quiet()
-        .read()
-        .with_context(|| format!("git log {range} failed; does the repository have commits?"))?;
+    let log = cmd!(sh, "git log --no-merges --topo-order --reverse --format=%B%x1e {range}");
+    let log = git::read(sh, log, &format!("cannot read the commits of {range}"))?;
     Ok(log.split('\x1e').map(str::trim).filter(|m| !m.is_empty()).map(str::to_string).collect())
 }
 

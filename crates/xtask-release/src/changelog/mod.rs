@@ -4,7 +4,7 @@
 //! Placement: after the intro and after an `## [Unreleased]` section when there is one,
 //! so the new section sits above every older release.
 
-pub mod commits;
+pub(crate) mod commits;
 
 use anyhow::{Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
@@ -12,7 +12,8 @@ use semver::Version;
 use serde::Serialize;
 use xshell::Shell;
 
-use self::commits::{Conventional, Message, PreviousTag};
+pub use self::commits::PreviousTag;
+use self::commits::{Conventional, Message};
 use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
 use crate::report::Reporter;
@@ -74,17 +75,17 @@ pub struct Plan {
     /// Whether the changelog already has a section for the version (then nothing changes).
     pub exists: bool,
     #[serde(skip)]
-    pub edit: Option<FileEdit>,
+    pub(crate) edit: Option<FileEdit>,
 }
 
 /// The edit that adds the section for `version` to the workspace's changelog, or `None`
 /// when the section is already there. `release` calls this before its commit.
-pub fn plan(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Option<FileEdit>> {
+pub(crate) fn plan(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Option<FileEdit>> {
     Ok(compute(sh, ws, version)?.edit)
 }
 
 /// The facts and the plan: the commits since the previous tag, rendered and placed.
-pub fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
+pub(crate) fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
     let Some(file) = ws.config.changelog_file() else {
         bail!(
             "the changelog is off (changelog = false in [{}]); remove that key, or set \
@@ -116,7 +117,7 @@ fn section_from_commits(sh: &Shell, ws: &Workspace, version: &Version) -> Result
 
 /// The release notes for `version`: its changelog section, or, when the workspace keeps
 /// no changelog, the section rendered from the commits since the previous tag.
-pub fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<String> {
+pub(crate) fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<String> {
     if ws.config.kept_changelog(&ws.root).is_ok() {
         return read_section_body(ws, version);
     }
@@ -125,7 +126,7 @@ pub fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<St
 }
 
 /// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
-pub fn unreleased_notes(changelog: &str) -> Option<String> {
+pub(crate) fn unreleased_notes(changelog: &str) -> Option<String> {
     body_under(changelog, is_unreleased).filter(|body| !body.is_empty())
 }
 
@@ -156,7 +157,7 @@ fn read_section_body(ws: &Workspace, version: &Version) -> Result<String> {
 }
 
 /// `## [X.Y.Z] - YYYY-MM-DD` and the groups, each `### Title` with a list of entries.
-pub fn render_section(version: &Version, date: &str, messages: &[Message]) -> String {
+pub(crate) fn render_section(version: &Version, date: &str, messages: &[Message]) -> String {
     let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
     let mut push = |title: &'static str, entry: String| match groups.iter_mut().find(|(t, _)| *t == title) {
         Some((_, entries)) => entries.push(entry),
@@ -218,7 +219,7 @@ fn breaking_entry(c: &Conventional) -> String {
 /// `before` with `section` inserted after the intro and any `## [Unreleased]` section:
 /// before the first release heading, or at the end when there is none. An empty text
 /// becomes a new changelog with the standard header.
-pub fn insert_section(before: &str, section: &str) -> String {
+pub(crate) fn insert_section(before: &str, section: &str) -> String {
     let before = if before.trim().is_empty() { NEW_FILE_HEADER } else { before };
     let lines: Vec<&str> = before.lines().collect();
     // Link definitions at the end stay at the end.

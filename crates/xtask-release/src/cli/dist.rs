@@ -28,7 +28,8 @@ impl Args {
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
-        let (ws, plan) = build::plan_for(ctx, &self.options())?;
+        let ws = ctx.workspace()?;
+        let plan = build::plan_for(&ctx.sh, &ws, &self.options())?;
         if !self.execute {
             if cx.json() {
                 return cx.print_plan_json(&ws, &plan);
@@ -39,14 +40,28 @@ impl Args {
             return Ok(());
         }
         let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            let outcome = build::execute(ctx, &plan)?;
+            let outcome = build::execute(&ctx.sh, &plan, &ctx.out)?;
             for (path, digest) in &outcome.written {
                 produced.add(path.file_name().unwrap_or(path.as_str()), digest.clone());
             }
             Ok(outcome)
         })?;
         if cx.json() {
-            return cx.print_json(&plan);
+            // The plan and what was written, so the JSON carries the sums the text prints.
+            #[derive(serde::Serialize)]
+            struct Built<'a> {
+                #[serde(flatten)]
+                plan: &'a Plan,
+                written: Vec<Written<'a>>,
+            }
+            #[derive(serde::Serialize)]
+            struct Written<'a> {
+                path: &'a str,
+                sha256: &'a str,
+            }
+            let written =
+                outcome.written.iter().map(|(path, sha256)| Written { path: path.as_str(), sha256 }).collect();
+            return cx.print_json(&Built { plan: &plan, written });
         }
         for (path, digest) in &outcome.written {
             crate::outln!("{digest}  {}", ws.rel(path));
@@ -58,7 +73,7 @@ impl Args {
 fn print_plan(ws: &Workspace, plan: &Plan) {
     crate::outln!("Plan for {} (version {}):", plan.target, plan.version);
     let env: String = plan.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
-    crate::outln!("  run    {env}{} {}", plan.program().to_string_lossy(), plan.build.join(" "));
+    crate::outln!("  run    {env}{} {}", plan.program(), plan.build.join(" "));
     for asset in &plan.assets {
         let from = match asset.archive {
             None => format!("copy of {}", ws.rel(&asset.binary)),

@@ -29,6 +29,7 @@ use serde::Serialize;
 use crate::approval;
 use crate::audit::Produced;
 use crate::context::Ctx;
+use crate::steps::preflight;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Parser)]
@@ -193,6 +194,21 @@ impl Cx {
 pub(crate) fn print_digest_line(digest: &str) {
     use std::io::Write as _;
     let _ = writeln!(std::io::stderr(), "plan: {digest}");
+}
+
+/// Prints check results as an indented list, each failure followed by its fix.
+pub(crate) fn print_checks(checks: &[preflight::Check]) {
+    for check in checks {
+        let label = match check.outcome {
+            preflight::Outcome::Passed => "ok",
+            preflight::Outcome::Failed => "FAILED",
+            preflight::Outcome::Skipped => "skipped",
+        };
+        crate::outln!("    {label:<8}{}: {}", check.name, check.detail);
+        if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {
+            crate::outln!("    {:<8}fix: {fix}", "");
+        }
+    }
 }
 
 /// The tag an executed step made or kept, for its audit line: the tag object and the

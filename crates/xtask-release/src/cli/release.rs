@@ -3,11 +3,15 @@
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
+use cargo_metadata::camino::Utf8Path;
 
 use super::Cx;
+use crate::ops::cargo::LOCK_CHECK;
+use crate::ops::fs::FileEdit;
 use crate::steps::code_checks::Skip;
 use crate::steps::preflight;
-use crate::steps::release::{self, Options, runbook::ReleasePlan};
+use crate::steps::release::runbook::{Action, ReleasePlan};
+use crate::steps::release::{self, Options};
 use crate::version::Target;
 
 #[derive(Debug, clap::Args)]
@@ -53,8 +57,8 @@ impl Args {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
         }
         let ws = ctx.workspace()?;
-        let options = self.options();
-        let plan = release::plan(ctx, &ws, &options)?;
+        let options = self.options().invocation(ctx.invocation());
+        let plan = release::plan(&ctx.sh, &ws, &options, &ctx.out)?;
         if let Some(why) = &plan.resumed {
             ctx.out.note(why);
         }
@@ -62,7 +66,7 @@ impl Args {
         if cx.json() {
             cx.print_plan_json(&ws, &plan)?
         } else {
-            plan.print(&ws.root)
+            print_plan(&plan, &ws.root)
         }
         preflight::annotate(&ctx.out, &plan.checks);
         if let Some(failed) = preflight::failures(&plan.checks) {
@@ -81,7 +85,7 @@ impl Args {
             bail!("release cancelled; nothing was changed");
         }
         cx.execute(&ws, &plan, None, |produced| {
-            release::execute(ctx, &ws, &plan, &options, &ctx.out)?;
+            release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         })
     }
@@ -96,4 +100,57 @@ fn confirm(plan: &ReleasePlan) -> Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer).context("cannot read the answer from the terminal")?;
     Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// The plan as text: every step, every check's result, a diff of every edit.
+fn print_plan(plan: &ReleasePlan, root: &Utf8Path) {
+    let kind = if plan.prerelease { ", a pre-release" } else { "" };
+    let from = match &plan.resumed {
+        Some(_) if plan.previous == plan.version => "continuing".to_string(),
+        Some(_) => format!("from {}, continuing", plan.previous),
+        None => format!("from {}", plan.previous),
+    };
+    crate::outln!("Release {} ({from}{kind}) on {}", plan.tag, plan.branch);
+    if let Some(why) = &plan.resumed {
+        crate::outln!("  resuming: {why}");
+    }
+    for step in &plan.steps {
+        crate::outln!("  {}. {}", step.number, describe(plan, &step.action));
+        if let Some(skip) = &step.skip {
+            crate::outln!("     {skip}");
+            continue;
+        }
+        match &step.action {
+            Action::Preflight => super::print_checks(&plan.checks),
+            Action::Bump { edits } => edits.iter().for_each(|e| print_diff(e, root)),
+            Action::Changelog { edit } => edit.iter().for_each(|e| print_diff(e, root)),
+            _ => {}
+        }
+    }
+}
+
+/// What a step does, in one line.
+fn describe(plan: &ReleasePlan, action: &Action) -> String {
+    match action {
+        Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
+        Action::Bump { edits } if edits.is_empty() => format!("bump to {}", plan.version),
+        Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", plan.previous, plan.version, edits.len()),
+        Action::Changelog { .. } => format!("changelog: add the section for {}", plan.version),
+        Action::Verify { lockfile: true } => {
+            format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", plan.tag)
+        }
+        Action::Verify { lockfile: false } => {
+            format!("verify: check-version passes for {} (no Cargo.lock)", plan.tag)
+        }
+        Action::Commit { message } => format!("commit {message:?}"),
+        Action::Tag { tag, message } => format!("tag {tag}, annotated {message:?}"),
+        Action::Push { remote, branch, tag } => format!("push {branch} and {tag} to {remote} in one atomic push"),
+    }
+}
+
+/// A unified diff of an edit, indented under its step.
+fn print_diff(edit: &FileEdit, root: &Utf8Path) {
+    for line in edit.diff(root).lines() {
+        crate::outln!("     {line}");
+    }
 }

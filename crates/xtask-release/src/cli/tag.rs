@@ -55,7 +55,7 @@ fn print(plan: &TagPlan) {
     let kind = if plan.prerelease { " (pre-release)" } else { "" };
     crate::outln!("Tag {}{kind} at {}", plan.tag, plan.commit);
     crate::outln!("  preflight");
-    preflight::print(&plan.checks);
+    super::print_checks(&plan.checks);
     if plan.create {
         crate::outln!("  create annotated tag {} with message {:?}", plan.tag, plan.message);
     } else {

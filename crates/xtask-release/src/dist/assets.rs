@@ -52,7 +52,7 @@ impl Matrix {
 
     /// What the default `bins` left out and the key that ships it (in `table`, the
     /// config's table), when it left out any.
-    pub fn left_out_note(&self, table: &str) -> Option<String> {
+    pub(crate) fn left_out_note(&self, table: &str) -> Option<String> {
         if self.left_out.is_empty() {
             return None;
         }
@@ -74,7 +74,7 @@ impl Matrix {
     }
 
     /// A warning for each target whose runner GitHub has retired: its job never starts.
-    pub fn retired_runners(&self, table: &str) -> Vec<String> {
+    pub(crate) fn retired_runners(&self, table: &str) -> Vec<String> {
         self.targets
             .iter()
             .filter_map(|t| {
@@ -93,7 +93,7 @@ impl Matrix {
     }
 
     /// The GitHub Actions matrix: `{"include": [{target, platform, runner, assets}]}`.
-    pub fn github(&self) -> GithubMatrix<'_> {
+    pub(crate) fn github(&self) -> GithubMatrix<'_> {
         let include = self
             .targets
             .iter()

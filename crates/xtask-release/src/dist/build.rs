@@ -8,15 +8,15 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::Version;
 use serde::Serialize;
-use xshell::cmd;
+use xshell::{Shell, cmd};
 
 use super::archive::{self, Member as ArchiveMember};
 use super::assets::{self, Matrix};
 use super::checksum::{format, sha};
 use super::targets::Archive;
-use crate::context::Ctx;
 use crate::ops::cargo;
 use crate::ops::fs::write_atomic;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 /// Which target to build, and where the assets go.
@@ -49,8 +49,8 @@ pub struct Outcome {
 
 impl Plan {
     /// The program that builds: `cross`, or the cargo running us.
-    pub fn program(&self) -> std::ffi::OsString {
-        if self.cross { "cross".into() } else { cargo::bin() }
+    pub fn program(&self) -> String {
+        if self.cross { "cross".into() } else { cargo::name() }
     }
 }
 
@@ -87,18 +87,16 @@ pub struct PlannedAsset {
 }
 
 /// The facts (release version, dist config, binaries) and the plan from them. `--out` is
-/// resolved against the current directory before the shell moves to the workspace root.
-pub fn plan_for(ctx: &Ctx, options: &Options) -> Result<(Workspace, Plan)> {
+/// resolved against the process's current directory, not the shell's (the workspace root).
+pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     let out = options.out.as_deref().map(std::path::absolute).transpose().context("cannot resolve --out")?;
-    let ws = ctx.workspace()?;
-    let version = crate::version::current(&ws)?;
-    let matrix = assets::load(&ctx.sh, &ws, &version)?;
+    let version = crate::version::current(ws)?;
+    let matrix = assets::load(sh, ws, &version)?;
     let out_dir = match out {
         Some(out) => Utf8PathBuf::try_from(out).context("--out is not a UTF-8 path")?,
         None => ws.target_dir.join("dist"),
     };
-    let plan = plan(&ws, &matrix, &options.target, out_dir, |dir| find_docs(dir, &ws.root))?;
-    Ok((ws, plan))
+    plan(ws, &matrix, &options.target, out_dir, |dir| find_docs(dir, &ws.root))
 }
 
 /// The plan for `triple` from facts already gathered; `docs` lists a package directory's
@@ -194,17 +192,18 @@ fn find_docs(package_dir: &Utf8Path, root: &Utf8Path) -> Vec<Utf8PathBuf> {
     docs
 }
 
-/// Builds, writes each asset and its `.sha256`.
-pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
+/// Builds in `sh` (at the workspace root), writes each asset and its `.sha256`.
+pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
     // The output directory is checked before the build, which can take many minutes.
     check_out_dir(&plan.out_dir)?;
-    let program = plan.program();
     let args = &plan.build;
     {
         let tool = if plan.cross { "cross" } else { "cargo" };
-        let _group = ctx.out.group(format!("{tool} build --target {}", plan.target));
-        let progress = ctx.out.progress("Building", format!("release binaries for {}", plan.target));
-        let built = cmd!(ctx.sh, "{program} {args...}").envs(&plan.env).run();
+        let _group = reporter.group(&format!("{tool} build --target {}", plan.target));
+        let progress = reporter.progress("Building", &format!("release binaries for {}", plan.target));
+        // Build scripts and proc macros run here: no token in their reach.
+        let program = if plan.cross { cargo::without_secrets(cmd!(sh, "cross")) } else { cargo::command(sh) };
+        let built = program.args(args).envs(&plan.env).run();
         progress.finish(built.is_ok());
         built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };
@@ -212,7 +211,7 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
         })?;
     }
     for asset in &plan.assets {
-        write_asset(ctx, asset)?;
+        write_asset(asset, reporter)?;
     }
     // Checksums of what was written, hashed in parallel, each named by its bare file name.
     let paths: Vec<PathBuf> = plan.assets.iter().map(|a| a.path.clone().into_std_path_buf()).collect();
@@ -222,7 +221,7 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<Outcome> {
         write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
         written.push((asset.path.clone(), digest.to_string()));
     }
-    ctx.out.status("Finished", format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
+    reporter.status("Finished", &format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
     Ok(Outcome { written })
 }
 
@@ -238,7 +237,7 @@ fn check_out_dir(dir: &Utf8Path) -> Result<()> {
 
 /// Copies or archives one binary into a temporary file beside the asset and renames it
 /// into place, so an interrupted run never leaves a half-written asset under its name.
-fn write_asset(ctx: &Ctx, asset: &PlannedAsset) -> Result<()> {
+fn write_asset(asset: &PlannedAsset, reporter: &dyn Reporter) -> Result<()> {
     let dir = asset.path.parent().unwrap_or(Utf8Path::new("."));
     let tmp = dir.join(format!(".{}.xtask-release.tmp", asset.name));
     let result = match asset.archive {
@@ -269,6 +268,6 @@ fn write_asset(ctx: &Ctx, asset: &PlannedAsset) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result?;
-    ctx.out.status("Wrote", &asset.name);
+    reporter.status("Wrote", &asset.name);
     Ok(())
 }

@@ -1,19 +1,23 @@
 //! Release assets: the CI build matrix, per-target builds, checksums and verification.
 
-pub mod archive;
-pub mod assets;
+pub(crate) mod archive;
+pub(crate) mod assets;
 pub mod build;
 pub mod checksum;
 pub mod matrix;
-pub mod targets;
+pub(crate) mod targets;
 pub mod verify_assets;
+
+// What build-matrix, dist and verify-assets plan with: the matrix of targets and assets.
+pub use assets::{Asset, Matrix, Shipped};
+pub use targets::{Archive, Target};
 
 use serde::Deserialize;
 
 /// `[workspace.metadata.xtask-release.dist]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// The binaries that ship; empty means every binary of every publishable package.
     pub bins: Vec<BinConfig>,
     /// The targets built, each with its platform label and CI runner; empty means
@@ -30,7 +34,7 @@ pub struct Config {
 /// One entry of `bins`: a package's binaries, or one of them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct BinConfig {
+pub(crate) struct BinConfig {
     pub package: String,
     /// Ship only this binary of the package [default: all of them].
     pub bin: Option<String>,

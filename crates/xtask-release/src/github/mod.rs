@@ -1,14 +1,14 @@
 //! The GitHub release through the REST API, and the Actions run it happens in.
 
-pub mod client;
+pub(crate) mod client;
 pub mod create_release;
-pub mod repo;
+pub(crate) mod repo;
 
 use serde::Deserialize;
 
 /// The tag a GitHub Actions run was started for: `GITHUB_REF_NAME`, unless
 /// `GITHUB_REF_TYPE` says the run is for a branch, whose name that then is.
-pub fn actions_tag() -> Option<String> {
+pub(crate) fn actions_tag() -> Option<String> {
     let name = std::env::var("GITHUB_REF_NAME").ok().map(|n| n.trim().to_string()).filter(|n| !n.is_empty())?;
     let is_branch = std::env::var("GITHUB_REF_TYPE").is_ok_and(|t| t == "branch");
     (!is_branch).then_some(name)
@@ -17,7 +17,7 @@ pub fn actions_tag() -> Option<String> {
 /// `[workspace.metadata.xtask-release.github]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Create releases as drafts, to publish them by hand after a look.
     pub draft: bool,
     /// The release's title; `{version}` and `{tag}` are filled in.

@@ -9,7 +9,7 @@
 //! wrote and you edited since is kept, and one it did not write stops it before anything
 //! is written.
 
-pub mod detect;
+pub(crate) mod detect;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};

@@ -1,15 +1,66 @@
-//! Running cargo: the same cargo that runs us when `$CARGO` is set, and the check that
-//! Cargo.lock matches the manifests.
+//! Running cargo: the same cargo that runs us when `$CARGO` is set, with no token in its
+//! environment unless it must authenticate, and the check that Cargo.lock matches the
+//! manifests.
 
 use std::ffi::OsString;
 
 use cargo_metadata::camino::Utf8Path;
 use xshell::{Cmd, Shell, cmd};
 
-/// The cargo binary to run: `$CARGO` when set (it is under `cargo run` and `cargo xtask`),
-/// so a toolchain override applies to what we run too.
-pub fn bin() -> OsString {
+/// The cargo binary: `$CARGO` when set (it is under `cargo run` and `cargo xtask`), so a
+/// toolchain override applies to what we run too. Private: every cargo we start goes
+/// through [`command`] or [`authenticated`], which decide what it may see.
+fn bin() -> OsString {
     std::env::var_os("CARGO").filter(|v| !v.is_empty()).unwrap_or_else(|| "cargo".into())
+}
+
+/// How the cargo of [`Plan`](crate::dist::build::Plan)s and messages is named.
+pub fn name() -> String {
+    bin().to_string_lossy().into_owned()
+}
+
+/// Cargo with no secret in its environment. `cargo package`, `build`, `metadata` and the
+/// like run code of the crate and of every dependency (build scripts, proc macros), which
+/// has no use for a registry or GitHub token and must not be able to read one. We read the
+/// token ourselves (`publish::registry_config`) for our own upload.
+pub fn command(sh: &Shell) -> Cmd<'_> {
+    let cargo = bin();
+    without_secrets(cmd!(sh, "{cargo}"))
+}
+
+/// Cargo for the commands that authenticate to a registry (`cargo publish` when only cargo
+/// can get the token, `cargo yank`): registry tokens kept, GitHub's removed.
+pub fn authenticated(sh: &Shell) -> Cmd<'_> {
+    let cargo = bin();
+    remove(cmd!(sh, "{cargo}"), |name| GITHUB_TOKENS.contains(&name))
+}
+
+/// `command` with its environment scrubbed of every registry and GitHub token, for any
+/// program that builds crates (`cross`, a configured test command).
+pub fn without_secrets(command: Cmd<'_>) -> Cmd<'_> {
+    remove(command, is_secret)
+}
+
+/// GitHub's tokens as `gh` and Actions name them.
+const GITHUB_TOKENS: [&str; 2] = ["GITHUB_TOKEN", "GH_TOKEN"];
+
+/// Whether an environment variable holds a token: cargo's `CARGO_REGISTRY_TOKEN` and
+/// `CARGO_REGISTRIES_<NAME>_TOKEN`, and GitHub's. Pure, for tests.
+pub fn is_secret(name: &str) -> bool {
+    name == "CARGO_REGISTRY_TOKEN"
+        || (name.starts_with("CARGO_REGISTRIES_") && name.ends_with("_TOKEN"))
+        || GITHUB_TOKENS.contains(&name)
+}
+
+/// Removes each variable of our environment that `drop` names. Names that are not UTF-8
+/// cannot be any of the above.
+fn remove<'a>(mut command: Cmd<'a>, drop: impl Fn(&str) -> bool) -> Cmd<'a> {
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(&drop) {
+            command = command.env_remove(name);
+        }
+    }
+    command
 }
 
 /// `cargo package` as the publish preflight runs it. Its verification builds each package
@@ -96,9 +147,12 @@ pub fn check_lock(sh: &Shell, manifest: &Utf8Path, lock_text: &str) -> Result<()
 
 /// Cargo's stderr when the check fails, or why cargo could not run.
 fn run_lock_check(sh: &Shell, manifest: &Utf8Path, offline: bool) -> Result<(), String> {
-    let cargo = bin();
     let offline = offline.then_some("--offline");
-    let command = cmd!(sh, "{cargo} update --workspace --locked {offline...} --manifest-path {manifest}")
+    let command = command(sh)
+        .args(["update", "--workspace", "--locked"])
+        .args(offline)
+        .arg("--manifest-path")
+        .arg(manifest)
         .env("CARGO_TERM_COLOR", "never")
         .quiet()
         .ignore_status();
@@ -200,8 +254,7 @@ mod tests {
 /// Whether `cargo publish` takes several `-p` in one run (cargo 1.90 and later), from
 /// `cargo --version`; an unreadable version counts as an older cargo, which is only slower.
 pub fn publishes_several(sh: &Shell) -> bool {
-    let cargo = bin();
-    let version = cmd!(sh, "{cargo} --version").quiet().ignore_stderr().read().unwrap_or_default();
+    let version = command(sh).arg("--version").quiet().ignore_stderr().read().unwrap_or_default();
     several_from_version(&version)
 }
 
@@ -222,5 +275,19 @@ mod several_tests {
         assert!(super::several_from_version("cargo 1.90.0-nightly (abc 2025-07-01)"));
         assert!(!super::several_from_version("cargo 1.89.0 (c24e10642 2025-06-23)"));
         assert!(!super::several_from_version("not cargo"));
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    #[test]
+    fn registry_and_github_tokens_are_secrets_and_nothing_else() {
+        for name in ["CARGO_REGISTRY_TOKEN", "CARGO_REGISTRIES_LOCAL_TOKEN", "CARGO_REGISTRIES_MY_CORP_TOKEN"] {
+            assert!(super::is_secret(name), "{name}");
+        }
+        assert!(super::is_secret("GITHUB_TOKEN") && super::is_secret("GH_TOKEN"));
+        for name in ["CARGO_REGISTRIES_LOCAL_INDEX", "CARGO_REGISTRY_DEFAULT", "CARGO_HOME", "TOKEN", "CARGO_TOKEN"] {
+            assert!(!super::is_secret(name), "{name}");
+        }
     }
 }

@@ -1,7 +1,9 @@
-//! The one redactor: secrets we know (registry and GitHub tokens) and any
-//! `Authorization: …` / `Bearer …` value become `***` in every text that came from
-//! outside (HTTP bodies, cargo's and git's output) before it is printed, put in JSON, a
-//! summary or a log. A server that echoes our request headers must not get a token shown.
+//! The one redactor: secrets we know (registry and GitHub tokens), any
+//! `Authorization: …` / `Bearer …` value and the credentials in a URL
+//! (`https://user:SECRET@host`, `x-access-token:SECRET@`) become `***` in every text that
+//! came from outside (HTTP bodies, cargo's and git's output) before it is printed, put in
+//! JSON, a summary or a log. A server that echoes our request headers, or a remote URL
+//! with a token in it, must not get a token shown.
 
 use std::sync::Mutex;
 
@@ -44,8 +46,8 @@ pub fn register_env() {
     }
 }
 
-/// Replace every registered secret, and any `Authorization: <value>` / `Bearer <value>`,
-/// with `***`. Every text that came from outside (HTTP bodies, cargo's/git's output) passes
+/// Replace every registered secret, any `Authorization: <value>` / `Bearer <value>`, and
+/// the credentials of every URL, with `***`. Every text that came from outside (HTTP bodies, cargo's/git's output) passes
 /// through this before it is printed, put in JSON, a summary or a log.
 pub fn redact(text: &str) -> String {
     let mut text = text.to_string();
@@ -57,8 +59,52 @@ pub fn redact(text: &str) -> String {
             }
         }
     }
+    let text = mask_url_credentials(&text);
+    let text = mask_after(&text, "x-access-token", access_token_value);
     let text = mask_after(&text, "authorization", authorization_value);
     mask_after(&text, "bearer", bearer_value)
+}
+
+/// Masks the user information of every `scheme://user:password@host` (the password) and
+/// `scheme://token@host` (all of it): a remote URL may carry a token that was never
+/// registered, e.g. one a CI system wrote into `.git/config`. `git@` of ssh URLs stays.
+fn mask_url_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(found) = rest.find("://") {
+        let (before, tail) = rest.split_at(found + 3);
+        out.push_str(before);
+        let end = tail.find(|c: char| c.is_whitespace() || ends_authority(c)).unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) if at > 0 => {
+                match authority[..at].split_once(':') {
+                    Some((user, _)) => out.push_str(&format!("{user}:{MASK}")),
+                    None if &authority[..at] == "git" => out.push_str("git"),
+                    None => out.push_str(MASK),
+                }
+                out.push_str(&authority[at..]);
+            }
+            _ => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Where the authority of a URL ends: its path, query or fragment, or the end of a
+/// quoted or bracketed URL.
+fn ends_authority(c: char) -> bool {
+    matches!(c, '/' | '?' | '#' | '"' | '`' | '<' | '>' | '\\')
+}
+
+/// After `x-access-token` (GitHub's user name for a token in a URL): `:` and the token,
+/// up to the `@` of the host or the end of the word.
+fn access_token_value(rest: &str) -> Option<(usize, usize)> {
+    let value = rest.strip_prefix(':')?;
+    let len = value.find(|c: char| c == '@' || c.is_whitespace() || ends_value(c)).unwrap_or(value.len());
+    (len > 0 && !value.starts_with(MASK)).then_some((1, 1 + len))
 }
 
 /// Masks, after each case-insensitive whole-word `keyword`, the byte range that `value`
@@ -154,6 +200,30 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(redact(text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn credentials_in_urls_are_masked_though_never_registered() {
+        let cases = [
+            (
+                "fatal: 'http://user:s3cr3t@127.0.0.1:9/x.git' failed",
+                "fatal: 'http://user:***@127.0.0.1:9/x.git' failed",
+            ),
+            ("https://x-access-token:ghs_abc@github.com/o/r", "https://x-access-token:***@github.com/o/r"),
+            ("https://ghp_tokenonly@github.com/o/r.git", "https://***@github.com/o/r.git"),
+            ("url = https://u:p@a@host", "url = https://u:***@host"),
+            ("'https://u:pw@host'", "'https://u:***@host'"),
+            ("ssh://git@github.com/o/r", "ssh://git@github.com/o/r"),
+            ("see https://example.com/a@b and mailto:me@x", "see https://example.com/a@b and mailto:me@x"),
+            ("a http://u:1@h b https://v:2@i", "a http://u:***@h b https://v:***@i"),
+            ("remote: x-access-token:ghs_zzz@github.com", "remote: x-access-token:***@github.com"),
+            ("://@host", "://@host"),
+            ("ünï https://u:ü@h", "ünï https://u:***@h"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(redact(text), expected, "{text:?}");
+            assert_eq!(redact(expected), expected, "masking twice changes nothing");
         }
     }
 }

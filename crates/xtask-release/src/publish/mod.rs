@@ -5,20 +5,24 @@
 //! out by `execute`. The registry is the source of truth for what is published, so re-running
 //! the same command after any failure publishes only what is missing.
 
-pub mod batch;
-pub mod cargo_errors;
-pub mod index;
-pub mod metadata;
-pub mod order;
-pub mod pace;
-pub mod packaged;
+pub(crate) mod batch;
+pub(crate) mod cargo_errors;
+pub(crate) mod index;
+pub(crate) mod metadata;
+pub(crate) mod order;
+pub(crate) mod pace;
+pub(crate) mod packaged;
 mod pipeline;
-pub mod platform;
-pub mod registry_config;
+pub(crate) mod platform;
+pub(crate) mod registry_config;
 mod run;
 mod upload;
-pub mod web_api;
+pub(crate) mod web_api;
 
+// The plan and what it is made of.
+pub use order::{Crate, Plan, State, Upload, Via};
+pub use pace::{Budget, Estimate, RateLimit};
+pub use registry_config::Registry;
 pub use run::IndexWait;
 
 use std::collections::BTreeMap;
@@ -33,15 +37,12 @@ use crate::context::shell_quote;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 use index::Index;
-use order::Plan;
-use pace::RateLimit;
-use registry_config::Registry;
 pub use run::{CrateResult, Outcome, Status};
 
 /// `[workspace.metadata.xtask-release.publish]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Seconds to wait for an uploaded version to show in the sparse index.
     pub index_timeout: u64,
     /// Uploads at once, among crates whose dependencies are already visible.

@@ -46,7 +46,7 @@ impl Upload {
     /// The route the run takes for the credential cargo would use and the registry's index.
     /// The one place that decides it: the plan records it, and the run follows the plan
     /// (stopping if cargo's configuration no longer gives the same route).
-    pub fn decide(credential: &Credential, registry: &Registry) -> Upload {
+    pub(crate) fn decide(credential: &Credential, registry: &Registry) -> Upload {
         let (via, reason) = match credential {
             Credential::Provider => (
                 Via::CargoPublish,
@@ -289,7 +289,7 @@ fn cycle_error(ws: &Workspace, selected: &[&Member], waiting: &BTreeMap<&str, BT
 
 impl Plan {
     /// The plan from the levels and what the registry lists for each crate.
-    pub fn new(
+    pub(crate) fn new(
         registry: Registry,
         levels: &[Vec<&Member>],
         published: &BTreeMap<String, Vec<Entry>>,

@@ -23,7 +23,7 @@ impl Budget {
     pub const CRATES_IO_NEW_CRATES: Budget = Budget { burst: 5, every: Duration::from_secs(600) };
 
     /// The least time `uploads` take from a full budget: the last one's start.
-    pub fn least_time(self, uploads: usize) -> Duration {
+    pub(crate) fn least_time(self, uploads: usize) -> Duration {
         self.every * (uploads as u32).saturating_sub(self.burst)
     }
 }
@@ -38,7 +38,7 @@ pub struct Estimate {
 }
 
 impl Estimate {
-    pub fn crates_io(new_crates: usize, new_versions: usize) -> Estimate {
+    pub(crate) fn crates_io(new_crates: usize, new_versions: usize) -> Estimate {
         let least = Budget::CRATES_IO_NEW_CRATES
             .least_time(new_crates)
             .max(Budget::CRATES_IO_NEW_VERSIONS.least_time(new_versions));

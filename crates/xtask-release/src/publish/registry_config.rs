@@ -49,7 +49,7 @@ impl Registry {
     /// The registry named on the command line, or cargo's `registry.default`, or
     /// crates.io, with its index URL from `index_override`, then cargo's environment and
     /// config files as seen from `dir`.
-    pub fn resolve(name: Option<&str>, index_override: Option<&str>, dir: &Path) -> Result<Registry> {
+    pub(crate) fn resolve(name: Option<&str>, index_override: Option<&str>, dir: &Path) -> Result<Registry> {
         let name = match name {
             Some(name) => Some(name.to_string()),
             None => default_registry(dir)?,
@@ -94,7 +94,7 @@ impl Registry {
 
     /// Where cargo would find a token for this registry, or `None` when it would find
     /// none and `cargo publish` would fail.
-    pub fn token_source(&self, dir: &Path) -> Result<Option<String>> {
+    pub(crate) fn token_source(&self, dir: &Path) -> Result<Option<String>> {
         Ok(match self.credential(dir)? {
             Credential::Token { source, .. } => Some(source),
             Credential::Provider => Some("a credential provider".into()),
@@ -106,7 +106,7 @@ impl Registry {
     /// then cargo's config files, then `credentials.toml`. When another credential
     /// provider is configured, only cargo can ask it, so that is all this says. A token
     /// read is registered with the redactor at once, so no text shows it afterwards.
-    pub fn credential(&self, dir: &Path) -> Result<Credential> {
+    pub(crate) fn credential(&self, dir: &Path) -> Result<Credential> {
         let (env_var, table): (String, &[&str]) = match &self.name {
             None => ("CARGO_REGISTRY_TOKEN".into(), &["registry"]),
             Some(name) => (env_name(name, "TOKEN"), &["registries", name.as_str()]),
@@ -158,7 +158,7 @@ impl Registry {
     }
 
     /// What to set or run to give cargo a token, for the error when there is none.
-    pub fn token_help(&self) -> String {
+    pub(crate) fn token_help(&self) -> String {
         match &self.name {
             None => "set CARGO_REGISTRY_TOKEN, or run `cargo login`".into(),
             Some(name) => format!("set {}, or run `cargo login --registry {name}`", env_name(name, "TOKEN")),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use super::index::Index;
 use super::metadata::{self, NewCrate};
@@ -173,11 +173,11 @@ fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -
             "Verifying",
             &format!("{} with cargo package", crate::output::plural(plan.crates.len(), "crate")),
         );
-        let cargo = cargo::bin();
         let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-        let registry_args = registry_args(plan);
         let packaged =
-            cargo::for_verification(cmd!(sh, "{cargo} package {registry_args...} {packages...}")).quiet().run();
+            cargo::for_verification(cargo::command(sh).arg("package").args(registry_args(plan)).args(packages))
+                .quiet()
+                .run();
         progress.finish(packaged.is_ok());
         packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
     }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context as _, Result, anyhow, bail};
 use cargo_metadata::camino::Utf8PathBuf;
-use xshell::{Shell, cmd};
+use xshell::Shell;
 
 use super::batch;
 use super::cargo_errors::{self, Failure};
@@ -314,16 +314,20 @@ impl<'a> Uploads<'a> {
     fn cargo_publish(&self, slot: usize, crates: &[&Crate]) -> Result<process::Output> {
         let sh = Shell::new()?;
         sh.change_dir(&self.root);
-        let cargo = cargo::bin();
         let packages: Vec<&str> = crates.iter().flat_map(|c| ["-p", c.name.as_str()]).collect();
         let registry_args = registry_args(self.plan);
         let target_dir = self.target_dir.join("xtask-release").join(format!("publish-{slot}"));
         let timeout = format!("publish.timeout={}", self.options.index_timeout.as_secs());
         let group = format!("cargo publish {}", packages.join(" "));
-        let command = cmd!(
-            sh,
-            "{cargo} publish --no-verify --locked {packages...} {registry_args...} --target-dir {target_dir} --config {timeout}"
-        );
+        // The one cargo we start with the token: only it can get it (another credential
+        // provider, a git index), and it runs no crate code (`--no-verify`).
+        let command = cargo::authenticated(&sh)
+            .args(["publish", "--no-verify", "--locked"])
+            .args(&packages)
+            .args(registry_args)
+            .arg("--target-dir")
+            .arg(&target_dir)
+            .args(["--config", &timeout]);
         let output = self
             .run_following(command.into())
             .with_context(|| format!("cannot run cargo publish for {}", names(crates)))?;

@@ -6,7 +6,7 @@
 
 mod undo;
 pub use undo::{Outcome, Shown, StepResult};
-pub mod undo_plan;
+pub(crate) mod undo_plan;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
@@ -149,7 +149,7 @@ fn commit_from_trail(ws: &Workspace, version: &Version, tag: &str) -> Option<Str
 
 /// The dry run's text: every step in order, skipped ones with the reason.
 pub fn describe(plan: &Plan) -> String {
-    let what = if plan.undo { "Undo undo_plan" } else { "Rollback plan" };
+    let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
     let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
     let mut n = 0;
     for step in &plan.steps {

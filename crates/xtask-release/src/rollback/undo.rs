@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
-use xshell::cmd;
 
 use super::undo_plan::{self, Action, Plan};
 use crate::audit::{Produced, Trail};
@@ -146,11 +145,14 @@ fn act(
 /// `cargo yank` (with `--undo` to unyank): cargo finds the registry's API and the token
 /// as for a publish, and we never see the token.
 fn yank(ctx: &Ctx, plan: &Plan, name: &str, undo: bool) -> Result<()> {
-    let cargo = cargo::bin();
     let version = plan.version.to_string();
     let registry: Vec<String> = plan.registry.name.iter().flat_map(|n| ["--registry".to_string(), n.clone()]).collect();
     let undo_flag = undo.then_some("--undo");
-    let out = cmd!(ctx.sh, "{cargo} yank --version {version} {registry...} {undo_flag...} {name}")
+    let out = cargo::authenticated(&ctx.sh)
+        .args(["yank", "--version", &version])
+        .args(registry)
+        .args(undo_flag)
+        .arg(name)
         .quiet()
         .ignore_status()
         .output()

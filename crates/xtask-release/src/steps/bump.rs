@@ -7,6 +7,7 @@ use crate::report::Reporter;
 use crate::version::Target;
 use crate::workspace::Workspace;
 
+pub use crate::ops::fs::FileEdit;
 pub use crate::version::edits::{BumpPlan as Plan, PackageBump};
 
 /// What to bump to, and which packages.

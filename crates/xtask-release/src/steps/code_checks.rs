@@ -11,11 +11,12 @@ use std::io::IsTerminal as _;
 use xshell::{Shell, cmd};
 
 use crate::ops::cargo;
-use crate::output::Output;
+use crate::report::Reporter;
 use crate::steps::preflight::Check;
 
 /// Which checks to run; each can be skipped by a flag.
 #[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
 pub struct Skip {
     pub fmt: bool,
     pub clippy: bool,
@@ -23,7 +24,7 @@ pub struct Skip {
 }
 
 /// Runs the checks not skipped, each to completion, and reports every result.
-pub fn run(sh: &Shell, out: &Output, skip: Skip, test_command: &[String]) -> Vec<Check> {
+pub fn run(sh: &Shell, out: &dyn Reporter, skip: Skip, test_command: &[String]) -> Vec<Check> {
     let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
     let check = |name, skip, flag: &str, argv| check(sh, out, name, skip, flag, argv);
     vec![
@@ -38,7 +39,7 @@ pub fn run(sh: &Shell, out: &Output, skip: Skip, test_command: &[String]) -> Vec
     ]
 }
 
-fn check(sh: &Shell, out: &Output, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
+fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
     let shown = format!("`{}`", argv.join(" "));
     if skip {
         return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));
@@ -50,8 +51,9 @@ fn check(sh: &Shell, out: &Output, name: &'static str, skip: bool, flag: &str, a
             format!("set `test-command` to an argv list, or pass {flag}"),
         );
     };
-    let program = if program == "cargo" { cargo::bin() } else { program.into() };
-    let command = cmd!(sh, "{program} {args...}").quiet().ignore_status();
+    // A test command builds and runs the workspace's code: no token in its reach.
+    let command = if program == "cargo" { cargo::command(sh) } else { cargo::without_secrets(cmd!(sh, "{program}")) };
+    let command = command.args(args).quiet().ignore_status();
     let progress = out.progress("Running", &shown);
     let fix = format!("run {shown}, fix what it reports, commit, and re-run");
     if std::io::stderr().is_terminal() {

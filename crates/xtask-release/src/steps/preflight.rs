@@ -19,7 +19,6 @@ pub struct GitFacts {
     pub branch: Option<String>,
     pub upstream: Option<String>,
     pub head: String,
-    pub head_subject: String,
     pub local_tag: Option<TagInfo>,
     pub remote: Remote,
     /// Git's index lock (`.git/index.lock`) when it exists: a git command is running, or
@@ -63,7 +62,9 @@ impl GitFacts {
                 .and_then(|()| Ok((git::ahead_behind(sh, &tracking)?, git::remote_tag(sh, remote, tag)?)));
             match reached {
                 Ok((ahead_behind, tag)) => Remote::Reached { ahead_behind, tag },
-                Err(err) => Remote::Unreachable(format!("{err:#}")),
+                Err(err) => Remote::Unreachable(
+                    err.downcast_ref::<git::Failure>().map_or_else(|| format!("{err:#}"), git::Failure::brief),
+                ),
             }
         };
         Ok(GitFacts {
@@ -71,7 +72,6 @@ impl GitFacts {
             branch: current,
             upstream,
             head: git::head(sh)?,
-            head_subject: git::head_subject(sh)?,
             local_tag: git::tag_info(sh, tag)?,
             remote,
             index_lock: git::index_lock(sh)?,
@@ -382,21 +382,6 @@ fn short(commit: &str) -> &str {
     commit.get(..10).unwrap_or(commit)
 }
 
-/// Prints check results as an indented list, each failure followed by its fix.
-pub fn print(checks: &[Check]) {
-    for check in checks {
-        let label = match check.outcome {
-            Outcome::Passed => "ok",
-            Outcome::Failed => "FAILED",
-            Outcome::Skipped => "skipped",
-        };
-        crate::outln!("    {label:<8}{}: {}", check.name, check.detail);
-        if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {
-            crate::outln!("    {:<8}fix: {fix}", "");
-        }
-    }
-}
-
 /// In GitHub Actions, an `::error` annotation for each failed check.
 pub fn annotate(out: &dyn Reporter, checks: &[Check]) {
     for check in checks.iter().filter(|c| c.is_failed()) {
@@ -423,7 +408,6 @@ mod tests {
             branch: Some("main".into()),
             upstream: Some("origin/main".into()),
             head: HEAD.into(),
-            head_subject: "work".into(),
             local_tag: None,
             remote: Remote::Reached { ahead_behind: Some((0, 0)), tag: None },
             index_lock: None,

@@ -4,25 +4,27 @@
 //! 6 annotated tag, 7 one atomic push of branch and tag. The plan is computed first,
 //! printed, and only then executed. A failure before the commit puts every edited file back; after it,
 //! the error says what is done and the one command that finishes the job, and that
-//! re-run decides from git facts which steps are done (see [`runbook::resume`]).
+//! re-run decides from git facts which steps are done (see `runbook::resume`).
 
-pub mod runbook;
-pub mod scratch;
+pub(crate) mod runbook;
+pub(crate) mod scratch;
+
+pub use crate::steps::code_checks::Skip;
+pub use runbook::{Action, ReleasePlan, Step};
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8Path;
 use xshell::Shell;
 
-use crate::context::Ctx;
 use crate::ops::cargo::{self, LOCK_CHECK};
 use crate::ops::fs::{self, FileEdit};
 use crate::ops::git;
 use crate::report::Reporter;
-use crate::steps::code_checks::{self, Skip};
+use crate::steps::code_checks;
 use crate::steps::preflight::{self, Check, GitFacts};
 use crate::version::{self, Target};
 use crate::workspace::Workspace;
-use runbook::{Action, Inputs, Leftover, ReleasePlan, Step};
+use runbook::{Inputs, Leftover};
 use scratch::Scratch;
 
 /// What to release, and which checks and steps to leave out.
@@ -37,11 +39,13 @@ pub struct Options {
     pub push: bool,
     /// The caller asked for no confirmation (`--yes`); kept in the resume command.
     pub assume_yes: bool,
+    /// How the user runs us (`cargo xtask`), for the resume command in an error.
+    pub invocation: String,
 }
 
 impl Options {
     pub fn new(target: Target) -> Options {
-        Options { target, skip: Skip::default(), push: true, assume_yes: false }
+        Options { target, skip: Skip::default(), push: true, assume_yes: false, invocation: "cargo xtask".into() }
     }
 
     pub fn skip(mut self, skip: Skip) -> Options {
@@ -59,9 +63,15 @@ impl Options {
         self
     }
 
+    pub fn invocation(mut self, invocation: impl Into<String>) -> Options {
+        self.invocation = invocation.into();
+        self
+    }
+
     /// The command that continues this release: the exact version, never the level, so
     /// the re-run cannot bump again.
-    pub fn resume_command(&self, invocation: &str, version: &semver::Version) -> String {
+    pub fn resume_command(&self, version: &semver::Version) -> String {
+        let invocation = &self.invocation;
         let skip = self.skip;
         let all = skip.fmt && skip.clippy && skip.tests;
         let flags = [
@@ -84,9 +94,9 @@ impl Options {
 /// Facts first (versions, git state, the edits), then the plan. The edits are
 /// computed from HEAD's files in a scratch copy, so that edits an interrupted run left
 /// in the tree are recognised as this release's own, and the lock check runs on them
-/// before anything is written.
-pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan> {
-    let sh = &ctx.sh;
+/// before anything is written. The checks run in `sh` and say how they go through
+/// `reporter`.
+pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Reporter) -> Result<ReleasePlan> {
     let config = &ws.config;
     let scratch = Scratch::of_head(sh, ws)?;
     let head_ws = scratch.workspace()?;
@@ -146,8 +156,8 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
             (version, bump, changelog, facts)
         }
     };
-    let mut checks = vec![lock_check(ctx, ws, &scratch, bump.iter().chain(&changelog), committed)];
-    checks.extend(code_checks::run(sh, &ctx.out, options.skip, &config.test_command));
+    let mut checks = vec![lock_check(sh, ws, &scratch, bump.iter().chain(&changelog), committed, reporter)];
+    checks.extend(code_checks::run(sh, reporter, options.skip, &config.test_command));
     ReleasePlan::new(Inputs {
         config,
         previous: current,
@@ -168,7 +178,7 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<ReleasePlan>
 /// commit are put back when a step up to the commit fails; the error then ends with
 /// the command that resumes the release.
 pub fn execute(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     plan: &ReleasePlan,
     options: &Options,
@@ -177,13 +187,12 @@ pub fn execute(
     if let Some(failed) = preflight::failures(&plan.checks) {
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }
-    let sh = &ctx.sh;
     for file in &plan.temporary_files {
         std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
     }
     let mut written = Written::default();
     for step in plan.steps.iter().skip(1).filter(|s| s.skip.is_none()) {
-        if let Err(err) = run_step(ctx, ws, plan, step, &mut written, reporter) {
+        if let Err(err) = run_step(sh, ws, plan, step, &mut written, reporter) {
             let state = if written.files.is_empty() && step.number < 5 {
                 "nothing was changed".to_string()
             } else if step.number <= 5 {
@@ -200,7 +209,7 @@ pub fn execute(
                 "release stopped at step {} ({}): {state}.\nFix the cause below, then resume with: {}",
                 step.number,
                 step.action.name(),
-                options.resume_command(&ctx.invocation(), &plan.version),
+                options.resume_command(&plan.version),
             )));
         }
     }
@@ -217,14 +226,13 @@ fn state_after_commit(plan: &ReleasePlan, step: &Step) -> String {
 }
 
 fn run_step(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     plan: &ReleasePlan,
     step: &Step,
     written: &mut Written,
     reporter: &dyn Reporter,
 ) -> Result<()> {
-    let sh = &ctx.sh;
     match &step.action {
         Action::Preflight => Ok(()),
         Action::Bump { edits } => {
@@ -240,7 +248,7 @@ fn run_step(
         }
         Action::Verify { lockfile } => {
             if *lockfile {
-                check_lockfile(ctx, ws)?;
+                check_lockfile(sh, ws, reporter)?;
             }
             reporter.status("Checking", &format!("versions against {}", plan.tag));
             check_versions(sh, ws, &plan.tag)
@@ -266,11 +274,12 @@ fn run_step(
 /// Step 1's lock check: Cargo.lock as the edits leave it, checked in the scratch copy
 /// before anything is written (so the dry run checks it too).
 fn lock_check<'a>(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     scratch: &Scratch,
     edits: impl Iterator<Item = &'a FileEdit>,
     committed: bool,
+    reporter: &dyn Reporter,
 ) -> Check {
     const NAME: &str = "lock file";
     if !ws.root.join("Cargo.lock").exists() {
@@ -286,8 +295,8 @@ fn lock_check<'a>(
     }
     let lock = scratch.root.join("Cargo.lock");
     let text = std::fs::read_to_string(&lock).unwrap_or_default();
-    let progress = ctx.out.progress("Checking", format!("Cargo.lock after the bump with `{LOCK_CHECK}`"));
-    let result = cargo::check_lock(&ctx.sh, &scratch.root.join("Cargo.toml"), &text);
+    let progress = reporter.progress("Checking", &format!("Cargo.lock after the bump with `{LOCK_CHECK}`"));
+    let result = cargo::check_lock(sh, &scratch.root.join("Cargo.toml"), &text);
     progress.finish(result.is_ok());
     match result {
         Ok(()) => Check::passed(NAME, format!("`{LOCK_CHECK}` accepts Cargo.lock with the edits")),
@@ -300,11 +309,11 @@ fn lock_check<'a>(
 }
 
 /// Step 4's lock check, on the files as written.
-fn check_lockfile(ctx: &Ctx, ws: &Workspace) -> Result<()> {
+fn check_lockfile(sh: &Shell, ws: &Workspace, reporter: &dyn Reporter) -> Result<()> {
     let lock = ws.root.join("Cargo.lock");
     let text = fs::read(&lock)?;
-    let progress = ctx.out.progress("Checking", format!("Cargo.lock with `{LOCK_CHECK}`"));
-    let result = cargo::check_lock(&ctx.sh, &ws.manifest_path, &text);
+    let progress = reporter.progress("Checking", &format!("Cargo.lock with `{LOCK_CHECK}`"));
+    let result = cargo::check_lock(sh, &ws.manifest_path, &text);
     progress.finish(result.is_ok());
     result.map_err(|problem| anyhow::anyhow!(problem.message("Cargo.lock")))
 }

@@ -64,7 +64,12 @@ pub struct TagPlan {
 
 impl TagPlan {
     /// The plan from the facts: a pure function.
-    pub fn new(version: Version, config: &crate::config::Config, facts: &GitFacts, push: bool) -> Result<TagPlan> {
+    pub(crate) fn new(
+        version: Version,
+        config: &crate::config::Config,
+        facts: &GitFacts,
+        push: bool,
+    ) -> Result<TagPlan> {
         let tag = config.tag_for(&version);
         let message = config.render(&config.tag_message, &version)?;
         let expect = Expect {

@@ -115,12 +115,17 @@ fn package_tag(
     let result = (|| {
         let manifest = tree.join(&inner).join("Cargo.toml");
         let target = scratch.join("target");
-        let cargo = cargo::bin();
         let registry_args: Vec<String> =
             registry.name.iter().flat_map(|name| ["--registry".to_string(), name.clone()]).collect();
         let packages: Vec<String> = crates.iter().flat_map(|c| ["-p".to_string(), c.clone()]).collect();
         ctx.out.status("Packaging", format!("{tag} to compare checksums ({} crates)", crates.len()));
-        cmd!(sh, "{cargo} package --quiet --no-verify --manifest-path {manifest} --target-dir {target} {registry_args...} {packages...}")
+        cargo::command(sh)
+            .args(["package", "--quiet", "--no-verify", "--manifest-path"])
+            .arg(&manifest)
+            .arg("--target-dir")
+            .arg(&target)
+            .args(registry_args)
+            .args(packages)
             .quiet()
             .ignore_stdout()
             .run()

@@ -2,7 +2,7 @@
 //! version is `dynamic`), package.json (the top-level `version`), or any file with a
 //! search pattern in which `{version}` stands for the version.
 
-use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
+use cargo_metadata::camino::Utf8Path;
 use serde::{Deserialize, Serialize};
 
 use super::text::{Span, toml_string};
@@ -21,7 +21,6 @@ pub enum ExtraFile {
 /// An extra file read, with the spans where its version is written.
 #[derive(Debug, Clone)]
 pub struct Extra {
-    pub path: Utf8PathBuf,
     pub text: String,
     /// Empty for a pyproject.toml whose version is dynamic.
     pub spans: Vec<Span>,
@@ -50,7 +49,7 @@ impl ExtraFile {
                 bad.text
             ));
         }
-        Ok(Extra { path, text, spans })
+        Ok(Extra { text, spans })
     }
 
     fn spans(&self, text: &str) -> Result<Vec<Span>, String> {

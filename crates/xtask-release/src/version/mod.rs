@@ -1,16 +1,16 @@
 //! Where versions live and how they change: bump levels, manifest and lock file edits,
 //! extra files.
 
-pub mod agreement;
-pub mod edits;
-pub mod extra;
-pub mod level;
-pub mod lockfile;
-pub mod manifest;
-pub mod requirement;
-pub mod section;
+pub(crate) mod agreement;
+pub(crate) mod edits;
+pub(crate) mod extra;
+pub(crate) mod level;
+pub(crate) mod lockfile;
+pub(crate) mod manifest;
+pub(crate) mod requirement;
+pub(crate) mod section;
 mod sources;
-pub mod text;
+pub(crate) mod text;
 
 use std::fmt;
 use std::str::FromStr;
@@ -76,7 +76,7 @@ impl fmt::Display for Target {
 /// the same disagreements one by one): the version of the members that move in lockstep
 /// (see `Files::lockstep`). A member of that set at another version is an error naming
 /// it.
-pub fn current(ws: &Workspace) -> Result<Version> {
+pub(crate) fn current(ws: &Workspace) -> Result<Version> {
     let files = Files::load(ws)?;
     let Some(version) = files.release_version(ws) else {
         bail!("{} states no version; add `version` to [workspace.package]", ws.manifest_path)

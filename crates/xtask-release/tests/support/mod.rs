@@ -227,6 +227,7 @@ pub mod echo;
 pub mod expected;
 pub mod git;
 pub mod github;
+pub mod normalise;
 pub mod proxy;
 pub mod registry;
 pub mod release_flow;

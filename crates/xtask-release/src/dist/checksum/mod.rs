@@ -7,10 +7,10 @@
 //! anything, then stages every file before renaming any into place, so a file it cannot
 //! read or a directory it cannot write leaves every checksum file as it was.
 
-pub mod format;
-pub mod sha;
-pub mod verify;
-pub mod walk;
+pub(crate) mod format;
+pub(crate) mod sha;
+pub(crate) mod verify;
+pub(crate) mod walk;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
 
-use self::verify::{Check, Finding, Status};
+use self::verify::Check;
+pub use self::verify::{Finding, Status};
 use self::walk::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
 
 /// What to hash or verify.

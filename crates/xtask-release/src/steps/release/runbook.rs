@@ -6,7 +6,6 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::ops::cargo::LOCK_CHECK;
 use crate::ops::fs::FileEdit;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version::Target;
@@ -53,7 +52,7 @@ pub enum Action {
         edit: Option<FileEdit>,
     },
     /// The edits written, before they are committed: Cargo.lock (among the bump's edits)
-    /// passes [`LOCK_CHECK`], and check-version passes for the tag.
+    /// passes `cargo update --workspace --locked`, and check-version passes for the tag.
     Verify {
         lockfile: bool,
     },
@@ -186,7 +185,7 @@ pub struct Inputs<'a> {
 impl ReleasePlan {
     /// The plan from the facts: a pure function; it fails only on a config template that
     /// was not checked.
-    pub fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
+    pub(crate) fn new(inputs: Inputs) -> anyhow::Result<ReleasePlan> {
         let Inputs {
             config,
             previous,
@@ -268,57 +267,6 @@ impl ReleasePlan {
     pub fn is_done(&self) -> bool {
         self.steps.iter().skip(1).all(|s| s.skip.is_some())
     }
-
-    /// The plan as text: every step, every check's result, a diff of every edit.
-    pub fn print(&self, root: &Utf8Path) {
-        let kind = if self.prerelease { ", a pre-release" } else { "" };
-        let from = match &self.resumed {
-            Some(_) if self.previous == self.version => "continuing".to_string(),
-            Some(_) => format!("from {}, continuing", self.previous),
-            None => format!("from {}", self.previous),
-        };
-        crate::outln!("Release {} ({from}{kind}) on {}", self.tag, self.branch);
-        if let Some(why) = &self.resumed {
-            crate::outln!("  resuming: {why}");
-        }
-        for step in &self.steps {
-            crate::outln!("  {}. {}", step.number, self.describe(&step.action));
-            if let Some(skip) = &step.skip {
-                crate::outln!("     {skip}");
-                continue;
-            }
-            match &step.action {
-                Action::Preflight => preflight::print(&self.checks),
-                Action::Bump { edits } => edits.iter().for_each(|e| print_diff(e, root)),
-                Action::Changelog { edit } => edit.iter().for_each(|e| print_diff(e, root)),
-                _ => {}
-            }
-        }
-    }
-
-    fn describe(&self, action: &Action) -> String {
-        match action {
-            Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
-            Action::Bump { edits } if edits.is_empty() => format!("bump to {}", self.version),
-            Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", self.previous, self.version, edits.len()),
-            Action::Changelog { .. } => format!("changelog: add the section for {}", self.version),
-            Action::Verify { lockfile: true } => {
-                format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", self.tag)
-            }
-            Action::Verify { lockfile: false } => {
-                format!("verify: check-version passes for {} (no Cargo.lock)", self.tag)
-            }
-            Action::Commit { message } => format!("commit {message:?}"),
-            Action::Tag { tag, message } => format!("tag {tag}, annotated {message:?}"),
-            Action::Push { remote, branch, tag } => format!("push {branch} and {tag} to {remote} in one atomic push"),
-        }
-    }
-}
-
-fn print_diff(edit: &FileEdit, root: &Utf8Path) {
-    for line in edit.diff(root).lines() {
-        crate::outln!("     {line}");
-    }
 }
 
 #[cfg(test)]
@@ -338,7 +286,6 @@ mod tests {
             branch: Some("main".into()),
             upstream: Some("origin/main".into()),
             head: HEAD.into(),
-            head_subject: "release: v0.2.0".into(),
             local_tag: tag.map(|object| crate::ops::git::TagInfo {
                 object: object.into(),
                 commit: HEAD.into(),

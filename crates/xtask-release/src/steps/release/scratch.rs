@@ -9,6 +9,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use xshell::{Shell, cmd};
 
 use crate::ops::fs::FileEdit;
+use crate::ops::git;
 use crate::workspace::Workspace;
 
 /// HEAD's files checked out under a temporary directory, removed on drop. The repository
@@ -27,8 +28,8 @@ pub struct Scratch {
 impl Scratch {
     /// Checks out HEAD of the repository that holds `ws` into a new temporary directory.
     pub fn of_head(sh: &Shell, ws: &Workspace) -> Result<Scratch> {
-        crate::ops::git::repository(sh)?;
-        let top = cmd!(sh, "git rev-parse --show-toplevel").quiet().read().context("git rev-parse failed")?;
+        git::repository(sh)?;
+        let top = git::read(sh, cmd!(sh, "git rev-parse --show-toplevel"), "cannot find the repository's top")?;
         let top = Utf8PathBuf::from(top);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let dir = std::env::temp_dir().join(format!("xtask-release-head-{}-{nanos}", std::process::id()));
@@ -36,7 +37,8 @@ impl Scratch {
         let scratch_dir = Utf8PathBuf::try_from(dir.clone()).context("the temporary directory is not UTF-8")?;
         // Paths inside the repository are relative to its top, whatever the shell's directory.
         let within = ws.root.strip_prefix(&top).unwrap_or(Utf8Path::new("")).to_owned();
-        let git_dir = cmd!(sh, "git rev-parse --absolute-git-dir").quiet().read().context("git rev-parse failed")?;
+        let git_dir =
+            git::read(sh, cmd!(sh, "git rev-parse --absolute-git-dir"), "cannot find the repository's git directory")?;
         let scratch_sh = Shell::new().context("cannot read the current directory")?;
         scratch_sh.set_var("GIT_DIR", git_dir);
         let root = scratch_dir.join("tree").join(within);
@@ -45,19 +47,13 @@ impl Scratch {
         let index = scratch_dir.join("index");
         let prefix = format!("{}/", scratch_dir.join("tree"));
         let _top = sh.push_dir(top.as_std_path());
-        cmd!(sh, "git read-tree HEAD")
-            .env("GIT_INDEX_FILE", &index)
-            .quiet()
-            .run()
-            .context("cannot read HEAD's tree (git read-tree)")?;
+        git::read(sh, cmd!(sh, "git read-tree HEAD").env("GIT_INDEX_FILE", &index), "cannot read HEAD's tree")?;
         // Git LFS objects stay pointers: no version lives in them, and fetching them
         // would make a dry run download.
-        cmd!(sh, "git checkout-index --all --prefix={prefix}")
+        let copy = cmd!(sh, "git checkout-index --all --prefix={prefix}")
             .env("GIT_INDEX_FILE", &index)
-            .env("GIT_LFS_SKIP_SMUDGE", "1")
-            .quiet()
-            .run()
-            .context("cannot copy HEAD's files to a temporary directory (git checkout-index)")?;
+            .env("GIT_LFS_SKIP_SMUDGE", "1");
+        git::read(sh, copy, "cannot copy HEAD's files to a temporary directory")?;
         Ok(scratch)
     }
 

@@ -197,7 +197,7 @@ pub fn with_digest(plan: &impl Serialize, digest: &str) -> Result<Value> {
 /// the plan's digest, the approval, the outcome and what `run` says it produced.
 /// `version` is the release the step is for [default: the workspace's].
 pub fn execute<T>(
-    ctx: &crate::context::Ctx,
+    sh: &xshell::Shell,
     ws: &crate::workspace::Workspace,
     command: &str,
     plan: &impl Serialize,
@@ -211,7 +211,7 @@ pub fn execute<T>(
         Some(version) => Some(version.clone()),
         None => crate::version::current(ws).ok(),
     };
-    let mut trail = crate::audit::trail(ctx, ws, current.as_ref());
+    let mut trail = crate::audit::trail(sh, ws, current.as_ref());
     trail.run_mut().plan_digest = Some(approval.plan_digest);
     trail.run_mut().approved = approval.approved;
     trail.step(command, run)

@@ -5,10 +5,11 @@ pub(crate) mod trail;
 
 use std::path::PathBuf;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 
-use crate::context::Ctx;
+use xshell::Shell;
+
 use crate::workspace::Workspace;
 pub(crate) use trail::Produced;
 pub use trail::{Entry, Outcome};
@@ -27,8 +28,8 @@ pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
 }
 
 /// A trail for one `--execute` run in `ws`, for `version` when it has one.
-pub fn trail(ctx: &Ctx, ws: &Workspace, version: Option<&semver::Version>) -> Trail {
-    let mut run = Run::from_env(&ctx.sh);
+pub fn trail(sh: &Shell, ws: &Workspace, version: Option<&semver::Version>) -> Trail {
+    let mut run = Run::from_env(sh);
     run.version = version.map(ToString::to_string);
     Trail::new(log_path(ws), run)
 }
@@ -76,12 +77,14 @@ pub struct Report {
     pub entries: Vec<Entry>,
 }
 
-/// Reads (and with `verify` first checks) the audit log; changes nothing.
-pub fn read(ctx: &Ctx, options: &Options) -> Result<Report> {
-    let log = match &options.log {
-        Some(path) => Utf8PathBuf::from_path_buf(path.clone())
+/// Reads (and with `verify` first checks) the audit log: `options.log`, else the log of
+/// `ws` (so a log given by path needs no workspace). Changes nothing.
+pub fn read(ws: Option<&Workspace>, options: &Options) -> Result<Report> {
+    let log = match (&options.log, ws) {
+        (Some(path), _) => Utf8PathBuf::from_path_buf(path.clone())
             .map_err(|p| anyhow::anyhow!("{} is not a UTF-8 path", p.display()))?,
-        None => log_path(&ctx.workspace()?),
+        (None, Some(ws)) => log_path(ws),
+        (None, None) => bail!("no audit log to read: give its path (Options::log) or the workspace it belongs to"),
     };
     let verified = if options.verify { Some(trail::verify(&log)?) } else { None };
     let lines = trail::read(&log).with_context(|| format!("cannot show the audit log {log}"))?;

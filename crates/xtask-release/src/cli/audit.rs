@@ -38,7 +38,9 @@ impl Args {
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
-        let report = audit::read(&cx.ctx, &self.options())?;
+        // A log given by path is read without a workspace around it.
+        let ws = if self.log.is_none() { Some(cx.ctx.workspace()?) } else { None };
+        let report = audit::read(ws.as_ref(), &self.options())?;
         let path = &report.log;
         if let Some(count) = report.verified {
             cx.ctx

@@ -6,7 +6,7 @@ use anyhow::Result;
 
 use super::Cx;
 use crate::actions;
-use crate::github::create_release::{self, Options, describe};
+use crate::github::create_release::{self, Options, Plan};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +32,7 @@ impl Args {
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
-        let plan = create_release::plan(ctx, &ws, &self.options())?;
+        let plan = create_release::plan(&ctx.sh, &ws, &self.options())?;
         if self.github_output {
             let version = plan.version.to_string();
             let prerelease = if plan.prerelease { "true" } else { "false" };
@@ -49,7 +49,7 @@ impl Args {
             return Ok(());
         }
         cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            create_release::execute(ctx, &plan)?;
+            create_release::execute(&plan, &ctx.out)?;
             produced.add("release", format!("{} {}", plan.repo, plan.tag));
             for asset in &plan.assets {
                 produced.add(asset.name.clone(), asset.sha256.clone());
@@ -57,4 +57,20 @@ impl Args {
             Ok(())
         })
     }
+}
+
+/// The dry run's text: the release fields, the assets, then the notes.
+fn describe(plan: &Plan) -> String {
+    let mut out = format!(
+        "repository: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
+        plan.repo, plan.tag, plan.name, plan.draft, plan.prerelease
+    );
+    if plan.assets.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for asset in &plan.assets {
+        out.push_str(&format!("  {} ({} bytes)\n", asset.name, asset.size));
+    }
+    out.push_str(&format!("body:\n{}\n", plan.body));
+    out
 }

@@ -176,7 +176,7 @@ impl Cx {
         version: Option<&semver::Version>,
         run: impl FnOnce(&mut Produced) -> Result<T>,
     ) -> Result<T> {
-        approval::execute(&self.ctx, ws, self.command, plan, self.approve.as_deref(), version, run)
+        approval::execute(&self.ctx.sh, ws, self.command, plan, self.approve.as_deref(), version, run)
     }
 
     /// Whether `require-approval` lists this command.

@@ -4,8 +4,10 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8Path;
+use serde_json::Value;
 
 use super::Cx;
+use crate::approval;
 use crate::ops::cargo::LOCK_CHECK;
 use crate::ops::fs::FileEdit;
 use crate::steps::code_checks::Skip;
@@ -53,10 +55,15 @@ impl Args {
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let ctx = &cx.ctx;
+        let ws = ctx.workspace()?;
+        if self.execute && cx.approve.is_none() && cx.gated(&ws) {
+            // Refused before the checks run and before anything is asked: no plan passes
+            // the gate without an approval.
+            approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, None, &Value::Null)?;
+        }
         if self.execute && !self.yes && !std::io::stdin().is_terminal() {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
         }
-        let ws = ctx.workspace()?;
         let options = self.options().invocation(ctx.invocation());
         let plan = release::plan(&ctx.sh, &ws, &options, &ctx.out)?;
         if let Some(why) = &plan.resumed {
@@ -81,6 +88,9 @@ impl Args {
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
+        // The gate before the question, so a "y" is never followed by a refusal.
+        let plan_value = serde_json::to_value(&plan)?;
+        approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, cx.approve.as_deref(), &plan_value)?;
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }

@@ -5,7 +5,7 @@ use semver::Version;
 use serde::Serialize;
 
 use super::Cx;
-use crate::rollback::{self, Options, Shown as ShownSteps, describe, undo_plan::Plan};
+use crate::rollback::{self, Options, StepResult, undo_plan::Plan};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -46,6 +46,14 @@ struct Shown<'a> {
     plan: &'a Plan,
 }
 
+/// The result as printed: each step's outcome, with the digest of the plan executed.
+#[derive(Debug, Serialize)]
+struct ShownSteps<'a> {
+    format_version: u32,
+    plan_digest: &'a str,
+    steps: &'a [StepResult],
+}
+
 impl Args {
     pub fn options(&self) -> Options {
         Options {
@@ -63,8 +71,8 @@ impl Args {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
         let options = self.options();
-        let client = rollback::client(ctx, &ws, &options)?;
-        let plan = rollback::plan(ctx, &ws, &options, client.as_ref())?;
+        let client = rollback::client(&ctx.sh, &ws, &options, &ctx.out)?;
+        let plan = rollback::plan(&ctx.sh, &ws, &options, client.as_ref())?;
         let value = serde_json::to_value(&plan)?;
         let digest = crate::approval::digest_value(&value);
 
@@ -89,10 +97,10 @@ impl Args {
             self.yes,
             &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")),
         )?;
-        let mut trail = crate::audit::trail(ctx, &ws, Some(&plan.version));
+        let mut trail = crate::audit::trail(&ctx.sh, &ws, Some(&plan.version));
         trail.run_mut().plan_digest = Some(approval.plan_digest.clone());
         trail.run_mut().approved = approval.approved.clone();
-        let outcome = rollback::execute(ctx, &ws, &plan, &options, client.as_ref(), &trail);
+        let outcome = rollback::execute(&ctx.sh, &ws, &plan, &options, client.as_ref(), &trail, &ctx.out);
         if cx.json() {
             cx.print_json(&ShownSteps { format_version: 1, plan_digest: &digest, steps: &outcome.steps })?;
         }
@@ -108,4 +116,24 @@ impl Args {
             ))),
         }
     }
+}
+
+/// The dry run's text: every step in order, skipped ones with the reason.
+fn describe(plan: &Plan) -> String {
+    let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
+    let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
+    let mut n = 0;
+    for step in &plan.steps {
+        match &step.skip {
+            None => {
+                n += 1;
+                out.push_str(&format!("  {n:>2}. {}\n", step.describe(plan)));
+            }
+            Some(why) => out.push_str(&format!("   -  {} (skipped: {why})\n", step.describe(plan))),
+        }
+    }
+    if n == 0 {
+        out.push_str("  nothing to do: every step is already done\n");
+    }
+    out
 }

@@ -23,7 +23,8 @@ impl Args {
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
-        let outcome = verify::check(&cx.ctx, &self.options())?;
+        let ws = cx.ctx.workspace()?;
+        let outcome = verify::check(&cx.ctx.sh, &ws, &self.options())?;
         if !outcome.passed() {
             return report_findings(cx, &outcome.findings);
         }

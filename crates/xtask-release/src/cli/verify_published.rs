@@ -87,7 +87,8 @@ impl Args {
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {
         let out = &cx.ctx.out;
-        let outcome = verify_published::check(&cx.ctx, &self.options())?;
+        let ws = cx.ctx.workspace()?;
+        let outcome = verify_published::check(&cx.ctx.sh, &ws, &self.options(), out)?;
         let (version, findings) = (&outcome.version, &outcome.findings);
         let problems: Vec<&Finding> = outcome.problems().collect();
         if cx.json() {

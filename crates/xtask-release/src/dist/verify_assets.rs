@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::assets::{self, Matrix};
 use super::checksum::verify::{self, Finding, Status};
 use super::checksum::walk::is_checksum_file;
-use crate::context::Ctx;
+use xshell::Shell;
+
+use crate::workspace::Workspace;
 
 /// Which directory to check, for which version.
 #[derive(Debug, Clone)]
@@ -57,17 +59,16 @@ impl Outcome {
     }
 }
 
-/// Compares the directory with the promised assets and verifies every checksum file in
-/// it; changes nothing.
-pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
+/// Compares the directory (relative to the process's current directory) with the
+/// assets `ws` promises and verifies every checksum file in it; changes nothing.
+pub fn check(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Outcome> {
     let dir = std::path::absolute(&options.dir).context("cannot resolve the assets directory")?;
     let shown = options.dir.display().to_string();
-    let ws = ctx.workspace()?;
     let version = match &options.version {
         Some(version) => version.clone(),
-        None => crate::version::current(&ws)?,
+        None => crate::version::current(ws)?,
     };
-    let matrix = assets::load(&ctx.sh, &ws, &version)?;
+    let matrix = assets::load(sh, ws, &version)?;
     let present = list_dir(&dir, &shown)?;
 
     let (layout, checksum_files) = compare(&matrix, &present, &shown);

@@ -11,7 +11,7 @@ use ureq::http::{self, Method};
 
 use crate::ops::redact::redact;
 use crate::ops::retry::{self, Backoff, Retries};
-use crate::output::Output;
+use crate::report::Reporter;
 
 /// Tries per request, the first included.
 const MAX_ATTEMPTS: u32 = 4;
@@ -111,14 +111,14 @@ pub struct NewRelease<'a> {
     pub prerelease: bool,
 }
 
-pub struct Client {
+pub struct Client<'r> {
     agent: ureq::Agent,
     /// `GITHUB_API_URL` (GitHub Enterprise has its own), without a trailing slash.
     base: String,
     repo: String,
     token: Token,
     /// Where retries are reported.
-    out: Output,
+    out: &'r dyn Reporter,
 }
 
 /// What came back, read whole: requests are small and retried as a unit.
@@ -127,8 +127,8 @@ struct Reply {
     body: Vec<u8>,
 }
 
-impl Client {
-    pub fn new(repo: &str, token: Token, out: Output) -> Client {
+impl<'r> Client<'r> {
+    pub fn new(repo: &str, token: Token, out: &'r dyn Reporter) -> Client<'r> {
         let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
         let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
         let agent = crate::ops::http::agent_config()
@@ -290,7 +290,7 @@ impl Client {
                     return Err(anyhow!(err).context(format!("{what} failed; check the network and GITHUB_API_URL")));
                 }
             };
-            self.out.warn(format!("{why}; retrying in {:.1}s", delay.as_secs_f64()));
+            self.out.warn(&format!("{why}; retrying in {:.1}s", delay.as_secs_f64()));
             std::thread::sleep(delay);
         }
     }

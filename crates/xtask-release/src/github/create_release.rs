@@ -8,12 +8,13 @@ use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use semver::Version;
 use serde::Serialize;
+use xshell::Shell;
 
 use crate::changelog;
-use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::github::client::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::repo;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 /// Which release to make, with which assets.
@@ -66,7 +67,7 @@ pub struct Asset {
 }
 
 /// The facts (tag, version, changelog section, asset files) and the plan from them.
-pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Plan> {
+pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     let config = &ws.config;
     let tag = match &options.tag {
         Some(tag) => tag.clone(),
@@ -87,11 +88,11 @@ pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Plan> {
         None => Vec::new(),
     };
     Ok(Plan {
-        repo: repo::slug(&ctx.sh, &config.remote)?,
+        repo: repo::slug(sh, &config.remote)?,
         name: config.render(&config.github.name, &version)?,
         draft: config.github.draft,
         prerelease: !version.pre.is_empty(),
-        body: changelog::release_notes(&ctx.sh, ws, &version)?,
+        body: changelog::release_notes(sh, ws, &version)?,
         assets,
         tag,
         version,
@@ -183,27 +184,11 @@ fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
         .collect()
 }
 
-/// The dry run's text: the release fields, the assets, then the notes.
-pub fn describe(plan: &Plan) -> String {
-    let mut out = format!(
-        "repository: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
-        plan.repo, plan.tag, plan.name, plan.draft, plan.prerelease
-    );
-    if plan.assets.is_empty() {
-        out.push_str("  (none)\n");
-    }
-    for asset in &plan.assets {
-        out.push_str(&format!("  {} ({} bytes)\n", asset.name, asset.size));
-    }
-    out.push_str(&format!("body:\n{}\n", plan.body));
-    out
-}
-
 /// Creates the release (or finds the one an earlier run made) and uploads every asset
 /// it does not have yet; a same-named asset with other content stops it before any upload.
-pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
-    let client = Client::new(&plan.repo, Token::from_env()?, ctx.out);
-    let release = find_or_create(ctx, &client, plan)?;
+pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
+    let client = Client::new(&plan.repo, Token::from_env()?, reporter);
+    let release = find_or_create(&client, plan, reporter)?;
     let uploaded = client.assets(&release)?;
     // Compare every asset before changing any, so a mismatch leaves the release as it was.
     let mut missing = Vec::new();
@@ -218,7 +203,7 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
                 missing.push(asset);
             }
             Some(remote) if same_content(&client, asset, remote)? => {
-                ctx.out.status("Skipping", format!("{} (already uploaded)", asset.name))
+                reporter.status("Skipping", &format!("{} (already uploaded)", asset.name))
             }
             Some(remote) => {
                 differing.push(format!("{} ({} bytes here, {} uploaded)", asset.name, asset.size, remote.size))
@@ -234,24 +219,24 @@ pub fn execute(ctx: &Ctx, plan: &Plan) -> Result<()> {
         );
     }
     for remote in broken {
-        ctx.out.status("Deleting", format!("{} (an upload that did not finish)", remote.name));
+        reporter.status("Deleting", &format!("{} (an upload that did not finish)", remote.name));
         client.delete_asset(remote)?;
     }
     for asset in missing {
-        upload(ctx, &client, &release, asset)?;
+        upload(&client, &release, asset, reporter)?;
     }
-    ctx.out.status("Released", format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
+    reporter.status("Released", &format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
     Ok(())
 }
 
 /// The release for the tag, published or draft, or a new one.
-fn find_or_create(ctx: &Ctx, client: &Client, plan: &Plan) -> Result<Release> {
+fn find_or_create(client: &Client, plan: &Plan, reporter: &dyn Reporter) -> Result<Release> {
     let existing = match client.release_by_tag(&plan.tag)? {
         Some(release) => Some(release),
         None => client.draft_by_tag(&plan.tag)?,
     };
     if let Some(release) = existing {
-        ctx.out.status("Found", format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
+        reporter.status("Found", &format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
         return Ok(release);
     }
     let release = client.create_release(&NewRelease {
@@ -261,12 +246,12 @@ fn find_or_create(ctx: &Ctx, client: &Client, plan: &Plan) -> Result<Release> {
         draft: plan.draft,
         prerelease: plan.prerelease,
     })?;
-    ctx.out.status("Created", format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
+    reporter.status("Created", &format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
     Ok(release)
 }
 
-fn upload(ctx: &Ctx, client: &Client, release: &Release, asset: &Asset) -> Result<()> {
-    ctx.out.status("Uploading", format!("{} ({} bytes)", asset.name, asset.size));
+fn upload(client: &Client, release: &Release, asset: &Asset, reporter: &dyn Reporter) -> Result<()> {
+    reporter.status("Uploading", &format!("{} ({} bytes)", asset.name, asset.size));
     let bytes = std::fs::read(&asset.path).with_context(|| format!("cannot read {}", asset.path))?;
     if sha::hash_bytes(&bytes).to_string() != asset.sha256 {
         bail!("{} changed while the release was being made; re-run", asset.path);

@@ -5,19 +5,19 @@
 //! (or after success) does only what is left.
 
 mod undo;
-pub use undo::{Outcome, Shown, StepResult};
+pub use undo::{Outcome, StepResult};
 pub(crate) mod undo_plan;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
-use xshell::cmd;
+use xshell::{Shell, cmd};
 
-use crate::context::Ctx;
 use crate::github::client::{Client, Token};
 use crate::github::repo;
 use crate::ops::git;
 use crate::publish::index::Index;
 use crate::publish::registry_config::Registry;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 use undo_plan::{Facts, Plan, Release};
 
@@ -62,37 +62,45 @@ impl Options {
     }
 }
 
-/// The GitHub client for the release, unless `no_github`.
-pub fn client(ctx: &Ctx, ws: &Workspace, options: &Options) -> Result<Option<Client>> {
+/// The GitHub client for the release, unless `no_github`; it reports retries through
+/// `reporter`.
+pub fn client<'r>(
+    sh: &Shell,
+    ws: &Workspace,
+    options: &Options,
+    reporter: &'r dyn Reporter,
+) -> Result<Option<Client<'r>>> {
     if options.no_github {
         return Ok(None);
     }
     let token = Token::from_env().context("pass --no-github to leave the GitHub release alone")?;
-    Ok(Some(Client::new(&repo::slug(&ctx.sh, &ws.config.remote)?, token, ctx.out)))
+    Ok(Some(Client::new(&repo::slug(sh, &ws.config.remote)?, token, reporter)))
 }
 
 /// The facts (registry, git, GitHub) and the plan from them. Changes nothing.
-pub fn plan(ctx: &Ctx, ws: &Workspace, options: &Options, client: Option<&Client>) -> Result<Plan> {
+pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, client: Option<&Client>) -> Result<Plan> {
     let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
-    let facts = facts(ctx, ws, options, registry, client)?;
+    let facts = facts(sh, ws, options, registry, client)?;
     Ok(if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) })
 }
 
-/// Carries out the plan step by step, each recorded in the audit trail; what happened to
-/// each step, and the error that stopped it, are in the outcome.
+/// Carries out the plan step by step, each recorded in the audit trail and said through
+/// `reporter`; what happened to each step, and the error that stopped it, are in the
+/// outcome.
 pub fn execute(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     plan: &Plan,
     options: &Options,
     client: Option<&Client>,
     trail: &crate::audit::Trail,
+    reporter: &dyn Reporter,
 ) -> Outcome {
-    undo::run(ctx, ws, plan, client, options.reason.as_deref(), trail)
+    undo::run(sh, ws, plan, client, options.reason.as_deref(), trail, reporter)
 }
 
 /// What the registry, git and GitHub say now about the version.
-fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, client: Option<&Client>) -> Result<Facts> {
+fn facts(sh: &Shell, ws: &Workspace, options: &Options, registry: Registry, client: Option<&Client>) -> Result<Facts> {
     let version = &options.version;
     let tag = ws.config.tag_for(version);
     let name = registry.name.as_deref();
@@ -105,8 +113,8 @@ fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, clien
         crates.push((member.name.clone(), entry.map(|e| e.yanked)));
     }
     let remote = ws.config.remote.clone();
-    let remote_tag = git::has_remote(&ctx.sh, &remote)? && git::remote_tag(&ctx.sh, &remote, &tag)?.is_some();
-    let local_tag = git::tag_info(&ctx.sh, &tag)?.map(|t| t.commit);
+    let remote_tag = git::has_remote(sh, &remote)? && git::remote_tag(sh, &remote, &tag)?.is_some();
+    let local_tag = git::tag_info(sh, &tag)?.map(|t| t.commit);
     let release = match client {
         None => Release::Skipped,
         Some(client) => match undo::find_release(client, &tag)? {
@@ -115,7 +123,7 @@ fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, clien
         },
     };
     let known_commit = match &options.commit {
-        Some(commit) => Some(resolve_commit(ctx, commit)?),
+        Some(commit) => Some(resolve_commit(sh, commit)?),
         None if options.undo => commit_from_trail(ws, version, &tag),
         None => None,
     };
@@ -124,9 +132,9 @@ fn facts(ctx: &Ctx, ws: &Workspace, options: &Options, registry: Registry, clien
 
 /// The full id of a commit given on the command line; an error naming it when this clone
 /// does not have it.
-fn resolve_commit(ctx: &Ctx, commit: &str) -> Result<String> {
+fn resolve_commit(sh: &Shell, commit: &str) -> Result<String> {
     let spec = format!("{commit}^{{commit}}");
-    cmd!(ctx.sh, "git rev-parse --verify --quiet {spec}")
+    cmd!(sh, "git rev-parse --verify --quiet {spec}")
         .quiet()
         .ignore_stderr()
         .read()
@@ -145,24 +153,4 @@ fn commit_from_trail(ws: &Workspace, version: &Version, tag: &str) -> Option<Str
             .then(|| produced.get("tag_commit").cloned())
             .flatten()
     })
-}
-
-/// The dry run's text: every step in order, skipped ones with the reason.
-pub fn describe(plan: &Plan) -> String {
-    let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
-    let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
-    let mut n = 0;
-    for step in &plan.steps {
-        match &step.skip {
-            None => {
-                n += 1;
-                out.push_str(&format!("  {n:>2}. {}\n", step.describe(plan)));
-            }
-            Some(why) => out.push_str(&format!("   -  {} (skipped: {why})\n", step.describe(plan))),
-        }
-    }
-    if n == 0 {
-        out.push_str("  nothing to do: every step is already done\n");
-    }
-    out
 }

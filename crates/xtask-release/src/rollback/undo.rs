@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use serde::Serialize;
+use xshell::Shell;
 
 use super::undo_plan::{self, Action, Plan};
 use crate::audit::{Produced, Trail};
-use crate::context::Ctx;
 use crate::github::client::{Client, Release, ReleasePatch};
 use crate::ops::retry::Backoff;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 pub struct Outcome {
@@ -30,20 +31,14 @@ pub struct StepResult {
     pub detail: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Shown<'a> {
-    pub format_version: u32,
-    pub plan_digest: &'a str,
-    pub steps: &'a [StepResult],
-}
-
 pub fn run(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     plan: &Plan,
     client: Option<&Client>,
     reason: Option<&str>,
     trail: &Trail,
+    reporter: &dyn Reporter,
 ) -> Outcome {
     let mut steps = Vec::new();
     let mut error = None;
@@ -54,7 +49,7 @@ pub fn run(
             continue;
         }
         if let Some(why) = &step.skip {
-            ctx.out.status("Skipping", format!("{text} ({why})"));
+            reporter.status("Skipping", &format!("{text} ({why})"));
             let mut produced = std::collections::BTreeMap::new();
             produced.insert("reason".to_string(), why.clone());
             if let Err(err) = trail.record(&text, crate::audit::Outcome::Skipped, None, &produced, Duration::ZERO) {
@@ -63,8 +58,8 @@ pub fn run(
             steps.push(StepResult { step: text, outcome: "skipped", detail: Some(why.clone()) });
             continue;
         }
-        ctx.out.status("Running", &text);
-        match trail.step(&text, |produced| act(ctx, ws, plan, &step.action, client, reason, produced)) {
+        reporter.status("Running", &text);
+        match trail.step(&text, |produced| act(sh, ws, plan, &step.action, client, reason, produced)) {
             Ok(()) => steps.push(StepResult { step: text, outcome: "ok", detail: None }),
             Err(err) => {
                 steps.push(StepResult { step: text, outcome: "failed", detail: Some(format!("{err:#}")) });
@@ -76,7 +71,7 @@ pub fn run(
 }
 
 fn act(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     plan: &Plan,
     action: &Action,
@@ -84,11 +79,11 @@ fn act(
     reason: Option<&str>,
     produced: &mut Produced,
 ) -> Result<()> {
-    let (sh, tag, version) = (&ctx.sh, plan.tag.as_str(), &plan.version);
+    let (tag, version) = (plan.tag.as_str(), &plan.version);
     match action {
         Action::Yank { name } | Action::Unyank { name } => {
             let undo = matches!(action, Action::Unyank { .. });
-            yank(ctx, plan, name, undo)?;
+            yank(sh, plan, name, undo)?;
             wait_for_index(ws, plan, name, !undo)?;
             produced.add("crate", format!("{name} {version}"));
             produced.add("yanked", (!undo).to_string());
@@ -144,11 +139,11 @@ fn act(
 
 /// `cargo yank` (with `--undo` to unyank): cargo finds the registry's API and the token
 /// as for a publish, and we never see the token.
-fn yank(ctx: &Ctx, plan: &Plan, name: &str, undo: bool) -> Result<()> {
+fn yank(sh: &Shell, plan: &Plan, name: &str, undo: bool) -> Result<()> {
     let version = plan.version.to_string();
     let registry: Vec<String> = plan.registry.name.iter().flat_map(|n| ["--registry".to_string(), n.clone()]).collect();
     let undo_flag = undo.then_some("--undo");
-    let out = cargo::authenticated(&ctx.sh)
+    let out = cargo::authenticated(sh)
         .args(["yank", "--version", &version])
         .args(registry)
         .args(undo_flag)

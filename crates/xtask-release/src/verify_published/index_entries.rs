@@ -8,18 +8,25 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use semver::Version;
-use xshell::cmd;
+use xshell::{Shell, cmd};
 
 use super::{Check, Finding};
-use crate::context::Ctx;
 use crate::dist::checksum::sha;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
 use crate::publish::order;
 use crate::publish::registry_config::Registry;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
-pub fn check(ctx: &Ctx, ws: &Workspace, registry: &Registry, version: &Version, tag: &str) -> Vec<Finding> {
+pub fn check(
+    sh: &Shell,
+    ws: &Workspace,
+    registry: &Registry,
+    version: &Version,
+    tag: &str,
+    reporter: &dyn Reporter,
+) -> Vec<Finding> {
     let name = registry.name.as_deref();
     let crates = match order::select(ws, name, &[], &[]).and_then(|selected| order::levels(ws, &selected)) {
         Ok(levels) => levels.iter().flatten().map(|m| m.name.clone()).collect::<Vec<_>>(),
@@ -28,9 +35,9 @@ pub fn check(ctx: &Ctx, ws: &Workspace, registry: &Registry, version: &Version, 
     if crates.is_empty() {
         return vec![Finding::ok(Check::Registry, "publish plan", format!("no crate goes to {}", registry.display()))];
     }
-    let packaged = package_tag(ctx, ws, registry, tag, version, &crates).map_err(|err| format!("{err:#}"));
+    let packaged = package_tag(sh, ws, registry, tag, version, &crates, reporter).map_err(|err| format!("{err:#}"));
     if let Err(why) = &packaged {
-        ctx.out.warn(format!("comparing with the index entries alone: {why}"));
+        reporter.warn(&format!("comparing with the index entries alone: {why}"));
     }
     let index = Index::new(&registry.index_url);
     let download = download_template(&registry.index_url);
@@ -88,14 +95,14 @@ pub fn check(ctx: &Ctx, ws: &Workspace, registry: &Registry, version: &Version, 
 /// commit, checked out in a temporary git worktree (outside the workspace, so cargo does
 /// not mistake it for a member) that is removed afterwards.
 fn package_tag(
-    ctx: &Ctx,
+    sh: &Shell,
     ws: &Workspace,
     registry: &Registry,
     tag: &str,
     version: &Version,
     crates: &[String],
+    reporter: &dyn Reporter,
 ) -> Result<BTreeMap<String, String>> {
-    let sh = &ctx.sh;
     let Some(info) = git::tag_info(sh, tag)? else {
         bail!("tag {tag} is not in this clone (fetch it with `git fetch origin tag {tag}`)");
     };
@@ -118,7 +125,7 @@ fn package_tag(
         let registry_args: Vec<String> =
             registry.name.iter().flat_map(|name| ["--registry".to_string(), name.clone()]).collect();
         let packages: Vec<String> = crates.iter().flat_map(|c| ["-p".to_string(), c.clone()]).collect();
-        ctx.out.status("Packaging", format!("{tag} to compare checksums ({} crates)", crates.len()));
+        reporter.status("Packaging", &format!("{tag} to compare checksums ({} crates)", crates.len()));
         cargo::command(sh)
             .args(["package", "--quiet", "--no-verify", "--manifest-path"])
             .arg(&manifest)

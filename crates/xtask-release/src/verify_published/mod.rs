@@ -14,8 +14,11 @@ use anyhow::{Context as _, Result};
 use semver::Version;
 use serde::Serialize;
 
-use crate::context::Ctx;
+use xshell::Shell;
+
 use crate::publish::registry_config::Registry;
+use crate::report::Reporter;
+use crate::workspace::Workspace;
 
 /// What to check, where.
 #[derive(Debug, Clone)]
@@ -136,37 +139,37 @@ impl Finding {
     }
 }
 
-/// Checks the published release, and records the run in the audit trail. Every problem
-/// is in the outcome; an error means the check itself could not run.
-pub fn check(ctx: &Ctx, options: &Options) -> Result<Outcome> {
-    let ws = ctx.workspace()?;
+/// Checks the published release of `ws`, saying what it checks through `reporter`, and
+/// records the run in the audit trail. Every problem is in the outcome; an error means
+/// the check itself could not run.
+pub fn check(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Reporter) -> Result<Outcome> {
     let version = match &options.version {
         Some(version) => version.clone(),
-        None => crate::version::current(&ws)?,
+        None => crate::version::current(ws)?,
     };
     let tag = options.tag.clone().unwrap_or_else(|| ws.config.tag_for(&version));
-    let trail = crate::audit::trail(ctx, &ws, Some(&version));
+    let trail = crate::audit::trail(sh, ws, Some(&version));
     let mut findings = Vec::new();
     let started = std::time::Instant::now();
 
     if !options.skip.contains(&Check::Registry) {
-        ctx.out.status("Checking", "the registry");
+        reporter.status("Checking", "the registry");
         match Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path()) {
-            Ok(registry) => findings.extend(index_entries::check(ctx, &ws, &registry, &version, &tag)),
+            Ok(registry) => findings.extend(index_entries::check(sh, ws, &registry, &version, &tag, reporter)),
             Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
         }
     }
     if !options.skip.contains(&Check::Release) {
-        ctx.out.status("Checking", format!("the GitHub release {tag}"));
+        reporter.status("Checking", &format!("the GitHub release {tag}"));
         let release_options = release_page::Options { sums: &options.sums, keep: options.assets.as_deref() };
-        findings.extend(release_page::check(ctx, &ws, &version, &tag, &release_options));
+        findings.extend(release_page::check(sh, ws, &version, &tag, &release_options, reporter));
     }
     if let Some(url) = options.health.as_deref().filter(|_| !options.skip.contains(&Check::Health)) {
         let expected = match options.expect_version.as_deref() {
             Some(v) if !v.is_empty() => v.to_string(),
             _ => version.to_string(),
         };
-        ctx.out.status("Polling", format!("{url} for version {expected}"));
+        reporter.status("Polling", &format!("{url} for version {expected}"));
         findings.push(health::check(url, &expected, options.health_timeout));
     }
 

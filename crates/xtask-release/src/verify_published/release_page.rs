@@ -9,14 +9,15 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 use semver::Version;
+use xshell::Shell;
 
 use super::{Check, Finding};
-use crate::context::Ctx;
 use crate::dist::assets;
 use crate::dist::checksum::format as sums;
 use crate::dist::checksum::sha;
 use crate::github::client::{Client, Release, RemoteAsset, Token};
 use crate::github::repo;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 /// Downloads at once: enough to overlap latency, few enough to keep memory bounded.
@@ -29,16 +30,30 @@ pub struct Options<'a> {
     pub keep: Option<&'a Path>,
 }
 
-pub fn check(ctx: &Ctx, ws: &Workspace, version: &Version, tag: &str, options: &Options) -> Vec<Finding> {
-    match check_release(ctx, ws, version, tag, options) {
+pub fn check(
+    sh: &Shell,
+    ws: &Workspace,
+    version: &Version,
+    tag: &str,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Vec<Finding> {
+    match check_release(sh, ws, version, tag, options, reporter) {
         Ok(findings) => findings,
         Err(err) => vec![Finding::problem(Check::Release, format!("release {tag}"), format!("{err:#}"))],
     }
 }
 
-fn check_release(ctx: &Ctx, ws: &Workspace, version: &Version, tag: &str, options: &Options) -> Result<Vec<Finding>> {
-    let slug = repo::slug(&ctx.sh, &ws.config.remote)?;
-    let client = Client::new(&slug, Token::from_env()?, ctx.out);
+fn check_release(
+    sh: &Shell,
+    ws: &Workspace,
+    version: &Version,
+    tag: &str,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> Result<Vec<Finding>> {
+    let slug = repo::slug(sh, &ws.config.remote)?;
+    let client = Client::new(&slug, Token::from_env()?, reporter);
     let subject = format!("release {tag}");
     let release = match client.release_by_tag(tag)? {
         Some(release) => release,
@@ -54,7 +69,7 @@ fn check_release(ctx: &Ctx, ws: &Workspace, version: &Version, tag: &str, option
         },
     };
     let mut findings = vec![page(&release, version, &subject)];
-    let promised = assets::load(&ctx.sh, ws, version)?;
+    let promised = assets::load(sh, ws, version)?;
     let remote = client.assets(&release)?;
     findings.extend(contents(
         &client,

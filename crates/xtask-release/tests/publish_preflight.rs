@@ -1,5 +1,6 @@
 //! `publish-ordered`'s preflight against a real registry: the crates' own code (build
-//! scripts) never sees a token.
+//! scripts) never sees a token, and `--verify` (without the token) lets `--execute` (with
+//! it) upload the very packages it verified without compiling anything.
 
 mod support;
 
@@ -39,6 +40,19 @@ fn publish(fixture: &Fixture, registry: &Registry, args: &[&str]) -> Command {
 
 fn build_log(fixture: &Fixture) -> std::path::PathBuf {
     fixture.tmp.path().join("build.log")
+}
+
+/// `publish` with no token at all, as the workflow's verify step runs.
+fn without_tokens(mut cmd: Command) -> Command {
+    for (name, _) in TOKENS {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
+fn record(fixture: &Fixture) -> serde_json::Value {
+    let path = fixture.tmp.path().join("target/xtask-release/verified-packages.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 /// Each line lz-sys's build script wrote: one per run.
@@ -90,4 +104,82 @@ fn with_another_credential_provider_only_cargo_publish_gets_the_token() {
     for name in ["lz-sys", "lz"] {
         assert_eq!(registry.versions(name), ["0.4.2"], "{name}\n{run}");
     }
+}
+
+#[test]
+fn verify_without_the_token_then_execute_uploads_without_compiling() {
+    let fixture = fixture();
+    let registry = Registry::start(fixture.tmp.path());
+    let head = fixture.git(&["rev-parse", "HEAD"]).trim().to_string();
+
+    let verify = support::run(without_tokens(publish(&fixture, &registry, &["--verify"]))).ok();
+    assert!(verify.stderr.contains("Verifying 2 crates with cargo package"), "{verify}");
+    assert!(verify.stderr.contains(&format!("Recorded 2 crates verified at {head}")), "{verify}");
+    assert!(verify.stderr.contains("dry run: nothing was uploaded"), "{verify}");
+    let built = build_runs(&fixture);
+    assert!(!built.is_empty(), "--verify compiled nothing\n{verify}");
+    let recorded = record(&fixture);
+    assert_eq!(recorded["commit"], head.as_str());
+    assert_eq!(recorded["crates"][0]["name"], "lz-sys");
+    assert!(registry.versions("lz-sys").is_empty(), "--verify uploaded");
+
+    let run = support::run(publish(&fixture, &registry, &["--execute"])).ok();
+    assert!(run.stderr.contains("Packaging 2 crates with cargo package --no-verify"), "{run}");
+    assert!(run.stderr.contains(&format!("Verified 2 crates by an earlier run at {head}")), "{run}");
+    assert!(!run.stderr.contains("Verifying") && !run.stderr.contains("Compiling"), "{run}");
+    assert_eq!(build_runs(&fixture), built, "--execute ran a build script\n{run}");
+    assert_no_token_seen_or_shown(&fixture, &run);
+    // What went up is the file that was verified.
+    for krate in recorded["crates"].as_array().unwrap() {
+        let (name, version) = (krate["name"].as_str().unwrap(), krate["version"].as_str().unwrap());
+        let served = registry.download(name, version);
+        let sha = sha256_hex(&served);
+        assert_eq!(krate["sha256"], sha.as_str(), "{name}: the registry serves another file than was verified");
+    }
+}
+
+#[test]
+fn a_commit_or_a_package_that_differs_from_the_record_is_verified_again() {
+    let fixture = fixture();
+    let registry = Registry::start(fixture.tmp.path());
+
+    // A tree with changes is verified, but not recorded.
+    fixture.write("NOTES.md", "wip\n");
+    let run = support::run(without_tokens(publish(&fixture, &registry, &["--verify"]))).ok();
+    assert!(run.stderr.contains("the verification is not recorded"), "{run}");
+    assert!(!fixture.tmp.path().join("target/xtask-release/verified-packages.json").exists());
+    std::fs::remove_file(fixture.path("NOTES.md")).unwrap();
+
+    // A source changed and committed after --verify: the record is of another commit.
+    support::run(without_tokens(publish(&fixture, &registry, &["--verify"]))).ok();
+    let verified_at = fixture.git(&["rev-parse", "HEAD"]).trim().to_string();
+    fixture.write("crates/lz/src/lib.rs", "//! A safe wrapper over `lz-sys`.\n\n/// The default level.\npub fn default_level() -> i32 {\n    lz_sys::LZ_DEFAULT_LEVEL + 0\n}\n");
+    fixture.git(&["commit", "--quiet", "-am", "lz: say less"]);
+    let before = build_runs(&fixture).len();
+    let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz-sys"])).ok();
+    assert!(run.stderr.contains("not using the verification recorded"), "{run}");
+    assert!(run.stderr.contains(&format!("made at {}", &verified_at[..12])), "{run}");
+    assert!(run.stderr.contains("Verifying 1 crate with cargo package"), "{run}");
+    assert!(build_runs(&fixture).len() > before, "--execute did not verify\n{run}");
+    assert_eq!(registry.versions("lz-sys"), ["0.4.2"]);
+
+    // Same commit, but a package other than the one verified (the record says another
+    // sha256): verified again.
+    support::run(without_tokens(publish(&fixture, &registry, &["--verify", "-p", "lz"]))).ok();
+    let path = fixture.tmp.path().join("target/xtask-release/verified-packages.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sha = record(&fixture)["crates"][0]["sha256"].as_str().unwrap().to_string();
+    std::fs::write(&path, text.replace(&sha, &"0".repeat(64))).unwrap();
+    let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz"])).ok();
+    assert!(run.stderr.contains("the packages of lz differ from those verified"), "{run}");
+    assert!(run.stderr.contains("Verifying 1 crate with cargo package"), "{run}");
+    // lz's build is cargo's to report (lz-sys, now from the registry, is built already).
+    assert!(run.stderr.contains("Verifying lz v0.4.2 ("), "--execute did not verify\n{run}");
+    assert_eq!(registry.versions("lz"), ["0.4.2"]);
+    assert_no_token_seen_or_shown(&fixture, &run);
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }

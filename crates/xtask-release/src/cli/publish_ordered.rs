@@ -18,6 +18,10 @@ pub struct Args {
     /// Upload (default: print the plan)
     #[arg(long)]
     pub execute: bool,
+    /// With the plan, package and verify every crate to publish (cargo package, which builds them) and record
+    /// it, so that `--execute` at the same commit uploads without compiling anything
+    #[arg(long, conflicts_with = "execute")]
+    pub verify: bool,
     /// Registry name from cargo's configuration [default: crates.io]
     #[arg(long)]
     pub registry: Option<String>,
@@ -69,6 +73,9 @@ impl Args {
                 print_plan(&plan);
                 cx.print_digest(&ws, &plan)?;
             }
+            if self.verify && !plan.crates.is_empty() {
+                Self::verify(ctx, &ws, &plan)?;
+            }
             if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
                 ctx.out.warn(format!("no token for {}: {}", plan.registry.display(), plan.registry.token_help()));
             }
@@ -90,6 +97,28 @@ impl Args {
             }
             Self::finish(ctx, &options, outcome.error)
         })
+    }
+
+    /// `--verify`: what was verified, and whether `--execute` may rely on it.
+    fn verify(ctx: &crate::context::Ctx, ws: &crate::workspace::Workspace, plan: &Plan) -> Result<()> {
+        let (record, path) = publish::verified::verify(&ctx.sh, ws, plan, &ctx.out)?;
+        match path {
+            Some(path) => ctx.out.status(
+                "Recorded",
+                format!(
+                    "{} crates verified at {} in {}: `--execute` at this commit packages them again without \
+                     compiling, and uploads them if they are byte-identical",
+                    record.crates.len(),
+                    record.commit,
+                    path.strip_prefix(&ws.root).unwrap_or(&path)
+                ),
+            ),
+            None => ctx.out.warn(
+                "the work tree has changes (or is not a git work tree), so the verification is not recorded and \
+                 `--execute` will verify again; commit, then run --verify again",
+            ),
+        }
+        Ok(())
     }
 
     fn finish(ctx: &crate::context::Ctx, options: &Options, error: Option<anyhow::Error>) -> Result<()> {

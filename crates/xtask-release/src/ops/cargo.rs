@@ -254,8 +254,12 @@ mod tests {
 /// Whether `cargo publish` takes several `-p` in one run (cargo 1.90 and later), from
 /// `cargo --version`; an unreadable version counts as an older cargo, which is only slower.
 pub fn publishes_several(sh: &Shell) -> bool {
-    let version = command(sh).arg("--version").quiet().ignore_stderr().read().unwrap_or_default();
-    several_from_version(&version)
+    several_from_version(&version(sh).unwrap_or_default())
+}
+
+/// `cargo --version`: which cargo (and so which toolchain) runs.
+pub fn version(sh: &Shell) -> Option<String> {
+    command(sh).arg("--version").quiet().ignore_stderr().read().ok()
 }
 
 fn several_from_version(text: &str) -> bool {

@@ -18,9 +18,9 @@ use super::pace::RateLimit;
 use super::pipeline::Pipeline;
 use super::registry_config::Credential;
 use super::upload::Uploads;
+use super::verified;
 use super::web_api::Api;
 use crate::dist::checksum::sha;
-use crate::ops::cargo;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 
@@ -165,22 +165,9 @@ fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -
         reporter.note(&format!("{}: uploading with `cargo publish` for this run", plan.upload.reason));
     }
 
-    // STEP 2: one `cargo package` over the set. Cargo packages workspace members against
-    // each other through a local overlay, so this verifies the set as it will be published.
-    {
-        let _group = reporter.group(&format!("cargo package ({} crates)", plan.crates.len()));
-        let progress = reporter.progress(
-            "Verifying",
-            &format!("{} with cargo package", crate::output::plural(plan.crates.len(), "crate")),
-        );
-        let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-        let packaged =
-            cargo::for_verification(cargo::command(sh).arg("package").args(registry_args(plan)).args(packages))
-                .quiet()
-                .run();
-        progress.finish(packaged.is_ok());
-        packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
-    }
+    // STEP 2: one `cargo package` over the set, which verifies it as it will be published,
+    // unless `--verify` did that at this commit for byte-identical packages.
+    verified::package_for_upload(sh, ws, plan, reporter)?;
 
     // STEP 3: what we would upload, against what the registry has; the metadata cargo
     // would send, from the manifest inside the `.crate` cargo packaged and verified.

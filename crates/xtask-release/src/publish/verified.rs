@@ -1,0 +1,287 @@
+//! Verifying once, without the token: `publish-ordered --verify` packages and verifies
+//! the set with `cargo package` and records each `.crate`'s sha256, the commit and the
+//! cargo it was made with; `--execute` then packages again with `--no-verify` (no crate
+//! code runs) and skips the verification build when every file is byte-identical to the
+//! recorded one, from the same clean commit.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context as _, Result};
+use cargo_metadata::camino::Utf8PathBuf;
+use serde::{Deserialize, Serialize};
+use xshell::Shell;
+
+use super::order::Plan;
+use super::run::registry_args;
+use crate::dist::checksum::sha;
+use crate::ops::{cargo, git};
+use crate::report::Reporter;
+use crate::workspace::Workspace;
+
+/// What `--verify` verified, as kept in `<target dir>/xtask-release/verified-packages.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub format_version: u32,
+    /// The commit the packages were made from; the tree was clean before and after.
+    pub commit: String,
+    /// `cargo --version` of the cargo that verified them.
+    pub cargo: String,
+    /// The registry they were packaged for (`None`: crates.io or `registry.default`).
+    pub registry: Option<String>,
+    pub crates: Vec<VerifiedCrate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifiedCrate {
+    pub name: String,
+    pub version: semver::Version,
+    /// Of the `.crate` file cargo packaged and verified.
+    pub sha256: String,
+}
+
+/// Where the state of the work tree and the toolchain stand now, to hold a record against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    /// HEAD's commit, when the workspace is in a git work tree with no change.
+    pub clean_commit: Option<String>,
+    pub cargo: String,
+}
+
+impl Facts {
+    pub fn read(sh: &Shell) -> Facts {
+        let clean = git::changed_files(sh).is_ok_and(|changes| changes.is_empty());
+        let clean_commit = if clean { git::head(sh).ok() } else { None };
+        Facts { clean_commit, cargo: cargo::version(sh).unwrap_or_default() }
+    }
+}
+
+/// The record's path in the workspace's target dir.
+pub fn record_path(ws: &Workspace) -> Utf8PathBuf {
+    ws.target_dir.join("xtask-release").join("verified-packages.json")
+}
+
+/// Why a record cannot stand for a verification of the plan's packages, or `None` when it
+/// can as far as the facts go (the bytes are compared after packaging).
+pub fn distrust(record: &Record, plan: &Plan, facts: &Facts) -> Option<String> {
+    let crates: Vec<(&str, &semver::Version)> = plan.crates.iter().map(|c| (c.name.as_str(), &c.version)).collect();
+    distrust_for(record, plan.registry.name.as_deref(), &crates, facts)
+}
+
+/// [`distrust`] for a registry (`None`: the default one) and the crates to publish, in
+/// order. Pure, for tests.
+fn distrust_for(
+    record: &Record,
+    registry: Option<&str>,
+    crates: &[(&str, &semver::Version)],
+    facts: &Facts,
+) -> Option<String> {
+    let short = |commit: &str| commit.chars().take(12).collect::<String>();
+    let Some(commit) = &facts.clean_commit else {
+        return Some("the work tree has changes (or is not a git work tree)".into());
+    };
+    if record.format_version != 1 {
+        return Some(format!("it has format_version {}", record.format_version));
+    }
+    if record.commit != *commit {
+        return Some(format!("it was made at {}, not at HEAD ({})", short(&record.commit), short(commit)));
+    }
+    if record.cargo != facts.cargo || facts.cargo.is_empty() {
+        return Some(format!("it was made with {}, not {}", record.cargo, facts.cargo));
+    }
+    if record.registry.as_deref() != registry {
+        return Some("it was made for another registry".into());
+    }
+    let theirs: Vec<(&str, &semver::Version)> = record.crates.iter().map(|c| (c.name.as_str(), &c.version)).collect();
+    if crates != theirs {
+        return Some("it verified another set of crates (pass the same -p and --exclude)".into());
+    }
+    None
+}
+
+/// The record's crates whose sha256 differs from the file packaged now. Pure, for tests.
+pub fn differing<'a>(record: &'a Record, packaged: &BTreeMap<String, String>) -> Vec<&'a str> {
+    record.crates.iter().filter(|c| packaged.get(&c.name) != Some(&c.sha256)).map(|c| c.name.as_str()).collect()
+}
+
+/// `cargo package` over the set, verifying each crate by building it unless `verify` is
+/// false (then no build script or proc macro runs). Cargo packages workspace members
+/// against each other through a local overlay, so this verifies the set as it will be
+/// published.
+pub(super) fn package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Reporter) -> Result<()> {
+    let count = plan.crates.len();
+    let no_verify = (!verify).then_some("--no-verify");
+    let _group = reporter.group(&format!("cargo package{} ({count} crates)", if verify { "" } else { " --no-verify" }));
+    let crates = crate::output::plural(count, "crate");
+    let progress = match verify {
+        true => reporter.progress("Verifying", &format!("{crates} with cargo package")),
+        false => reporter.progress("Packaging", &format!("{crates} with cargo package --no-verify")),
+    };
+    let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
+    let cargo = if verify { cargo::for_verification(cargo::command(sh)) } else { cargo::command(sh) };
+    let packaged = cargo.arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet().run();
+    progress.finish(packaged.is_ok());
+    packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
+    Ok(())
+}
+
+/// Each crate's `.crate` path under `target/package`.
+pub(super) fn crate_file(ws: &Workspace, name: &str, version: &semver::Version) -> Utf8PathBuf {
+    ws.target_dir.join("package").join(format!("{name}-{version}.crate"))
+}
+
+/// The sha256 of each crate's packaged file.
+fn hashes(ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, String>> {
+    plan.crates
+        .iter()
+        .map(|krate| {
+            let path = crate_file(ws, &krate.name, &krate.version);
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read the packaged crate {path}"))?;
+            Ok((krate.name.clone(), sha::hash_bytes(&bytes).to_string()))
+        })
+        .collect()
+}
+
+/// The preflight's packaging: with a record that still holds (same clean commit, cargo,
+/// registry and crates) the set is packaged with `--no-verify`, and when every file is
+/// byte-identical to the verified one, that is all; otherwise `cargo package` verifies.
+pub(super) fn package_for_upload(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
+    let path = record_path(ws);
+    let record = match std::fs::read(&path) {
+        Ok(bytes) => match serde_json::from_slice::<Record>(&bytes) {
+            Ok(record) => Some(record),
+            Err(err) => {
+                reporter.note(&format!("ignoring {path}: {err}"));
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    let Some(record) = record else { return package(sh, plan, true, reporter) };
+    if let Some(why) = distrust(&record, plan, &Facts::read(sh)) {
+        reporter.note(&format!("not using the verification recorded in {path}: {why}; verifying again"));
+        return package(sh, plan, true, reporter);
+    }
+    package(sh, plan, false, reporter)?;
+    let differ = differing(&record, &hashes(ws, plan)?);
+    if !differ.is_empty() {
+        reporter.note(&format!(
+            "the packages of {} differ from those verified at {}; verifying again",
+            differ.join(", "),
+            record.commit
+        ));
+        return package(sh, plan, true, reporter);
+    }
+    reporter.status(
+        "Verified",
+        &format!(
+            "{} crates by an earlier run at {} (packaged again without compiling: byte-identical)",
+            record.crates.len(),
+            record.commit
+        ),
+    );
+    Ok(())
+}
+
+/// `publish-ordered --verify`: packages and verifies the set, and records it when the tree
+/// was clean at one commit throughout. Returns the record, and where it was written
+/// (`None`: the tree was not clean, so nothing may rely on it).
+pub fn verify(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    reporter: &dyn Reporter,
+) -> Result<(Record, Option<Utf8PathBuf>)> {
+    let before = Facts::read(sh);
+    package(sh, plan, true, reporter)?;
+    let after = Facts::read(sh);
+    let mut hashes = hashes(ws, plan)?;
+    let crates = plan
+        .crates
+        .iter()
+        .map(|c| VerifiedCrate {
+            name: c.name.clone(),
+            version: c.version.clone(),
+            sha256: hashes.remove(&c.name).unwrap_or_default(),
+        })
+        .collect();
+    let record = Record {
+        format_version: 1,
+        commit: after.clean_commit.clone().unwrap_or_default(),
+        cargo: after.cargo.clone(),
+        registry: plan.registry.name.clone(),
+        crates,
+    };
+    let path = record_path(ws);
+    // A record from a tree that changed, or had changes, would vouch for something no
+    // commit holds: remove any older one rather than leave it beside this run.
+    if before != after || after.clean_commit.is_none() {
+        if path.exists() {
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {path}"))?;
+        }
+        return Ok((record, None));
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
+    }
+    let mut json = serde_json::to_string_pretty(&record)?;
+    json.push('\n');
+    crate::ops::fs::write_atomic(&path, json.as_bytes())?;
+    Ok((record, Some(path)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> Record {
+        let krate = |name: &str, sha: &str| VerifiedCrate {
+            name: name.into(),
+            version: semver::Version::new(0, 4, 2),
+            sha256: sha.into(),
+        };
+        Record {
+            format_version: 1,
+            commit: "a".repeat(40),
+            cargo: "cargo 1.95.0".into(),
+            registry: Some("local".into()),
+            crates: vec![krate("lz-sys", "11"), krate("lz", "22")],
+        }
+    }
+
+    fn facts(commit: Option<&str>) -> Facts {
+        Facts { clean_commit: commit.map(String::from), cargo: "cargo 1.95.0".into() }
+    }
+
+    #[test]
+    fn a_record_holds_only_at_its_clean_commit_with_its_cargo_registry_and_crates() {
+        let v = semver::Version::new(0, 4, 2);
+        let crates = [("lz-sys", &v), ("lz", &v)];
+        let commit = "a".repeat(40);
+        assert_eq!(distrust_for(&record(), Some("local"), &crates, &facts(Some(&commit))), None);
+
+        let why = distrust_for(&record(), Some("local"), &crates, &facts(None)).unwrap();
+        assert!(why.contains("the work tree has changes"), "{why}");
+        let why = distrust_for(&record(), Some("local"), &crates, &facts(Some(&"b".repeat(40)))).unwrap();
+        assert!(why.contains("made at aaaaaaaaaaaa, not at HEAD (bbbbbbbbbbbb)"), "{why}");
+        let other_cargo = Facts { cargo: "cargo 1.96.0".into(), ..facts(Some(&commit)) };
+        assert!(distrust_for(&record(), Some("local"), &crates, &other_cargo).unwrap().contains("cargo 1.96.0"));
+        assert!(distrust_for(&record(), None, &crates, &facts(Some(&commit))).unwrap().contains("another registry"));
+        let fewer = [("lz", &v)];
+        assert!(distrust_for(&record(), Some("local"), &fewer, &facts(Some(&commit))).unwrap().contains("another set"));
+        let newer = semver::Version::new(0, 4, 3);
+        let bumped = [("lz-sys", &newer), ("lz", &newer)];
+        assert!(distrust_for(&record(), Some("local"), &bumped, &facts(Some(&commit))).is_some());
+        let future = Record { format_version: 2, ..record() };
+        assert!(distrust_for(&future, Some("local"), &crates, &facts(Some(&commit))).is_some());
+    }
+
+    #[test]
+    fn every_crate_whose_file_is_not_the_verified_one_is_named() {
+        let packaged = BTreeMap::from([("lz-sys".to_string(), "11".to_string()), ("lz".to_string(), "23".to_string())]);
+        assert_eq!(differing(&record(), &packaged), ["lz"]);
+        let missing = BTreeMap::from([("lz".to_string(), "22".to_string())]);
+        assert_eq!(differing(&record(), &missing), ["lz-sys"]);
+        let same = BTreeMap::from([("lz-sys".to_string(), "11".to_string()), ("lz".to_string(), "22".to_string())]);
+        assert!(differing(&record(), &same).is_empty());
+    }
+}

@@ -188,6 +188,7 @@ pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, options: &Options, repor
         retries: config.retries,
         rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
         index_wait: options.index_wait.unwrap_or(config.index_wait),
+        table: ws.config.table,
     };
     if plan.crates.is_empty() {
         return Outcome { results: Vec::new(), error: None };

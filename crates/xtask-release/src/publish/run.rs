@@ -30,6 +30,8 @@ pub struct Options {
     pub retries: u32,
     pub rate_limit: RateLimit,
     pub index_wait: IndexWait,
+    /// The config's table, where an error names the key that changes a setting.
+    pub table: &'static str,
 }
 
 /// When to wait for uploaded crates to show in the index.

@@ -132,3 +132,20 @@ fn what_a_refusing_pre_commit_hook_prints_is_in_the_error_redacted() {
     assert!(run.stderr.contains("a pre-commit or commit-msg hook may refuse it"), "{run}");
     assert_no_canary(&run);
 }
+
+/// The remote itself (fetch URL) has the password and answers nothing: preflight's
+/// remote checks fail with git's reason on one line, in the text plan and in the JSON.
+#[test]
+fn an_unreachable_remote_with_a_password_is_named_by_git_in_preflight() {
+    for json in [false, true] {
+        let fixture = fixture("single-crate");
+        let url = format!("https://ci:{URL_CANARY}@127.0.0.1:{}/acme/widget.git", closed_port());
+        fixture.git(&["remote", "set-url", "origin", &url]);
+        let run = run_with_token(&fixture, &with_format(&["tag", "--execute", "--push"], json)).fails(1);
+        let detail = "cannot reach remote origin: `git fetch --quiet --no-tags origin` failed: fatal: unable to access";
+        assert!(run.stdout.contains(detail), "json={json}\n{run}");
+        assert!(run.stderr.contains("preflight failed"), "{run}");
+        assert_no_canary(&run);
+        assert_eq!(fixture.tags(), "", "a tag was made after preflight failed");
+    }
+}

@@ -139,7 +139,14 @@ fn registry_commands_print_one_document_too() {
     assert_eq!(plan["estimate"]["new_crates"], 1, "{plan}");
     assert!(plan["registry"]["index_url"].is_string(), "{plan}");
     document(&fixture, with_registry(&["rollback", "0.1.0", "--registry", "local", "--no-github"]), 0);
-    document(&fixture, with_registry(&["verify-published", "--registry", "local", "--skip", "release"]), 1);
+    let verify =
+        document(&fixture, with_registry(&["verify-published", "--registry", "local", "--skip", "release"]), 1);
+    // Problems are a list, as check-version's are: where, then what.
+    let problems = verify["problems"].as_array().expect("a list of problems");
+    assert_eq!(problems.len(), verify["problem_count"].as_u64().unwrap() as usize, "{verify}");
+    assert_eq!(problems[0]["check"], "registry", "{verify}");
+    assert!(problems[0]["subject"].as_str().unwrap().starts_with("single"), "{verify}");
+    assert!(problems[0]["message"].as_str().unwrap().contains("index"), "{verify}");
 }
 
 /// Executed runs print one document too, and for `github-release` it is what was done

@@ -98,6 +98,7 @@ pub fn gate(
     target_dir: &Utf8Path,
     command: &str,
     require: &[String],
+    table: &str,
     approve: Option<&str>,
     plan: &Value,
 ) -> Result<Approval> {
@@ -105,7 +106,7 @@ pub fn gate(
     let Some(approve) = approve else {
         if require.iter().any(|c| c == command) {
             bail!(
-                "`{command}` needs an approved plan (require-approval in [workspace.metadata.xtask-release]), and \
+                "`{command}` needs an approved plan (require-approval in [{table}]), and \
                  nothing was done; run it without --execute, have the plan reviewed, then pass \
                  --execute --approve <the sha256:... its `plan:` line shows>"
             );
@@ -206,7 +207,7 @@ pub fn execute<T>(
     run: impl FnOnce(&mut crate::audit::Produced) -> Result<T>,
 ) -> Result<T> {
     let value = serde_json::to_value(plan)?;
-    let approval = gate(&ws.target_dir, command, &ws.config.require_approval, approve, &value)?;
+    let approval = gate(&ws.target_dir, command, &ws.config.require_approval, ws.config.table, approve, &value)?;
     let current = match version {
         Some(version) => Some(version.clone()),
         None => crate::version::current(ws).ok(),
@@ -260,27 +261,31 @@ mod tests {
 
     #[test]
     fn the_gate() {
+        const TABLE: &str = crate::config::WORKSPACE_TABLE;
         let tmp = tempfile::tempdir().unwrap();
         let root = Utf8Path::from_path(tmp.path()).unwrap();
         let old = json!({"version": "0.2.0", "crates": [{"name": "a"}, {"name": "b"}]});
         let new = json!({"version": "0.2.1", "crates": [{"name": "a"}, {"name": "c"}]});
         let required = vec!["rollback".to_string()];
         // Not required, not given: proceeds, unapproved.
-        assert_eq!(gate(root, "tag", &required, None, &new).unwrap().approved, None);
-        let err = gate(root, "rollback", &required, None, &new).unwrap_err().to_string();
+        assert_eq!(gate(root, "tag", &required, TABLE, None, &new).unwrap().approved, None);
+        let err = gate(root, "rollback", &required, TABLE, None, &new).unwrap_err().to_string();
         assert!(err.contains("needs an approved plan") && err.contains("nothing was done"), "{err}");
         // The right digest, in any case, with or without its prefix.
         let digest = digest_value(&new);
         let upper = digest.trim_start_matches("sha256:").to_uppercase();
-        assert_eq!(gate(root, "rollback", &required, Some(&upper), &new).unwrap().approved, Some(digest.clone()));
+        assert_eq!(
+            gate(root, "rollback", &required, TABLE, Some(&upper), &new).unwrap().approved,
+            Some(digest.clone())
+        );
         // A stale approval names what differs when the approved plan was kept.
         let stale = digest_value(&old);
-        let err = gate(root, "tag", &[], Some(&stale), &new).unwrap_err().to_string();
+        let err = gate(root, "tag", &[], TABLE, Some(&stale), &new).unwrap_err().to_string();
         assert!(err.contains("cannot be named"), "{err}");
         save_plan(root, &stale, &old).unwrap();
-        let err = gate(root, "tag", &[], Some(&stale), &new).unwrap_err().to_string();
+        let err = gate(root, "tag", &[], TABLE, Some(&stale), &new).unwrap_err().to_string();
         assert!(err.contains(r#"version: "0.2.0" -> "0.2.1""#), "{err}");
         assert!(err.contains(r#"crates[1].name: "b" -> "c""#), "{err}");
-        assert!(gate(root, "tag", &[], Some("sha256:nope"), &new).unwrap_err().to_string().contains("64 hex"));
+        assert!(gate(root, "tag", &[], TABLE, Some("sha256:nope"), &new).unwrap_err().to_string().contains("64 hex"));
     }
 }

@@ -82,3 +82,23 @@ fn an_unknown_key_is_named_in_the_error_itself() {
     );
     assert!(!run.stderr.contains("named above"), "{run}");
 }
+
+/// Errors deep inside a command name the table the config came from: a root package's
+/// is `[package.metadata.xtask-release]`, not the workspace table.
+#[test]
+fn errors_name_the_table_the_config_came_from() {
+    let shapes =
+        [("lockstep", "workspace.metadata.xtask-release"), ("single-nested", "package.metadata.xtask-release")];
+    for (name, table) in shapes {
+        let fixture = fixture(name);
+        let before = fixture.snapshot();
+        let run = fixture.run(&["dist", "--target", "sparc64-unknown-linux-gnu"]).fails(1);
+        assert!(run.stderr.contains(&format!("add it to [{table}.dist] targets")), "{name}: {run}");
+        assert_same_files(&before, &fixture.snapshot());
+
+        fixture.git(&["switch", "--quiet", "-c", "topic"]);
+        let run = fixture.run(&["tag"]).fails(1);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains(&format!("(or set `branch` in [{table}])")), "{name}: {run}");
+    }
+}

@@ -367,6 +367,12 @@ fn executable(path: &std::path::Path, text: &str) {
 /// every process it started with SIGKILL, as a power cut or `kill -9` of the group would.
 #[cfg(unix)]
 fn kill_release_at(fixture: &Fixture, block: Block) {
+    kill_release_at_with(fixture, block, &[]);
+}
+
+/// [`kill_release_at`] with `env` set for the killed run.
+#[cfg(unix)]
+fn kill_release_at_with(fixture: &Fixture, block: Block, env: &[(&str, &str)]) {
     let tools = fixture.tmp.path().join("blocking");
     let reached = fixture.tmp.path().join("reached");
     let real_git = String::from_utf8(std::process::Command::new("which").arg("git").output().unwrap().stdout).unwrap();
@@ -392,6 +398,7 @@ fn kill_release_at(fixture: &Fixture, block: Block) {
         .env("CARGO", tools.join("cargo"))
         .env("XTASK_TEST_BLOCK", pattern.replace("ROOT", fixture.root.to_str().unwrap()))
         .env("XTASK_TEST_REACHED", &reached)
+        .envs(env.iter().copied())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
@@ -557,4 +564,27 @@ fn killed_between_the_bump_and_the_changelog_the_rerun_writes_the_changelog() {
     let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
     assert!(run.stderr.contains("(2 of 3 file(s) written)"), "{run}");
     assert_released_once(&fixture, &start, &run);
+}
+
+/// Killed before midnight with the changelog written, re-run after it: the section the
+/// first run wrote carries its day, and the re-run continues from it and commits it with
+/// that date. `SOURCE_DATE_EPOCH` gives each run its clock.
+#[test]
+#[cfg(unix)]
+fn killed_before_midnight_the_rerun_after_it_continues_with_the_first_days_date() {
+    const BEFORE_MIDNIGHT: &str = "1773532770"; // 2026-03-14 23:59:30 UTC
+    const AFTER_MIDNIGHT: &str = "1773532830"; // 2026-03-15 00:00:30 UTC
+    let fixture = fixture("single-crate");
+    let start = fixture.head();
+    kill_release_at_with(&fixture, Block::Command("git add*"), &[("SOURCE_DATE_EPOCH", BEFORE_MIDNIGHT)]);
+    assert!(fixture.read("CHANGELOG.md").contains("## [0.2.0] - 2026-03-14\n"), "{}", fixture.read("CHANGELOG.md"));
+
+    let mut cmd = fixture.command(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]);
+    cmd.env("SOURCE_DATE_EPOCH", AFTER_MIDNIGHT);
+    let run = support::run(cmd).ok();
+    assert!(run.stderr.contains("this release's edits for 0.2.0 (3 of 3 file(s) written)"), "{run}");
+    assert_released_once(&fixture, &start, &run);
+    let committed = fixture.git(&["show", "HEAD:CHANGELOG.md"]);
+    assert!(committed.contains("## [0.2.0] - 2026-03-14\n"), "{committed}");
+    assert!(!committed.contains("2026-03-15"), "{committed}");
 }

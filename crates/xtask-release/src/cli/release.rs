@@ -59,7 +59,14 @@ impl Args {
         if self.execute && cx.approve.is_none() && cx.gated(&ws) {
             // Refused before the checks run and before anything is asked: no plan passes
             // the gate without an approval.
-            approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, None, &Value::Null)?;
+            approval::gate(
+                &ws.target_dir,
+                cx.command,
+                &ws.config.require_approval,
+                ws.config.table,
+                None,
+                &Value::Null,
+            )?;
         }
         if self.execute && !self.yes && !std::io::stdin().is_terminal() {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
@@ -90,7 +97,14 @@ impl Args {
         }
         // The gate before the question, so a "y" is never followed by a refusal.
         let plan_value = serde_json::to_value(&plan)?;
-        approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, cx.approve.as_deref(), &plan_value)?;
+        approval::gate(
+            &ws.target_dir,
+            cx.command,
+            &ws.config.require_approval,
+            ws.config.table,
+            cx.approve.as_deref(),
+            &plan_value,
+        )?;
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }

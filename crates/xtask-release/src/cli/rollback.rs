@@ -89,8 +89,14 @@ impl Args {
             ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
             return Ok(());
         }
-        let approval =
-            crate::approval::gate(&ws.target_dir, "rollback", &ws.config.require_approval, cx.approve(), &value)?;
+        let approval = crate::approval::gate(
+            &ws.target_dir,
+            "rollback",
+            &ws.config.require_approval,
+            ws.config.table,
+            cx.approve(),
+            &value,
+        )?;
         let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
         let what = if self.undo { "undo the rollback of" } else { "roll back" };
         crate::approval::confirm(

@@ -127,8 +127,9 @@ pub fn load(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Matrix> {
     let config = &ws.config.dist;
     let uncommon = config.targets.iter().any(|t| !targets::KNOWN.contains(&t.triple.as_str()));
     let rustc_targets = if uncommon { rustc_target_list(sh)? } else { Vec::new() };
-    let targets = targets::resolve(&config.targets, |t| rustc_targets.iter().any(|r| r == t))?;
-    plan(&ws.members, config, version, targets)
+    let table = ws.config.table;
+    let targets = targets::resolve(&config.targets, table, |t| rustc_targets.iter().any(|r| r == t))?;
+    plan(&ws.members, config, table, version, targets)
 }
 
 fn rustc_target_list(sh: &Shell) -> Result<Vec<String>> {
@@ -140,9 +141,16 @@ fn rustc_target_list(sh: &Shell) -> Result<Vec<String>> {
     Ok(list.lines().map(str::to_string).collect())
 }
 
-/// The matrix from facts already gathered: a pure function.
-pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec<Target>) -> Result<Matrix> {
-    let (shipped, left_out) = shipped(members, config)?;
+/// The matrix from facts already gathered: a pure function. `table` is the config's
+/// (`[workspace.metadata.xtask-release]` or the root package's), for errors.
+pub fn plan(
+    members: &[Member],
+    config: &Config,
+    table: &str,
+    version: &Version,
+    targets: Vec<Target>,
+) -> Result<Matrix> {
+    let (shipped, left_out) = shipped(members, config, table)?;
     let mut assets: Vec<Asset> = Vec::new();
     let mut seen: HashMap<String, (String, String)> = HashMap::new();
     for target in &targets {
@@ -173,7 +181,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
             if let Some((bin, platform)) = seen.insert(name.clone(), (ship.bin.clone(), target.platform.clone())) {
                 bail!(
                     "asset-name `{}` gives `{name}` both for {bin} on {platform} and for {} on {}; \
-                     put {{bin}} and {{platform}} in [workspace.metadata.xtask-release.dist] asset-name",
+                     put {{bin}} and {{platform}} in [{table}.dist] asset-name",
                     config.asset_name,
                     ship.bin,
                     target.platform
@@ -197,7 +205,7 @@ pub fn plan(members: &[Member], config: &Config, version: &Version, targets: Vec
 /// binary (its `default-run`, or the binary named like the package), or all of its
 /// binaries when it has no main one. So a schema generator or a `utils` binary beside
 /// the main one does not ship unasked.
-fn shipped(members: &[Member], config: &Config) -> Result<(Vec<Shipped>, Vec<Shipped>)> {
+fn shipped(members: &[Member], config: &Config, table: &str) -> Result<(Vec<Shipped>, Vec<Shipped>)> {
     let mut shipped = Vec::new();
     let mut left_out = Vec::new();
     if config.bins.is_empty() {
@@ -211,7 +219,7 @@ fn shipped(members: &[Member], config: &Config) -> Result<(Vec<Shipped>, Vec<Shi
         if shipped.is_empty() {
             bail!(
                 "no publishable package has a binary to ship; \
-                 list them in [workspace.metadata.xtask-release.dist] bins = [{{ package = \"...\" }}]"
+                 list them in [{table}.dist] bins = [{{ package = \"...\" }}]"
             );
         }
         return Ok((shipped, left_out));
@@ -220,7 +228,7 @@ fn shipped(members: &[Member], config: &Config) -> Result<(Vec<Shipped>, Vec<Shi
         let Some(member) = members.iter().find(|m| m.name == entry.package) else {
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
             bail!(
-                "package `{}` in [workspace.metadata.xtask-release.dist] bins is not a workspace member; members: {}",
+                "package `{}` in [{table}.dist] bins is not a workspace member; members: {}",
                 entry.package,
                 names.join(", ")
             );
@@ -228,12 +236,12 @@ fn shipped(members: &[Member], config: &Config) -> Result<(Vec<Shipped>, Vec<Shi
         let bins: Vec<&String> = match &entry.bin {
             Some(bin) if member.bins.contains(bin) => vec![bin],
             Some(bin) => bail!(
-                "package `{}` has no binary `{bin}` (its binaries: {}); fix [workspace.metadata.xtask-release.dist] bins",
+                "package `{}` has no binary `{bin}` (its binaries: {}); fix [{table}.dist] bins",
                 member.name,
                 if member.bins.is_empty() { "none".to_string() } else { member.bins.join(", ") }
             ),
             None if member.bins.is_empty() => {
-                bail!("package `{}` in [workspace.metadata.xtask-release.dist] bins has no binary to ship", member.name)
+                bail!("package `{}` in [{table}.dist] bins has no binary to ship", member.name)
             }
             None => member.bins.iter().collect(),
         };
@@ -261,6 +269,8 @@ fn check_name(name: &str, template: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const TABLE: &str = crate::config::WORKSPACE_TABLE;
     use crate::workspace::Publish;
 
     fn member(name: &str, bins: &[&str], publish: Publish) -> Member {
@@ -282,7 +292,7 @@ mod tests {
 
     #[test]
     fn the_runbooks_ten_files_come_out_of_the_defaults() {
-        let matrix = plan(&members(), &Config::default(), &Version::new(1, 2, 3), targets::defaults()).unwrap();
+        let matrix = plan(&members(), &Config::default(), TABLE, &Version::new(1, 2, 3), targets::defaults()).unwrap();
         let names: Vec<&str> = matrix.assets.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(
             names,
@@ -308,11 +318,11 @@ mod tests {
         runner.default_run = Some("runner-cli".into());
         let tools = member("tools", &["a", "b"], Publish::Anywhere);
         let caro = member("caro", &["caro", "caro-utils"], Publish::Anywhere);
-        let matrix = plan(&[runner, tools, caro], &Config::default(), &v, targets::defaults()).unwrap();
+        let matrix = plan(&[runner, tools, caro], &Config::default(), TABLE, &v, targets::defaults()).unwrap();
         let names = |list: &[Shipped]| list.iter().map(|s| format!("{}/{}", s.package, s.bin)).collect::<Vec<_>>();
         assert_eq!(names(&matrix.shipped), ["runner/runner-cli", "tools/a", "tools/b", "caro/caro"]);
         assert_eq!(names(&matrix.left_out), ["runner/schema-gen", "runner/runner-utils", "caro/caro-utils"]);
-        let note = matrix.left_out_note("workspace.metadata.xtask-release").unwrap();
+        let note = matrix.left_out_note(TABLE).unwrap();
         assert!(
             note.contains("runner/schema-gen, runner/runner-utils, caro/caro-utils")
                 && note.contains(r#"bins = [{ package = "runner" }, { package = "tools" }, { package = "caro" }]"#),
@@ -321,7 +331,8 @@ mod tests {
         // Configured bins leave nothing out.
         let config =
             Config { bins: vec![super::super::BinConfig { package: "caro".into(), bin: None }], ..Config::default() };
-        let matrix = plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, &v, vec![]).unwrap();
+        let matrix =
+            plan(&[member("caro", &["caro", "caro-utils"], Publish::Anywhere)], &config, TABLE, &v, vec![]).unwrap();
         assert_eq!(names(&matrix.shipped), ["caro/caro", "caro/caro-utils"]);
         assert_eq!(matrix.left_out_note("x"), None);
     }
@@ -330,11 +341,11 @@ mod tests {
     fn a_retired_runner_is_named() {
         let mut target = targets::defaults().remove(2);
         let v = Version::new(1, 0, 0);
-        let matrix = plan(&members(), &Config::default(), &v, vec![target.clone()]).unwrap();
+        let matrix = plan(&members(), &Config::default(), TABLE, &v, vec![target.clone()]).unwrap();
         assert!(matrix.retired_runners("t").is_empty());
         target.runner = "macos-13".into();
-        let matrix = plan(&members(), &Config::default(), &v, vec![target]).unwrap();
-        let warnings = matrix.retired_runners("workspace.metadata.xtask-release");
+        let matrix = plan(&members(), &Config::default(), TABLE, &v, vec![target]).unwrap();
+        let warnings = matrix.retired_runners(TABLE);
         assert_eq!(warnings.len(), 1);
         assert!(warnings[0].contains("`macos-13` of x86_64-apple-darwin is an image GitHub retired in 2025-12"));
     }
@@ -343,7 +354,7 @@ mod tests {
     fn archives_take_their_extension_instead_of_exe() {
         let mut target = targets::defaults().remove(4);
         target.archive = Some(Archive::Zip);
-        let matrix = plan(&members(), &Config::default(), &Version::new(1, 0, 0), vec![target]).unwrap();
+        let matrix = plan(&members(), &Config::default(), TABLE, &Version::new(1, 0, 0), vec![target]).unwrap();
         assert_eq!(matrix.assets[0].name, "caro-1.0.0-windows-amd64.zip");
     }
 
@@ -354,19 +365,20 @@ mod tests {
             ..Config::default()
         };
         let v = Version::new(1, 0, 0);
-        let ok = plan(&members(), &config("internal", None), &v, targets::defaults()).unwrap();
+        let ok = plan(&members(), &config("internal", None), TABLE, &v, targets::defaults()).unwrap();
         assert_eq!(ok.shipped, [Shipped { package: "internal".into(), bin: "helper".into() }]);
-        let err = plan(&members(), &config("caro", Some("nope")), &v, targets::defaults()).unwrap_err();
+        let err = plan(&members(), &config("caro", Some("nope")), TABLE, &v, targets::defaults()).unwrap_err();
         assert!(err.to_string().contains("package `caro` has no binary `nope` (its binaries: caro)"), "{err}");
-        let err = plan(&members(), &config("ghost", None), &v, targets::defaults()).unwrap_err();
+        let err = plan(&members(), &config("ghost", None), TABLE, &v, targets::defaults()).unwrap_err();
         assert!(err.to_string().contains("package `ghost`"), "{err}");
     }
 
     #[test]
     fn templates_are_checked() {
         let v = Version::new(1, 0, 0);
-        let with =
-            |t: &str| plan(&members(), &Config { asset_name: t.into(), ..Config::default() }, &v, targets::defaults());
+        let with = |t: &str| {
+            plan(&members(), &Config { asset_name: t.into(), ..Config::default() }, TABLE, &v, targets::defaults())
+        };
         let err = with("{bin}-{version}").unwrap_err().to_string();
         assert!(err.contains("gives `caro-1.0.0` both for caro on linux-amd64 and for caro on linux-arm64"), "{err}");
         let err = with("{bin}-{arch}").unwrap_err().to_string();

@@ -112,8 +112,9 @@ pub fn plan(
         let known: Vec<&str> = matrix.targets.iter().map(|t| t.triple.as_str()).collect();
         bail!(
             "target `{triple}` is not one of the release targets ({}); \
-             add it to [workspace.metadata.xtask-release.dist] targets or pick one of those",
-            known.join(", ")
+             add it to [{}.dist] targets or pick one of those",
+            known.join(", "),
+            ws.config.table
         );
     };
     let mut build: Vec<String> = ["build", "--release", "--locked", "--target", triple].map(String::from).into();

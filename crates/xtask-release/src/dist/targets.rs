@@ -165,8 +165,8 @@ pub fn defaults() -> Vec<Target> {
 
 /// Completes the configured targets. `is_known` answers for triples outside `KNOWN`
 /// (the caller asks rustc); an unknown triple, a duplicate, or a missing platform or
-/// runner is an error naming it.
-pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> Result<Vec<Target>> {
+/// runner is an error naming it (and `table`, the config's).
+pub fn resolve(configured: &[TargetConfig], table: &str, is_known: impl Fn(&str) -> bool) -> Result<Vec<Target>> {
     if configured.is_empty() {
         return Ok(defaults());
     }
@@ -175,12 +175,12 @@ pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> 
         let triple = entry.triple.as_str();
         if !KNOWN.contains(&triple) && !is_known(triple) {
             bail!(
-                "unknown target triple `{triple}` in [workspace.metadata.xtask-release.dist] targets; \
+                "unknown target triple `{triple}` in [{table}.dist] targets; \
                  use a triple from `rustc --print target-list`"
             );
         }
         if targets.iter().any(|t| t.triple == triple) {
-            bail!("target `{triple}` is listed twice in [workspace.metadata.xtask-release.dist] targets; keep one");
+            bail!("target `{triple}` is listed twice in [{table}.dist] targets; keep one");
         }
         let default = DEFAULTS.iter().find(|(t, _, _)| *t == triple);
         let (Some(platform), Some(runner)) = (
@@ -188,7 +188,7 @@ pub fn resolve(configured: &[TargetConfig], is_known: impl Fn(&str) -> bool) -> 
             entry.runner.clone().or_else(|| default.map(|d| d.2.to_string())),
         ) else {
             bail!(
-                "target `{triple}` in [workspace.metadata.xtask-release.dist] targets needs `platform` and `runner` \
+                "target `{triple}` in [{table}.dist] targets needs `platform` and `runner` \
                  (only the default targets have them built in)"
             );
         };
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_in_platform_and_runner() {
-        let targets = resolve(&[entry("aarch64-apple-darwin")], |_| false).unwrap();
+        let targets = resolve(&[entry("aarch64-apple-darwin")], crate::config::WORKSPACE_TABLE, |_| false).unwrap();
         assert_eq!(targets[0].platform, "macos-silicon");
         assert_eq!(targets[0].runner, "macos-15");
         assert_eq!(defaults()[4].exe_suffix(), ".exe");
@@ -238,23 +238,39 @@ mod tests {
             assert_eq!(retired(runner), None, "the default runner of {triple}, {runner}, is retired");
         }
         assert_eq!(retired("macos-13"), Some("2025-12"));
-        assert_eq!(resolve(&[entry("x86_64-apple-darwin")], |_| false).unwrap()[0].runner, "macos-15-intel");
+        assert_eq!(
+            resolve(&[entry("x86_64-apple-darwin")], crate::config::WORKSPACE_TABLE, |_| false).unwrap()[0].runner,
+            "macos-15-intel"
+        );
     }
 
     #[test]
     fn unknown_duplicate_and_incomplete_targets_are_named() {
-        let err = resolve(&[entry("x86_64-unknown-linux-gnux")], |_| false).unwrap_err().to_string();
+        let err = resolve(&[entry("x86_64-unknown-linux-gnux")], crate::config::WORKSPACE_TABLE, |_| false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unknown target triple `x86_64-unknown-linux-gnux`"), "{err}");
-        let err = resolve(&[entry("aarch64-apple-darwin"), entry("aarch64-apple-darwin")], |_| false).unwrap_err();
+        let err = resolve(
+            &[entry("aarch64-apple-darwin"), entry("aarch64-apple-darwin")],
+            crate::config::WORKSPACE_TABLE,
+            |_| false,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("listed twice"), "{err}");
-        let err = resolve(&[entry("x86_64-unknown-linux-musl")], |_| false).unwrap_err().to_string();
+        let err = resolve(&[entry("x86_64-unknown-linux-musl")], crate::config::WORKSPACE_TABLE, |_| false)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("needs `platform` and `runner`"), "{err}");
         let sparc = TargetConfig {
             platform: Some("linux-sparc".into()),
             runner: Some("self-hosted".into()),
             ..entry("sparc64-unknown-linux-gnu")
         };
-        assert!(resolve(std::slice::from_ref(&sparc), |_| false).is_err());
-        assert_eq!(resolve(&[sparc], |t| t == "sparc64-unknown-linux-gnu").unwrap()[0].platform, "linux-sparc");
+        assert!(resolve(std::slice::from_ref(&sparc), crate::config::WORKSPACE_TABLE, |_| false).is_err());
+        assert_eq!(
+            resolve(&[sparc], crate::config::WORKSPACE_TABLE, |t| t == "sparc64-unknown-linux-gnu").unwrap()[0]
+                .platform,
+            "linux-sparc"
+        );
     }
 }

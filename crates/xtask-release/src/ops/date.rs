@@ -21,6 +21,26 @@ pub fn today() -> Result<String> {
     Ok(iso_date(seconds))
 }
 
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, `None` for anything else or a date
+/// that does not exist (`2026-02-30`).
+pub fn parse_iso_date(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    if !text.is_ascii() || bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| {
+        let part = &text[range];
+        part.bytes().all(|b| b.is_ascii_digit()).then(|| part.parse::<u32>().ok()).flatten()
+    };
+    let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), month, day);
+    // A day past the month's end comes back as another date.
+    (civil_from_days(days) == (i64::from(year), month, day)).then_some(days)
+}
+
 /// The UTC calendar date of a Unix time, as `YYYY-MM-DD`.
 pub fn iso_date(unix_seconds: i64) -> String {
     let (year, month, day) = civil_from_days(unix_seconds.div_euclid(86_400));
@@ -101,6 +121,16 @@ mod tests {
         assert_eq!(iso_date(4_107_542_400), "2100-03-01");
         assert_eq!(iso_date(-1), "1969-12-31");
         assert_eq!(super::iso_datetime(1_700_000_000), "2023-11-14T22:13:20Z");
+    }
+
+    #[test]
+    fn parses_iso_dates_that_exist() {
+        assert_eq!(parse_iso_date("1970-01-01"), Some(0));
+        assert_eq!(parse_iso_date("2000-02-29"), Some(951_782_400 / 86_400));
+        for text in ["2026-02-29", "2026-13-01", "2026-00-10", "2026-1-01", "26-01-01", "2026/01/01", "２０２６-01-01"]
+        {
+            assert_eq!(parse_iso_date(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -200,6 +200,7 @@ pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, options: &Options, repor
         rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
         index_wait: options.index_wait.unwrap_or(config.index_wait),
         require_verified: options.require_verified,
+        table: ws.config.table,
     };
     if plan.crates.is_empty() {
         return Outcome { results: Vec::new(), error: None };

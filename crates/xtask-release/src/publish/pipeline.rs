@@ -307,11 +307,12 @@ impl<'a> Pipeline<'a> {
             if remaining.is_zero() {
                 bail!(
                     "{} uploaded but {} did not list {} within {}s; run the same command again once it shows (or \
-                     raise `index-timeout` in [workspace.metadata.xtask-release.publish])",
+                     raise `index-timeout` in [{}.publish])",
                     names(&left),
                     self.index.file_url(&first.name),
                     if left.len() == 1 { "it" } else { "them" },
-                    timeout.as_secs()
+                    timeout.as_secs(),
+                    self.options.table
                 );
             }
             std::thread::sleep(interval.min(remaining));

@@ -32,6 +32,8 @@ pub struct Options {
     pub index_wait: IndexWait,
     /// Fail rather than compile when no `--verify` record holds.
     pub require_verified: bool,
+    /// The config's table, where an error names the key that changes a setting.
+    pub table: &'static str,
 }
 
 /// When to wait for uploaded crates to show in the index.

@@ -384,11 +384,12 @@ impl<'a> Uploads<'a> {
             if left.is_zero() {
                 bail!(
                     "`{}` v{} was uploaded but {} did not list it within {}s; run the same command again once \
-                     it shows (or raise `index-timeout` in [workspace.metadata.xtask-release.publish])",
+                     it shows (or raise `index-timeout` in [{}.publish])",
                     krate.name,
                     krate.version,
                     self.index.file_url(&krate.name),
-                    timeout.as_secs()
+                    timeout.as_secs(),
+                    self.options.table
                 );
             }
             std::thread::sleep(interval.min(left));

@@ -112,6 +112,8 @@ pub struct Expect<'a> {
     pub may_be_ahead: u32,
     /// Whether something will be pushed, so the remote must exist.
     pub push: bool,
+    /// The config's table, where a fix names `branch` or `remote`.
+    pub table: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -199,8 +201,7 @@ fn clean_tree(facts: &GitFacts) -> Check {
 
 fn release_branch(facts: &GitFacts, expect: &Expect) -> Check {
     const NAME: &str = "release branch";
-    let switch =
-        format!("switch to it: `git switch {}` (or set `branch` in [workspace.metadata.xtask-release])", expect.branch);
+    let switch = format!("switch to it: `git switch {}` (or set `branch` in [{}])", expect.branch, expect.table);
     match &facts.branch {
         Some(b) if b == expect.branch => Check::passed(NAME, format!("on {b}")),
         Some(b) => Check::failed(NAME, format!("on branch {b}, not the release branch {}", expect.branch), switch),
@@ -294,9 +295,7 @@ fn remote_tag(facts: &GitFacts, expect: &Expect) -> Check {
         Remote::Missing if expect.push => Check::failed(
             NAME,
             format!("there is no remote {remote} to push to"),
-            format!(
-                "add it (`git remote add {remote} URL`), set `remote` in [workspace.metadata.xtask-release], or do not push"
-            ),
+            format!("add it (`git remote add {remote} URL`), set `remote` in [{}], or do not push", expect.table),
         ),
         Remote::Missing => Check::skipped(NAME, format!("no remote {remote}; nothing is pushed")),
         Remote::Unreachable(err) => unreachable(NAME, remote, err),
@@ -423,6 +422,7 @@ mod tests {
             tag_may_exist: false,
             may_be_ahead: 0,
             push: true,
+            table: crate::config::WORKSPACE_TABLE,
         }
     }
 

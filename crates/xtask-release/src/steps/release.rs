@@ -137,7 +137,12 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Report
                 }
             };
             let bump: Vec<FileEdit> = bump.edits.into_iter().map(|e| scratch.to_real(e, &ws.root)).collect();
-            let changelog = changelog.map(|e| scratch.to_real(e, &ws.root));
+            // A run interrupted on an earlier day dated the section it wrote with that day.
+            let today = crate::ops::date::today()?;
+            let changelog = changelog.map(|e| scratch.to_real(e, &ws.root)).map(|edit| {
+                let written = std::fs::read_to_string(&edit.path).ok();
+                runbook::dated_as_written(edit, &version, written.as_deref(), &today)
+            });
             let mut facts = gather(&config.tag_for(&version))?;
             let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
             let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();

@@ -80,6 +80,7 @@ impl TagPlan {
             tag_may_exist: true,
             may_be_ahead: 0,
             push,
+            table: config.table,
         };
         let checks = preflight::evaluate(facts, &expect);
         Ok(TagPlan {

@@ -34,14 +34,11 @@ impl ExtraFile {
     }
 
     /// Reads the file under `root` and finds its version. An error says what is wrong
-    /// and how to fix it; the caller names the file.
-    pub fn load(&self, root: &Utf8Path) -> Result<Extra, String> {
+    /// and how to fix it, in the config's `table`; the caller names the file.
+    pub fn load(&self, root: &Utf8Path, table: &str) -> Result<Extra, String> {
         let path = root.join(self.path());
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            format!(
-                "cannot be read ({e}); fix its path in extra-files of [workspace.metadata.xtask-release], or create it"
-            )
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot be read ({e}); fix its path in extra-files of [{table}], or create it"))?;
         let spans = self.spans(&text)?;
         if let Some(bad) = spans.iter().find(|s| s.version().is_none()) {
             return Err(format!(

@@ -29,7 +29,8 @@ impl Files {
             }
         }
         let lock = Lockfile::read(ws.root.join("Cargo.lock"))?;
-        let extras = ws.config.extra_files.iter().map(|e| (ws.root.join(e.path()), e.load(&ws.root))).collect();
+        let extras =
+            ws.config.extra_files.iter().map(|e| (ws.root.join(e.path()), e.load(&ws.root, ws.config.table))).collect();
         Ok(Files { manifests, lock, extras })
     }
 

@@ -6,9 +6,10 @@ use semver::Version;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::ops::date;
 use crate::ops::fs::FileEdit;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
-use crate::version::Target;
+use crate::version::{Target, section};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReleasePlan {
@@ -102,6 +103,40 @@ pub fn resume(target: &Target, current: &Version, tag: &str, head_is_release: bo
         )),
         _ => None,
     }
+}
+
+/// The changelog edit as an interrupted run wrote it, when that run was on an earlier
+/// day: the section's heading carries the date of the run that wrote it, and `edit` is
+/// recomputed with `today`, so after midnight it would not be recognised as this
+/// release's own. When `written` (the file in the working tree) has the version's
+/// heading that differs from `edit`'s only by a valid date at most one day after `today`
+/// (a clock a little behind), `edit` takes that heading, and the release keeps the date
+/// it was started on. Otherwise `edit` is returned as it is.
+pub fn dated_as_written(edit: FileEdit, version: &Version, written: Option<&str>, today: &str) -> FileEdit {
+    let Some(written) = written else { return edit };
+    let heading = |text| heading_line(text, version);
+    let (Some((at, ours)), Some((_, theirs))) = (heading(&edit.after), heading(written)) else { return edit };
+    let ours_line = ours.trim_end_matches(['\n', '\r']);
+    let theirs_line = theirs.trim_end_matches(['\n', '\r']);
+    let Some(prefix) = ours_line.strip_suffix(today) else { return edit };
+    let earlier = theirs_line.strip_prefix(prefix).and_then(date::parse_iso_date);
+    match (earlier, date::parse_iso_date(today)) {
+        (Some(earlier), Some(today)) if earlier <= today + 1 && theirs_line != ours_line => {
+            let after = format!("{}{theirs_line}{}", &edit.after[..at], &edit.after[at + ours_line.len()..]);
+            FileEdit { after, ..edit }
+        }
+        _ => edit,
+    }
+}
+
+/// The byte offset and the line (with its line ending) of `version`'s section heading.
+fn heading_line<'a>(text: &'a str, version: &Version) -> Option<(usize, &'a str)> {
+    let index = section::find(text, version)?;
+    let mut at = 0;
+    for line in text.split_inclusive('\n').take(index) {
+        at += line.len();
+    }
+    text[at..].split_inclusive('\n').next().map(|line| (at, line))
 }
 
 /// What the working tree holds besides HEAD, judged against the release's edits.
@@ -211,6 +246,7 @@ impl ReleasePlan {
             tag_may_exist: resuming,
             may_be_ahead: u32::from(resuming),
             push,
+            table: config.table,
         };
         let mut checks = preflight::evaluate(facts, &expect);
         checks.extend(verify);
@@ -370,5 +406,24 @@ mod tests {
         let note = resume(&Target::Level(Level::Minor), &v("0.2.0"), "v0.2.0", true, false);
         assert!(note.unwrap().contains("`minor` resolves to 0.2.0"));
         assert_eq!(resume(&Target::Level(Level::Minor), &v("0.2.0"), "v0.2.0", true, true), None);
+    }
+    #[test]
+    fn a_section_written_on_an_earlier_day_keeps_its_date() {
+        let before = "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n- one\n";
+        let section =
+            |date: &str| format!("# Changelog\n\n## [0.2.0] - {date}\n\n- two\n\n## [0.1.0] - 2026-01-01\n\n- one\n");
+        let edit = FileEdit { path: "CHANGELOG.md".into(), before: before.into(), after: section("2026-12-03") };
+        let dated = |written: Option<&str>| dated_as_written(edit.clone(), &v("0.2.0"), written, "2026-12-03").after;
+        assert_eq!(dated(Some(&section("2026-12-02"))), section("2026-12-02"));
+        assert_eq!(dated(Some(&section("2025-06-30"))), section("2025-06-30"), "resumed much later");
+        assert_eq!(dated(Some(&section("2026-12-04"))), section("2026-12-04"), "a clock a day behind");
+        for other in ["2026-12-05", "2026-02-30", "someday", "2026-12-02 (yanked)"] {
+            assert_eq!(dated(Some(&section(other))), section("2026-12-03"), "{other}");
+        }
+        assert_eq!(dated(Some(before)), section("2026-12-03"), "not written yet");
+        assert_eq!(dated(None), section("2026-12-03"), "no file");
+        let crlf = section("2026-12-02").replace('\n', "\r\n");
+        let edit = FileEdit { after: section("2026-12-03").replace('\n', "\r\n"), ..edit.clone() };
+        assert_eq!(dated_as_written(edit, &v("0.2.0"), Some(&crlf), "2026-12-03").after, crlf);
     }
 }

@@ -117,8 +117,8 @@ pub(super) fn package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Repo
         false => reporter.progress("Packaging", &format!("{crates} with cargo package --no-verify")),
     };
     let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
-    let packaged =
-        cargo::command(sh).arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet().run();
+    let cargo = if verify { cargo::for_verification(cargo::command(sh)) } else { cargo::command(sh) };
+    let packaged = cargo.arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet().run();
     progress.finish(packaged.is_ok());
     packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
     Ok(())

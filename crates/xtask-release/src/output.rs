@@ -131,6 +131,10 @@ impl crate::report::Reporter for Output {
             actions::end_group();
         }
     }
+    fn command(&self, line: &str) {
+        // xshell's own echo, which the engine turns off to leave it to the reporter.
+        let _ = writeln!(std::io::stderr(), "$ {}", crate::ops::redact::redact(line));
+    }
     fn failed(&self, verb: &str, message: &str) {
         self.line(verb, "31", true, message);
     }

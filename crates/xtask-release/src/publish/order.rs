@@ -44,6 +44,8 @@ pub enum Via {
 
 impl Upload {
     /// The route the run takes for the credential cargo would use and the registry's index.
+    /// The one place that decides it: the plan records it, and the run follows the plan
+    /// (stopping if cargo's configuration no longer gives the same route).
     pub(crate) fn decide(credential: &Credential, registry: &Registry) -> Upload {
         let (via, reason) = match credential {
             Credential::Provider => (

@@ -9,6 +9,7 @@
 # crates/xtask-release/tests/publish_bench.rs; docs/benchmarks.md has the figures.
 #
 #   scripts/bench-publish.sh            # BENCH_JOBS=N to change --jobs (default 8)
+#   BENCH_LAYOUT=chain BENCH_DELAYS=without scripts/bench-publish.sh   # one part only
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"

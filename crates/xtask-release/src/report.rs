@@ -24,6 +24,11 @@ pub trait Reporter: Sync {
         let _ = name;
     }
     fn end_group(&self) {}
+    /// An external command about to run, as xshell shows it (`cargo build --release ...`),
+    /// for reporters that echo what runs.
+    fn command(&self, line: &str) {
+        let _ = line;
+    }
     /// A step failed, said in the same style as `status`; the error itself comes back to
     /// the caller, this only closes the step's line.
     fn failed(&self, verb: &str, message: &str) {

@@ -201,6 +201,15 @@ fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
         assert!(run.stdout.contains(&format!("{name} v0.1.0")), "{run}");
     }
     assert_no_canary(&fixture, &[&run]);
+    // The preflight verified every package (cargo says so for each) without writing an
+    // incremental cache for packages that are extracted anew on every run.
+    for name in &names {
+        assert!(run.stderr.contains(&format!("Verifying {name} v0.1.0")), "{run}");
+    }
+    let incremental = fixture.tmp.path().join("target/debug/incremental");
+    let cached: Vec<_> =
+        std::fs::read_dir(&incremental).into_iter().flatten().flatten().map(|e| e.file_name()).collect();
+    assert!(cached.is_empty(), "the verification wrote incremental caches in {}: {cached:?}", incremental.display());
 
     // A fresh crate that depends on the newest version resolves it from the registry.
     let consumer = fixture.tmp.path().join("consumer");

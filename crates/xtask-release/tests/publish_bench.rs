@@ -40,8 +40,14 @@ fn publish_30_crates_ours_vs_cargo_publish_workspace() {
          floor / ours |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|");
-    for layout in [Layout::Wide, Layout::Chain] {
-        for delays in [true, false] {
+    // BENCH_LAYOUT=chain|wide and BENCH_DELAYS=with|without run one part, to iterate
+    // faster; the figures in docs/benchmarks.md come from the whole run.
+    let wanted = |var: &str, value: &str| std::env::var(var).map_or(true, |only| only == value);
+    for layout in
+        [Layout::Wide, Layout::Chain].into_iter().filter(|l| wanted("BENCH_LAYOUT", &format!("{l:?}").to_lowercase()))
+    {
+        for delays in [true, false].into_iter().filter(|d| wanted("BENCH_DELAYS", if *d { "with" } else { "without" }))
+        {
             let ours = publish(layout, delays, support::BIN, &["publish-ordered", "--execute", "--jobs", &jobs]);
             let cargo = publish(layout, delays, env!("CARGO"), &["publish", "--workspace"]);
             let registry = if delays { "1 s per upload, visible 2 s later" } else { "no added delays" };

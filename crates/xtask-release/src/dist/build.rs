@@ -56,6 +56,7 @@ impl Plan {
 
 /// Everything `dist` will do for one target.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub target: String,
     pub version: Version,
@@ -204,7 +205,9 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         let progress = reporter.progress("Building", &format!("release binaries for {}", plan.target));
         // Build scripts and proc macros run here: no token in their reach.
         let program = if plan.cross { cargo::without_secrets(cmd!(sh, "cross")) } else { cargo::command(sh) };
-        let built = program.args(args).envs(&plan.env).run();
+        let command = program.args(args).envs(&plan.env).quiet();
+        reporter.command(&command.to_string());
+        let built = command.run();
         progress.finish(built.is_ok());
         built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };

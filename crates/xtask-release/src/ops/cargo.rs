@@ -63,6 +63,18 @@ fn remove<'a>(mut command: Cmd<'a>, drop: impl Fn(&str) -> bool) -> Cmd<'a> {
     command
 }
 
+/// `cargo package` as the publish preflight runs it. Its verification builds each package
+/// from its `.crate` in a directory that is extracted anew on every run, so their
+/// incremental caches (cargo keeps one for every path package, which the extracted package
+/// is) are written and never read: turning incremental compilation off saves that work
+/// and changes nothing that is checked, since incremental compilation is only a cache of
+/// the same compiler's results. Everything else (profile, features, target, lockfile,
+/// target dir) is cargo's, and dependencies are never built incrementally, so the
+/// dependencies a warm target dir already has are reused as before.
+pub fn for_verification(command: Cmd<'_>) -> Cmd<'_> {
+    command.env("CARGO_INCREMENTAL", "0")
+}
+
 /// The lock check: re-resolve the workspace's own packages, everything else held at its
 /// locked version, and refuse to change Cargo.lock. It reads the registry index (cached,
 /// or fetched) but no package, so packages for other targets need not be downloaded, as

@@ -15,8 +15,14 @@ pub fn agent_config() -> ConfigBuilder<AgentScope> {
 
 /// The certificates cargo and git trust: the system's CA store, so a server they reach
 /// (behind a company's TLS-inspecting proxy, say) verifies here too. Mozilla's roots,
-/// built in, where the system has no bundle file (macOS, Windows).
+/// built in, where the system has no bundle file (macOS, Windows). Read and parsed once
+/// per process (a bundle is a few hundred certificates), however many agents we make.
 fn system_roots() -> RootCerts {
+    static ROOTS: std::sync::OnceLock<RootCerts> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(read_system_roots).clone()
+}
+
+fn read_system_roots() -> RootCerts {
     let bundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
     let explicit = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
     let pem = explicit.into_iter().chain(bundles.map(Into::into)).find_map(|path| std::fs::read(path).ok());

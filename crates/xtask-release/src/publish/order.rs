@@ -14,6 +14,7 @@ use super::registry_config::{Credential, Registry};
 use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub format_version: u32,
     pub registry: Registry,
@@ -44,6 +45,8 @@ pub enum Via {
 
 impl Upload {
     /// The route the run takes for the credential cargo would use and the registry's index.
+    /// The one place that decides it: the plan records it, and the run follows the plan
+    /// (stopping if cargo's configuration no longer gives the same route).
     pub(crate) fn decide(credential: &Credential, registry: &Registry) -> Upload {
         let (via, reason) = match credential {
             Credential::Provider => (

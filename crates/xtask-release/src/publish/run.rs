@@ -1,7 +1,7 @@
 //! Carrying out a publish plan: a preflight over the whole set before anything is
-//! uploaded, then the uploads through the registry's API (`pipeline`), or through
-//! `cargo publish` (`upload`) when only cargo can get the token, and what happened to
-//! each crate.
+//! uploaded, then the uploads by the route the plan chose (`order::Upload`): through the
+//! registry's API (`pipeline`), or through `cargo publish` (`upload`) when only cargo can
+//! get the token or the API's address, and what happened to each crate.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,7 +13,7 @@ use xshell::Shell;
 
 use super::index::Index;
 use super::metadata::{self, NewCrate};
-use super::order::{Crate, Plan, State};
+use super::order::{Crate, Plan, State, Upload, Via};
 use super::pace::RateLimit;
 use super::pipeline::Pipeline;
 use super::registry_config::Credential;
@@ -30,6 +30,8 @@ pub struct Options {
     pub retries: u32,
     pub rate_limit: RateLimit,
     pub index_wait: IndexWait,
+    /// Fail rather than compile when no `--verify` record holds.
+    pub require_verified: bool,
     /// The config's table, where an error names the key that changes a setting.
     pub table: &'static str,
 }
@@ -82,12 +84,14 @@ impl Package {
 }
 
 /// What happened to each crate of the plan, and the error that stopped the run, if any.
+#[non_exhaustive]
 pub struct Outcome {
     pub results: Vec<CrateResult>,
     pub error: Option<anyhow::Error>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CrateResult {
     pub name: String,
     pub version: semver::Version,
@@ -130,7 +134,7 @@ pub fn run(
             (c.name.as_str(), result)
         })
         .collect();
-    let error = match preflight(sh, ws, plan, reporter) {
+    let error = match preflight(sh, ws, plan, options.require_verified, reporter) {
         Ok(Preflight { packages, api: Some(api) }) => {
             Pipeline::new(reporter, plan, index, &api, options, &packages).run(&mut results)
         }
@@ -154,28 +158,28 @@ struct Preflight {
 /// Everything that can be known before the first upload: a token exists, every crate
 /// packages and verifies against the others, its upload metadata can be read, and no
 /// version on the registry differs from ours.
-fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<Preflight> {
+fn preflight(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    require_verified: bool,
+    reporter: &dyn Reporter,
+) -> Result<Preflight> {
     let registry = &plan.registry;
-    // STEP 1: a token, or the first upload would fail.
-    let token = match registry.credential(ws.root.as_std_path())? {
-        Credential::Token { secret, source } => {
-            reporter.status("Found", &format!("a token for {} in {source}", registry.display()));
-            Some(secret)
-        }
-        Credential::Provider => {
-            reporter.note(&format!(
-                "{} has a credential provider other than cargo:token, which only cargo can ask: uploading with \
-                 `cargo publish` for this run",
-                registry.display()
-            ));
-            None
-        }
-        Credential::Missing => bail!("no token for {}: {}", registry.display(), registry.token_help()),
-    };
+    // STEP 1: a token, or the first upload would fail, and the plan's upload route, which
+    // must still hold.
+    let credential = registry.credential(ws.root.as_std_path())?;
+    if let Credential::Token { source, .. } = &credential {
+        reporter.status("Found", &format!("a token for {} in {source}", registry.display()));
+    }
+    let token = token_for_route(plan, credential)?;
+    if plan.upload.via == Via::CargoPublish {
+        reporter.note(&format!("{}: uploading with `cargo publish` for this run", plan.upload.reason));
+    }
 
     // STEP 2: one `cargo package` over the set, which verifies it as it will be published,
     // unless `--verify` did that at this commit for byte-identical packages.
-    verified::package_for_upload(sh, ws, plan, reporter)?;
+    verified::package_for_upload(sh, ws, plan, require_verified, reporter)?;
 
     // STEP 3: what we would upload, against what the registry has; the metadata cargo
     // would send, from the manifest inside the `.crate` cargo packaged and verified.
@@ -206,16 +210,33 @@ fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -
     // STEP 4: where uploads go, from the index's config.json.
     let api = match (token, registry.api_index()) {
         (Some(token), Some(index)) => Some(Api::discover(&index, token)?),
-        (Some(_), None) => {
-            reporter.note(&format!(
-                "{} has a git index, whose config.json only cargo reads: uploading with `cargo publish` for this run",
-                registry.display()
-            ));
-            None
-        }
-        (None, _) => None,
+        _ => None,
     };
     Ok(Preflight { packages, api })
+}
+
+/// The token for our own upload (`None` when `cargo publish` uploads), once the route the
+/// plan chose is known to still hold for cargo's configuration as it is now: the route is
+/// decided in one place, `Upload::decide`, when the plan is made, and a run never decides
+/// it again on its own. Pure, for tests.
+fn token_for_route(plan: &Plan, credential: Credential) -> Result<Option<String>> {
+    let registry = &plan.registry;
+    if let Credential::Missing = credential {
+        bail!("no token for {}: {}", registry.display(), registry.token_help());
+    }
+    let now = Upload::decide(&credential, registry);
+    if now.via != plan.upload.via {
+        bail!(
+            "cargo's configuration for {} changed since the plan was made (now: {}); nothing was uploaded: run the \
+             same command again for a new plan",
+            registry.display(),
+            now.reason
+        );
+    }
+    Ok(match credential {
+        Credential::Token { secret, .. } if plan.upload.via == Via::RegistryApi => Some(secret),
+        _ => None,
+    })
 }
 
 pub(super) fn registry_args(plan: &Plan) -> Vec<String> {
@@ -232,4 +253,42 @@ pub(super) fn different_content(krate: &Crate, plan: &Plan, theirs: &str, ours: 
         plan.registry.display(),
         name = krate.name,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::publish::registry_config::Registry;
+
+    fn plan(cargo_index: &str, credential: &Credential) -> Plan {
+        let registry = Registry {
+            name: Some("mine".into()),
+            index_url: "https://r.example/index/".into(),
+            cargo_index: Some(cargo_index.into()),
+        };
+        let upload = Upload::decide(credential, &registry);
+        Plan::new(registry, &[], &BTreeMap::new(), upload)
+    }
+
+    fn token() -> Credential {
+        Credential::Token { secret: "s3cret".into(), source: "CARGO_REGISTRIES_MINE_TOKEN".into() }
+    }
+
+    #[test]
+    fn the_run_follows_the_route_of_its_plan_and_stops_when_it_no_longer_holds() {
+        let sparse = "sparse+https://r.example/index/";
+        // The plan's own route: our upload with the token, or cargo's without it.
+        assert_eq!(token_for_route(&plan(sparse, &token()), token()).unwrap().as_deref(), Some("s3cret"));
+        assert_eq!(token_for_route(&plan(sparse, &Credential::Missing), token()).unwrap().as_deref(), Some("s3cret"));
+        assert_eq!(token_for_route(&plan("https://r.example/git", &token()), token()).unwrap(), None);
+        assert_eq!(token_for_route(&plan(sparse, &Credential::Provider), Credential::Provider).unwrap(), None);
+        // A credential provider configured after the plan chose the registry API, or one
+        // removed after it chose cargo: the plan no longer holds.
+        let err = token_for_route(&plan(sparse, &token()), Credential::Provider).unwrap_err().to_string();
+        assert!(err.contains("cargo's configuration for `mine` changed since the plan was made"), "{err}");
+        assert!(err.contains("run the same command again"), "{err}");
+        assert!(token_for_route(&plan(sparse, &Credential::Provider), token()).is_err());
+        let err = token_for_route(&plan(sparse, &token()), Credential::Missing).unwrap_err().to_string();
+        assert!(err.starts_with("no token for `mine`"), "{err}");
+    }
 }

@@ -1,0 +1,94 @@
+//! The engine as a library: commands planned and executed with a `Silent` reporter print
+//! nothing, and what the caller gets is the returned data. The calls run in a child
+//! process (this test binary again, running one ignored test) whose stdout is read whole,
+//! since an engine that printed would write to the real stdout, out of a test's reach.
+
+mod support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use support::fixture;
+use support::registry::Registry;
+use xtask_release::dist::build;
+use xtask_release::publish::{self, Status};
+use xtask_release::report::Silent;
+use xtask_release::steps::release::{self, Skip};
+use xtask_release::workspace::Workspace;
+
+/// Set in the child: the fixture's root.
+const CHILD: &str = "XTASK_RELEASE_LIBRARY_CHILD";
+/// Set in the child: a directory outside the work tree for dist's assets.
+const OUT: &str = "XTASK_RELEASE_LIBRARY_OUT";
+const BEGIN: &str = "<<library calls begin>>";
+const END: &str = "<<library calls end>>";
+
+#[test]
+fn silent_library_calls_print_nothing() {
+    let fixture = fixture("single-crate");
+    let registry = Registry::start(fixture.tmp.path());
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = Command::new(exe);
+    cmd.args(["--exact", "library_calls", "--ignored", "--nocapture", "--test-threads", "1"]);
+    fixture.env(&mut cmd);
+    cmd.env(CHILD, &fixture.root)
+        .env(OUT, fixture.tmp.path().join("dist"))
+        .env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+        .env("CARGO_REGISTRIES_LOCAL_INDEX", registry.index_url())
+        .env("CARGO_REGISTRIES_LOCAL_TOKEN", "library-test-token");
+    let run = support::run(cmd);
+    assert_eq!(run.code, 0, "the library calls failed\n{run}");
+    let printed = run.stdout.split_once(BEGIN).and_then(|(_, rest)| rest.split_once(END)).map(|(between, _)| between);
+    // Only the newline of the BEGIN marker's own line.
+    assert_eq!(printed, Some("\n"), "the engine printed on stdout\n{run}");
+    // On stderr only cargo's own output: no status line or command echo of ours.
+    for ours in ["$ ", "crates with cargo package", "release binaries for", "Cargo.lock after the bump", "Wrote "] {
+        assert!(!run.stderr.contains(ours), "the engine wrote {ours:?} on stderr\n{run}");
+    }
+    // The calls did what they returned: the crate is in the registry, the tag exists.
+    assert_eq!(registry.versions("single"), ["0.1.0"]);
+    assert!(fixture.git(&["tag", "--list"]).contains("v0.2.0"), "{run}");
+}
+
+/// The library calls, in the child that `silent_library_calls_print_nothing` starts.
+#[test]
+#[ignore = "run by silent_library_calls_print_nothing, in a child process"]
+fn library_calls() {
+    let Some(root) = std::env::var_os(CHILD).map(PathBuf::from) else { return };
+    println!("{BEGIN}");
+    let sh = xshell::Shell::new().unwrap();
+    sh.change_dir(&root);
+    let manifest = root.join("Cargo.toml");
+    let ws = Workspace::load(&sh, Some(manifest.as_path())).unwrap();
+
+    // publish-ordered: the plan, and its execution.
+    let options = publish::Options::new().registry("local");
+    let plan = publish::plan(&ws, &options).unwrap();
+    let names: Vec<&str> = plan.crates.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["single"]);
+    let outcome = publish::execute(&sh, &ws, &plan, &options, &Silent);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    assert_eq!(outcome.results.iter().map(|r| r.status).collect::<Vec<_>>(), [Status::Published]);
+
+    // release: the plan (which runs the lock check), and its execution.
+    let mut skip = Skip::default();
+    (skip.fmt, skip.clippy, skip.tests) = (true, true, true);
+    let options = release::Options::new("minor".parse().unwrap()).skip(skip).invocation("my-xtask");
+    let plan = release::plan(&sh, &ws, &options, &Silent).unwrap();
+    assert_eq!((plan.version.to_string(), plan.steps.len()), ("0.2.0".to_string(), 7));
+    assert!(plan.checks.iter().all(|c| !c.is_failed()), "{:?}", plan.checks);
+    release::execute(&sh, &ws, &plan, &options, &Silent).unwrap();
+    assert_eq!(options.resume_command(&plan.version), "my-xtask release 0.2.0 --execute --no-verify");
+
+    // dist: the plan, and on x86_64 Linux (whose target every toolchain there has) the build.
+    let ws = Workspace::load(&sh, Some(manifest.as_path())).unwrap();
+    let out = std::env::var_os(OUT).map(PathBuf::from).unwrap();
+    let plan = build::plan_for(&sh, &ws, &build::Options::new("x86_64-unknown-linux-gnu").out(&out)).unwrap();
+    assert_eq!(plan.version.to_string(), "0.2.0");
+    assert!(!plan.assets.is_empty());
+    if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        let outcome = build::execute(&sh, &plan, &Silent).unwrap();
+        assert_eq!(outcome.written.len(), plan.assets.len());
+    }
+    println!("{END}");
+}

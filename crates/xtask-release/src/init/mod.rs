@@ -115,8 +115,8 @@ pub fn detect(sh: &Shell, ws: &Workspace) -> Result<Detected> {
     let doc: toml_edit::DocumentMut = manifest.parse().with_context(|| format!("cannot parse {}", ws.manifest_path))?;
     let single_package = !doc.contains_key("workspace");
     let _root = sh.push_dir(ws.root.as_std_path());
-    let tags: Vec<String> =
-        cmd!(sh, "git tag --list").quiet().read().context("cannot list git tags")?.lines().map(String::from).collect();
+    let tags = crate::ops::git::read(sh, cmd!(sh, "git tag --list"), "cannot list the git tags")?;
+    let tags: Vec<String> = tags.lines().map(String::from).collect();
     let their = ["workspace", "package"]
         .iter()
         .find_map(|t| doc.get(t).and_then(|t| t.get("metadata")).and_then(|m| m.get("release")))

@@ -106,7 +106,7 @@ fn package_tag(
     let Some(info) = git::tag_info(sh, tag)? else {
         bail!("tag {tag} is not in this clone (fetch it with `git fetch origin tag {tag}`)");
     };
-    let toplevel = cmd!(sh, "git rev-parse --show-toplevel").quiet().read().context("git rev-parse failed")?;
+    let toplevel = git::read(sh, cmd!(sh, "git rev-parse --show-toplevel"), "cannot find the repository's top")?;
     let toplevel = std::fs::canonicalize(&toplevel).with_context(|| format!("cannot resolve {toplevel}"))?;
     let root = std::fs::canonicalize(&ws.root).with_context(|| format!("cannot resolve {}", ws.root))?;
     let inner = root.strip_prefix(&toplevel).unwrap_or(std::path::Path::new("")).to_path_buf();
@@ -114,11 +114,8 @@ fn package_tag(
     let tree = scratch.join("tree");
     let _ = std::fs::remove_dir_all(&scratch);
     let commit = info.commit;
-    cmd!(sh, "git worktree add --quiet --detach {tree} {commit}")
-        .quiet()
-        .ignore_stderr()
-        .run()
-        .with_context(|| format!("cannot check out {tag} in a temporary worktree"))?;
+    let checkout = cmd!(sh, "git worktree add --quiet --detach {tree} {commit}");
+    git::read(sh, checkout, &format!("cannot check out {tag} in a temporary worktree"))?;
     let result = (|| {
         let manifest = tree.join(&inner).join("Cargo.toml");
         let target = scratch.join("target");

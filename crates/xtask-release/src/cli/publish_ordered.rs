@@ -22,6 +22,10 @@ pub struct Args {
     /// it, so that `--execute` at the same commit uploads without compiling anything
     #[arg(long, conflicts_with = "execute")]
     pub verify: bool,
+    /// With --execute: compile nothing; fail before any upload unless `--verify` verified these exact packages at
+    /// this commit (for a step that holds the token)
+    #[arg(long, requires = "execute")]
+    pub require_verified: bool,
     /// Registry name from cargo's configuration [default: crates.io]
     #[arg(long)]
     pub registry: Option<String>,
@@ -57,6 +61,7 @@ impl Args {
             jobs: self.jobs,
             rate_limit: self.rate_limit,
             index_wait: self.index_wait,
+            require_verified: self.require_verified,
         }
     }
 

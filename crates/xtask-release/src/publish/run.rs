@@ -30,6 +30,8 @@ pub struct Options {
     pub retries: u32,
     pub rate_limit: RateLimit,
     pub index_wait: IndexWait,
+    /// Fail rather than compile when no `--verify` record holds.
+    pub require_verified: bool,
     /// The config's table, where an error names the key that changes a setting.
     pub table: &'static str,
 }
@@ -130,7 +132,7 @@ pub fn run(
             (c.name.as_str(), result)
         })
         .collect();
-    let error = match preflight(sh, ws, plan, reporter) {
+    let error = match preflight(sh, ws, plan, options.require_verified, reporter) {
         Ok(Preflight { packages, api: Some(api) }) => {
             Pipeline::new(reporter, plan, index, &api, options, &packages).run(&mut results)
         }
@@ -154,7 +156,13 @@ struct Preflight {
 /// Everything that can be known before the first upload: a token exists, every crate
 /// packages and verifies against the others, its upload metadata can be read, and no
 /// version on the registry differs from ours.
-fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<Preflight> {
+fn preflight(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    require_verified: bool,
+    reporter: &dyn Reporter,
+) -> Result<Preflight> {
     let registry = &plan.registry;
     // STEP 1: a token, or the first upload would fail, and the plan's upload route, which
     // must still hold.
@@ -169,7 +177,7 @@ fn preflight(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -
 
     // STEP 2: one `cargo package` over the set, which verifies it as it will be published,
     // unless `--verify` did that at this commit for byte-identical packages.
-    verified::package_for_upload(sh, ws, plan, reporter)?;
+    verified::package_for_upload(sh, ws, plan, require_verified, reporter)?;
 
     // STEP 3: what we would upload, against what the registry has; the metadata cargo
     // would send, from the manifest inside the `.crate` cargo packaged and verified.

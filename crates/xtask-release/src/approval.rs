@@ -218,27 +218,6 @@ pub fn execute<T>(
     trail.step(command, run)
 }
 
-/// The usual confirmation before an irreversible `--execute`: `--yes`, or a `y` typed at
-/// the terminal. Without a terminal and without `--yes` it refuses, so nothing runs
-/// unattended by accident. (`--yes` never passes the digest gate above.)
-pub fn confirm(yes: bool, question: &str) -> Result<()> {
-    use std::io::{BufRead as _, IsTerminal as _, Write as _};
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("refusing to {question} without confirmation: stdin is not a terminal; pass --yes to confirm");
-    }
-    eprint!("{question}? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("not confirmed; nothing was done");
-    }
-    Ok(())
-}
-
 fn hex_of(digest: &str) -> &str {
     digest.strip_prefix("sha256:").unwrap_or(digest)
 }

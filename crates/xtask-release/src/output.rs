@@ -62,14 +62,6 @@ impl Output {
         self.line("note", "36", false, message);
     }
 
-    /// Starts a long step: says what it is doing now, and [`Progress::finish`] says how
-    /// long it took, so a slow step never looks like a hang.
-    pub fn progress(&self, verb: &str, what: impl Display) -> Progress {
-        let what = what.to_string();
-        self.status(verb, &what);
-        Progress { out: *self, what: format!("{} {what}", verb.to_lowercase()), started: std::time::Instant::now() }
-    }
-
     /// Prints an error with its chain of causes, cargo's way.
     pub fn error(&self, err: &anyhow::Error) {
         let mut text = err.to_string();
@@ -151,25 +143,6 @@ impl crate::report::Reporter for Output {
             let _group = self.group(name);
             // On stderr with the group's markers, so stdout stays the result alone.
             let _ = writeln!(std::io::stderr(), "{}", crate::ops::redact::redact(text));
-        }
-    }
-}
-
-/// A long step under way; see [`Output::progress`].
-pub struct Progress {
-    out: Output,
-    what: String,
-    started: std::time::Instant,
-}
-
-impl Progress {
-    /// `Finished WHAT in 1.2s`, or `Failed WHAT after 1.2s`.
-    pub fn finish(self, ok: bool) {
-        let secs = self.started.elapsed().as_secs_f64();
-        if ok {
-            self.out.status("Finished", format!("{} in {secs:.1}s", self.what));
-        } else {
-            self.out.line("Failed", "31", true, format!("{} after {secs:.1}s", self.what));
         }
     }
 }

@@ -56,6 +56,7 @@ impl Plan {
 
 /// Everything `dist` will do for one target.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub target: String,
     pub version: Version,

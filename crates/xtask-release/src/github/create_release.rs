@@ -44,6 +44,7 @@ impl Options {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     /// `owner/name`.
     pub repo: String,

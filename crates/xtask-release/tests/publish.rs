@@ -85,18 +85,7 @@ fn assert_no_canary(fixture: &Fixture, runs: &[&Run]) {
     for run in runs {
         assert!(!run.stdout.contains(CANARY) && !run.stderr.contains(CANARY), "the token was printed\n{run}");
     }
-    let mut stack = vec![fixture.tmp.path().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-            let path = entry.path();
-            if entry.file_type().unwrap().is_dir() {
-                stack.push(path);
-            } else if let Ok(bytes) = std::fs::read(&path) {
-                let found = bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes());
-                assert!(!found, "the token was written to {}", path.display());
-            }
-        }
-    }
+    support::assert_no_file_holds(fixture.tmp.path(), CANARY);
 }
 
 #[test]

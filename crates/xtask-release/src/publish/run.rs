@@ -84,12 +84,14 @@ impl Package {
 }
 
 /// What happened to each crate of the plan, and the error that stopped the run, if any.
+#[non_exhaustive]
 pub struct Outcome {
     pub results: Vec<CrateResult>,
     pub error: Option<anyhow::Error>,
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct CrateResult {
     pub name: String,
     pub version: semver::Version,

@@ -184,13 +184,19 @@ pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, keep: bool) -> Resu
     Ok(digest)
 }
 
-/// `plan` as JSON with its `plan_digest`, for a command's one JSON document.
-pub fn with_digest(plan: &impl Serialize, digest: &str) -> Result<Value> {
-    let mut value = serde_json::to_value(plan)?;
-    if let Value::Object(map) = &mut value {
-        map.insert("plan_digest".into(), Value::String(digest.into()));
-    }
-    Ok(value)
+/// `plan` with its `plan_digest` after its own keys, for a command's one JSON document.
+/// Serialised straight through (not via a `serde_json` map, which sorts its keys), so a
+/// dry run's keys keep the order the plan type declares, as an executed run's do.
+pub fn with_digest<'a, P: Serialize>(plan: &'a P, digest: &'a str) -> WithDigest<'a, P> {
+    WithDigest { plan, plan_digest: digest }
+}
+
+/// A plan and its digest, as [`with_digest`] makes it.
+#[derive(Serialize)]
+pub struct WithDigest<'a, P> {
+    #[serde(flatten)]
+    plan: &'a P,
+    plan_digest: &'a str,
 }
 
 /// The one way a command's plan is carried out: the approval gate first, so a refusal

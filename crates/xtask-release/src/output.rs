@@ -184,8 +184,8 @@ pub fn json_document<T: Serialize>(value: &T) -> anyhow::Result<String> {
     if text.starts_with("{\n  \"format_version\"") {
         return Ok(text);
     }
-    // A plan that carries its own version but went through a map (its digest added) has
-    // its keys sorted; the version goes first all the same.
+    // A document that carries its own version, not as its first key: the version goes
+    // first all the same (the rest, having gone through a map, sorted).
     let version = map.remove("format_version").and_then(|v| v.as_u64()).unwrap_or(FORMAT_VERSION.into());
     #[derive(Serialize)]
     struct Own<'a> {

@@ -151,7 +151,7 @@ impl Cx {
     /// later `--approve`.
     pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
         let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
-        self.print_json(&approval::with_digest(plan, &digest)?)
+        self.print_json(&approval::with_digest(plan, &digest))
     }
 
     /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is

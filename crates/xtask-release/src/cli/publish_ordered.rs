@@ -119,8 +119,9 @@ impl Args {
                 ),
             ),
             None => ctx.out.warn(
-                "the work tree has changes (or is not a git work tree), so the verification is not recorded and \
-                 `--execute` will verify again; commit, then run --verify again",
+                "the work tree has changes, or cargo package made some (a Cargo.lock out of date?), or it is not a \
+                 git work tree, so the verification is not recorded and `--execute` will verify again; commit, then \
+                 run --verify again",
             ),
         }
         Ok(())

@@ -52,7 +52,10 @@ fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &
         );
     };
     // A test command builds and runs the workspace's code: no token in its reach.
-    let command = if program == "cargo" { cargo::command(sh) } else { cargo::without_secrets(cmd!(sh, "{program}")) };
+    let command = match program.as_str() {
+        "cargo" => cargo::command(sh),
+        _ => cargo::without_secrets(cmd!(sh, "{program}")),
+    };
     let command = command.args(args).quiet().ignore_status();
     let progress = out.progress("Running", &shown);
     let fix = format!("run {shown}, fix what it reports, commit, and re-run");

@@ -65,8 +65,9 @@ impl Default for Config {
     }
 }
 
-/// What to publish, where, and how fast. `None` fields fall back to the workspace's
-/// `[workspace.metadata.release.publish]` config and cargo's registry configuration.
+/// What to publish, where, and how fast. `None` fields fall back to the `publish`
+/// section of the config (`[workspace.metadata.xtask-release.publish]`, or the root
+/// package's) and cargo's registry configuration.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Options {

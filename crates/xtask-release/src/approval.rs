@@ -184,13 +184,19 @@ pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, keep: bool) -> Resu
     Ok(digest)
 }
 
-/// `plan` as JSON with its `plan_digest`, for a command's one JSON document.
-pub fn with_digest(plan: &impl Serialize, digest: &str) -> Result<Value> {
-    let mut value = serde_json::to_value(plan)?;
-    if let Value::Object(map) = &mut value {
-        map.insert("plan_digest".into(), Value::String(digest.into()));
-    }
-    Ok(value)
+/// `plan` with its `plan_digest` after its own keys, for a command's one JSON document.
+/// Serialised straight through (not via a `serde_json` map, which sorts its keys), so a
+/// dry run's keys keep the order the plan type declares, as an executed run's do.
+pub fn with_digest<'a, P: Serialize>(plan: &'a P, digest: &'a str) -> WithDigest<'a, P> {
+    WithDigest { plan, plan_digest: digest }
+}
+
+/// A plan and its digest, as [`with_digest`] makes it.
+#[derive(Serialize)]
+pub struct WithDigest<'a, P> {
+    #[serde(flatten)]
+    plan: &'a P,
+    plan_digest: &'a str,
 }
 
 /// The one way a command's plan is carried out: the approval gate first, so a refusal
@@ -216,27 +222,6 @@ pub fn execute<T>(
     trail.run_mut().plan_digest = Some(approval.plan_digest);
     trail.run_mut().approved = approval.approved;
     trail.step(command, run)
-}
-
-/// The usual confirmation before an irreversible `--execute`: `--yes`, or a `y` typed at
-/// the terminal. Without a terminal and without `--yes` it refuses, so nothing runs
-/// unattended by accident. (`--yes` never passes the digest gate above.)
-pub fn confirm(yes: bool, question: &str) -> Result<()> {
-    use std::io::{BufRead as _, IsTerminal as _, Write as _};
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        bail!("refusing to {question} without confirmation: stdin is not a terminal; pass --yes to confirm");
-    }
-    eprint!("{question}? [y/N] ");
-    std::io::stderr().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
-        bail!("not confirmed; nothing was done");
-    }
-    Ok(())
 }
 
 fn hex_of(digest: &str) -> &str {

@@ -54,7 +54,8 @@
 //! A semver-compatible release (0.1.x to 0.1.y now; any 1.x from 1.0) does not break
 //! each command's `Options` (built with `new`, `Default` and the setters; the types are
 //! `#[non_exhaustive]`, so new options can be added), its `plan` and `execute` functions,
-//! the plan and outcome types they return, and the [`report::Reporter`] trait; the
+//! the plan and outcome types they return (also `#[non_exhaustive]`: their fields are
+//! read, and a plan comes only from `plan`), and the [`report::Reporter`] trait; the
 //! command line; and the JSON documents that `--format json` prints, which carry
 //! `"format_version": 1` (a key is only added within a format version, never removed or
 //! changed in meaning).
@@ -70,11 +71,16 @@
 //! crate's own tests and are not covered. Text output, status lines and anything not
 //! reachable from the types above may change in any release.
 
+// A pub(crate) type reachable from the public API (a field, a parameter) is an error:
+// re-export it where users meet it, or narrow what exposes it.
+#![warn(unnameable_types)]
 pub(crate) mod actions;
 pub(crate) mod approval;
 pub mod audit;
 pub(crate) mod cargo_release;
 pub mod changelog;
+// Its types are reachable through the hidden `Cli` below, not covered by semver.
+#[allow(unnameable_types)]
 pub(crate) mod cli;
 pub(crate) mod config;
 pub(crate) mod context;

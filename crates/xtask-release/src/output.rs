@@ -62,14 +62,6 @@ impl Output {
         self.line("note", "36", false, message);
     }
 
-    /// Starts a long step: says what it is doing now, and [`Progress::finish`] says how
-    /// long it took, so a slow step never looks like a hang.
-    pub fn progress(&self, verb: &str, what: impl Display) -> Progress {
-        let what = what.to_string();
-        self.status(verb, &what);
-        Progress { out: *self, what: format!("{} {what}", verb.to_lowercase()), started: std::time::Instant::now() }
-    }
-
     /// Prints an error with its chain of causes, cargo's way.
     pub fn error(&self, err: &anyhow::Error) {
         let mut text = err.to_string();
@@ -139,6 +131,9 @@ impl crate::report::Reporter for Output {
             actions::end_group();
         }
     }
+    fn passes_tool_output(&self) -> bool {
+        true
+    }
     fn command(&self, line: &str) {
         // xshell's own echo, which the engine turns off to leave it to the reporter.
         let _ = writeln!(std::io::stderr(), "$ {}", crate::ops::redact::redact(line));
@@ -151,25 +146,6 @@ impl crate::report::Reporter for Output {
             let _group = self.group(name);
             // On stderr with the group's markers, so stdout stays the result alone.
             let _ = writeln!(std::io::stderr(), "{}", crate::ops::redact::redact(text));
-        }
-    }
-}
-
-/// A long step under way; see [`Output::progress`].
-pub struct Progress {
-    out: Output,
-    what: String,
-    started: std::time::Instant,
-}
-
-impl Progress {
-    /// `Finished WHAT in 1.2s`, or `Failed WHAT after 1.2s`.
-    pub fn finish(self, ok: bool) {
-        let secs = self.started.elapsed().as_secs_f64();
-        if ok {
-            self.out.status("Finished", format!("{} in {secs:.1}s", self.what));
-        } else {
-            self.out.line("Failed", "31", true, format!("{} after {secs:.1}s", self.what));
         }
     }
 }
@@ -211,8 +187,8 @@ pub fn json_document<T: Serialize>(value: &T) -> anyhow::Result<String> {
     if text.starts_with("{\n  \"format_version\"") {
         return Ok(text);
     }
-    // A plan that carries its own version but went through a map (its digest added) has
-    // its keys sorted; the version goes first all the same.
+    // A document that carries its own version, not as its first key: the version goes
+    // first all the same (the rest, having gone through a map, sorted).
     let version = map.remove("format_version").and_then(|v| v.as_u64()).unwrap_or(FORMAT_VERSION.into());
     #[derive(Serialize)]
     struct Own<'a> {

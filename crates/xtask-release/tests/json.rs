@@ -8,6 +8,7 @@ mod support;
 use std::process::Command;
 
 use serde_json::Value;
+use support::github::GitHubMock;
 use support::registry::Registry;
 use support::{Fixture, Run, fixture};
 
@@ -138,5 +139,54 @@ fn registry_commands_print_one_document_too() {
     assert_eq!(plan["estimate"]["new_crates"], 1, "{plan}");
     assert!(plan["registry"]["index_url"].is_string(), "{plan}");
     document(&fixture, with_registry(&["rollback", "0.1.0", "--registry", "local", "--no-github"]), 0);
-    document(&fixture, with_registry(&["verify-published", "--registry", "local", "--skip", "release"]), 1);
+    let verify =
+        document(&fixture, with_registry(&["verify-published", "--registry", "local", "--skip", "release"]), 1);
+    // Problems are a list, as check-version's are: where, then what.
+    let problems = verify["problems"].as_array().expect("a list of problems");
+    assert_eq!(problems.len(), verify["problem_count"].as_u64().unwrap() as usize, "{verify}");
+    assert_eq!(problems[0]["check"], "registry", "{verify}");
+    assert!(problems[0]["subject"].as_str().unwrap().starts_with("single"), "{verify}");
+    assert!(problems[0]["message"].as_str().unwrap().contains("index"), "{verify}");
+}
+
+/// Executed runs print one document too, and for `github-release` it is what was done
+/// (the release and each asset's fate), not the plan it was done from.
+#[test]
+fn executed_runs_print_one_document_of_what_was_done() {
+    let fixture = fixture("single-crate");
+    let assets = fixture.tmp.path().join("assets");
+    std::fs::create_dir_all(&assets).unwrap();
+    std::fs::write(assets.join("single-0.1.0-linux.tar.gz"), "binary bytes").unwrap();
+    let mock = GitHubMock::start("ghs_json_test_token");
+    let github = || {
+        let mut cmd = fixture.command(&["github-release", "--tag", "v0.1.0", "--execute", "--assets"]);
+        cmd.arg(&assets);
+        mock.env(&mut cmd);
+        cmd
+    };
+    let created = document(&fixture, github(), 0);
+    assert_eq!(created["release"], "created", "{created}");
+    assert!(created["url"].as_str().unwrap().contains("v0.1.0"), "{created}");
+    assert!(created["id"].is_u64(), "{created}");
+    assert!(created.get("body").is_none(), "the plan is not the outcome: {created}");
+    assert_eq!(created["assets"][0]["name"], "single-0.1.0-linux.tar.gz", "{created}");
+    assert_eq!(created["assets"][0]["size"], 12, "{created}");
+    assert_eq!(created["assets"][0]["action"], "uploaded", "{created}");
+
+    std::fs::write(assets.join("SHA256SUMS"), "sums\n").unwrap();
+    let rerun = document(&fixture, github(), 0);
+    assert_eq!(rerun["release"], "reused", "{rerun}");
+    assert_eq!(rerun["id"], created["id"], "{rerun}");
+    let actions: Vec<_> = rerun["assets"].as_array().unwrap().iter().map(|a| (&a["name"], &a["action"])).collect();
+    assert_eq!(actions.len(), 2, "{rerun}");
+    assert!(actions.contains(&(&"SHA256SUMS".into(), &"uploaded".into())), "{rerun}");
+    assert!(actions.contains(&(&"single-0.1.0-linux.tar.gz".into(), &"skipped".into())), "{rerun}");
+
+    // The local steps, executed: still one document each.
+    document(&fixture, fixture.command(&["changelog", "--version", "0.2.0", "--execute"]), 0);
+    fixture.git(&["commit", "--quiet", "-am", "changelog"]);
+    document(&fixture, fixture.command(&["bump", "0.2.0", "--execute"]), 0);
+    fixture.git(&["commit", "--quiet", "-am", "bump"]);
+    fixture.git(&["push", "--quiet", "origin", "HEAD"]);
+    document(&fixture, fixture.command(&["tag", "--execute"]), 0);
 }

@@ -123,7 +123,8 @@ fn verify_without_the_token_then_execute_uploads_without_compiling() {
     assert_eq!(recorded["crates"][0]["name"], "lz-sys");
     assert!(registry.versions("lz-sys").is_empty(), "--verify uploaded");
 
-    let run = support::run(publish(&fixture, &registry, &["--execute"])).ok();
+    // As the release workflow's token step runs it: compiling is refused there.
+    let run = support::run(publish(&fixture, &registry, &["--execute", "--require-verified"])).ok();
     assert!(run.stderr.contains("Packaging 2 crates with cargo package --no-verify"), "{run}");
     assert!(run.stderr.contains(&format!("Verified 2 crates by an earlier run at {head}")), "{run}");
     assert!(!run.stderr.contains("Verifying") && !run.stderr.contains("Compiling"), "{run}");
@@ -156,6 +157,13 @@ fn a_commit_or_a_package_that_differs_from_the_record_is_verified_again() {
     fixture.write("crates/lz/src/lib.rs", "//! A safe wrapper over `lz-sys`.\n\n/// The default level.\npub fn default_level() -> i32 {\n    lz_sys::LZ_DEFAULT_LEVEL + 0\n}\n");
     fixture.git(&["commit", "--quiet", "-am", "lz: say less"]);
     let before = build_runs(&fixture).len();
+    // Where compiling is refused, the stale record stops the run before anything is built
+    // or uploaded.
+    let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz-sys", "--require-verified"])).fails(1);
+    assert!(run.stderr.contains("--require-verified forbids compiling here; nothing was uploaded"), "{run}");
+    assert!(run.stderr.contains("publish-ordered --verify"), "{run}");
+    assert_eq!(build_runs(&fixture).len(), before, "a build script ran\n{run}");
+    assert!(registry.versions("lz-sys").is_empty());
     let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz-sys"])).ok();
     assert!(run.stderr.contains("not using the verification recorded"), "{run}");
     assert!(run.stderr.contains(&format!("made at {}", &verified_at[..12])), "{run}");

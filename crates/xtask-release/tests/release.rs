@@ -242,26 +242,12 @@ fn execute_off_a_terminal_without_yes_is_refused() {
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 }
 
-/// On a terminal `--execute` asks first. The terminal is a real pty from util-linux
-/// `script`, which passes our stdin on as the typed answer (BSD `script` on macOS takes
-/// other flags, and Windows has none: Linux only).
+/// On a terminal (Linux only, see `Fixture::run_on_terminal`) `--execute` asks first.
 #[test]
 #[cfg(target_os = "linux")]
 fn execute_on_a_terminal_asks_and_only_yes_goes_ahead() {
     let fixture = fixture("single-crate");
-    let answer = |typed: &str| {
-        let line = format!("{} release minor --execute --no-verify", support::BIN);
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["--quiet", "--return", "--command", &line, "/dev/null"]).current_dir(&fixture.root);
-        fixture.env(&mut cmd);
-        cmd.stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().expect("util-linux `script` runs");
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
-    };
+    let answer = |typed: &str| fixture.run_on_terminal("release minor --execute --no-verify", typed);
     let (files, head) = (fixture.snapshot(), fixture.head());
 
     let (code, output) = answer("n\n");

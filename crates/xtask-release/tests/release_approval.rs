@@ -30,27 +30,15 @@ fn without_approval_execute_is_refused_before_any_check_or_question() {
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 }
 
-/// On a real terminal (util-linux `script`, which passes our stdin on as the typed
-/// answer; Linux only, as in tests/release.rs): `y` is typed, but a release without an
+/// On a terminal (Linux only, see `Fixture::run_on_terminal`): `y` is typed, but a release without an
 /// approval, or with a stale one, is refused without the question being asked; the
 /// approved plan is asked about and released.
 #[test]
 #[cfg(target_os = "linux")]
 fn on_a_terminal_the_gate_comes_before_the_question() {
     let fixture = gated_fixture();
-    let answer_yes = |extra: &str| {
-        let line = format!("{} release minor --execute --no-verify{extra}", support::BIN);
-        let mut cmd = std::process::Command::new("script");
-        cmd.args(["--quiet", "--return", "--command", &line, "/dev/null"]).current_dir(&fixture.root);
-        fixture.env(&mut cmd);
-        cmd.stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let mut child = cmd.spawn().expect("util-linux `script` runs");
-        std::io::Write::write_all(child.stdin.as_mut().unwrap(), b"y\n").unwrap();
-        let out = child.wait_with_output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
-    };
+    let answer_yes =
+        |extra: &str| fixture.run_on_terminal(&format!("release minor --execute --no-verify{extra}"), "y\n");
     let (files, head) = (fixture.snapshot(), fixture.head());
 
     let (code, output) = answer_yes("");

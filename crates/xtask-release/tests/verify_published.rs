@@ -60,7 +60,8 @@ fn registry_problems_are_each_named() {
     let run = verify(&released, &["--skip", "release", "--format", "json"]).ok();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(report["format_version"], 1);
-    assert_eq!(report["problems"], 0);
+    assert_eq!(report["problems"], serde_json::json!([]), "{run}");
+    assert_eq!(report["problem_count"], 0, "{run}");
     let findings = report["findings"].as_array().unwrap();
     assert_eq!(findings.len(), CRATES.len(), "{run}");
     for finding in findings {

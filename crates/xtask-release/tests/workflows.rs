@@ -88,9 +88,35 @@ fn release_workflow_verifies_before_it_writes_and_isolates_the_token() {
     let steps: Vec<&str> = publish.split("\n      - ").collect();
     let with_token: Vec<&&str> = steps.iter().filter(|s| s.contains("CARGO_REGISTRY_TOKEN")).collect();
     assert_eq!(with_token.len(), 1, "{publish}");
-    assert!(with_token[0].contains("run: cargo xtask publish-ordered --execute"), "{}", with_token[0]);
+    assert!(
+        with_token[0].contains("run: cargo xtask publish-ordered --execute --require-verified"),
+        "{}",
+        with_token[0]
+    );
+    // Every crate is built (verified) in a step before the token's, which compiles nothing.
+    let at = |step: &str| steps.iter().position(|s| s.contains(step)).unwrap_or_else(|| panic!("no `{step}`"));
+    let token_step = at("CARGO_REGISTRY_TOKEN");
+    assert!(at("run: cargo build --package xtask --locked") < token_step, "{publish}");
+    assert!(at("run: cargo xtask publish-ordered --verify") < token_step, "{publish}");
 
     assert!(text.contains("concurrency:\n  group: release\n"), "one concurrency group for every release");
+}
+
+/// Each job that executes steps keeps its audit trail as an artifact, also when it fails.
+#[test]
+fn release_jobs_that_execute_upload_their_audit_trail() {
+    let (_, text) = workflows().into_iter().find(|(name, _)| name == "release.yml").unwrap();
+    for name in ["build", "publish", "release", "verify"] {
+        let job = job(&text, name);
+        let upload = job
+            .split("\n      - ")
+            .find(|s| s.contains("target/xtask-release/audit.jsonl"))
+            .unwrap_or_else(|| panic!("the {name} job does not upload its audit trail:\n{job}"));
+        assert!(upload.contains("if: always()"), "{upload}");
+        assert!(upload.contains("uses: actions/upload-artifact@"), "{upload}");
+        assert!(job.contains("--execute") || job.contains("verify-published"), "{name} executes nothing");
+    }
+    assert!(!job(&text, "plan").contains("audit.jsonl"), "the plan job only runs dry runs");
 }
 
 /// The release job's checksum steps, run as written on a `dist` directory as the build

@@ -11,16 +11,15 @@ use cargo_metadata::camino::Utf8PathBuf;
 use xshell::Shell;
 
 use crate::workspace::Workspace;
-pub(crate) use trail::Produced;
 pub use trail::{Entry, Outcome};
 // Not covered by semver: tests/audit.rs writes a log with them to test reading it back.
 #[doc(hidden)]
-pub use trail::{Run, Trail};
+pub use trail::{Produced, Run, Trail};
 
 /// Where this workspace's audit log is: `audit-log` from the workspace root, else in
 /// cargo's target directory (`target/xtask-release/audit.jsonl`), which is ignored by
 /// git, so the log never makes the work tree dirty for the next step's checks.
-pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
+pub(crate) fn log_path(ws: &Workspace) -> Utf8PathBuf {
     match &ws.config.audit_log {
         Some(configured) => ws.root.join(configured),
         None => ws.target_dir.join("xtask-release/audit.jsonl"),
@@ -28,7 +27,7 @@ pub fn log_path(ws: &Workspace) -> Utf8PathBuf {
 }
 
 /// A trail for one `--execute` run in `ws`, for `version` when it has one.
-pub fn trail(sh: &Shell, ws: &Workspace, version: Option<&semver::Version>) -> Trail {
+pub(crate) fn trail(sh: &Shell, ws: &Workspace, version: Option<&semver::Version>) -> Trail {
     let mut run = Run::from_env(sh);
     run.version = version.map(ToString::to_string);
     Trail::new(log_path(ws), run)

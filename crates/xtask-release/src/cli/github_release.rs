@@ -38,24 +38,29 @@ impl Args {
             let prerelease = if plan.prerelease { "true" } else { "false" };
             actions::write(&[("tag", &plan.tag), ("version", &version), ("prerelease", prerelease)])?;
         }
-        if cx.json() {
-            cx.print_plan_json(&ws, &plan)?;
-        } else if !self.execute {
-            crate::out!("{}", describe(&plan));
-        }
         if !self.execute {
+            if cx.json() {
+                cx.print_plan_json(&ws, &plan)?;
+            } else {
+                crate::out!("{}", describe(&plan));
+            }
             cx.print_digest(&ws, &plan)?;
             ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
             return Ok(());
         }
-        cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            create_release::execute(&plan, &ctx.out)?;
+        let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+            let outcome = create_release::execute(&plan, &ctx.out)?;
             produced.add("release", format!("{} {}", plan.repo, plan.tag));
             for asset in &plan.assets {
                 produced.add(asset.name.clone(), asset.sha256.clone());
             }
-            Ok(())
-        })
+            Ok(outcome)
+        })?;
+        // With JSON, the one document is what was done, not the plan it was done from.
+        if cx.json() {
+            cx.print_json(&outcome)?;
+        }
+        Ok(())
     }
 }
 

@@ -22,7 +22,7 @@ mod verify_published;
 
 use std::path::PathBuf;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
@@ -151,7 +151,7 @@ impl Cx {
     /// later `--approve`.
     pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
         let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
-        self.print_json(&approval::with_digest(plan, &digest)?)
+        self.print_json(&approval::with_digest(plan, &digest))
     }
 
     /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is
@@ -188,6 +188,27 @@ impl Cx {
     pub fn approve(&self) -> Option<&str> {
         self.approve.as_deref()
     }
+}
+
+/// The usual confirmation before an irreversible `--execute`: `--yes`, or a `y` typed at
+/// the terminal. Without a terminal and without `--yes` it refuses, so nothing runs
+/// unattended by accident. (`--yes` never passes the approval gate.)
+pub(crate) fn confirm(yes: bool, question: &str) -> Result<()> {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("refusing to {question} without confirmation: stdin is not a terminal; pass --yes to confirm");
+    }
+    eprint!("{question}? [y/N] ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+        bail!("not confirmed; nothing was done");
+    }
+    Ok(())
 }
 
 /// `plan: sha256:<hex>` on stderr.

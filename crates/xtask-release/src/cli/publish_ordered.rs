@@ -22,6 +22,10 @@ pub struct Args {
     /// it, so that `--execute` at the same commit uploads without compiling anything
     #[arg(long, conflicts_with = "execute")]
     pub verify: bool,
+    /// With --execute: compile nothing; fail before any upload unless `--verify` verified these exact packages at
+    /// this commit (for a step that holds the token)
+    #[arg(long, requires = "execute")]
+    pub require_verified: bool,
     /// Registry name from cargo's configuration [default: crates.io]
     #[arg(long)]
     pub registry: Option<String>,
@@ -57,6 +61,7 @@ impl Args {
             jobs: self.jobs,
             rate_limit: self.rate_limit,
             index_wait: self.index_wait,
+            require_verified: self.require_verified,
         }
     }
 
@@ -114,8 +119,9 @@ impl Args {
                 ),
             ),
             None => ctx.out.warn(
-                "the work tree has changes (or is not a git work tree), so the verification is not recorded and \
-                 `--execute` will verify again; commit, then run --verify again",
+                "the work tree has changes, or cargo package made some (a Cargo.lock out of date?), or it is not a \
+                 git work tree, so the verification is not recorded and `--execute` will verify again; commit, then \
+                 run --verify again",
             ),
         }
         Ok(())

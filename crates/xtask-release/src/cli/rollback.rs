@@ -99,10 +99,7 @@ impl Args {
         )?;
         let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
         let what = if self.undo { "undo the rollback of" } else { "roll back" };
-        crate::approval::confirm(
-            self.yes,
-            &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")),
-        )?;
+        super::confirm(self.yes, &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")))?;
         let mut trail = crate::audit::trail(&ctx.sh, &ws, Some(&plan.version));
         trail.run_mut().plan_digest = Some(approval.plan_digest.clone());
         trail.run_mut().approved = approval.approved.clone();

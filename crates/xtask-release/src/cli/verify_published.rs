@@ -65,8 +65,18 @@ struct Report<'a> {
     format_version: u32,
     version: &'a Version,
     tag: &'a str,
-    problems: usize,
+    /// What is wrong, shaped like check-version's problems: where, then what.
+    problems: Vec<Problem<'a>>,
+    problem_count: usize,
     findings: &'a [Finding],
+}
+
+#[derive(Debug, Serialize)]
+struct Problem<'a> {
+    check: &'a Check,
+    /// The crate, asset or URL.
+    subject: &'a str,
+    message: &'a str,
 }
 
 impl Args {
@@ -96,7 +106,15 @@ impl Args {
                 format_version: 1,
                 version,
                 tag: &outcome.tag,
-                problems: problems.len(),
+                problems: problems
+                    .iter()
+                    .map(|f| Problem {
+                        check: &f.check,
+                        subject: &f.subject,
+                        message: f.problem.as_deref().unwrap_or_default(),
+                    })
+                    .collect(),
+                problem_count: problems.len(),
                 findings,
             })?;
         } else {

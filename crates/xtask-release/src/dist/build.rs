@@ -56,6 +56,7 @@ impl Plan {
 
 /// Everything `dist` will do for one target.
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub target: String,
     pub version: Version,
@@ -224,7 +225,13 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
         written.push((asset.path.clone(), digest.to_string()));
     }
-    reporter.status("Finished", &format!("{} assets for {} in {}", plan.assets.len(), plan.target, plan.out_dir));
+    // Relative to the workspace root (the shell's directory), like every path we print.
+    let shown = match plan.out_dir.as_std_path().strip_prefix(sh.current_dir()) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.display().to_string(),
+        Err(_) => plan.out_dir.to_string(),
+    };
+    reporter.status("Finished", &format!("{} assets for {} in {shown}", plan.assets.len(), plan.target));
     Ok(Outcome { written })
 }
 

@@ -139,7 +139,7 @@ fn list_dir(dir: &Path, shown: &str) -> Result<BTreeSet<String>> {
 }
 
 /// Sizes as a release page shows them: decimal units.
-pub fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     match bytes {
         0..1_000 => format!("{bytes} B"),
         1_000..1_000_000 => format!("{:.1} KB", bytes as f64 / 1e3),

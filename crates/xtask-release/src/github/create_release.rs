@@ -44,6 +44,7 @@ impl Options {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     /// `owner/name`.
     pub repo: String,
@@ -186,14 +187,15 @@ fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
 
 /// Creates the release (or finds the one an earlier run made) and uploads every asset
 /// it does not have yet; a same-named asset with other content stops it before any upload.
-pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
+pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
     let client = Client::new(&plan.repo, Token::from_env()?, reporter);
-    let release = find_or_create(&client, plan, reporter)?;
+    let (release, created) = find_or_create(&client, plan, reporter)?;
     let uploaded = client.assets(&release)?;
     // Compare every asset before changing any, so a mismatch leaves the release as it was.
     let mut missing = Vec::new();
     let mut broken = Vec::new();
     let mut differing = Vec::new();
+    let mut done = Vec::new();
     for asset in &plan.assets {
         match uploaded.iter().find(|u| u.name == asset.name) {
             None => missing.push(asset),
@@ -203,7 +205,8 @@ pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
                 missing.push(asset);
             }
             Some(remote) if same_content(&client, asset, remote)? => {
-                reporter.status("Skipping", &format!("{} (already uploaded)", asset.name))
+                reporter.status("Skipping", &format!("{} (already uploaded)", asset.name));
+                done.push(AssetOutcome::of(asset, AssetAction::Skipped));
             }
             Some(remote) => {
                 differing.push(format!("{} ({} bytes here, {} uploaded)", asset.name, asset.size, remote.size))
@@ -224,20 +227,80 @@ pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
     }
     for asset in missing {
         upload(&client, &release, asset, reporter)?;
+        done.push(AssetOutcome::of(asset, AssetAction::Uploaded));
     }
     reporter.status("Released", &format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
-    Ok(())
+    // In the plan's order, whichever way each asset went.
+    done.sort_by_key(|a| plan.assets.iter().position(|p| p.name == a.name));
+    Ok(Outcome {
+        repo: plan.repo.clone(),
+        tag: plan.tag.clone(),
+        url: release.html_url,
+        id: release.id,
+        release: if created { ReleaseAction::Created } else { ReleaseAction::Reused },
+        assets: done,
+    })
 }
 
-/// The release for the tag, published or draft, or a new one.
-fn find_or_create(client: &Client, plan: &Plan, reporter: &dyn Reporter) -> Result<Release> {
+/// What an executed `github-release` did: the release and each asset.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// `owner/name`.
+    pub repo: String,
+    pub tag: String,
+    /// The release's page.
+    pub url: String,
+    /// GitHub's id of the release.
+    pub id: u64,
+    /// Whether this run created the release or found it from an earlier run.
+    pub release: ReleaseAction,
+    pub assets: Vec<AssetOutcome>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReleaseAction {
+    Created,
+    Reused,
+}
+
+/// One asset of the release, and whether this run uploaded it.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct AssetOutcome {
+    pub name: String,
+    pub size: u64,
+    pub sha256: String,
+    pub action: AssetAction,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AssetAction {
+    /// Uploaded by this run (also when an earlier upload had not finished).
+    Uploaded,
+    /// Already on the release with the same content.
+    Skipped,
+}
+
+impl AssetOutcome {
+    fn of(asset: &Asset, action: AssetAction) -> AssetOutcome {
+        AssetOutcome { name: asset.name.clone(), size: asset.size, sha256: asset.sha256.clone(), action }
+    }
+}
+
+/// The release for the tag, published or draft, or a new one (then `true`).
+fn find_or_create(client: &Client, plan: &Plan, reporter: &dyn Reporter) -> Result<(Release, bool)> {
     let existing = match client.release_by_tag(&plan.tag)? {
         Some(release) => Some(release),
         None => client.draft_by_tag(&plan.tag)?,
     };
     if let Some(release) = existing {
         reporter.status("Found", &format!("the release for {} in {}; adding missing assets", plan.tag, plan.repo));
-        return Ok(release);
+        return Ok((release, false));
     }
     let release = client.create_release(&NewRelease {
         tag_name: &plan.tag,
@@ -247,7 +310,7 @@ fn find_or_create(client: &Client, plan: &Plan, reporter: &dyn Reporter) -> Resu
         prerelease: plan.prerelease,
     })?;
     reporter.status("Created", &format!("the release {} in {} {}", plan.tag, plan.repo, release.html_url));
-    Ok(release)
+    Ok((release, true))
 }
 
 fn upload(client: &Client, release: &Release, asset: &Asset, reporter: &dyn Reporter) -> Result<()> {

@@ -16,10 +16,11 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use xshell::{Shell, cmd};
 
-use crate::cargo_release::{self, Translation};
+use crate::cargo_release;
+pub use crate::cargo_release::{Key, Translation};
 use crate::config::{PACKAGE_TABLE, WORKSPACE_TABLE};
 use crate::ops::fs;
-use crate::output::Output;
+use crate::report::Reporter;
 use crate::workspace::Workspace;
 
 /// The line that marks a file as init's: one with it that you edited is kept, one
@@ -68,13 +69,14 @@ pub struct Change {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub detected: Detected,
     pub files: Vec<Change>,
 }
 
 /// Writes every file the plan creates or edits, saying each; returns how many.
-pub fn execute(root: &Utf8Path, plan: &Plan, out: &Output) -> Result<usize> {
+pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<usize> {
     let todo: Vec<&Change> = plan.files.iter().filter(|c| c.writes()).collect();
     for change in &todo {
         let path = root.join(&change.path);
@@ -82,7 +84,7 @@ pub fn execute(root: &Utf8Path, plan: &Plan, out: &Output) -> Result<usize> {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {dir}"))?;
         }
         fs::write_atomic(&path, change.after.as_bytes())?;
-        out.status(if change.action == Action::Create { "Created" } else { "Updated" }, &change.path);
+        reporter.status(if change.action == Action::Create { "Created" } else { "Updated" }, change.path.as_str());
     }
     Ok(todo.len())
 }

@@ -295,3 +295,34 @@ mod secret_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod one_way_to_cargo {
+    /// Every cargo the engine starts goes through `command` or `authenticated`: no source
+    /// file names cargo as a program of its own (`bin` is private, so only a literal could).
+    #[test]
+    fn no_module_starts_cargo_by_name() {
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![src];
+        let mut checked = 0;
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("ops/cargo.rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for line in text.lines().filter(|l| l.contains("cmd!(") || l.contains("Command::new(")) {
+                        assert!(
+                            !line.contains("\"cargo") && !line.contains("{cargo}"),
+                            "{} starts cargo itself: {line}",
+                            path.display()
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} files read");
+    }
+}

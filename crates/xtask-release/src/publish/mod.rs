@@ -16,6 +16,7 @@ mod pipeline;
 pub(crate) mod platform;
 pub(crate) mod registry_config;
 mod run;
+mod same_files;
 mod upload;
 pub(crate) mod verified;
 pub(crate) mod web_api;
@@ -64,8 +65,9 @@ impl Default for Config {
     }
 }
 
-/// What to publish, where, and how fast. `None` fields fall back to the workspace's
-/// `[workspace.metadata.release.publish]` config and cargo's registry configuration.
+/// What to publish, where, and how fast. `None` fields fall back to the `publish`
+/// section of the config (`[workspace.metadata.xtask-release.publish]`, or the root
+/// package's) and cargo's registry configuration.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct Options {
@@ -84,6 +86,9 @@ pub struct Options {
     /// Wait for the index once at the end, or after each upload before its dependents
     /// [default: `index-wait` in the config].
     pub index_wait: Option<IndexWait>,
+    /// Refuse to compile: upload only packages that `--verify` verified at this commit,
+    /// byte for byte, and fail before any upload otherwise.
+    pub require_verified: bool,
 }
 
 impl Options {
@@ -126,6 +131,11 @@ impl Options {
         self
     }
 
+    pub fn require_verified(mut self, require: bool) -> Options {
+        self.require_verified = require;
+        self
+    }
+
     /// The exact command to run again after a failure: the registry decides what is left
     /// to do, so the same options finish the job.
     pub fn resume_command(&self, invocation: &str) -> String {
@@ -154,6 +164,9 @@ impl Options {
         }
         if let Some(wait) = self.index_wait {
             push("--index-wait", if wait == IndexWait::Each { "each" } else { "end" });
+        }
+        if self.require_verified {
+            args.push("--require-verified".into());
         }
         args.push("--execute".into());
         args.join(" ")
@@ -188,6 +201,7 @@ pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, options: &Options, repor
         retries: config.retries,
         rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
         index_wait: options.index_wait.unwrap_or(config.index_wait),
+        require_verified: options.require_verified,
         table: ws.config.table,
     };
     if plan.crates.is_empty() {

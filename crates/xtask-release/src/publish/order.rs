@@ -14,6 +14,7 @@ use super::registry_config::{Credential, Registry};
 use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub format_version: u32,
     pub registry: Registry,

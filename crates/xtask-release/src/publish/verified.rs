@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
 use serde::{Deserialize, Serialize};
 use xshell::Shell;
@@ -143,8 +143,16 @@ fn hashes(ws: &Workspace, plan: &Plan) -> Result<BTreeMap<String, String>> {
 
 /// The preflight's packaging: with a record that still holds (same clean commit, cargo,
 /// registry and crates) the set is packaged with `--no-verify`, and when every file is
-/// byte-identical to the verified one, that is all; otherwise `cargo package` verifies.
-pub(super) fn package_for_upload(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
+/// byte-identical to the verified one, that is all; otherwise `cargo package` verifies,
+/// or with `required` the run stops: a build script can read the token from our own
+/// process (`/proc/<pid>/environ`), whatever its own environment holds.
+pub(super) fn package_for_upload(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    required: bool,
+    reporter: &dyn Reporter,
+) -> Result<()> {
     let path = record_path(ws);
     let record = match std::fs::read(&path) {
         Ok(bytes) => match serde_json::from_slice::<Record>(&bytes) {
@@ -156,20 +164,35 @@ pub(super) fn package_for_upload(sh: &Shell, ws: &Workspace, plan: &Plan, report
         },
         Err(_) => None,
     };
-    let Some(record) = record else { return package(sh, plan, true, reporter) };
+    let verify_again = |why: String| -> Result<()> {
+        if required {
+            bail!(
+                "{why}, and --require-verified forbids compiling here; nothing was uploaded. Run \
+                 `publish-ordered --verify` (same options, no --execute) at this commit first, in a step without \
+                 the token"
+            );
+        }
+        reporter.note(&format!("{why}; verifying again"));
+        package(sh, plan, true, reporter)
+    };
+    let Some(record) = record else {
+        // Without a record this is simply the preflight's verification, as without --verify.
+        if !required {
+            return package(sh, plan, true, reporter);
+        }
+        return verify_again(format!("no verification is recorded in {path}"));
+    };
     if let Some(why) = distrust(&record, plan, &Facts::read(sh)) {
-        reporter.note(&format!("not using the verification recorded in {path}: {why}; verifying again"));
-        return package(sh, plan, true, reporter);
+        return verify_again(format!("not using the verification recorded in {path}: {why}"));
     }
     package(sh, plan, false, reporter)?;
     let differ = differing(&record, &hashes(ws, plan)?);
     if !differ.is_empty() {
-        reporter.note(&format!(
-            "the packages of {} differ from those verified at {}; verifying again",
+        return verify_again(format!(
+            "the packages of {} differ from those verified at {}",
             differ.join(", "),
             record.commit
         ));
-        return package(sh, plan, true, reporter);
     }
     reporter.status(
         "Verified",

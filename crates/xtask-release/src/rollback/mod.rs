@@ -8,6 +8,8 @@ mod undo;
 pub use undo::{Outcome, StepResult};
 pub(crate) mod undo_plan;
 
+pub use undo_plan::{Action, Plan, Step};
+
 use anyhow::{Context as _, Result};
 use semver::Version;
 use xshell::{Shell, cmd};
@@ -19,7 +21,7 @@ use crate::publish::index::Index;
 use crate::publish::registry_config::Registry;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
-use undo_plan::{Facts, Plan, Release};
+use undo_plan::{Facts, Release};
 
 /// Which release to take back (or restore), and where.
 #[derive(Debug, Clone)]

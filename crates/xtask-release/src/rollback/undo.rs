@@ -17,12 +17,14 @@ use crate::publish::index::Index;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 
+#[non_exhaustive]
 pub struct Outcome {
     pub steps: Vec<StepResult>,
     pub error: Option<anyhow::Error>,
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct StepResult {
     pub step: String,
     /// `ok`, `skipped`, `failed`, or `not_run` after a failure.

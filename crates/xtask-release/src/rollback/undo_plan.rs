@@ -43,6 +43,7 @@ pub enum Release {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct Plan {
     pub version: Version,
     pub tag: String,

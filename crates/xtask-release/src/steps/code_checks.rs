@@ -3,8 +3,9 @@
 //! tree, so a dry run runs them too and reports their results.
 //!
 //! Each says when it starts and how long it took. On a terminal their output passes
-//! through as it comes (cargo draws its progress); elsewhere it is kept, and the tail of
-//! a failure's output goes into the report.
+//! through as it comes (cargo draws its progress) when the reporter lets tools' output
+//! through, as the CLI's does; elsewhere it is kept, and the tail of a failure's output
+//! goes into the report.
 
 use std::io::IsTerminal as _;
 
@@ -52,11 +53,14 @@ fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &
         );
     };
     // A test command builds and runs the workspace's code: no token in its reach.
-    let command = if program == "cargo" { cargo::command(sh) } else { cargo::without_secrets(cmd!(sh, "{program}")) };
+    let command = match program.as_str() {
+        "cargo" => cargo::command(sh),
+        _ => cargo::without_secrets(cmd!(sh, "{program}")),
+    };
     let command = command.args(args).quiet().ignore_status();
     let progress = out.progress("Running", &shown);
     let fix = format!("run {shown}, fix what it reports, commit, and re-run");
-    if std::io::stderr().is_terminal() {
+    if out.passes_tool_output() && std::io::stderr().is_terminal() {
         // Its stdout goes to our stderr: our stdout holds only the report (or JSON).
         let mut command = std::process::Command::from(command);
         let status = command.stdout(std::io::stderr()).status();

@@ -44,6 +44,7 @@ pub struct Outcome {
 }
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct TagPlan {
     pub version: Version,
     pub tag: String,

@@ -28,6 +28,7 @@ use crate::ops::fs::{self, FileEdit};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct BumpPlan {
     /// The new version; with `-p`, the highest of the packages' new versions.
     pub version: Version,

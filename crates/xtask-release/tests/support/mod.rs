@@ -147,6 +147,24 @@ impl Fixture {
         run(self.command(args))
     }
 
+    /// Runs `xtask-release ARGS` on a terminal and types `typed` into it; returns the exit
+    /// code and what the terminal showed. The terminal is a real pty from util-linux
+    /// `script` (BSD `script` on macOS takes other flags, and Windows has none).
+    #[cfg(target_os = "linux")]
+    pub fn run_on_terminal(&self, args: &str, typed: &str) -> (Option<i32>, String) {
+        let line = format!("{BIN} {args}");
+        let mut cmd = Command::new("script");
+        cmd.args(["--quiet", "--return", "--command", &line, "/dev/null"]).current_dir(&self.root);
+        self.env(&mut cmd);
+        cmd.stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().expect("util-linux `script` runs");
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), typed.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// Runs git in the fixture's root and returns its stdout; panics on failure.
     #[track_caller]
     pub fn git(&self, args: &[&str]) -> String {
@@ -231,3 +249,21 @@ pub mod normalise;
 pub mod proxy;
 pub mod registry;
 pub mod release_flow;
+
+/// Asserts that no file under `dir` (logs, caches, packaged crates, the fixture's git
+/// objects) holds `token`.
+#[track_caller]
+pub fn assert_no_file_holds(dir: &Path, token: &str) {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if entry.file_type().unwrap().is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                let found = bytes.windows(token.len()).any(|w| w == token.as_bytes());
+                assert!(!found, "the token was written to {}", path.display());
+            }
+        }
+    }
+}

@@ -92,18 +92,7 @@ impl Released {
 
     /// Asserts that no output file under the test's directory holds the canary token.
     pub fn assert_no_canary_in_files(&self) {
-        let mut stack = vec![self.fixture.tmp.path().to_path_buf()];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
-                let path = entry.path();
-                if entry.file_type().unwrap().is_dir() {
-                    stack.push(path);
-                } else if let Ok(bytes) = std::fs::read(&path) {
-                    let found = bytes.windows(CANARY.len()).any(|w| w == CANARY.as_bytes());
-                    assert!(!found, "the token was written to {}", path.display());
-                }
-            }
-        }
+        super::assert_no_file_holds(self.fixture.tmp.path(), CANARY);
     }
 }
 

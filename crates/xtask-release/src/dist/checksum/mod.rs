@@ -56,6 +56,7 @@ pub struct Written {
 
 /// Everything `checksum` writes, computed before any of it is.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Plan {
     /// Special files (FIFOs, sockets, devices) the directory walks left out.
     pub skipped: Vec<PathBuf>,

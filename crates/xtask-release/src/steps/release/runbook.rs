@@ -12,6 +12,7 @@ use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version::{Target, section};
 
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ReleasePlan {
     pub version: Version,
     pub previous: Version,

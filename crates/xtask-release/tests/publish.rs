@@ -233,6 +233,7 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
     let mut first = publish(&fixture, &url, &["--execute", "-p", "acme-core"]);
     first.env_remove("CARGO_REGISTRIES_LOCAL_TOKEN");
     let first = run(first).ok();
+    let published_at = fixture.git(&["rev-parse", "HEAD"]).trim().to_string();
     assert!(
         first.stderr.contains("Found a token for `local` in ") && first.stderr.contains("credentials.toml"),
         "{first}"
@@ -247,11 +248,38 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
     assert!(rerun.stderr.contains("Published acme-sdk v0.1.0"), "{rerun}");
     assert_published_once(&registry, &["acme-core", "acme-storage", "acme-security", "acme-sdk"], "0.1.0");
 
-    // acme-core changes but keeps its version by mistake.
+    // A commit outside every package (a fix after a partial failure, say): each package
+    // now records another commit, but holds the same files, so each is skipped, saying
+    // where it was published from.
+    fixture.write("NOTES.md", "Release notes for the team, in no package.\n");
+    fixture.git(&["add", "NOTES.md"]);
+    fixture.git(&["commit", "--quiet", "-m", "notes outside the packages"]);
+    let after_commit = run(publish(&fixture, &url, &["--execute", "--exclude", "acme-proxy"])).ok();
+    assert!(
+        after_commit.stderr.contains(&format!(
+            "`acme-core` v0.1.0 is already on `local` from commit {published_at}; the same files (only the \
+             commit they were packaged at differs), so it is skipped"
+        )),
+        "{after_commit}"
+    );
+    assert!(after_commit.stderr.contains("Skipped acme-core v0.1.0: already on `local`"), "{after_commit}");
+    assert!(after_commit.stderr.contains("Skipped acme-sdk v0.1.0: already on `local`"), "{after_commit}");
+    assert!(!after_commit.stderr.contains("different content"), "{after_commit}");
+    assert_published_once(&registry, &["acme-core", "acme-storage", "acme-security", "acme-sdk"], "0.1.0");
+
+    // acme-core changes but keeps its version by mistake: refused, naming the crate and
+    // the file; the crates that depend on it hold the same files and are not named.
     fixture.write("crates/core/src/lib.rs", "pub fn name() -> &'static str { \"changed\" }\n");
     fixture.git(&["commit", "--quiet", "-am", "change acme-core"]);
     let failed = run(publish(&fixture, &url, &["--execute"])).fails(1);
-    assert!(failed.stderr.contains("`acme-core` v0.1.0 is already on `local` with different content"), "{failed}");
+    assert!(
+        failed.stderr.contains(&format!(
+            "`acme-core` v0.1.0 is already on `local` from commit {published_at} with other content in src/lib.rs"
+        )),
+        "{failed}"
+    );
+    assert!(failed.stderr.contains("other content in src/lib.rs"), "{failed}");
+    assert_eq!(failed.stderr.matches("with other content").count(), 1, "only acme-core is refused\n{failed}");
     assert!(
         failed.stderr.contains("resume with: xtask-release publish-ordered --registry local --execute"),
         "{failed}"

@@ -16,6 +16,7 @@ mod pipeline;
 pub(crate) mod platform;
 pub(crate) mod registry_config;
 mod run;
+mod same_files;
 mod upload;
 pub(crate) mod verified;
 pub(crate) mod web_api;

@@ -17,6 +17,7 @@ use super::order::{Crate, Plan, State, Upload, Via};
 use super::pace::RateLimit;
 use super::pipeline::Pipeline;
 use super::registry_config::Credential;
+use super::same_files;
 use super::upload::Uploads;
 use super::verified;
 use super::web_api::Api;
@@ -135,11 +136,13 @@ pub fn run(
         })
         .collect();
     let error = match preflight(sh, ws, plan, options.require_verified, reporter) {
-        Ok(Preflight { packages, api: Some(api) }) => {
+        Ok(Preflight { packages, api: Some(api), .. }) => {
             Pipeline::new(reporter, plan, index, &api, options, &packages).run(&mut results)
         }
-        Ok(Preflight { packages, api: None }) => {
-            let checksums = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
+        Ok(Preflight { packages, api: None, same_files }) => {
+            // The registry's checksum is the one to find for a crate with the same files.
+            let mut checksums: BTreeMap<_, _> = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
+            checksums.extend(same_files);
             Uploads::new(reporter, ws, plan, index, options, checksums).run(&mut results)
         }
         Err(err) => Some(err),
@@ -153,6 +156,9 @@ pub fn run(
 struct Preflight {
     packages: BTreeMap<String, Package>,
     api: Option<Api>,
+    /// Crates the registry has with another checksum but the same files (only the commit
+    /// recorded differs), by the checksum the registry has.
+    same_files: BTreeMap<String, String>,
 }
 
 /// Everything that can be known before the first upload: a token exists, every crate
@@ -186,6 +192,7 @@ fn preflight(
     let target = registry.name.as_ref().and(registry.cargo_index.as_deref());
     let mut packages = BTreeMap::new();
     let mut conflicts = Vec::new();
+    let mut same_files = BTreeMap::new();
     for krate in &plan.crates {
         let stem = format!("{}-{}", krate.name, krate.version);
         let dir = ws.target_dir.join("package");
@@ -197,7 +204,14 @@ fn preflight(
         if let State::Published { cksum } = &krate.state
             && *cksum != sha
         {
-            conflicts.push(different_content(krate, plan, cksum, &sha));
+            // Another checksum, maybe only because the package names another commit.
+            match published_files(plan, krate, cksum, &bytes, &stem) {
+                Ok(note) => {
+                    reporter.note(&note);
+                    same_files.insert(krate.name.clone(), cksum.clone());
+                }
+                Err(conflict) => conflicts.push(conflict),
+            }
         }
         let metadata = metadata::from_crate(&bytes, &stem, target)
             .with_context(|| format!("cannot make the upload metadata of `{}`", krate.name))?;
@@ -212,7 +226,41 @@ fn preflight(
         (Some(token), Some(index)) => Some(Api::discover(&index, token)?),
         _ => None,
     };
-    Ok(Preflight { packages, api })
+    Ok(Preflight { packages, api, same_files })
+}
+
+/// A note when the registry's package of `krate` holds the same files as ours (`bytes`)
+/// and differs only in the commit it records; else the refusal, naming the files.
+fn published_files(plan: &Plan, krate: &Crate, theirs: &str, bytes: &[u8], stem: &str) -> Result<String, String> {
+    let ours = sha::hash_bytes(bytes).to_string();
+    let compared = same_files::download(&plan.registry.index_url, &krate.name, &krate.version, theirs)
+        .and_then(|published| same_files::compare(bytes, &published, stem));
+    let what = format!("`{}` v{}", krate.name, krate.version);
+    match compared {
+        Ok(c) if c.differing.is_empty() => {
+            let from = c.commit.map_or_else(|| "a tree that records no commit".to_string(), |c| format!("commit {c}"));
+            Ok(format!(
+                "{what} is already on {} from {from}; the same files (only the commit they were packaged at \
+                 differs), so it is skipped",
+                plan.registry.display(),
+            ))
+        }
+        Ok(c) => {
+            let from = c.commit.map_or_else(String::new, |c| format!(" from commit {c}"));
+            Err(format!(
+                "`{name}` v{} is already on {}{from} with other content in {}; a published version cannot be \
+                 replaced: bump the version of `{name}`, or leave it out with --exclude {name}",
+                krate.version,
+                plan.registry.display(),
+                c.differing.join(", "),
+                name = krate.name,
+            ))
+        }
+        Err(err) => Err(format!(
+            "{} (and its files could not be compared: {err:#})",
+            different_content(krate, plan, theirs, &ours)
+        )),
+    }
 }
 
 /// The token for our own upload (`None` when `cargo publish` uploads), once the route the

@@ -151,7 +151,7 @@ fn package_tag(
 }
 
 /// The registry's download URL template, from its `config.json`.
-fn download_template(index_url: &str) -> Result<String> {
+pub(crate) fn download_template(index_url: &str) -> Result<String> {
     let url = format!("{}/config.json", index_url.trim_end_matches('/'));
     let body = agent()
         .get(&url)
@@ -169,7 +169,7 @@ fn download_template(index_url: &str) -> Result<String> {
 
 /// Cargo's rule: markers are filled in, and a template without any gets the crate and
 /// version appended.
-fn crate_url(template: &str, name: &str, version: &Version) -> String {
+pub(crate) fn crate_url(template: &str, name: &str, version: &Version) -> String {
     let lower = name.to_ascii_lowercase();
     let prefix = crate::publish::index::path(&lower);
     let prefix = prefix.rsplit_once('/').map_or("", |(dir, _)| dir);

@@ -4,7 +4,7 @@
 //! problem is reported, not just the first; any problem exits 1.
 
 mod health;
-mod index_entries;
+pub(crate) mod index_entries;
 mod release_page;
 
 use std::path::PathBuf;

@@ -131,6 +131,9 @@ impl crate::report::Reporter for Output {
             actions::end_group();
         }
     }
+    fn passes_tool_output(&self) -> bool {
+        true
+    }
     fn command(&self, line: &str) {
         // xshell's own echo, which the engine turns off to leave it to the reporter.
         let _ = writeln!(std::io::stderr(), "$ {}", crate::ops::redact::redact(line));

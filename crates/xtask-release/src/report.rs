@@ -24,6 +24,12 @@ pub trait Reporter: Sync {
         let _ = name;
     }
     fn end_group(&self) {}
+    /// Whether the tools a step runs may write straight to this process's stderr as they
+    /// go (cargo's progress on a terminal). A reporter that shows nothing says no; the
+    /// tools' output is then kept, and what matters of it goes into the results.
+    fn passes_tool_output(&self) -> bool {
+        false
+    }
     /// An external command about to run, as xshell shows it (`cargo build --release ...`),
     /// for reporters that echo what runs.
     fn command(&self, line: &str) {

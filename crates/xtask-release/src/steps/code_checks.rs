@@ -3,8 +3,9 @@
 //! tree, so a dry run runs them too and reports their results.
 //!
 //! Each says when it starts and how long it took. On a terminal their output passes
-//! through as it comes (cargo draws its progress); elsewhere it is kept, and the tail of
-//! a failure's output goes into the report.
+//! through as it comes (cargo draws its progress) when the reporter lets tools' output
+//! through, as the CLI's does; elsewhere it is kept, and the tail of a failure's output
+//! goes into the report.
 
 use std::io::IsTerminal as _;
 
@@ -59,7 +60,7 @@ fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &
     let command = command.args(args).quiet().ignore_status();
     let progress = out.progress("Running", &shown);
     let fix = format!("run {shown}, fix what it reports, commit, and re-run");
-    if std::io::stderr().is_terminal() {
+    if out.passes_tool_output() && std::io::stderr().is_terminal() {
         // Its stdout goes to our stderr: our stdout holds only the report (or JSON).
         let mut command = std::process::Command::from(command);
         let status = command.stdout(std::io::stderr()).status();

@@ -168,8 +168,8 @@ impl Produced {
     }
 }
 
-/// The last line's number and hash: from the `.head` file, else (an older log, or a
-/// first line) from the log itself.
+/// The last line's number and hash, read from the log itself (the `.head` file is written
+/// beside it for `verify`, which compares the two).
 fn head(path: &Utf8Path) -> Result<(u64, String)> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,

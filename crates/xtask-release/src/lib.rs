@@ -55,7 +55,9 @@
 //! each command's `Options` (built with `new`, `Default` and the setters; the types are
 //! `#[non_exhaustive]`, so new options can be added), its `plan` and `execute` functions,
 //! the plan and outcome types they return (also `#[non_exhaustive]`: their fields are
-//! read, and a plan comes only from `plan`), and the [`report::Reporter`] trait; the
+//! read, and a plan comes only from `plan`; the enums among them, such as a crate's
+//! publish `Status`, may gain variants, so a `match` needs a `_` arm), and the
+//! [`report::Reporter`] trait; the
 //! command line; and the JSON documents that `--format json` prints, which carry
 //! `"format_version": 1` (a key is only added within a format version, never removed or
 //! changed in meaning).

@@ -50,6 +50,7 @@ impl Estimate {
 /// (e.g. `10/30s`: ten uploads at once, then one every 30 seconds).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
+#[non_exhaustive]
 pub enum RateLimit {
     #[default]
     None,

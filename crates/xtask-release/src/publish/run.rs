@@ -40,6 +40,7 @@ pub struct Options {
 /// When to wait for uploaded crates to show in the index.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum IndexWait {
     /// Once, after the last upload: a dependent goes as soon as the registry took its
     /// dependencies (crates.io checks them in its database, not its index).
@@ -103,6 +104,7 @@ pub struct CrateResult {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     Published,
     /// The registry already had this version with the same checksum.

@@ -29,6 +29,7 @@ pub struct Finding {
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Status {
     Ok,
     /// The file's digest is not the one its checksum file gives.

@@ -182,11 +182,18 @@ fn executed_runs_print_one_document_of_what_was_done() {
     assert!(actions.contains(&(&"SHA256SUMS".into(), &"uploaded".into())), "{rerun}");
     assert!(actions.contains(&(&"single-0.1.0-linux.tar.gz".into(), &"skipped".into())), "{rerun}");
 
-    // The local steps, executed: still one document each.
-    document(&fixture, fixture.command(&["changelog", "--version", "0.2.0", "--execute"]), 0);
+    // The local steps, executed: one document each, of what was written.
+    let changelog = document(&fixture, fixture.command(&["changelog", "--version", "0.2.0", "--execute"]), 0);
+    assert_eq!(changelog["written"], true, "{changelog}");
+    assert!(changelog.get("section").is_none(), "the plan is not the outcome: {changelog}");
     fixture.git(&["commit", "--quiet", "-am", "changelog"]);
-    document(&fixture, fixture.command(&["bump", "0.2.0", "--execute"]), 0);
+    let bump = document(&fixture, fixture.command(&["bump", "0.2.0", "--execute"]), 0);
+    assert_eq!(bump["version"], "0.2.0", "{bump}");
+    assert!(bump["written"].as_array().unwrap().contains(&"Cargo.toml".into()), "{bump}");
+    assert!(bump.get("edits").is_none(), "the plan is not the outcome: {bump}");
     fixture.git(&["commit", "--quiet", "-am", "bump"]);
     fixture.git(&["push", "--quiet", "origin", "HEAD"]);
-    document(&fixture, fixture.command(&["tag", "--execute"]), 0);
+    let tag = document(&fixture, fixture.command(&["tag", "--execute", "--push"]), 0);
+    assert_eq!((&tag["tag"], &tag["created"], &tag["pushed"]), (&"v0.2.0".into(), &true.into(), &true.into()), "{tag}");
+    assert!(tag.get("checks").is_none(), "the plan is not the outcome: {tag}");
 }

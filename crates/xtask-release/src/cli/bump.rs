@@ -31,9 +31,10 @@ impl Args {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
         let plan = bump::plan(&ws, &self.options())?;
-        if cx.json() {
+        // With JSON an executed run prints what it wrote (at the end), a dry run its plan.
+        if cx.json() && !self.execute {
             cx.print_plan_json(&ws, &plan)?;
-        } else if !self.execute {
+        } else if !cx.json() && !self.execute {
             for edit in &plan.edits {
                 crate::out!("{}", edit.diff(&ws.root));
             }
@@ -48,21 +49,23 @@ impl Args {
         if plan.is_empty() {
             // A re-run of a finished bump, like a finished `release`: done, not an error.
             if self.execute {
-                cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+                let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
                     produced.skip();
                     bump::execute(&ws, &plan, &ctx.out)
                 })?;
+                print_written(cx, &ws, &plan.version, &outcome)?;
             }
             ctx.out.status("Finished", format!("the version is {} everywhere already; nothing to do", plan.version));
             return Ok(());
         }
         if self.execute {
-            cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+            let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
                 let outcome = bump::execute(&ws, &plan, &ctx.out)?;
                 produced.add("version", plan.version.to_string());
                 produced.add("files", outcome.written.len().to_string());
-                Ok(())
+                Ok(outcome)
             })?;
+            print_written(cx, &ws, &plan.version, &outcome)?;
         } else {
             cx.print_digest(&ws, &plan)?;
             ctx.out.note(format!(
@@ -72,4 +75,23 @@ impl Args {
         }
         Ok(())
     }
+}
+
+/// With JSON, an executed bump's one document: the version and the files written.
+fn print_written(
+    cx: &Cx,
+    ws: &crate::workspace::Workspace,
+    version: &semver::Version,
+    outcome: &bump::Outcome,
+) -> Result<()> {
+    if !cx.json() {
+        return Ok(());
+    }
+    #[derive(serde::Serialize)]
+    struct Written<'a> {
+        version: &'a semver::Version,
+        written: Vec<&'a str>,
+    }
+    let written = outcome.written.iter().map(|p| ws.rel(p).as_str()).collect();
+    cx.print_json(&Written { version, written })
 }

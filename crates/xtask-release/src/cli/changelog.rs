@@ -26,14 +26,27 @@ impl Args {
         let plan = changelog::plan_for(&ctx.sh, &ws, &self.options())?;
         let version = &plan.version;
         let shown = ws.rel(&plan.path);
-        if cx.json() {
+        // With JSON an executed run prints what it wrote, a dry run its plan.
+        let print_done = |written: bool| {
+            #[derive(serde::Serialize)]
+            struct Done<'a> {
+                version: &'a semver::Version,
+                path: &'a str,
+                written: bool,
+            }
+            match cx.json() && self.execute {
+                true => cx.print_json(&Done { version, path: shown.as_str(), written }),
+                false => Ok(()),
+            }
+        };
+        if cx.json() && !self.execute {
             cx.print_plan_json(&ws, &plan)?;
         }
         if plan.exists {
             ctx.out.status("Skipping", format!("{shown} already has a section for {version}"));
-            return Ok(());
+            return print_done(false);
         }
-        let Some(edit) = &plan.edit else { return Ok(()) };
+        let Some(edit) = &plan.edit else { return print_done(false) };
         if !cx.json() {
             crate::out!("{}", plan.section);
         }
@@ -48,6 +61,7 @@ impl Args {
                 produced.add("changelog", shown.as_str());
                 Ok(())
             })?;
+            print_done(true)?;
         } else {
             cx.print_digest(&ws, &plan)?;
             let since = match &plan.previous_tag {

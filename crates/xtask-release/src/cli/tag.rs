@@ -25,13 +25,18 @@ impl Args {
         let ctx = &cx.ctx;
         let ws = ctx.workspace()?;
         let plan = tag::plan(&ctx.sh, &ws, &self.options())?;
+        let failed = preflight::failures(&plan.checks);
+        // With JSON an executed run prints what it did, unless its preflight stops it: then
+        // the plan, whose checks say why.
         if cx.json() {
-            cx.print_plan_json(&ws, &plan)?
+            if !self.execute || failed.is_some() {
+                cx.print_plan_json(&ws, &plan)?
+            }
         } else {
             print(&plan)
         }
         preflight::annotate(&ctx.out, &plan.checks);
-        if let Some(failed) = preflight::failures(&plan.checks) {
+        if let Some(failed) = failed {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }
         if !self.execute {
@@ -39,14 +44,24 @@ impl Args {
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
-        cx.execute(&ws, &plan, Some(&plan.version), |produced| {
+        let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             let outcome = tag::execute(&ctx.sh, &plan, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)?;
             if !outcome.created && !outcome.pushed {
                 produced.skip();
             }
-            Ok(())
+            Ok(outcome)
         })?;
+        if cx.json() {
+            #[derive(serde::Serialize)]
+            struct Done<'a> {
+                #[serde(flatten)]
+                outcome: &'a tag::Outcome,
+                commit: &'a str,
+                remote: &'a str,
+            }
+            cx.print_json(&Done { outcome: &outcome, commit: &plan.commit, remote: &plan.remote })?;
+        }
         Ok(())
     }
 }

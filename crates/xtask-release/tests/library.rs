@@ -27,6 +27,17 @@ const END: &str = "<<library calls end>>";
 fn silent_library_calls_print_nothing() {
     let fixture = fixture("single-crate");
     let registry = Registry::start(fixture.tmp.path());
+    // A hook that talks: what git's hooks print is tool output, which Silent does not pass on.
+    let hook = fixture.root.join(".git/hooks/pre-commit");
+    let ran = fixture.tmp.path().join("hook-ran");
+    std::fs::write(&hook, format!("#!/bin/sh\necho 'pre-commit hook says hello' >&2\ntouch '{}'\n", ran.display()))
+        .unwrap();
+    // Git for Windows runs hooks through its own sh without an executable bit.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
     cmd.args(["--exact", "library_calls", "--ignored", "--nocapture", "--test-threads", "1"]);
@@ -42,7 +53,15 @@ fn silent_library_calls_print_nothing() {
     // Only the newline of the BEGIN marker's own line.
     assert_eq!(printed, Some("\n"), "the engine printed on stdout\n{run}");
     // On stderr only cargo's own output: no status line or command echo of ours.
-    for ours in ["$ ", "crates with cargo package", "release binaries for", "Cargo.lock after the bump", "Wrote "] {
+    assert!(ran.exists(), "the pre-commit hook did not run\n{run}");
+    for ours in [
+        "$ ",
+        "crates with cargo package",
+        "release binaries for",
+        "Cargo.lock after the bump",
+        "Wrote ",
+        "pre-commit hook says",
+    ] {
         assert!(!run.stderr.contains(ours), "the engine wrote {ours:?} on stderr\n{run}");
     }
     // The calls did what they returned: the crate is in the registry, the tag exists.

@@ -8,6 +8,7 @@
 
 use std::process::Output;
 
+use crate::report::Reporter;
 use anyhow::{Result, anyhow, bail};
 use xshell::{Cmd, Shell, cmd};
 
@@ -54,15 +55,19 @@ fn checked(sh: &Shell, cmd: Cmd<'_>, doing: &str, fix: Fix<'_>) -> Result<String
 /// Like [`checked`], for a command that changes something: what git or its hooks print
 /// when it succeeds is shown too, redacted (a hook's warnings are the user's to read).
 /// Such commands run with `--quiet`, so what they print is the hooks'.
-fn changing(cmd: Cmd<'_>, doing: &str, fix: &str) -> Result<()> {
+fn changing(cmd: Cmd<'_>, doing: &str, fix: &str, reporter: &dyn Reporter) -> Result<()> {
     let shown = cmd.to_string();
     let out = output(cmd)?;
     if !out.status.success() {
         return Err(failure(doing, &shown, &out, fix));
     }
     let said = words(&out);
-    if !said.is_empty() {
+    if said.is_empty() {
+        // Nothing to show.
+    } else if reporter.passes_tool_output() {
         eprintln!("{said}");
+    } else {
+        reporter.tool_output("git hooks", &said);
     }
     Ok(())
 }
@@ -320,27 +325,29 @@ pub fn remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<Option<String>>
 }
 
 /// Commits `paths` (added first, so new files are included) with `message`.
-pub fn commit(sh: &Shell, paths: &[&str], message: &str) -> Result<()> {
-    changing(cmd!(sh, "git add -- {paths...}"), "cannot stage the release edits", ACT)?;
+pub fn commit(sh: &Shell, paths: &[&str], message: &str, reporter: &dyn Reporter) -> Result<()> {
+    changing(cmd!(sh, "git add -- {paths...}"), "cannot stage the release edits", ACT, reporter)?;
     changing(
         cmd!(sh, "git commit --quiet -m {message} -- {paths...}"),
         &format!("cannot commit `{message}`"),
         "a pre-commit or commit-msg hook may refuse it: act on the message above, then run again",
+        reporter,
     )
 }
 
 /// Undoes `git add` of `paths`, for rolling back a commit that failed.
-pub fn unstage(sh: &Shell, paths: &[&str]) -> Result<()> {
+pub fn unstage(sh: &Shell, paths: &[&str], reporter: &dyn Reporter) -> Result<()> {
     changing(
         cmd!(sh, "git reset --quiet -- {paths...}"),
         "cannot unstage the release edits",
         "unstage them with `git reset`",
+        reporter,
     )
 }
 
 /// Creates the annotated tag `tag` at HEAD.
-pub fn create_tag(sh: &Shell, tag: &str, message: &str) -> Result<()> {
-    changing(cmd!(sh, "git tag -a {tag} -m {message}"), &format!("cannot create tag {tag}"), ACT)
+pub fn create_tag(sh: &Shell, tag: &str, message: &str, reporter: &dyn Reporter) -> Result<()> {
+    changing(cmd!(sh, "git tag -a {tag} -m {message}"), &format!("cannot create tag {tag}"), ACT, reporter)
 }
 
 /// What to do when a push failed.
@@ -348,33 +355,36 @@ const PUSH_FIX: &str = "check the network, the remote's URL, your access to it (
                         say, then run again";
 
 /// Pushes the tag `tag`, and nothing else, to `remote`.
-pub fn push_tag(sh: &Shell, remote: &str, tag: &str) -> Result<()> {
+pub fn push_tag(sh: &Shell, remote: &str, tag: &str, reporter: &dyn Reporter) -> Result<()> {
     let refspec = format!("refs/tags/{tag}");
     changing(
         cmd!(sh, "git push --quiet {remote} {refspec}"),
         &format!("cannot push tag {tag} to remote `{remote}`"),
         PUSH_FIX,
+        reporter,
     )
 }
 
 /// Pushes `branch` and the tag `tag` to `remote` in one atomic push: the remote gets
 /// both or neither, so a release is never half-published.
-pub fn push_atomic(sh: &Shell, remote: &str, branch: &str, tag: &str) -> Result<()> {
+pub fn push_atomic(sh: &Shell, remote: &str, branch: &str, tag: &str, reporter: &dyn Reporter) -> Result<()> {
     let branch_ref = format!("refs/heads/{branch}");
     let tag_ref = format!("refs/tags/{tag}");
     changing(
         cmd!(sh, "git push --quiet --atomic {remote} {branch_ref} {tag_ref}"),
         &format!("cannot push branch {branch} and tag {tag} to remote `{remote}`"),
         PUSH_FIX,
+        reporter,
     )
 }
 
 /// Creates the annotated tag `tag` at `commit`, for putting back a tag a rollback deleted.
-pub fn create_tag_at(sh: &Shell, tag: &str, commit: &str, message: &str) -> Result<()> {
+pub fn create_tag_at(sh: &Shell, tag: &str, commit: &str, message: &str, reporter: &dyn Reporter) -> Result<()> {
     changing(
         cmd!(sh, "git tag -a {tag} {commit} -m {message}"),
         &format!("cannot create tag {tag} at {commit}"),
         "fetch the commit if this clone lacks it (`git fetch`), then run again",
+        reporter,
     )
 }
 
@@ -386,11 +396,12 @@ pub fn delete_tag(sh: &Shell, tag: &str) -> Result<()> {
 }
 
 /// Deletes the tag `tag` on `remote`, and nothing else.
-pub fn delete_remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<()> {
+pub fn delete_remote_tag(sh: &Shell, remote: &str, tag: &str, reporter: &dyn Reporter) -> Result<()> {
     let refspec = format!(":refs/tags/{tag}");
     changing(
         cmd!(sh, "git push --quiet {remote} {refspec}"),
         &format!("cannot delete tag {tag} on remote `{remote}`"),
         PUSH_FIX,
+        reporter,
     )
 }

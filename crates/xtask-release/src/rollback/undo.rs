@@ -42,6 +42,7 @@ pub fn run(
     trail: &Trail,
     reporter: &dyn Reporter,
 ) -> Outcome {
+    let with = With { sh, ws, plan, client, reason, reporter };
     let mut steps = Vec::new();
     let mut error = None;
     for step in &plan.steps {
@@ -61,7 +62,7 @@ pub fn run(
             continue;
         }
         reporter.status("Running", &text);
-        match trail.step(&text, |produced| act(sh, ws, plan, &step.action, client, reason, produced)) {
+        match trail.step(&text, |produced| act(&with, &step.action, produced)) {
             Ok(()) => steps.push(StepResult { step: text, outcome: "ok", detail: None }),
             Err(err) => {
                 steps.push(StepResult { step: text, outcome: "failed", detail: Some(format!("{err:#}")) });
@@ -72,15 +73,19 @@ pub fn run(
     Outcome { steps, error }
 }
 
-fn act(
-    sh: &Shell,
-    ws: &Workspace,
-    plan: &Plan,
-    action: &Action,
-    client: Option<&Client>,
-    reason: Option<&str>,
-    produced: &mut Produced,
-) -> Result<()> {
+/// What every step of one run acts with.
+#[derive(Clone, Copy)]
+struct With<'a> {
+    sh: &'a Shell,
+    ws: &'a Workspace,
+    plan: &'a Plan,
+    client: Option<&'a Client<'a>>,
+    reason: Option<&'a str>,
+    reporter: &'a dyn Reporter,
+}
+
+fn act(with: &With<'_>, action: &Action, produced: &mut Produced) -> Result<()> {
+    let With { sh, ws, plan, client, reason, reporter } = *with;
     let (tag, version) = (plan.tag.as_str(), &plan.version);
     match action {
         Action::Yank { name } | Action::Unyank { name } => {
@@ -110,7 +115,7 @@ fn act(
             produced.add("release", updated.html_url);
         }
         Action::DeleteRemoteTag { remote } => {
-            git::delete_remote_tag(sh, remote, tag)?;
+            git::delete_remote_tag(sh, remote, tag, reporter)?;
             produced.add("tag", tag);
             produced.add("remote", remote);
         }
@@ -124,14 +129,14 @@ fn act(
         }
         Action::CreateTag { commit } => {
             let commit = commit.as_deref().context("no commit to create the tag on; pass --commit SHA")?;
-            git::create_tag_at(sh, tag, commit, &ws.config.render(&ws.config.tag_message, version)?)?;
+            git::create_tag_at(sh, tag, commit, &ws.config.render(&ws.config.tag_message, version)?, reporter)?;
             let info = git::tag_info(sh, tag)?.with_context(|| format!("tag {tag} was not created"))?;
             produced.add("tag", tag);
             produced.add("tag_commit", info.commit);
             produced.add("tag_object", info.object);
         }
         Action::PushTag { remote } => {
-            git::push_tag(sh, remote, tag)?;
+            git::push_tag(sh, remote, tag, reporter)?;
             produced.add("tag", tag);
             produced.add("remote", remote);
         }

@@ -261,17 +261,17 @@ fn run_step(
         Action::Commit { message } => {
             reporter.status("Committing", message);
             let paths: Vec<&str> = written.files.iter().map(|(edit, _)| ws.rel(&edit.path).as_str()).collect();
-            git::commit(sh, &paths, message)?;
+            git::commit(sh, &paths, message, reporter)?;
             written.files.clear();
             Ok(())
         }
         Action::Tag { tag, message } => {
             reporter.status("Tagging", &format!("{tag} ({message:?})"));
-            git::create_tag(sh, tag, message)
+            git::create_tag(sh, tag, message, reporter)
         }
         Action::Push { remote, branch, tag } => {
             reporter.status("Pushing", &format!("{branch} and {tag} to {remote}"));
-            git::push_atomic(sh, remote, branch, tag)
+            git::push_atomic(sh, remote, branch, tag, reporter)
         }
     }
 }
@@ -353,7 +353,8 @@ impl Written {
     fn roll_back(&self, sh: &Shell, staged: bool) -> Result<()> {
         if staged {
             let paths: Vec<&str> = self.files.iter().map(|(edit, _)| edit.path.as_str()).collect();
-            git::unstage(sh, &paths)?;
+            // `git reset` runs no hook, so there is nothing of git's to report.
+            git::unstage(sh, &paths, &crate::report::Silent)?;
         }
         for (edit, existed) in self.files.iter().rev() {
             if *existed {

@@ -118,11 +118,11 @@ pub fn execute(sh: &Shell, plan: &TagPlan, reporter: &dyn Reporter) -> Result<Ou
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }
     if plan.create {
-        git::create_tag(sh, &plan.tag, &plan.message)?;
+        git::create_tag(sh, &plan.tag, &plan.message, reporter)?;
         reporter.status("Tagged", &format!("{} at {}", plan.tag, plan.commit));
     }
     if plan.push {
-        git::push_tag(sh, &plan.remote, &plan.tag)?;
+        git::push_tag(sh, &plan.remote, &plan.tag, reporter)?;
         reporter.status("Pushed", &format!("tag {} to {}", plan.tag, plan.remote));
     } else if plan.on_remote {
         reporter.note(&format!("tag {} is on {} already; nothing to push", plan.tag, plan.remote));

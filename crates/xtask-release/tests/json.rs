@@ -202,4 +202,9 @@ fn executed_runs_print_one_document_of_what_was_done() {
     assert_eq!(steps.last().unwrap()["step"], "push", "{release}");
     assert!(steps.iter().all(|s| s["outcome"] == "done" || s["outcome"] == "skipped"), "{release}");
     assert!(release.get("checks").is_none(), "the plan is not the outcome: {release}");
+
+    let init = document(&fixture, fixture.command(&["init", "--dependency-path", "../xtask-release", "--execute"]), 0);
+    let written = init["written"].as_array().unwrap();
+    assert!(written.iter().any(|p| p == "xtask/Cargo.toml"), "{init}");
+    assert!(init.get("detected").is_none(), "the plan is not the outcome: {init}");
 }

@@ -39,8 +39,11 @@ impl Args {
             None => Dependency::CratesIo,
         };
         let plan = init::plan_for(&ctx.sh, &ws, &dependency)?;
+        // With JSON an executed run prints what it wrote (at the end), a dry run its plan.
         if cx.json() {
-            cx.print_json(&Shown { format_version: 1, plan: &plan })?;
+            if !self.execute {
+                cx.print_json(&Shown { format_version: 1, plan: &plan })?;
+            }
         } else {
             describe(&ctx.out, &plan, !self.execute);
         }
@@ -51,7 +54,16 @@ impl Args {
             }
             return Ok(());
         }
-        if init::execute(&ws.root, &plan, &ctx.out)? == 0 {
+        let written = init::execute(&ws.root, &plan, &ctx.out)?;
+        if cx.json() {
+            #[derive(serde::Serialize)]
+            struct Written<'a> {
+                written: Vec<&'a str>,
+            }
+            let files = plan.files.iter().filter(|c| c.writes()).map(|c| c.path.as_str()).collect();
+            cx.print_json(&Written { written: files })?;
+        }
+        if written == 0 {
             ctx.out.status("Finished", "nothing to do: xtask-release is set up here already");
         } else {
             ctx.out.note("next: `cargo xtask check-version`, `cargo xtask build-matrix`, then commit these files");

@@ -113,11 +113,20 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
-        cx.execute(&ws, &plan, None, |produced| {
+        let executed = cx.execute(&ws, &plan, None, |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
-        })?;
-        print_done(cx, &plan)
+        });
+        match executed {
+            Ok(()) => print_done(cx, &plan),
+            // Stopped part way (the error names the step): the plan is the document, so
+            // stdout still holds one.
+            Err(err) if cx.json() => {
+                cx.print_plan_json(&ws, &plan)?;
+                Err(err)
+            }
+            Err(err) => Err(err),
+        }
     }
 }
 

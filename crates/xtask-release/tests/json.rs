@@ -196,4 +196,10 @@ fn executed_runs_print_one_document_of_what_was_done() {
     let tag = document(&fixture, fixture.command(&["tag", "--execute", "--push"]), 0);
     assert_eq!((&tag["tag"], &tag["created"], &tag["pushed"]), (&"v0.2.0".into(), &true.into(), &true.into()), "{tag}");
     assert!(tag.get("checks").is_none(), "the plan is not the outcome: {tag}");
+    let release = document(&fixture, fixture.command(&["release", "patch", "--no-verify", "--execute", "--yes"]), 0);
+    assert_eq!(release["tag"], "v0.2.1", "{release}");
+    let steps = release["steps"].as_array().unwrap();
+    assert_eq!(steps.last().unwrap()["step"], "push", "{release}");
+    assert!(steps.iter().all(|s| s["outcome"] == "done" || s["outcome"] == "skipped"), "{release}");
+    assert!(release.get("checks").is_none(), "the plan is not the outcome: {release}");
 }

@@ -289,6 +289,27 @@ fn rerun_skips_identical_versions_and_different_content_stops_before_any_upload(
 }
 
 #[test]
+fn after_a_commit_outside_the_packages_cargo_publish_route_skips_the_same_files_too() {
+    let fixture = fixture("lockstep");
+    let registry = Registry::start(fixture.tmp.path());
+    let url = registry.index_url();
+    run(publish(&fixture, &url, &["--execute", "-p", "acme-core"])).ok();
+    fixture.write("NOTES.md", "Release notes for the team, in no package.\n");
+    fixture.git(&["add", "NOTES.md"]);
+    fixture.git(&["commit", "--quiet", "-m", "notes outside the packages"]);
+
+    // A provider only cargo can ask: uploads go through `cargo publish`, which checks the
+    // registry's checksum before each crate.
+    let mut rerun = publish(&fixture, &url, &["--execute", "--exclude", "acme-proxy"]);
+    rerun.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", format!("cargo:token-from-stdout printf {CANARY}"));
+    let rerun = run(rerun).ok();
+    assert!(rerun.stderr.contains("uploading with `cargo publish` for this run"), "{rerun}");
+    assert!(rerun.stderr.contains("`acme-core` v0.1.0 is already on `local` from commit"), "{rerun}");
+    assert!(rerun.stderr.contains("Skipped acme-core v0.1.0: already on `local`"), "{rerun}");
+    assert_published_once(&registry, &["acme-core", "acme-storage", "acme-security", "acme-sdk"], "0.1.0");
+}
+
+#[test]
 fn killed_mid_publish_then_rerun_publishes_every_version_once() {
     let fixture = fixture("lockstep");
     let registry = Registry::start(fixture.tmp.path());

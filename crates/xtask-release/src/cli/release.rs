@@ -77,18 +77,23 @@ impl Args {
             ctx.out.note(why);
         }
 
+        let failed = preflight::failures(&plan.checks);
+        // With JSON an executed run prints what it did, unless its preflight stops it: then
+        // the plan, whose checks say why.
         if cx.json() {
-            cx.print_plan_json(&ws, &plan)?
+            if !self.execute || failed.is_some() {
+                cx.print_plan_json(&ws, &plan)?
+            }
         } else {
             print_plan(&plan, &ws.root)
         }
         preflight::annotate(&ctx.out, &plan.checks);
-        if let Some(failed) = preflight::failures(&plan.checks) {
+        if let Some(failed) = failed {
             bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
         }
         if plan.is_done() {
             ctx.out.status("Finished", format!("{} is released already; nothing to do", plan.tag));
-            return Ok(());
+            return if self.execute { print_done(cx, &plan) } else { Ok(()) };
         }
         if !self.execute {
             cx.print_digest(&ws, &plan)?;
@@ -111,8 +116,42 @@ impl Args {
         cx.execute(&ws, &plan, None, |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
-        })
+        })?;
+        print_done(cx, &plan)
     }
+}
+
+/// With JSON, an executed release's one document: each step, done by this run or skipped
+/// (with why). A step that fails stops the run with an error instead.
+fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
+    if !cx.json() {
+        return Ok(());
+    }
+    #[derive(serde::Serialize)]
+    struct Done<'a> {
+        version: &'a semver::Version,
+        tag: &'a str,
+        steps: Vec<StepDone<'a>>,
+    }
+    #[derive(serde::Serialize)]
+    struct StepDone<'a> {
+        number: usize,
+        step: serde_json::Value,
+        outcome: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        reason: Option<&'a str>,
+    }
+    let steps = plan
+        .steps
+        .iter()
+        .map(|s| StepDone {
+            number: s.number,
+            step: serde_json::to_value(&s.action).map(|a| a["step"].clone()).unwrap_or_default(),
+            outcome: if s.skip.is_some() { "skipped" } else { "done" },
+            reason: s.skip.as_deref(),
+        })
+        .collect();
+    cx.print_json(&Done { version: &plan.version, tag: &plan.tag, steps })
 }
 
 /// Asks on the terminal; anything but `y` or `yes` is a no.

@@ -143,9 +143,11 @@ pub fn run(
         }
         Ok(Preflight { packages, api: None, same_files }) => {
             // The registry's checksum is the one to find for a crate with the same files.
+            // Our packages' bytes, kept: `cargo publish` packages again over the same files.
+            let tarballs = packages.iter().filter_map(|(name, p)| Some((name.clone(), p.read().ok()?))).collect();
             let mut checksums: BTreeMap<_, _> = packages.into_iter().map(|(name, p)| (name, p.sha256)).collect();
             checksums.extend(same_files);
-            Uploads::new(reporter, ws, plan, index, options, checksums).run(&mut results)
+            Uploads::new(reporter, ws, plan, index, options, checksums).with_tarballs(tarballs).run(&mut results)
         }
         Err(err) => Some(err),
     };
@@ -233,7 +235,13 @@ fn preflight(
 
 /// A note when the registry's package of `krate` holds the same files as ours (`bytes`)
 /// and differs only in the commit it records; else the refusal, naming the files.
-fn published_files(plan: &Plan, krate: &Crate, theirs: &str, bytes: &[u8], stem: &str) -> Result<String, String> {
+pub(super) fn published_files(
+    plan: &Plan,
+    krate: &Crate,
+    theirs: &str,
+    bytes: &[u8],
+    stem: &str,
+) -> Result<String, String> {
     let ours = sha::hash_bytes(bytes).to_string();
     let compared = same_files::download(&plan.registry.index_url, &krate.name, &krate.version, theirs)
         .and_then(|published| same_files::compare(bytes, &published, stem));

@@ -24,7 +24,7 @@ use super::cargo_errors::{self, Failure};
 use super::index::Index;
 use super::order::{Crate, Plan, State};
 use super::pace::Pacer;
-use super::run::{CrateResult, Options, Status, different_content, registry_args};
+use super::run::{CrateResult, Options, Status, different_content, published_files, registry_args};
 use crate::ops::cargo;
 use crate::ops::redact::redact;
 use crate::ops::retry::Backoff;
@@ -45,6 +45,9 @@ pub struct Uploads<'a> {
     options: &'a Options,
     /// The sha256 of each crate's package from the preflight.
     checksums: BTreeMap<String, String>,
+    /// Those packages' bytes, to compare file by file with what the registry has when its
+    /// checksum differs (`cargo publish` packages again, at a commit of its own).
+    tarballs: BTreeMap<String, Vec<u8>>,
     pacer: Pacer,
     board: Mutex<Board<'a>>,
     changed: Condvar,
@@ -71,6 +74,16 @@ enum Progress {
 }
 
 impl<'a> Uploads<'a> {
+    /// Keeps the preflight's packages, to compare with the registry's file by file.
+    pub fn with_tarballs(mut self, tarballs: BTreeMap<String, Vec<u8>>) -> Uploads<'a> {
+        self.tarballs = tarballs;
+        self
+    }
+
+    fn stem(&self, krate: &Crate) -> String {
+        format!("{}-{}", krate.name, krate.version)
+    }
+
     pub fn new(
         out: &'a dyn Reporter,
         ws: &Workspace,
@@ -88,6 +101,7 @@ impl<'a> Uploads<'a> {
             index,
             options,
             checksums,
+            tarballs: BTreeMap::new(),
             pacer: Pacer::new(options.rate_limit),
             board: Mutex::new(Board { progress, busy: 0, error: None }),
             changed: Condvar::new(),
@@ -211,9 +225,13 @@ impl<'a> Uploads<'a> {
     fn on_registry(&self, krate: &Crate) -> Result<bool> {
         match self.index.find(&krate.name, &krate.version)? {
             Some(entry) if entry.cksum == self.checksums[&krate.name] => Ok(true),
-            Some(entry) => {
-                Err(anyhow!(different_content(krate, self.plan, &entry.cksum, &self.checksums[&krate.name])))
-            }
+            Some(entry) => match self.tarballs.get(&krate.name) {
+                // The same files but for the commit and checksums they record: ours.
+                Some(bytes) => published_files(self.plan, krate, &entry.cksum, bytes, &self.stem(krate))
+                    .map(|_| true)
+                    .map_err(|conflict| anyhow!(conflict)),
+                None => Err(anyhow!(different_content(krate, self.plan, &entry.cksum, &self.checksums[&krate.name]))),
+            },
             None => Ok(false),
         }
     }

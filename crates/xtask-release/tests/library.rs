@@ -52,7 +52,8 @@ fn silent_library_calls_print_nothing() {
     let printed = run.stdout.split_once(BEGIN).and_then(|(_, rest)| rest.split_once(END)).map(|(between, _)| between);
     // Only the newline of the BEGIN marker's own line.
     assert_eq!(printed, Some("\n"), "the engine printed on stdout\n{run}");
-    // On stderr only cargo's own output: no status line or command echo of ours.
+    // Nothing of ours on stderr (no status line, no command echo), nor of the tools we ran:
+    // their output goes to the reporter's `tool_output`, which Silent leaves out.
     assert!(ran.exists(), "the pre-commit hook did not run\n{run}");
     for ours in [
         "$ ",
@@ -63,6 +64,10 @@ fn silent_library_calls_print_nothing() {
         "pre-commit hook says",
     ] {
         assert!(!run.stderr.contains(ours), "the engine wrote {ours:?} on stderr\n{run}");
+    }
+    // cargo's own lines, from publish's `cargo package` and dist's `cargo build`.
+    for cargos in ["Compiling", "Packaging", "Verifying", "Packaged", "Finished"] {
+        assert!(!run.stderr.contains(cargos), "cargo wrote {cargos:?} on stderr\n{run}");
     }
     // The calls did what they returned: the crate is in the registry, the tag exists.
     assert_eq!(registry.versions("single"), ["0.1.0"]);
@@ -110,4 +115,29 @@ fn library_calls() {
         assert_eq!(outcome.written.len(), plan.assets.len());
     }
     println!("{END}");
+}
+
+/// A Silent caller sees nothing of cargo's output, so a failed build's error must say why:
+/// it carries cargo's last lines (rustc's error) itself.
+#[test]
+fn a_silent_callers_error_says_why_cargo_failed() {
+    // Built for x86_64 Linux, the target every toolchain there has.
+    if !cfg!(all(target_os = "linux", target_arch = "x86_64")) {
+        return;
+    }
+    let fixture = fixture("single-crate");
+    let bin = fixture.root.join("src/bin/a.rs");
+    let text = std::fs::read_to_string(&bin).unwrap();
+    std::fs::write(&bin, format!("{text}\ncompile_error!(\"broken on purpose\");\n")).unwrap();
+    let sh = xshell::Shell::new().unwrap();
+    sh.change_dir(&fixture.root);
+    sh.set_var("CARGO_TARGET_DIR", fixture.tmp.path().join("target"));
+    let ws = Workspace::load(&sh, Some(fixture.root.join("Cargo.toml").as_path())).unwrap();
+    let out = fixture.tmp.path().join("dist");
+    let plan = build::plan_for(&sh, &ws, &build::Options::new("x86_64-unknown-linux-gnu").out(&out)).unwrap();
+    let err = build::execute(&sh, &plan, &Silent).expect_err("the build should fail");
+    let message = format!("{err:#}");
+    assert!(message.contains("error: broken on purpose"), "{message}");
+    assert!(message.contains("could not compile"), "{message}");
+    assert!(!message.contains("printed above") && !message.contains("Compiling"), "{message}");
 }

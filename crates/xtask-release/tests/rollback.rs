@@ -13,8 +13,16 @@ const DEPENDS_ON: [(&str, &[&str]); 3] =
     [("acme-storage", &["acme-core"]), ("acme-sdk", &["acme-storage", "acme-security"]), ("acme-proxy", &["acme-sdk"])];
 
 fn rollback(released: &Released, proxy: &Proxy, args: &[&str]) -> Run {
+    rollback_in(released, proxy, args, false)
+}
+
+/// `rollback`, as in GitHub Actions when `github`.
+fn rollback_in(released: &Released, proxy: &Proxy, args: &[&str], github: bool) -> Run {
     let mut cmd = released.command(&[&["rollback", "0.1.0", "--registry", "local"], args].concat());
     cmd.env("CARGO_REGISTRIES_LOCAL_INDEX", proxy.index_url());
+    if github {
+        cmd.env("GITHUB_ACTIONS", "true");
+    }
     let run = support::run(cmd);
     assert!(!run.stdout.contains(support::release_flow::CANARY), "{run}");
     assert!(!run.stderr.contains(support::release_flow::CANARY), "{run}");
@@ -104,8 +112,14 @@ fn rollback_yanks_marks_and_deletes_then_undo_restores() {
     assert_eq!((changing, patches(&released)), (0, 1));
     assert_eq!(release_state(&released).0, body);
 
-    // STEP 4: --undo, with the tag's commit from the audit trail.
-    rollback(&released, &proxy, &["--undo", "--execute", "--yes"]).ok();
+    // STEP 4: --undo, with the tag's commit from the audit trail. In GitHub Actions, cargo's
+    // own words (kept, not streamed) are folded into a group per crate.
+    let run = rollback_in(&released, &proxy, &["--undo", "--execute", "--yes"], true).ok();
+    for name in CRATES {
+        let group = format!("::group::cargo yank {name}\n");
+        let said = run.stderr.split_once(&group).map(|(_, rest)| rest.split("::endgroup::").next().unwrap_or(""));
+        assert!(said.is_some_and(|s| s.contains(&format!("Unyank {name}@0.1.0"))), "{name}\n{run}");
+    }
     let unyanked = answered(&proxy, "PUT", "/unyank");
     assert_eq!(unyanked.len(), CRATES.len(), "{unyanked:?}");
     assert_order(&unyanked, false);

@@ -207,11 +207,12 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         let program = if plan.cross { cargo::without_secrets(cmd!(sh, "cross")) } else { cargo::command(sh) };
         let command = program.args(args).envs(&plan.env).quiet();
         reporter.command(&command.to_string());
-        let built = command.run();
+        let built = cargo::run_reporting(command, &format!("{tool} build"), reporter);
         progress.finish(built.is_ok());
         built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };
-            format!("{tool} build for {} failed{install}; fix the error printed above", plan.target)
+            let shown = if reporter.passes_tool_output() { "printed above" } else { "reported" };
+            format!("{tool} build for {} failed{install}; fix the error {shown}", plan.target)
         })?;
     }
     for asset in &plan.assets {

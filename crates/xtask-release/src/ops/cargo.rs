@@ -7,6 +7,9 @@ use std::ffi::OsString;
 use cargo_metadata::camino::Utf8Path;
 use xshell::{Cmd, Shell, cmd};
 
+use crate::ops::redact::redact;
+use crate::report::Reporter;
+
 /// The cargo binary: `$CARGO` when set (it is under `cargo run` and `cargo xtask`), so a
 /// toolchain override applies to what we run too. Private: every cargo we start goes
 /// through [`command`] or [`authenticated`], which decide what it may see.
@@ -61,6 +64,37 @@ fn remove<'a>(mut command: Cmd<'a>, drop: impl Fn(&str) -> bool) -> Cmd<'a> {
         }
     }
     command
+}
+
+/// Runs a cargo (or `cross`) that prints as it works, as `reporter` wants its output: a
+/// reporter that passes tool output (the CLI) sees it stream to stderr as it comes; any
+/// other gets all of it, redacted, in [`Reporter::tool_output`] under `name`, and on
+/// failure the error carries cargo's last relevant lines, since nothing was shown.
+pub fn run_reporting(command: Cmd<'_>, name: &str, reporter: &dyn Reporter) -> anyhow::Result<()> {
+    if reporter.passes_tool_output() {
+        return Ok(command.run()?);
+    }
+    let shown = redact(&command.to_string());
+    let out = command.env("CARGO_TERM_COLOR", "never").ignore_status().output()?;
+    let text = redact(&(String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)));
+    if !text.trim().is_empty() {
+        reporter.tool_output(name, &text);
+    }
+    if out.status.success() {
+        return Ok(());
+    }
+    let code = out.status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit code {c}"));
+    anyhow::bail!("`{shown}` failed ({code}):\n{}", last_relevant(&text))
+}
+
+/// What explains a failure: from cargo's first `error` line on (the progress before it is
+/// noise), at most the last 20 non-empty lines, indented. Pure, for tests.
+pub fn last_relevant(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let first_error = lines.iter().position(|l| l.trim_start().starts_with("error")).unwrap_or(0);
+    let lines = &lines[first_error..];
+    let lines = &lines[lines.len().saturating_sub(20)..];
+    lines.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// `cargo package` as the publish preflight runs it. Its verification builds each package
@@ -158,7 +192,7 @@ fn run_lock_check(sh: &Shell, manifest: &Utf8Path, offline: bool) -> Result<(), 
         .ignore_status();
     match command.output() {
         Ok(out) if out.status.success() => Ok(()),
-        Ok(out) => Err(crate::ops::redact::redact(&String::from_utf8_lossy(&out.stderr))),
+        Ok(out) => Err(redact(&String::from_utf8_lossy(&out.stderr))),
         Err(err) => Err(format!("cannot run cargo: {err}")),
     }
 }
@@ -242,6 +276,18 @@ mod tests {
             message.contains("not a lock file that does not match") && message.contains("cargo fetch"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn a_failure_keeps_cargos_error_and_not_its_progress() {
+        let text = "   Compiling a v0.1.0\nwarning: unused\nerror[E0425]: cannot find value `x`\n --> src/lib.rs:1:1\n\n\
+                    error: could not compile `a`\n";
+        let kept = last_relevant(text);
+        assert!(kept.starts_with("  error[E0425]") && kept.ends_with("  error: could not compile `a`"), "{kept}");
+        assert!(!kept.contains("Compiling") && !kept.contains("\n\n"), "{kept}");
+        let long: String = (0..30).map(|i| format!("line {i}\n")).collect();
+        let kept = last_relevant(&long);
+        assert!(kept.starts_with("  line 10\n") && kept.ends_with("line 29"), "{kept}");
     }
 
     #[test]

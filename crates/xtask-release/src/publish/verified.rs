@@ -118,9 +118,11 @@ pub(super) fn package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Repo
     };
     let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
     let cargo = if verify { cargo::for_verification(cargo::command(sh)) } else { cargo::command(sh) };
-    let packaged = cargo.arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet().run();
+    let command = cargo.arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet();
+    let packaged = cargo::run_reporting(command, "cargo package", reporter);
     progress.finish(packaged.is_ok());
-    packaged.context("cargo package failed, so nothing was uploaded; fix the error cargo printed above")?;
+    let shown = if reporter.passes_tool_output() { "printed above" } else { "reported" };
+    packaged.with_context(|| format!("cargo package failed, so nothing was uploaded; fix the error cargo {shown}"))?;
     Ok(())
 }
 

@@ -90,7 +90,7 @@ fn act(with: &With<'_>, action: &Action, produced: &mut Produced) -> Result<()> 
     match action {
         Action::Yank { name } | Action::Unyank { name } => {
             let undo = matches!(action, Action::Unyank { .. });
-            yank(sh, plan, name, undo)?;
+            yank(sh, plan, name, undo, reporter)?;
             wait_for_index(ws, plan, name, !undo)?;
             produced.add("crate", format!("{name} {version}"));
             produced.add("yanked", (!undo).to_string());
@@ -145,8 +145,9 @@ fn act(with: &With<'_>, action: &Action, produced: &mut Produced) -> Result<()> 
 }
 
 /// `cargo yank` (with `--undo` to unyank): cargo finds the registry's API and the token
-/// as for a publish, and we never see the token.
-fn yank(sh: &Shell, plan: &Plan, name: &str, undo: bool) -> Result<()> {
+/// as for a publish, and we never see the token. Its output is kept, like `cargo
+/// publish`'s: it goes to the reporter's `tool_output`, and into the error on failure.
+fn yank(sh: &Shell, plan: &Plan, name: &str, undo: bool, reporter: &dyn Reporter) -> Result<()> {
     let version = plan.version.to_string();
     let registry: Vec<String> = plan.registry.name.iter().flat_map(|n| ["--registry".to_string(), n.clone()]).collect();
     let undo_flag = undo.then_some("--undo");
@@ -159,6 +160,10 @@ fn yank(sh: &Shell, plan: &Plan, name: &str, undo: bool) -> Result<()> {
         .ignore_status()
         .output()
         .context("cannot run cargo yank")?;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    if !said.trim().is_empty() {
+        reporter.tool_output(&format!("cargo yank {name}"), &crate::ops::redact::redact(&said));
+    }
     if !out.status.success() {
         let stderr = crate::ops::redact::redact(String::from_utf8_lossy(&out.stderr).trim());
         bail!(

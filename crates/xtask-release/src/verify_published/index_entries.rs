@@ -123,7 +123,7 @@ fn package_tag(
             registry.name.iter().flat_map(|name| ["--registry".to_string(), name.clone()]).collect();
         let packages: Vec<String> = crates.iter().flat_map(|c| ["-p".to_string(), c.clone()]).collect();
         reporter.status("Packaging", &format!("{tag} to compare checksums ({} crates)", crates.len()));
-        cargo::command(sh)
+        let command = cargo::command(sh)
             .args(["package", "--quiet", "--no-verify", "--manifest-path"])
             .arg(&manifest)
             .arg("--target-dir")
@@ -131,8 +131,8 @@ fn package_tag(
             .args(registry_args)
             .args(packages)
             .quiet()
-            .ignore_stdout()
-            .run()
+            .ignore_stdout();
+        cargo::run_reporting(command, "cargo package", reporter)
             .with_context(|| format!("cargo package of {tag} failed"))?;
         crates
             .iter()

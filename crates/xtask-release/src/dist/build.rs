@@ -211,7 +211,7 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         progress.finish(built.is_ok());
         built.with_context(|| {
             let install = if plan.cross { " (is `cross` installed? `cargo install cross`)" } else { "" };
-            let shown = if reporter.passes_tool_output() { "printed above" } else { "reported" };
+            let shown = cargo::where_shown(reporter);
             format!("{tool} build for {} failed{install}; fix the error {shown}", plan.target)
         })?;
     }

@@ -83,8 +83,14 @@ pub fn run_reporting(command: Cmd<'_>, name: &str, reporter: &dyn Reporter) -> a
     if out.status.success() {
         return Ok(());
     }
-    let code = out.status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit code {c}"));
+    let code = super::exit_description(out.status);
     anyhow::bail!("`{shown}` failed ({code}):\n{}", last_relevant(&text))
+}
+
+/// Where the output of a [`run_reporting`] run went, for an error that points the user
+/// at it: "printed above" when it streamed to the terminal, "reported" otherwise.
+pub fn where_shown(reporter: &dyn Reporter) -> &'static str {
+    if reporter.passes_tool_output() { "printed above" } else { "reported" }
 }
 
 /// What explains a failure: from cargo's first `error` line on (the progress before it is

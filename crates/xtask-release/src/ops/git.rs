@@ -78,7 +78,7 @@ fn failure(doing: &str, shown: &str, out: &Output, fix: &str) -> anyhow::Error {
     anyhow::Error::new(Failure {
         doing: doing.to_string(),
         command: redact(shown),
-        code: out.status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit code {c}")),
+        code: super::exit_description(out.status),
         said: words(out),
         fix: fix.to_string(),
     })

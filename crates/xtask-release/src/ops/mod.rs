@@ -10,3 +10,9 @@ pub mod http;
 pub mod redact;
 pub mod refname;
 pub mod retry;
+
+/// How a finished command ended, for an error that names it: `exit code N`, or that a
+/// signal killed it (no code then).
+pub fn exit_description(status: std::process::ExitStatus) -> String {
+    status.code().map_or_else(|| "killed by a signal".to_string(), |c| format!("exit code {c}"))
+}

@@ -121,7 +121,7 @@ pub(super) fn package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Repo
     let command = cargo.arg("package").args(no_verify).args(registry_args(plan)).args(packages).quiet();
     let packaged = cargo::run_reporting(command, "cargo package", reporter);
     progress.finish(packaged.is_ok());
-    let shown = if reporter.passes_tool_output() { "printed above" } else { "reported" };
+    let shown = cargo::where_shown(reporter);
     packaged.with_context(|| format!("cargo package failed, so nothing was uploaded; fix the error cargo {shown}"))?;
     Ok(())
 }

@@ -4,6 +4,8 @@
 mod support;
 
 use std::process::Command;
+
+use sha2::Digest as _;
 use std::time::{Duration, Instant};
 
 use support::proxy::{Fault, Faults, Proxy, Upload};
@@ -307,6 +309,102 @@ fn after_a_commit_outside_the_packages_cargo_publish_route_skips_the_same_files_
     assert!(rerun.stderr.contains("`acme-core` v0.1.0 is already on `local` from commit"), "{rerun}");
     assert!(rerun.stderr.contains("Skipped acme-core v0.1.0: already on `local`"), "{rerun}");
     assert_published_once(&registry, &["acme-core", "acme-storage", "acme-security", "acme-sdk"], "0.1.0");
+}
+
+/// `a` and `b`, which depends on it and has a binary, both at 0.2.0 for the `local` registry.
+fn library_and_binary() -> Fixture {
+    support::fixture_with(|root| {
+        let write = |rel: &str, text: &str| {
+            let path = root.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        write("Cargo.toml", "[workspace]\nmembers = [\"a\", \"b\"]\nresolver = \"2\"\n");
+        write("Cargo.lock", &lockfile("0.2.0"));
+        write("a/Cargo.toml", &manifest("a", "0.2.0"));
+        write("a/src/lib.rs", "pub fn a() -> &'static str { \"a\" }\n");
+        write("b/Cargo.toml", &manifest("b", "0.2.0"));
+        write("b/src/main.rs", "fn main() { println!(\"b on {}\", a::a()); }\n");
+    })
+}
+
+/// The manifest of `a`, or of `b`, which depends on `a` 0.2.0.
+fn manifest(name: &str, version: &str) -> String {
+    let deps = match name {
+        "b" => "\n[dependencies]\na = { path = \"../a\", version = \"0.2.0\", registry = \"local\" }\n",
+        _ => "",
+    };
+    format!(
+        "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\nlicense = \"MIT\"\n\
+         description = \"{name}\"\npublish = [\"local\"]\n{deps}"
+    )
+}
+
+/// The workspace's Cargo.lock with `b` at `version`, committed so packaging changes nothing.
+fn lockfile(version: &str) -> String {
+    format!(
+        "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.2.0\"\n\n[[package]]\nname = \"b\"\n\
+         version = \"{version}\"\ndependencies = [\n \"a\",\n]\n"
+    )
+}
+
+/// The `checksum` a packaged Cargo.lock records for `name`.
+fn locked_checksum(krate: &[u8], name: &str) -> Option<String> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(krate));
+    let mut lock = String::new();
+    let mut entry = archive.entries().unwrap().flatten().find(|e| e.path().unwrap().ends_with("Cargo.lock"))?;
+    std::io::Read::read_to_string(&mut entry, &mut lock).unwrap();
+    let package = lock.split("[[package]]").find(|p| p.contains(&format!("name = \"{name}\"\n")))?;
+    let line = package.lines().find_map(|l| l.strip_prefix("checksum = "))?;
+    Some(line.trim_matches('"').to_string())
+}
+
+#[test]
+fn a_dependent_uploaded_after_a_same_files_skip_locks_the_registrys_checksum() {
+    let fixture = library_and_binary();
+    let registry = Registry::start(fixture.tmp.path());
+    let url = registry.index_url();
+    run(publish(&fixture, &url, &["--execute", "-p", "a"])).ok();
+    fixture.write("NOTES.md", "Release notes, in no package.\n");
+    fixture.git(&["add", "NOTES.md"]);
+    fixture.git(&["commit", "--quiet", "-m", "notes outside the packages"]);
+
+    // `a` now packages with another checksum (it records the new commit) but the same files.
+    let rerun = run(publish(&fixture, &url, &["--execute"])).ok();
+    assert!(rerun.stderr.contains("Skipped a v0.2.0: already on `local`"), "{rerun}");
+    assert!(rerun.stderr.contains("Published b v0.2.0"), "{rerun}");
+
+    // b's packaged lock must record the `a` everyone downloads: the registry's, not ours.
+    let index: serde_json::Value = serde_json::from_str(registry.index_file("a").trim()).unwrap();
+    let cksum = index["cksum"].as_str().unwrap();
+    let ours = std::fs::read(fixture.tmp.path().join("target/package/a-0.2.0.crate")).unwrap();
+    let ours: String = sha2::Sha256::digest(&ours).iter().map(|b| format!("{b:02x}")).collect();
+    assert_ne!(ours, cksum, "the test needs our package of `a` to differ from the registry's");
+    let locked = locked_checksum(&registry.download("b", "0.2.0"), "a");
+    assert_eq!(locked.as_deref(), Some(cksum), "b's Cargo.lock records another checksum for `a` than the index");
+
+    // What a user does with it.
+    let mut install = Command::new(env!("CARGO"));
+    let root = fixture.tmp.path().join("installed");
+    install.args(["install", "--locked", "--registry", "local", "b", "--root"]).arg(&root);
+    install.current_dir(fixture.tmp.path());
+    fixture.env(&mut install);
+    cargo_env(&fixture, &url, &mut install);
+    run(install).ok();
+    let installed = support::run(Command::new(root.join("bin/b"))).ok();
+    assert_eq!(installed.stdout, "b on a\n");
+
+    // `a` changed without a bump, and the next b uses what it gained: refused for `a`
+    // before b is built (against the registry's `a`, which lacks it).
+    fixture.write("a/src/lib.rs", "pub fn a() -> &'static str { \"a\" }\npub fn new() {}\n");
+    fixture.write("b/src/main.rs", "fn main() { a::new(); }\n");
+    fixture.write("b/Cargo.toml", &manifest("b", "0.2.1"));
+    fixture.write("Cargo.lock", &lockfile("0.2.1"));
+    fixture.git(&["commit", "--quiet", "-am", "a gains a function, b uses it"]);
+    let refused = run(publish(&fixture, &url, &["--execute"])).fails(1);
+    assert!(refused.stderr.contains("`a` v0.2.0 is already on `local` from commit"), "{refused}");
+    assert!(refused.stderr.contains("with other content in src/lib.rs"), "{refused}");
+    assert!(!refused.stderr.contains("Verifying") && !refused.stderr.contains("`b`"), "{refused}");
 }
 
 #[test]

@@ -78,8 +78,12 @@ impl Args {
                 print_plan(&plan);
                 cx.print_digest(&ws, &plan)?;
             }
-            if self.verify && !plan.crates.is_empty() {
-                Self::verify(ctx, &ws, &plan)?;
+            // What `--execute` verifies: the crates it uploads, packaged as it packages them.
+            let uploads = plan.upload_part();
+            if self.verify && !uploads.crates.is_empty() {
+                Self::verify(ctx, &ws, &uploads)?;
+            } else if self.verify && !plan.crates.is_empty() {
+                ctx.out.note(format!("nothing to verify: {} has every version of the plan", plan.registry.display()));
             }
             if plan.registry.token_source(ws.root.as_std_path())?.is_none() {
                 ctx.out.warn(format!("no token for {}: {}", plan.registry.display(), plan.registry.token_help()));

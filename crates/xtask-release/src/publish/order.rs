@@ -323,7 +323,38 @@ impl Plan {
     }
 
     pub fn to_upload(&self) -> impl Iterator<Item = &Crate> {
-        self.crates.iter().filter(|c| !matches!(c.state, State::Published { .. }))
+        self.crates.iter().filter(|c| !c.is_published())
+    }
+
+    /// The crates whose version the registry has, as a plan of their own: the preflight
+    /// packages them apart from the others (see `run::preflight`).
+    pub(crate) fn published_part(&self) -> Plan {
+        self.part(true)
+    }
+
+    /// The crates to upload, as a plan of their own.
+    pub(crate) fn upload_part(&self) -> Plan {
+        self.part(false)
+    }
+
+    /// The estimate stays the whole run's, and `after` may name crates of the other part.
+    fn part(&self, published: bool) -> Plan {
+        let crates: Vec<Crate> = self.crates.iter().filter(|c| c.is_published() == published).cloned().collect();
+        let kept = |name: &String| crates.iter().any(|c| &c.name == name);
+        let levels = self
+            .levels
+            .iter()
+            .map(|level| level.iter().filter(|name| kept(name)).cloned().collect::<Vec<_>>())
+            .filter(|level| !level.is_empty())
+            .collect();
+        Plan { crates, levels, ..self.clone() }
+    }
+}
+
+impl Crate {
+    /// Whether the registry had this version when the plan was made.
+    pub fn is_published(&self) -> bool {
+        matches!(self.state, State::Published { .. })
     }
 }
 
@@ -470,6 +501,10 @@ mod tests {
         assert_eq!(plan.crates[1].state, State::NewVersion);
         assert_eq!((plan.estimate.new_crates, plan.estimate.new_versions), (0, 1));
         assert_eq!(plan.to_upload().count(), 1);
+        let names = |part: Plan| part.crates.into_iter().map(|c| c.name).collect::<Vec<_>>();
+        assert_eq!(names(plan.published_part()), ["a"]);
+        assert_eq!(names(plan.upload_part()), ["b"]);
+        assert_eq!(plan.upload_part().levels, [["b"]]);
     }
 
     #[test]

@@ -165,9 +165,9 @@ struct Preflight {
     same_files: BTreeMap<String, String>,
 }
 
-/// Everything that can be known before the first upload: a token exists, every crate
-/// packages and verifies against the others, its upload metadata can be read, and no
-/// version on the registry differs from ours.
+/// Everything that can be known before the first upload: a token exists, no version on
+/// the registry differs from ours, every crate to upload packages and verifies against the
+/// others and the registry, and its upload metadata can be read.
 fn preflight(
     sh: &Shell,
     ws: &Workspace,
@@ -187,29 +187,24 @@ fn preflight(
         reporter.note(&format!("{}: uploading with `cargo publish` for this run", plan.upload.reason));
     }
 
-    // STEP 2: one `cargo package` over the set, which verifies it as it will be published,
-    // unless `--verify` did that at this commit for byte-identical packages.
-    verified::package_for_upload(sh, ws, plan, require_verified, reporter)?;
-
-    // STEP 3: what we would upload, against what the registry has; the metadata cargo
-    // would send, from the manifest inside the `.crate` cargo packaged and verified.
+    // STEP 2: the versions the registry has, which are never uploaded: packaged without
+    // compiling anything, and each compared with the registry's before anything else is
+    // packaged, so that a version changed without a bump is refused as such.
     let target = registry.name.as_ref().and(registry.cargo_index.as_deref());
+    let published = plan.published_part();
+    if !published.crates.is_empty() {
+        verified::package(sh, &published, false, reporter)?;
+    }
     let mut packages = BTreeMap::new();
     let mut conflicts = Vec::new();
     let mut same_files = BTreeMap::new();
-    for krate in &plan.crates {
-        let stem = format!("{}-{}", krate.name, krate.version);
-        let dir = ws.target_dir.join("package");
-        let path = dir.join(format!("{stem}.crate"));
-        // One read: the metadata comes from the bytes that were hashed, and the upload
-        // checks that the file still has that hash.
-        let bytes = std::fs::read(&path).with_context(|| format!("cannot read the packaged crate {path}"))?;
-        let sha = sha::hash_bytes(&bytes).to_string();
+    for krate in &published.crates {
+        let (package, bytes) = read_package(ws, krate, target)?;
         if let State::Published { cksum } = &krate.state
-            && *cksum != sha
+            && *cksum != package.sha256
         {
             // Another checksum, maybe only because the package names another commit.
-            match published_files(plan, krate, cksum, &bytes, &stem) {
+            match published_files(plan, krate, cksum, &bytes, &format!("{}-{}", krate.name, krate.version)) {
                 Ok(note) => {
                     reporter.note(&note);
                     same_files.insert(krate.name.clone(), cksum.clone());
@@ -217,12 +212,24 @@ fn preflight(
                 Err(conflict) => conflicts.push(conflict),
             }
         }
-        let metadata = metadata::from_crate(&bytes, &stem, target)
-            .with_context(|| format!("cannot make the upload metadata of `{}`", krate.name))?;
-        packages.insert(krate.name.clone(), Package { path, sha256: sha, metadata });
+        packages.insert(krate.name.clone(), package);
     }
     if !conflicts.is_empty() {
         bail!("nothing was uploaded:\n  {}", conflicts.join("\n  "));
+    }
+
+    // STEP 3: the crates to upload, packaged apart from those, so that cargo takes the
+    // published ones from the registry: each packaged Cargo.lock then records the checksum
+    // the index lists (not that of our own package of a version skipped for the same
+    // files), and the verification builds against what everyone downloads. One `cargo
+    // package` over them verifies them as they will be published, unless `--verify` did
+    // that at this commit for byte-identical packages.
+    let uploads = plan.upload_part();
+    if !uploads.crates.is_empty() {
+        verified::package_for_upload(sh, ws, &uploads, require_verified, reporter)?;
+    }
+    for krate in &uploads.crates {
+        packages.insert(krate.name.clone(), read_package(ws, krate, target)?.0);
     }
 
     // STEP 4: where uploads go, from the index's config.json.
@@ -231,6 +238,18 @@ fn preflight(
         _ => None,
     };
     Ok(Preflight { packages, api, same_files })
+}
+
+/// What the preflight packaged for `krate`, and its bytes. One read: the metadata (cargo's,
+/// from the manifest inside the `.crate`) comes from the bytes that were hashed, and the
+/// upload checks that the file still has that hash.
+fn read_package(ws: &Workspace, krate: &Crate, target: Option<&str>) -> Result<(Package, Vec<u8>)> {
+    let path = verified::crate_file(ws, &krate.name, &krate.version);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read the packaged crate {path}"))?;
+    let sha256 = sha::hash_bytes(&bytes).to_string();
+    let metadata = metadata::from_crate(&bytes, &format!("{}-{}", krate.name, krate.version), target)
+        .with_context(|| format!("cannot make the upload metadata of `{}`", krate.name))?;
+    Ok((Package { path, sha256, metadata }, bytes))
 }
 
 /// A note when the registry's package of `krate` holds the same files as ours (`bytes`)

@@ -59,6 +59,7 @@ fn cargo_output(text: &str) -> String {
             || (verb == "Finished" && rest.starts_with('`'))
             || (verb == "Packaged" && rest.contains(" files, "))
             || (verb == "Updating" && rest.starts_with('`'))
+            || (verb == "Downloading" && rest == "crates ...")
             || (verb == "Locking" && rest.starts_with(|c: char| c.is_ascii_digit()))
             || (verb == "Blocking" && rest.starts_with("waiting for file lock"))
     };

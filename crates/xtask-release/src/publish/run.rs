@@ -193,7 +193,7 @@ fn preflight(
     let target = registry.name.as_ref().and(registry.cargo_index.as_deref());
     let published = plan.published_part();
     if !published.crates.is_empty() {
-        verified::package(sh, &published, false, reporter)?;
+        verified::package(sh, ws, &published, false, reporter)?;
     }
     let mut packages = BTreeMap::new();
     let mut conflicts = Vec::new();

@@ -91,6 +91,12 @@ pub struct Approval {
     pub approved: Option<String>,
 }
 
+/// What a run that nobody approved records: the plan's digest alone. For a library
+/// caller, whose call to `execute` is its approval.
+pub fn unapproved(plan: &impl Serialize) -> Result<Approval> {
+    Ok(Approval { plan_digest: digest_value(&serde_json::to_value(plan)?), approved: None })
+}
+
 /// Lets `--execute` of `command` proceed only with a matching approval: always when one
 /// is given, and when `require` lists the command, also when none is. Nothing has been
 /// done when this refuses.
@@ -218,9 +224,7 @@ pub fn execute<T>(
         Some(version) => Some(version.clone()),
         None => crate::version::current(ws).ok(),
     };
-    let mut trail = crate::audit::trail(sh, ws, current.as_ref());
-    trail.run_mut().plan_digest = Some(approval.plan_digest);
-    trail.run_mut().approved = approval.approved;
+    let trail = crate::audit::trail(sh, ws, current.as_ref()).with_plan(approval.plan_digest, approval.approved);
     trail.step(command, run)
 }
 

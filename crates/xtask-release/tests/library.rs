@@ -13,6 +13,7 @@ use support::{Fixture, Run, fixture};
 use xtask_release::dist::build;
 use xtask_release::publish::{self, Status};
 use xtask_release::report::Silent;
+use xtask_release::rollback;
 use xtask_release::steps::release::{self, Skip};
 use xtask_release::workspace::Workspace;
 
@@ -20,8 +21,6 @@ use xtask_release::workspace::Workspace;
 const CHILD: &str = "XTASK_RELEASE_LIBRARY_CHILD";
 /// Set in the child: a directory outside the work tree for dist's assets.
 const OUT: &str = "XTASK_RELEASE_LIBRARY_OUT";
-/// Set in the child of the `Workspace::load` tests: the manifest to load.
-const LOAD: &str = "XTASK_RELEASE_LIBRARY_LOAD";
 const BEGIN: &str = "<<library calls begin>>";
 const END: &str = "<<library calls end>>";
 
@@ -40,20 +39,8 @@ fn silent_library_calls_print_nothing() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let exe = std::env::current_exe().unwrap();
-    let mut cmd = Command::new(exe);
-    cmd.args(["--exact", "library_calls", "--ignored", "--nocapture", "--test-threads", "1"]);
-    fixture.env(&mut cmd);
-    cmd.env(CHILD, &fixture.root)
-        .env(OUT, fixture.tmp.path().join("dist"))
-        .env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
-        .env("CARGO_REGISTRIES_LOCAL_INDEX", registry.index_url())
-        .env("CARGO_REGISTRIES_LOCAL_TOKEN", "library-test-token");
-    let run = support::run(cmd);
-    assert_eq!(run.code, 0, "the library calls failed\n{run}");
-    let printed = run.stdout.split_once(BEGIN).and_then(|(_, rest)| rest.split_once(END)).map(|(between, _)| between);
-    // Only the newline of the BEGIN marker's own line.
-    assert_eq!(printed, Some("\n"), "the engine printed on stdout\n{run}");
+    let run = child(&fixture, &registry, "library_calls");
+    assert_printed_nothing(&run);
     // Nothing of ours on stderr (no status line, no command echo), nor of the tools we ran:
     // their output goes to the reporter's `tool_output`, which Silent leaves out.
     assert!(ran.exists(), "the pre-commit hook did not run\n{run}");
@@ -74,6 +61,64 @@ fn silent_library_calls_print_nothing() {
     // The calls did what they returned: the crate is in the registry, the tag exists.
     assert_eq!(registry.versions("single"), ["0.1.0"]);
     assert!(fixture.git(&["tag", "--list"]).contains("v0.2.0"), "{run}");
+
+    // rollback of 0.1.0, tagged on the first commit: the CLI's dry run shows the plan's
+    // digest, then the library executes the same plan.
+    let first = fixture.git(&["rev-list", "--max-parents=0", "HEAD"]).trim().to_string();
+    fixture.git(&["tag", "-a", "v0.1.0", "-m", "Release 0.1.0", &first]);
+    fixture.git(&["push", "--quiet", "origin", "v0.1.0"]);
+    let mut dry_run = fixture.command(&["--format", "json", "rollback", "0.1.0", "--registry", "local", "--no-github"]);
+    with_registry(&fixture, &registry, &mut dry_run);
+    let shown: serde_json::Value = serde_json::from_str(&support::run(dry_run).ok().stdout).unwrap();
+    let run = child(&fixture, &registry, "library_rollback");
+    assert_printed_nothing(&run);
+    // Not a status line, nor cargo yank's or git push's output: nothing at all.
+    assert_eq!(run.stderr, "", "the rollback wrote on stderr\n{run}");
+    assert_eq!(registry.yanked("single", "0.1.0"), Some(true), "{run}");
+    assert_eq!(fixture.git(&["tag", "--list", "v0.1.0"]), "", "{run}");
+    assert_eq!(fixture.git_in(&fixture.origin, &["tag", "--list", "v0.1.0"]), "", "{run}");
+    // The audit trail: a line for each step of the plan, with its digest and no approval.
+    let log = std::fs::read_to_string(fixture.tmp.path().join("target/xtask-release/audit.jsonl")).unwrap();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["version"] == "0.1.0")
+        .collect();
+    let planned = shown["steps"].as_array().unwrap();
+    assert_eq!(lines.len(), planned.len(), "{log}");
+    for (line, step) in lines.iter().zip(planned) {
+        assert_eq!(line["plan_digest"], shown["plan_digest"], "{line}");
+        assert_eq!(line["approved"], serde_json::Value::Null, "{line}");
+        assert_eq!(line["outcome"], if step["skip"].is_null() { "ok" } else { "skipped" }, "{line}");
+    }
+    let yank = lines.iter().find(|l| l["step"].as_str().unwrap().starts_with("yank single 0.1.0")).expect(&log);
+    assert_eq!((&yank["produced"]["crate"], &yank["produced"]["yanked"]), (&"single 0.1.0".into(), &"true".into()));
+}
+
+/// Runs `test`, one of the ignored tests below, in a child process on the fixture.
+fn child(fixture: &Fixture, registry: &Registry, test: &str) -> support::Run {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", test, "--ignored", "--nocapture", "--test-threads", "1"]);
+    fixture.env(&mut cmd);
+    with_registry(fixture, registry, &mut cmd);
+    cmd.env(CHILD, &fixture.root).env(OUT, fixture.tmp.path().join("dist"));
+    let run = support::run(cmd);
+    assert_eq!(run.code, 0, "the library calls of {test} failed\n{run}");
+    run
+}
+
+/// cargo pointed at the loopback registry, with a token.
+fn with_registry(fixture: &Fixture, registry: &Registry, cmd: &mut Command) {
+    cmd.env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+        .env("CARGO_REGISTRIES_LOCAL_INDEX", registry.index_url())
+        .env("CARGO_REGISTRIES_LOCAL_TOKEN", "library-test-token");
+}
+
+/// Between the child's markers, stdout holds only the newline of the BEGIN marker's line.
+#[track_caller]
+fn assert_printed_nothing(run: &support::Run) {
+    let printed = run.stdout.split_once(BEGIN).and_then(|(_, rest)| rest.split_once(END)).map(|(between, _)| between);
+    assert_eq!(printed, Some("\n"), "the engine printed on stdout\n{run}");
 }
 
 /// The library calls, in the child that `silent_library_calls_print_nothing` starts.
@@ -119,6 +164,25 @@ fn library_calls() {
     println!("{END}");
 }
 
+/// rollback through the library alone, in the child: the plan and its execution, without
+/// GitHub.
+#[test]
+#[ignore = "run by silent_library_calls_print_nothing, in a child process"]
+fn library_rollback() {
+    let Some(root) = std::env::var_os(CHILD).map(PathBuf::from) else { return };
+    println!("{BEGIN}");
+    let sh = xshell::Shell::new().unwrap();
+    sh.change_dir(&root);
+    let ws = Workspace::load(&sh, Some(root.join("Cargo.toml").as_path())).unwrap();
+    let options = rollback::Options::new("0.1.0".parse().unwrap()).registry("local").no_github(true);
+    let plan = rollback::plan(&sh, &ws, &options, None).unwrap();
+    let outcome = rollback::execute(&sh, &ws, &plan, &options, None, &Silent);
+    assert!(outcome.error.is_none(), "{:?}", outcome.error);
+    let outcomes: Vec<&str> = outcome.steps.iter().map(|s| s.outcome).collect();
+    assert!(outcomes.iter().all(|o| *o == "ok" || *o == "skipped"), "{outcomes:?}");
+    println!("{END}");
+}
+
 /// A Silent caller sees nothing of cargo's output, so a failed build's error must say why:
 /// it carries cargo's last lines (rustc's error) itself.
 #[test]
@@ -144,18 +208,17 @@ fn a_silent_callers_error_says_why_cargo_failed() {
     assert!(!message.contains("printed above") && !message.contains("Compiling"), "{message}");
 }
 
-/// Loads the fixture's workspace in a child process (`load_child`) and returns the child's
-/// run, after checking that the load printed nothing on stdout. What `load` returned is
-/// printed after the END marker.
+/// Loads the fixture's workspace in a child process (`load_child`; no registry needed, so
+/// not through `child`) and returns the child's run, after checking that the load printed
+/// nothing on stdout. What `load` returned is printed after the END marker.
 fn load_in_child(fixture: &Fixture) -> Run {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args(["--exact", "load_child", "--ignored", "--nocapture", "--test-threads", "1"]);
     fixture.env(&mut cmd);
-    cmd.env(LOAD, fixture.root.join("Cargo.toml"));
+    cmd.env(CHILD, &fixture.root);
     let run = support::run(cmd);
     assert_eq!(run.code, 0, "the child failed\n{run}");
-    let printed = run.stdout.split_once(BEGIN).and_then(|(_, rest)| rest.split_once(END)).map(|(between, _)| between);
-    assert_eq!(printed, Some("\n"), "Workspace::load printed on stdout\n{run}");
+    assert_printed_nothing(&run);
     run
 }
 
@@ -168,10 +231,10 @@ fn loaded(run: &Run) -> &str {
 #[test]
 #[ignore = "run by load_in_child, in a child process"]
 fn load_child() {
-    let Some(manifest) = std::env::var_os(LOAD).map(PathBuf::from) else { return };
+    let Some(root) = std::env::var_os(CHILD).map(PathBuf::from) else { return };
     let sh = xshell::Shell::new().unwrap();
     println!("{BEGIN}");
-    let ws = Workspace::load(&sh, Some(manifest.as_path()));
+    let ws = Workspace::load(&sh, Some(root.join("Cargo.toml").as_path()));
     println!("{END}");
     match ws {
         Ok(ws) => ws.cargo_warnings.iter().for_each(|w| println!("cargo warned: {w}")),

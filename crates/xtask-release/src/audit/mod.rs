@@ -12,9 +12,7 @@ use xshell::Shell;
 
 use crate::workspace::Workspace;
 pub use trail::{Entry, Outcome};
-// Not covered by semver: tests/audit.rs writes a log with them to test reading it back.
-#[doc(hidden)]
-pub use trail::{Produced, Run, Trail};
+pub(crate) use trail::{Produced, Run, Trail};
 
 /// Where this workspace's audit log is: `audit-log` from the workspace root, else in
 /// cargo's target directory (`target/xtask-release/audit.jsonl`), which is ignored by

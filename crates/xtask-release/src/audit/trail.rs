@@ -92,12 +92,11 @@ impl Trail {
         Trail { path, run }
     }
 
-    pub fn path(&self) -> &Utf8Path {
-        &self.path
-    }
-
-    pub fn run_mut(&mut self) -> &mut Run {
-        &mut self.run
+    /// Every line carries the digest of the plan executed, and the approval when one was given.
+    pub fn with_plan(mut self, digest: String, approved: Option<String>) -> Trail {
+        self.run.plan_digest = Some(digest);
+        self.run.approved = approved;
+        self
     }
 
     /// Runs one step and records it: `ok` with what it produced, or `failed` with the
@@ -332,6 +331,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = Utf8Path::from_path(tmp.path()).unwrap();
         let trail = trail(dir);
+        let path = dir.join("audit.jsonl");
         trail
             .step("one", |p| {
                 p.add("tag v1", "abc");
@@ -346,27 +346,27 @@ mod tests {
             .unwrap();
         assert!(trail.step("three", |_| -> Result<()> { bail!("boom") }).is_err());
         trail.step("four", |_| Ok(())).unwrap();
-        assert_eq!(verify(trail.path()).unwrap(), 4);
-        let lines = read(trail.path()).unwrap();
+        assert_eq!(verify(&path).unwrap(), 4);
+        let lines = read(&path).unwrap();
         let outcomes: Vec<Outcome> = lines.iter().map(|(_, e)| e.outcome).collect();
         assert_eq!(outcomes, [Outcome::Ok, Outcome::Skipped, Outcome::Failed, Outcome::Ok]);
         assert_eq!(lines[2].1.error.as_deref(), Some("boom"));
         assert_eq!(lines[0].1.produced["tag v1"], "abc");
 
-        let original = std::fs::read_to_string(trail.path()).unwrap();
-        let write = |text: String| std::fs::write(trail.path(), text).unwrap();
+        let original = std::fs::read_to_string(&path).unwrap();
+        let write = |text: String| std::fs::write(&path, text).unwrap();
         write(original.replace("\"step\":\"two\"", "\"step\":\"deux\""));
-        let err = verify(trail.path()).unwrap_err().to_string();
+        let err = verify(&path).unwrap_err().to_string();
         assert!(err.contains("line 2 was edited"), "{err}");
         let mut kept: Vec<&str> = original.lines().collect();
         kept.remove(1);
         write(kept.join("\n") + "\n");
-        let err = verify(trail.path()).unwrap_err().to_string();
+        let err = verify(&path).unwrap_err().to_string();
         assert!(err.contains("line 2 does not follow"), "{err}");
         let mut kept: Vec<&str> = original.lines().collect();
         kept.pop();
         write(kept.join("\n") + "\n");
-        let err = verify(trail.path()).unwrap_err().to_string();
+        let err = verify(&path).unwrap_err().to_string();
         assert!(err.contains("lines were removed from its end"), "{err}");
     }
 }

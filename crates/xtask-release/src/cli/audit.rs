@@ -85,3 +85,66 @@ fn table(entries: &[&Entry]) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use cargo_metadata::camino::Utf8PathBuf;
+
+    use super::*;
+    use crate::audit::{Run, Trail};
+
+    /// A three-step log for 0.2.0, the last step failed, and one step for 0.3.0.
+    fn write_log(path: &Utf8Path) {
+        let run = |version: &str| Run {
+            actor: "Test Author".into(),
+            host: "ci".into(),
+            command: "xtask-release tag --execute".into(),
+            version: Some(version.into()),
+            ..Run::default()
+        };
+        let trail = Trail::new(path.to_path_buf(), run("0.2.0"));
+        trail.step("bump", |_| Ok(())).unwrap();
+        trail
+            .step("tag v0.2.0", |p| {
+                p.add("tag v0.2.0", "0123abcd");
+                Ok(())
+            })
+            .unwrap();
+        let _ = trail.step("push", |_| -> Result<()> { anyhow::bail!("remote refused") });
+        Trail::new(path.to_path_buf(), run("0.3.0")).step("bump", |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn prints_filters_and_verifies_the_trail() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = Utf8PathBuf::from_path_buf(tmp.path().join("audit.jsonl")).unwrap();
+        write_log(&path);
+        let read = |options: Options| audit::read(None, &options.log(path.as_std_path()));
+
+        let report = read(Options::new().verify(true)).unwrap();
+        assert_eq!(report.verified, Some(4));
+        let text = table(&report.entries.iter().collect::<Vec<_>>());
+        let rows: Vec<&str> = text.lines().collect();
+        assert_eq!(rows.len(), 5, "{text}");
+        assert!(rows[2].contains("tag v0.2.0") && rows[2].contains("tag v0.2.0=0123abcd"), "{text}");
+        assert!(rows[3].contains("failed: remote refused"), "{text}");
+
+        let report = read(Options::new().version("0.2.0".parse().unwrap())).unwrap();
+        let steps: Vec<&str> = report.entries.iter().map(|e| e.step.as_str()).collect();
+        assert_eq!(steps, ["bump", "tag v0.2.0", "push"]);
+        assert_eq!(report.entries[2].outcome, audit::Outcome::Failed);
+
+        // An edited line: the next line no longer carries its hash.
+        let original = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, original.replace("0123abcd", "fedcba98")).unwrap();
+        let err = read(Options::new().verify(true)).unwrap_err();
+        assert!(err.to_string().contains("line 2 was edited"), "{err:#}");
+
+        // A removed line.
+        let mut lines: Vec<&str> = original.lines().collect();
+        lines.remove(2);
+        std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let err = read(Options::new().verify(true)).unwrap_err();
+        assert!(err.to_string().contains("line 3 does not follow"), "{err:#}");
+    }
+}

@@ -100,10 +100,7 @@ impl Args {
         let todo = plan.steps.iter().filter(|s| s.skip.is_none()).count();
         let what = if self.undo { "undo the rollback of" } else { "roll back" };
         super::confirm(self.yes, &format!("{what} {} ({})", plan.version, crate::output::plural(todo, "step")))?;
-        let mut trail = crate::audit::trail(&ctx.sh, &ws, Some(&plan.version));
-        trail.run_mut().plan_digest = Some(approval.plan_digest.clone());
-        trail.run_mut().approved = approval.approved.clone();
-        let outcome = rollback::execute(&ctx.sh, &ws, &plan, &options, client.as_ref(), &trail, &ctx.out);
+        let outcome = rollback::execute_approved(&ctx.sh, &ws, &plan, &options, client.as_ref(), approval, &ctx.out);
         if cx.json() {
             cx.print_json(&ShownSteps { format_version: 1, plan_digest: &digest, steps: &outcome.steps })?;
         }
@@ -115,7 +112,7 @@ impl Args {
             }
             Some(err) => Err(err.context(format!(
                 "the rollback stopped; fix the cause, then run the same command again: what is done is skipped ({})",
-                trail.path()
+                crate::audit::log_path(&ws)
             ))),
         }
     }

@@ -14,6 +14,7 @@ use anyhow::{Context as _, Result};
 use semver::Version;
 use xshell::{Shell, cmd};
 
+use crate::approval::Approval;
 use crate::github::client::{Client, Token};
 use crate::github::repo;
 use crate::ops::git;
@@ -86,19 +87,35 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, client: Option<&Clien
     Ok(if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) })
 }
 
-/// Carries out the plan step by step, each recorded in the audit trail and said through
-/// `reporter`; what happened to each step, and the error that stopped it, are in the
-/// outcome.
+/// Carries out the plan step by step, each said through `reporter` and recorded in the
+/// workspace's audit trail with the plan's digest (the one a dry run shows); what happened
+/// to each step, and the error that stopped it, are in the outcome.
 pub fn execute(
     sh: &Shell,
     ws: &Workspace,
     plan: &Plan,
     options: &Options,
     client: Option<&Client>,
-    trail: &crate::audit::Trail,
     reporter: &dyn Reporter,
 ) -> Outcome {
-    undo::run(sh, ws, plan, client, options.reason.as_deref(), trail, reporter)
+    match crate::approval::unapproved(plan) {
+        Ok(approval) => execute_approved(sh, ws, plan, options, client, approval, reporter),
+        Err(err) => Outcome { steps: Vec::new(), error: Some(err) },
+    }
+}
+
+/// [`execute`] after the CLI's approval gate, whose decision every audit line records.
+pub(crate) fn execute_approved(
+    sh: &Shell,
+    ws: &Workspace,
+    plan: &Plan,
+    options: &Options,
+    client: Option<&Client>,
+    approval: Approval,
+    reporter: &dyn Reporter,
+) -> Outcome {
+    let trail = crate::audit::trail(sh, ws, Some(&plan.version)).with_plan(approval.plan_digest, approval.approved);
+    undo::run(sh, ws, plan, client, options.reason.as_deref(), &trail, reporter)
 }
 
 /// What the registry, git and GitHub say now about the version.

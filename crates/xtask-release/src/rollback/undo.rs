@@ -33,7 +33,7 @@ pub struct StepResult {
     pub detail: Option<String>,
 }
 
-pub fn run(
+pub(crate) fn run(
     sh: &Shell,
     ws: &Workspace,
     plan: &Plan,

@@ -104,6 +104,25 @@ fn every_command_prints_one_versioned_snake_case_document() {
     parse_one(&run);
 }
 
+/// A path under the workspace root prints relative to it, one elsewhere (cargo's target
+/// directory, which the other tests keep outside the work tree) absolute.
+#[test]
+fn paths_are_relative_inside_the_workspace_and_absolute_outside() {
+    let fixture = fixture("single-crate");
+    let plan = |target_dir: &std::path::Path| {
+        let mut cmd = fixture.command(&["dist", "--target", "x86_64-unknown-linux-gnu"]);
+        cmd.env("CARGO_TARGET_DIR", target_dir);
+        document(&fixture, cmd, 0)
+    };
+    let binary = |plan: &Value| plan["assets"][0]["binary"].as_str().unwrap().replace('\\', "/");
+    let inside = plan(&fixture.root.join("target"));
+    assert_eq!(binary(&inside), "target/x86_64-unknown-linux-gnu/release/single-a", "{inside}");
+    assert_eq!(inside["out_dir"].as_str().unwrap().replace('\\', "/"), "target/dist", "{inside}");
+    let outside = plan(&fixture.tmp.path().join("elsewhere"));
+    let shown = outside["assets"][0]["binary"].as_str().unwrap();
+    assert!(std::path::Path::new(shown).is_absolute() && binary(&outside).ends_with("/single-a"), "{outside}");
+}
+
 #[test]
 fn a_failing_check_in_github_actions_keeps_stdout_one_document() {
     let fixture = fixture("single-crate");

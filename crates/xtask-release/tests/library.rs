@@ -159,7 +159,11 @@ fn library_calls() {
     assert!(!plan.assets.is_empty());
     if cfg!(all(target_os = "linux", target_arch = "x86_64")) {
         let outcome = build::execute(&sh, &plan, &Silent).unwrap();
-        assert_eq!(outcome.written.len(), plan.assets.len());
+        assert_eq!(outcome.assets.len(), plan.assets.len());
+        for asset in &outcome.assets {
+            let line = std::fs::read_to_string(&asset.checksum_file).unwrap();
+            assert_eq!(line, format!("{}  {}\n", asset.sha256, asset.name));
+        }
     }
     println!("{END}");
 }

@@ -1,4 +1,5 @@
-//! `dist`: arguments, the build plan as text or JSON, and each asset's checksum.
+//! `dist`: arguments, the build plan as text or JSON, and what was built: each asset's
+//! checksum.
 
 use std::path::PathBuf;
 
@@ -41,30 +42,16 @@ impl Args {
         }
         let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             let outcome = build::execute(&ctx.sh, &plan, &ctx.out)?;
-            for (path, digest) in &outcome.written {
-                produced.add(path.file_name().unwrap_or(path.as_str()), digest.clone());
+            for asset in &outcome.assets {
+                produced.add(asset.name.clone(), asset.sha256.clone());
             }
             Ok(outcome)
         })?;
         if cx.json() {
-            // The plan and what was written, so the JSON carries the sums the text prints.
-            #[derive(serde::Serialize)]
-            struct Built<'a> {
-                #[serde(flatten)]
-                plan: &'a Plan,
-                written: Vec<Written<'a>>,
-            }
-            #[derive(serde::Serialize)]
-            struct Written<'a> {
-                path: &'a str,
-                sha256: &'a str,
-            }
-            let written =
-                outcome.written.iter().map(|(path, sha256)| Written { path: path.as_str(), sha256 }).collect();
-            return cx.print_json(&Built { plan: &plan, written });
+            return cx.print_json(&outcome);
         }
-        for (path, digest) in &outcome.written {
-            crate::outln!("{digest}  {}", ws.rel(path));
+        for asset in &outcome.assets {
+            crate::outln!("{}  {}", asset.sha256, ws.rel(&asset.path));
         }
         Ok(())
     }

@@ -135,7 +135,9 @@ impl Cx {
 
     /// Every JSON string that starts with the workspace root, made relative to it. On the
     /// serialised text, so that every plan and outcome type gets it without knowing the
-    /// root, and key order stays as the types declare it.
+    /// root, and key order stays as the types declare it. A path outside the root (cargo's
+    /// target directory or `--out` elsewhere) stays absolute: a `../` path would mean
+    /// something else to a reader in another directory, and says nothing shorter.
     fn relative(&self, text: String) -> String {
         let Some(root) = self.ctx.root().and_then(|r| serde_json::to_string(r).ok()) else { return text };
         // The root as it appears inside a JSON string, with its opening quote.

@@ -40,11 +40,24 @@ impl Options {
     }
 }
 
-/// What `execute` wrote: each asset with its sha256.
+/// What `execute` built and wrote for one target. Paths are the plan's; the CLI prints
+/// them relative to the workspace root.
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Outcome {
-    pub written: Vec<(Utf8PathBuf, String)>,
+    pub target: String,
+    pub version: Version,
+    pub assets: Vec<WrittenAsset>,
+}
+
+/// One asset written, with its `.sha256` file and the digest that file holds.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct WrittenAsset {
+    pub name: String,
+    pub path: Utf8PathBuf,
+    pub checksum_file: Utf8PathBuf,
+    pub sha256: String,
 }
 
 impl Plan {
@@ -77,7 +90,8 @@ pub struct PlannedAsset {
     pub name: String,
     pub path: Utf8PathBuf,
     pub checksum_file: Utf8PathBuf,
-    /// Where cargo puts the binary.
+    /// Where cargo puts the binary: in JSON relative to the workspace root, unless cargo's
+    /// target directory is elsewhere (`CARGO_TARGET_DIR`).
     pub binary: Utf8PathBuf,
     /// The other binaries of an archive holding every binary of the target.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -224,7 +238,12 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
     for (asset, digest) in plan.assets.iter().zip(sha::hash_files(&paths)) {
         let digest = digest.with_context(|| format!("cannot read {}", asset.path))?;
         write_atomic(&asset.checksum_file, format::line(&digest, &asset.name).as_bytes())?;
-        written.push((asset.path.clone(), digest.to_string()));
+        written.push(WrittenAsset {
+            name: asset.name.clone(),
+            path: asset.path.clone(),
+            checksum_file: asset.checksum_file.clone(),
+            sha256: digest.to_string(),
+        });
     }
     // Relative to the workspace root (the shell's directory), like every path we print.
     let shown = match plan.out_dir.as_std_path().strip_prefix(sh.current_dir()) {
@@ -233,7 +252,7 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         Err(_) => plan.out_dir.to_string(),
     };
     reporter.status("Finished", &format!("{} assets for {} in {shown}", plan.assets.len(), plan.target));
-    Ok(Outcome { written })
+    Ok(Outcome { target: plan.target.clone(), version: plan.version.clone(), assets: written })
 }
 
 /// Creates the output directory and proves it writable with a file written and removed.

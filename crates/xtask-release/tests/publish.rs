@@ -190,10 +190,14 @@ fn publishes_in_order_and_a_consumer_resolves_the_newest_version() {
         assert!(run.stdout.contains(&format!("{name} v0.1.0")), "{run}");
     }
     assert_no_canary(&fixture, &[&run]);
-    // The preflight verified every package (cargo says so for each) without writing an
-    // incremental cache for packages that are extracted anew on every run.
+    // The preflight built every crate from its package (cargo says so for each) without
+    // writing an incremental cache for packages that are extracted anew on every run.
     for name in &names {
-        assert!(run.stderr.contains(&format!("Verifying {name} v0.1.0")), "{run}");
+        let from_package = format!(
+            "Compiling {name} v0.1.0 ({}/target/xtask-release/unpacked/{name}-0.1.0)",
+            fixture.tmp.path().display()
+        );
+        assert!(run.stderr.contains(&from_package), "{run}");
     }
     let incremental = fixture.tmp.path().join("target/debug/incremental");
     let cached: Vec<_> =

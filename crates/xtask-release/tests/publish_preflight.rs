@@ -113,7 +113,7 @@ fn verify_without_the_token_then_execute_uploads_without_compiling() {
     let head = fixture.git(&["rev-parse", "HEAD"]).trim().to_string();
 
     let verify = support::run(without_tokens(publish(&fixture, &registry, &["--verify"]))).ok();
-    assert!(verify.stderr.contains("Verifying 2 crates with cargo package"), "{verify}");
+    assert!(verify.stderr.contains("Verifying 2 crates as packaged"), "{verify}");
     assert!(verify.stderr.contains(&format!("Recorded 2 crates verified at {head}")), "{verify}");
     assert!(verify.stderr.contains("dry run: nothing was uploaded"), "{verify}");
     let built = build_runs(&fixture);
@@ -167,7 +167,7 @@ fn a_commit_or_a_package_that_differs_from_the_record_is_verified_again() {
     let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz-sys"])).ok();
     assert!(run.stderr.contains("not using the verification recorded"), "{run}");
     assert!(run.stderr.contains(&format!("made at {}", &verified_at[..12])), "{run}");
-    assert!(run.stderr.contains("Verifying 1 crate with cargo package"), "{run}");
+    assert!(run.stderr.contains("Verifying 1 crate as packaged"), "{run}");
     assert!(build_runs(&fixture).len() > before, "--execute did not verify\n{run}");
     assert_eq!(registry.versions("lz-sys"), ["0.4.2"]);
 
@@ -180,9 +180,9 @@ fn a_commit_or_a_package_that_differs_from_the_record_is_verified_again() {
     std::fs::write(&path, text.replace(&sha, &"0".repeat(64))).unwrap();
     let run = support::run(publish(&fixture, &registry, &["--execute", "-p", "lz"])).ok();
     assert!(run.stderr.contains("the packages of lz differ from those verified"), "{run}");
-    assert!(run.stderr.contains("Verifying 1 crate with cargo package"), "{run}");
-    // lz's build is cargo's to report (lz-sys, now from the registry, is built already).
-    assert!(run.stderr.contains("Verifying lz v0.4.2 ("), "--execute did not verify\n{run}");
+    assert!(run.stderr.contains("Verifying 1 crate as packaged"), "{run}");
+    // lz is built from its package (lz-sys, now from the registry, is built already).
+    assert!(run.stderr.contains("Compiling lz v0.4.2 ("), "--execute did not verify\n{run}");
     assert_eq!(registry.versions("lz"), ["0.4.2"]);
     assert_no_token_seen_or_shown(&fixture, &run);
 }

@@ -17,6 +17,7 @@ pub(crate) mod platform;
 pub(crate) mod registry_config;
 mod run;
 mod same_files;
+mod unpacked;
 mod upload;
 pub(crate) mod verified;
 pub(crate) mod web_api;

@@ -103,11 +103,22 @@ pub fn differing<'a>(record: &'a Record, packaged: &BTreeMap<String, String>) ->
     record.crates.iter().filter(|c| packaged.get(&c.name) != Some(&c.sha256)).map(|c| c.name.as_str()).collect()
 }
 
+/// The set packaged with `cargo package --no-verify`, then, when `verify`, each crate built
+/// from its package against the others' packages (`unpacked`), as cargo's own verification
+/// builds them but sharing what they share; cargo verifies only where that cannot stand for
+/// it. Without `verify` no build script or proc macro runs.
+pub(super) fn package(sh: &Shell, ws: &Workspace, plan: &Plan, verify: bool, reporter: &dyn Reporter) -> Result<()> {
+    cargo_package(sh, plan, false, reporter)?;
+    if verify && !super::unpacked::verify(sh, ws, plan, reporter)? {
+        cargo_package(sh, plan, true, reporter)?;
+    }
+    Ok(())
+}
+
 /// `cargo package` over the set, verifying each crate by building it unless `verify` is
-/// false (then no build script or proc macro runs). Cargo packages workspace members
-/// against each other through a local overlay, so this verifies the set as it will be
-/// published.
-pub(super) fn package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Reporter) -> Result<()> {
+/// false. Cargo packages workspace members against each other through a local overlay, so
+/// this verifies the set as it will be published.
+fn cargo_package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Reporter) -> Result<()> {
     let count = plan.crates.len();
     let no_verify = (!verify).then_some("--no-verify");
     let _group = reporter.group(&format!("cargo package{} ({count} crates)", if verify { "" } else { " --no-verify" }));
@@ -175,19 +186,19 @@ pub(super) fn package_for_upload(
             );
         }
         reporter.note(&format!("{why}; verifying again"));
-        package(sh, plan, true, reporter)
+        package(sh, ws, plan, true, reporter)
     };
     let Some(record) = record else {
         // Without a record this is simply the preflight's verification, as without --verify.
         if !required {
-            return package(sh, plan, true, reporter);
+            return package(sh, ws, plan, true, reporter);
         }
         return verify_again(format!("no verification is recorded in {path}"));
     };
     if let Some(why) = distrust(&record, plan, &Facts::read(sh)) {
         return verify_again(format!("not using the verification recorded in {path}: {why}"));
     }
-    package(sh, plan, false, reporter)?;
+    package(sh, ws, plan, false, reporter)?;
     let differ = differing(&record, &hashes(ws, plan)?);
     if !differ.is_empty() {
         return verify_again(format!(
@@ -217,7 +228,7 @@ pub fn verify(
     reporter: &dyn Reporter,
 ) -> Result<(Record, Option<Utf8PathBuf>)> {
     let before = Facts::read(sh);
-    package(sh, plan, true, reporter)?;
+    package(sh, ws, plan, true, reporter)?;
     let after = Facts::read(sh);
     let mut hashes = hashes(ws, plan)?;
     let crates = plan

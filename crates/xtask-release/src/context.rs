@@ -43,6 +43,11 @@ impl Ctx {
         let ws = Workspace::load(&self.sh, self.manifest_path.as_deref())?;
         self.sh.change_dir(ws.root.as_std_path());
         let _ = self.root.set(ws.root.clone().into_std_path_buf());
+        // Cargo's words as cargo would print them, once per command: the workspace may be
+        // loaded again later (after edits, or HEAD's copy), and those loads stay quiet.
+        for warning in &ws.cargo_warnings {
+            self.out.warn(warning);
+        }
         for note in &ws.notes {
             self.out.note(note);
         }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use cargo_metadata::{DependencyKind, Metadata, TargetKind};
 use semver::{Version, VersionReq};
@@ -12,6 +12,7 @@ use xshell::Shell;
 
 use crate::config::Config;
 use crate::ops::cargo;
+use crate::ops::redact::redact;
 
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -22,6 +23,11 @@ pub struct Workspace {
     pub target_dir: Utf8PathBuf,
     /// In the order cargo lists them (sorted by package id), which is stable.
     pub members: Vec<Member>,
+    /// What cargo warned about while reading the manifests (`profiles for the non root
+    /// package will be ignored`, ...), one entry per warning with the lines that go with
+    /// it, without the `warning: ` label, redacted. [`Workspace::load`] prints none of
+    /// them: the CLI shows each through its reporter, a library caller decides.
+    pub cargo_warnings: Vec<String>,
     pub(crate) config: Config,
     /// What to tell the user about the config (cargo-release's table), once per command.
     pub(crate) notes: Vec<String>,
@@ -108,20 +114,41 @@ impl DepKind {
 
 impl Workspace {
     /// Runs `cargo metadata --no-deps` (no network, no resolution) for the workspace that
-    /// holds `manifest_path`, or the one found from the current directory upward.
+    /// holds `manifest_path`, or the one found from the current directory upward. Prints
+    /// nothing: cargo's warnings land in [`Workspace::cargo_warnings`], and its error, when
+    /// it fails, in the returned error.
     pub fn load(sh: &Shell, manifest_path: Option<&Path>) -> Result<Workspace> {
         let manifest_args: Vec<&std::ffi::OsStr> = match manifest_path {
             Some(path) => vec!["--manifest-path".as_ref(), path.as_os_str()],
             None => vec![],
         };
-        let json = cargo::command(sh)
+        // Captured, not passed through to our stderr: a library caller that wants silence
+        // gets it, and nothing cargo says is lost, since it ends up in the result.
+        let out = cargo::command(sh)
             .args(["metadata", "--format-version", "1", "--no-deps"])
             .args(manifest_args)
+            .env("CARGO_TERM_COLOR", "never")
             .quiet()
-            .read()
-            .context("cargo metadata failed on the workspace; fix the manifest error cargo printed above")?;
-        let metadata: Metadata = serde_json::from_str(&json).context("cannot parse the output of cargo metadata")?;
-        Workspace::from_metadata(&metadata)
+            .ignore_status()
+            .output()
+            .context("cannot run cargo metadata")?;
+        let stderr = redact(&String::from_utf8_lossy(&out.stderr));
+        if !out.status.success() {
+            let workspace = match manifest_path {
+                Some(path) => format!("the workspace of {}", path.display()),
+                None => format!("the workspace that holds {}", sh.current_dir().display()),
+            };
+            bail!(
+                "cannot read {workspace}: `cargo metadata` failed ({}):\n{}\nFix what cargo reports and re-run.",
+                crate::ops::exit_description(out.status),
+                cargo::last_relevant(&stderr)
+            );
+        }
+        let metadata: Metadata =
+            serde_json::from_slice(&out.stdout).context("cannot parse the output of cargo metadata")?;
+        let mut ws = Workspace::from_metadata(&metadata)?;
+        ws.cargo_warnings = warnings(&stderr);
+        Ok(ws)
     }
 
     /// Builds the facts from metadata already read: a pure function, for tests.
@@ -182,7 +209,15 @@ impl Workspace {
                 }),
             })
             .collect();
-        Ok(Workspace { root, manifest_path, target_dir: metadata.target_directory.clone(), members, config, notes })
+        Ok(Workspace {
+            root,
+            manifest_path,
+            target_dir: metadata.target_directory.clone(),
+            members,
+            cargo_warnings: Vec::new(),
+            config,
+            notes,
+        })
     }
 
     pub fn member(&self, name: &str) -> Option<&Member> {
@@ -197,5 +232,60 @@ impl Workspace {
     /// A path relative to the workspace root, for messages.
     pub fn rel<'a>(&self, path: &'a Utf8Path) -> &'a Utf8Path {
         path.strip_prefix(&self.root).unwrap_or(path)
+    }
+}
+
+/// Cargo's warnings in its stderr: each from its `warning: ` line through the lines that
+/// belong to it (`= note:` lines, the paths a warning lists), up to the next warning or
+/// status line. Progress such as `    Blocking waiting for file lock` is not a warning.
+/// Pure, for tests.
+fn warnings(stderr: &str) -> Vec<String> {
+    let mut warnings: Vec<String> = Vec::new();
+    let mut current: Option<String> = None;
+    for line in stderr.lines() {
+        if let Some(text) = line.strip_prefix("warning: ") {
+            warnings.extend(current.replace(text.to_string()));
+        } else if is_status(line) {
+            warnings.extend(current.take());
+        } else if let Some(warning) = current.as_mut() {
+            warning.push('\n');
+            warning.push_str(line);
+        }
+    }
+    warnings.extend(current);
+    warnings.iter().map(|w| w.trim_end().to_string()).collect()
+}
+
+/// Cargo's progress line: a capitalised verb right-aligned in 12 columns, then a space.
+fn is_status(line: &str) -> bool {
+    let Some((padded, rest)) = line.split_at_checked(12) else { return false };
+    let verb = padded.trim_start();
+    rest.starts_with(' ')
+        && padded.starts_with(' ')
+        && verb.starts_with(|c: char| c.is_ascii_uppercase())
+        && verb.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::warnings;
+
+    #[test]
+    fn each_warning_keeps_its_lines_and_progress_is_left_out() {
+        let stderr = "    Blocking waiting for file lock on package cache\n\
+                      warning: profiles for the non root package will be ignored, specify profiles at the workspace root:\n\
+                      package:   /w/crates/a/Cargo.toml\n\
+                      workspace: /w/Cargo.toml\n\
+                      warning: virtual workspace defaulting to `resolver = \"1\"`\n  |\n  = note: to keep it, say so\n\n\
+                      \x20    Locking 1 package\n";
+        assert_eq!(
+            warnings(stderr),
+            [
+                "profiles for the non root package will be ignored, specify profiles at the workspace root:\n\
+                 package:   /w/crates/a/Cargo.toml\nworkspace: /w/Cargo.toml",
+                "virtual workspace defaulting to `resolver = \"1\"`\n  |\n  = note: to keep it, say so",
+            ]
+        );
+        assert!(warnings("").is_empty());
     }
 }

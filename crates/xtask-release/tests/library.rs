@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use support::registry::Registry;
-use support::{Fixture, fixture};
+use support::{Fixture, Run, fixture};
 use xtask_release::dist::build;
 use xtask_release::publish::{self, Status};
 use xtask_release::report::Silent;
@@ -210,4 +210,82 @@ fn a_silent_callers_error_says_why_cargo_failed() {
     assert!(message.contains("error: broken on purpose"), "{message}");
     assert!(message.contains("could not compile"), "{message}");
     assert!(!message.contains("printed above") && !message.contains("Compiling"), "{message}");
+}
+
+/// Loads the fixture's workspace in a child process (`load_child`; no registry needed, so
+/// not through `child`) and returns the child's run, after checking that the load printed
+/// nothing on stdout. What `load` returned is printed after the END marker.
+fn load_in_child(fixture: &Fixture) -> Run {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args(["--exact", "load_child", "--ignored", "--nocapture", "--test-threads", "1"]);
+    fixture.env(&mut cmd);
+    cmd.env(CHILD, &fixture.root);
+    let run = support::run(cmd);
+    assert_eq!(run.code, 0, "the child failed\n{run}");
+    assert_printed_nothing(&run);
+    run
+}
+
+/// What `load_child` printed after the END marker: the warnings or the error.
+fn loaded(run: &Run) -> &str {
+    run.stdout.split_once(END).map_or("", |(_, after)| after)
+}
+
+/// The child of `load_in_child`.
+#[test]
+#[ignore = "run by load_in_child, in a child process"]
+fn load_child() {
+    let Some(root) = std::env::var_os(CHILD).map(PathBuf::from) else { return };
+    let sh = xshell::Shell::new().unwrap();
+    println!("{BEGIN}");
+    let ws = Workspace::load(&sh, Some(root.join("Cargo.toml").as_path()));
+    println!("{END}");
+    match ws {
+        Ok(ws) => ws.cargo_warnings.iter().for_each(|w| println!("cargo warned: {w}")),
+        // The message alone, without its causes: it must say what went wrong by itself.
+        Err(err) => println!("load failed: {err}"),
+    }
+}
+
+/// cargo metadata warns about a profile in a member's manifest (it ignores it). It does
+/// not report unused keys, which only a build does, so that is not the warning here.
+const PROFILE_WARNING: &str = "profiles for the non root package will be ignored";
+
+/// cargo's warnings are facts of the workspace for a library caller, printed by no one;
+/// the CLI shows them through its reporter once per command, though `release` reads the
+/// workspace twice (also HEAD's copy, where cargo warns again).
+#[test]
+fn cargos_warnings_are_facts_for_the_library_and_shown_once_by_the_cli() {
+    let fixture = fixture("lockstep");
+    let member = "crates/wasm/Cargo.toml";
+    fixture.write(member, &(fixture.read(member) + "\n[profile.release]\nlto = true\n"));
+    fixture.git(&["commit", "--quiet", "-am", "a profile in a member"]);
+    fixture.git(&["push", "--quiet"]);
+
+    let run = load_in_child(&fixture);
+    assert_eq!(run.stderr, "", "cargo's warning reached stderr\n{run}");
+    let warnings: Vec<&str> = loaded(&run).lines().filter(|l| l.starts_with("cargo warned: ")).collect();
+    assert_eq!(warnings.len(), 1, "{run}");
+    assert!(warnings[0].starts_with(&format!("cargo warned: {PROFILE_WARNING}")), "{run}");
+    // The lines that go with the warning: which manifest it is about.
+    assert!(loaded(&run).contains(&format!("package:   {}", fixture.path(member).display())), "{run}");
+
+    let run = fixture.run(&["release", "minor", "--no-verify"]).ok();
+    // In cargo's style, and once: not again for HEAD's copy, as cargo itself printed it.
+    assert_eq!(run.stderr.matches(&format!("warning: {PROFILE_WARNING}")).count(), 1, "{run}");
+}
+
+/// A manifest cargo cannot read: a silent caller sees nothing printed, so the error itself
+/// says what cargo said, about which manifest, and what to do.
+#[test]
+fn a_broken_manifest_fails_the_load_with_cargos_words() {
+    let fixture = fixture("single-crate");
+    fixture.write("Cargo.toml", &(fixture.read("Cargo.toml") + "\nbroken = [\n"));
+    let run = load_in_child(&fixture);
+    assert_eq!(run.stderr, "", "cargo's error reached stderr\n{run}");
+    let message = loaded(&run);
+    let manifest = fixture.path("Cargo.toml");
+    assert!(message.contains(&format!("load failed: cannot read the workspace of {}", manifest.display())), "{run}");
+    assert!(message.contains("error: unclosed array, expected `]`"), "{run}");
+    assert!(message.contains("Fix what cargo reports and re-run.") && !message.contains("printed above"), "{run}");
 }

@@ -393,6 +393,7 @@ mod tests {
             manifest_path: "/ws/Cargo.toml".into(),
             target_dir: "/ws/target".into(),
             members,
+            cargo_warnings: Vec::new(),
             config: Default::default(),
             notes: Vec::new(),
         }

@@ -57,7 +57,6 @@ pub(super) fn verify(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Rep
     let count = crate::output::plural(packages.len(), "crate");
     let _group = reporter.group(&format!("verifying {count} as packaged"));
     let metadata = resolve(sh, &root, reporter)?;
-    let roots: BTreeSet<&str> = packages.iter().map(|p| p.name.as_str()).collect();
     // Package ids, not `NAME@VERSION`: the registry may have a package by that name too.
     let ids: BTreeMap<&str, &str> = metadata
         .packages
@@ -65,16 +64,19 @@ pub(super) fn verify(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Rep
         .filter(|p| metadata.workspace_members.contains(&p.id))
         .map(|p| (p.name.as_str(), p.id.repr.as_str()))
         .collect();
-    let specs: Vec<String> =
-        packages.iter().filter_map(|p| ids.get(p.name.as_str())).map(|id| id.to_string()).collect();
-    let builds: Vec<Vec<String>> = match alike(&metadata, &roots) {
-        Ok(()) => vec![specs],
-        Err(why) => {
-            reporter.note(&format!("building each crate on its own: {why}"));
-            specs.into_iter().map(|spec| vec![spec]).collect()
-        }
+    let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
+    let (groups, why) = groups(&metadata, &names);
+    if let Some(why) = why {
+        reporter.note(&format!("building in {} groups, not all at once: {why}", groups.len()));
+    }
+    let builds: Vec<Vec<String>> = groups
+        .iter()
+        .map(|group| group.iter().filter_map(|name| ids.get(name)).map(|id| id.to_string()).collect())
+        .collect();
+    let how = match builds.len() {
+        1 => "in one build".to_string(),
+        n => format!("in {n} builds"),
     };
-    let how = if builds.len() == 1 { "in one build" } else { "one build each" };
     let progress = reporter.progress("Verifying", &format!("{count} as packaged, {how}"));
     let built = builds.iter().try_for_each(|specs| build(sh, ws, &root, specs, reporter));
     progress.finish(built.is_ok());
@@ -221,6 +223,33 @@ fn build(sh: &Shell, ws: &Workspace, root: &Utf8Path, specs: &[String], reporter
         .args(packages)
         .quiet();
     cargo::run_reporting(command, "cargo build", reporter)
+}
+
+/// `names` split into groups that each build alike (see [`alike`]), in order: each joins
+/// the first group it builds alike with. With more than one group, why the first crate
+/// that could not join the first group could not.
+fn groups<'a>(metadata: &Metadata, names: &[&'a str]) -> (Vec<Vec<&'a str>>, Option<String>) {
+    let mut groups: Vec<Vec<&'a str>> = Vec::new();
+    let mut why = None;
+    for &name in names {
+        let mut joined = false;
+        for (i, group) in groups.iter_mut().enumerate() {
+            let roots: BTreeSet<&str> = group.iter().copied().chain([name]).collect();
+            match alike(metadata, &roots) {
+                Ok(()) => {
+                    group.push(name);
+                    joined = true;
+                    break;
+                }
+                Err(reason) if i == 0 => why = why.or(Some(reason)),
+                Err(_) => {}
+            }
+        }
+        if !joined {
+            groups.push(vec![name]);
+        }
+    }
+    (groups, why)
 }
 
 /// Whether building `roots` together gives every package the features it gets when each
@@ -459,7 +488,7 @@ mod tests {
     }
 
     #[test]
-    fn a_feature_one_crate_turns_on_for_another_builds_each_alone() {
+    fn a_feature_one_crate_turns_on_for_another_does_not_build_alike() {
         let extra = json!({"extra": []});
         let asks_extra: [(&str, Value, &[Dep]); 3] = [
             ("base", extra.clone(), &[]),
@@ -485,6 +514,24 @@ mod tests {
             ("b", json!({}), &[("base", None, false, true, &[])]),
         ];
         assert_eq!(check(&off, &["a", "b"]), Ok(()));
+    }
+
+    #[test]
+    fn crates_that_ask_differently_go_to_different_builds() {
+        let extra = json!({"extra": []});
+        let packages: [(&str, Value, &[Dep]); 5] = [
+            ("base", extra, &[]),
+            ("a", json!({}), &[("base", None, false, true, &["extra"])]),
+            ("b", json!({}), &[("base", None, false, true, &[])]),
+            ("c", json!({}), &[("a", None, false, true, &[])]),
+            ("d", json!({}), &[("b", None, false, true, &[])]),
+        ];
+        let names = ["base", "a", "b", "c", "d"];
+        let (groups, why) = groups(&metadata(&packages, &names), &names);
+        assert_eq!(groups, [vec!["base", "b", "d"], vec!["a", "c"]]);
+        assert!(why.unwrap().contains("`base` is built with other features"));
+        let (one, why) = super::groups(&metadata(&packages, &names), &["b", "d"]);
+        assert_eq!((one, why), (vec![vec!["b", "d"]], None));
     }
 
     #[test]

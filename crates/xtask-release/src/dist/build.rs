@@ -86,6 +86,7 @@ pub struct Plan {
 }
 
 #[derive(Debug, Serialize)]
+#[non_exhaustive]
 pub struct PlannedAsset {
     pub name: String,
     pub path: Utf8PathBuf,

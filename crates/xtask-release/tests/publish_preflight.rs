@@ -140,6 +140,26 @@ fn verify_without_the_token_then_execute_uploads_without_compiling() {
 }
 
 #[test]
+fn a_resume_after_part_of_the_verified_set_went_up_still_compiles_nothing() {
+    let fixture = fixture();
+    let registry = Registry::start(fixture.tmp.path());
+    support::run(without_tokens(publish(&fixture, &registry, &["--verify"]))).ok();
+    let built = build_runs(&fixture);
+    // The upload stopped after lz-sys (here: only lz-sys was asked for).
+    let first = support::run(publish(&fixture, &registry, &["--execute", "--require-verified", "-p", "lz-sys"])).ok();
+    assert!(first.stderr.contains("Verified 1 crate by an earlier run"), "{first}");
+    assert_eq!(registry.versions("lz-sys"), ["0.4.2"]);
+    // The rest, packaged apart with lz-sys from the registry: the same bytes as verified.
+    let rest = support::run(publish(&fixture, &registry, &["--execute", "--require-verified"])).ok();
+    assert!(rest.stderr.contains("Verified 1 crate by an earlier run"), "{rest}");
+    assert!(!rest.stderr.contains("Compiling"), "{rest}");
+    assert_eq!(build_runs(&fixture), built, "a resume ran a build script\n{rest}");
+    assert_eq!(registry.versions("lz"), ["0.4.2"]);
+    let served = sha256_hex(&registry.download("lz", "0.4.2"));
+    assert_eq!(record(&fixture)["crates"][1]["sha256"], served.as_str(), "lz went up other than verified");
+}
+
+#[test]
 fn a_commit_or_a_package_that_differs_from_the_record_is_verified_again() {
     let fixture = fixture();
     let registry = Registry::start(fixture.tmp.path());

@@ -91,16 +91,22 @@ fn distrust_for(
     if record.registry.as_deref() != registry {
         return Some("it was made for another registry".into());
     }
+    // Fewer crates than the record is a resume after part of them went up: each one left
+    // was verified with the others, and its bytes are compared after packaging.
     let theirs: Vec<(&str, &semver::Version)> = record.crates.iter().map(|c| (c.name.as_str(), &c.version)).collect();
-    if crates != theirs {
-        return Some("it verified another set of crates (pass the same -p and --exclude)".into());
+    if let Some((name, _)) = crates.iter().find(|c| !theirs.contains(c)) {
+        return Some(format!("it did not verify {name} (pass the same -p and --exclude)"));
     }
     None
 }
 
-/// The record's crates whose sha256 differs from the file packaged now. Pure, for tests.
-pub fn differing<'a>(record: &'a Record, packaged: &BTreeMap<String, String>) -> Vec<&'a str> {
-    record.crates.iter().filter(|c| packaged.get(&c.name) != Some(&c.sha256)).map(|c| c.name.as_str()).collect()
+/// The crates packaged now whose file is not the one the record verified. Pure, for tests.
+pub fn differing<'a>(record: &Record, packaged: &'a BTreeMap<String, String>) -> Vec<&'a str> {
+    packaged
+        .iter()
+        .filter(|(name, sha)| !record.crates.iter().any(|c| c.name == **name && c.sha256 == **sha))
+        .map(|(name, _)| name.as_str())
+        .collect()
 }
 
 /// The set packaged with `cargo package --no-verify`, then, when `verify`, each crate built
@@ -199,7 +205,8 @@ pub(super) fn package_for_upload(
         return verify_again(format!("not using the verification recorded in {path}: {why}"));
     }
     package(sh, ws, plan, false, reporter)?;
-    let differ = differing(&record, &hashes(ws, plan)?);
+    let packaged = hashes(ws, plan)?;
+    let differ = differing(&record, &packaged);
     if !differ.is_empty() {
         return verify_again(format!(
             "the packages of {} differ from those verified at {}",
@@ -210,8 +217,8 @@ pub(super) fn package_for_upload(
     reporter.status(
         "Verified",
         &format!(
-            "{} crates by an earlier run at {} (packaged again without compiling: byte-identical)",
-            record.crates.len(),
+            "{} by an earlier run at {} (packaged again without compiling: byte-identical)",
+            crate::output::plural(plan.crates.len(), "crate"),
             record.commit
         ),
     );
@@ -302,8 +309,12 @@ mod tests {
         let other_cargo = Facts { cargo: "cargo 1.96.0".into(), ..facts(Some(&commit)) };
         assert!(distrust_for(&record(), Some("local"), &crates, &other_cargo).unwrap().contains("cargo 1.96.0"));
         assert!(distrust_for(&record(), None, &crates, &facts(Some(&commit))).unwrap().contains("another registry"));
+        // What is left after lz-sys went up: still verified; a crate the record lacks: not.
         let fewer = [("lz", &v)];
-        assert!(distrust_for(&record(), Some("local"), &fewer, &facts(Some(&commit))).unwrap().contains("another set"));
+        assert_eq!(distrust_for(&record(), Some("local"), &fewer, &facts(Some(&commit))), None);
+        let more = [("lz-sys", &v), ("lz", &v), ("lz-cli", &v)];
+        let why = distrust_for(&record(), Some("local"), &more, &facts(Some(&commit))).unwrap();
+        assert!(why.contains("it did not verify lz-cli"), "{why}");
         let newer = semver::Version::new(0, 4, 3);
         let bumped = [("lz-sys", &newer), ("lz", &newer)];
         assert!(distrust_for(&record(), Some("local"), &bumped, &facts(Some(&commit))).is_some());
@@ -315,8 +326,11 @@ mod tests {
     fn every_crate_whose_file_is_not_the_verified_one_is_named() {
         let packaged = BTreeMap::from([("lz-sys".to_string(), "11".to_string()), ("lz".to_string(), "23".to_string())]);
         assert_eq!(differing(&record(), &packaged), ["lz"]);
-        let missing = BTreeMap::from([("lz".to_string(), "22".to_string())]);
-        assert_eq!(differing(&record(), &missing), ["lz-sys"]);
+        // lz-sys went up already; lz is the verified file.
+        let rest = BTreeMap::from([("lz".to_string(), "22".to_string())]);
+        assert!(differing(&record(), &rest).is_empty());
+        let unknown = BTreeMap::from([("lz-cli".to_string(), "33".to_string())]);
+        assert_eq!(differing(&record(), &unknown), ["lz-cli"]);
         let same = BTreeMap::from([("lz-sys".to_string(), "11".to_string()), ("lz".to_string(), "22".to_string())]);
         assert!(differing(&record(), &same).is_empty());
     }

@@ -129,9 +129,17 @@ fn cargo_package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Reporter)
     let no_verify = (!verify).then_some("--no-verify");
     let _group = reporter.group(&format!("cargo package{} ({count} crates)", if verify { "" } else { " --no-verify" }));
     let crates = crate::output::plural(count, "crate");
-    let progress = match verify {
-        true => reporter.progress("Verifying", &format!("{crates} with cargo package")),
-        false => reporter.progress("Packaging", &format!("{crates} with cargo package --no-verify")),
+    // The versions the registry has are packaged apart, only to compare: say so, or a
+    // resume shows two alike lines.
+    let on_registry = plan.crates.iter().all(|c| matches!(c.state, super::order::State::Published { .. }));
+    let progress = match (verify, on_registry) {
+        (true, _) => reporter.progress("Verifying", &format!("{crates} with cargo package")),
+        (false, true) => {
+            let published = crate::output::plural(count, "published crate");
+            reporter
+                .progress("Packaging", &format!("{published} to compare with the registry (cargo package --no-verify)"))
+        }
+        (false, false) => reporter.progress("Packaging", &format!("{crates} with cargo package --no-verify")),
     };
     let packages: Vec<String> = plan.crates.iter().flat_map(|c| ["-p".to_string(), c.name.clone()]).collect();
     let cargo = if verify { cargo::for_verification(cargo::command(sh)) } else { cargo::command(sh) };

@@ -115,9 +115,9 @@ impl Args {
             Some(path) => ctx.out.status(
                 "Recorded",
                 format!(
-                    "{} crates verified at {} in {}: `--execute` at this commit packages them again without \
+                    "{} verified at {} in {}: `--execute` at this commit packages them again without \
                      compiling, and uploads them if they are byte-identical",
-                    record.crates.len(),
+                    crate::output::plural(record.crates.len(), "crate"),
                     record.commit,
                     path.strip_prefix(&ws.root).unwrap_or(&path)
                 ),

@@ -72,6 +72,13 @@
 //! the config parser, the text renderers. Items marked `#[doc(hidden)]` are there for this
 //! crate's own tests and are not covered. Text output, status lines and anything not
 //! reachable from the types above may change in any release.
+//!
+//! The approval gate (`require-approval`, `--approve`) and the audit line each executed
+//! command writes belong to the command line: a program that calls a command's `execute`
+//! has approved the plan it made, and records what it needs. Two engines write the audit
+//! trail themselves, because what they record is read back: [`rollback::execute`] (one line
+//! per step; `rollback --undo` finds there the commit a deleted tag pointed at) and
+//! [`verify_published::check`].
 
 // A pub(crate) type reachable from the public API (a field, a parameter) is an error:
 // re-export it where users meet it, or narrow what exposes it.

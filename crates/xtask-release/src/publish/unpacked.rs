@@ -56,7 +56,11 @@ pub(super) fn verify(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Rep
 
     let count = crate::output::plural(packages.len(), "crate");
     let _group = reporter.group(&format!("verifying {count} as packaged"));
-    let metadata = resolve(sh, &root, reporter)?;
+    // A cold registry cache makes this the slow part: say so before it starts.
+    let resolving = reporter.progress("Resolving", &format!("the dependencies of {count} as packaged"));
+    let metadata = resolve(sh, &root, reporter);
+    resolving.finish(metadata.is_ok());
+    let metadata = metadata?;
     // Package ids, not `NAME@VERSION`: the registry may have a package by that name too.
     let ids: BTreeMap<&str, &str> = metadata
         .packages

@@ -443,7 +443,8 @@ mod tests {
                 let deps: Vec<Value> = deps
                     .iter()
                     .map(|(dep, rename, optional, default, features)| {
-                        json!({"name": dep, "rename": rename, "req": "^1", "kind": null, "optional": optional,
+                        let (kind, dep) = kind(dep);
+                        json!({"name": dep, "rename": rename, "req": "^1", "kind": kind, "optional": optional,
                                "uses_default_features": default, "features": features, "target": null,
                                "source": null, "registry": null})
                     })
@@ -458,7 +459,8 @@ mod tests {
                 let deps: Vec<Value> = deps
                     .iter()
                     .map(|(dep, _, _, _, _)| {
-                        json!({"name": dep, "pkg": id(dep), "dep_kinds": [{"kind": null, "target": null}]})
+                        let (kind, dep) = kind(dep);
+                        json!({"name": dep, "pkg": id(dep), "dep_kinds": [{"kind": kind, "target": null}]})
                     })
                     .collect();
                 json!({"id": id(name), "deps": deps, "dependencies": [], "features": []})
@@ -471,6 +473,14 @@ mod tests {
             "workspace_root": "/", "target_directory": "/target", "version": 1,
         }))
         .unwrap()
+    }
+
+    /// `dev:NAME` is a dev-dependency on NAME.
+    fn kind(dep: &str) -> (Value, &str) {
+        match dep.strip_prefix("dev:") {
+            Some(name) => (json!("dev"), name),
+            None => (Value::Null, dep),
+        }
     }
 
     fn check(packages: &[(&str, Value, &[Dep])], roots: &[&str]) -> Result<(), String> {
@@ -536,6 +546,17 @@ mod tests {
         assert!(why.unwrap().contains("`base` is built with other features"));
         let (one, why) = super::groups(&metadata(&packages, &names), &["b", "d"]);
         assert_eq!((one, why), (vec![vec!["b", "d"]], None));
+    }
+
+    #[test]
+    fn what_dev_dependencies_ask_for_does_not_count() {
+        // Tests want `base` with `extra`; a build of `a` or `b` never builds them.
+        let packages: [(&str, Value, &[Dep]); 3] = [
+            ("base", json!({"extra": []}), &[]),
+            ("a", json!({}), &[("base", None, false, true, &[]), ("dev:base", None, false, true, &["extra"])]),
+            ("b", json!({}), &[("base", None, false, true, &[])]),
+        ];
+        assert_eq!(check(&packages, &["a", "b"]), Ok(()));
     }
 
     #[test]

@@ -60,7 +60,15 @@ pub(super) fn verify(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Rep
     let resolving = reporter.progress("Resolving", &format!("the dependencies of {count} as packaged"));
     let metadata = resolve(sh, &root, reporter);
     resolving.finish(metadata.is_ok());
-    let metadata = metadata?;
+    let metadata = match metadata {
+        Ok(metadata) => metadata,
+        // Built one by one, as cargo builds them, they may still resolve; and if not,
+        // cargo's own error is the one to show.
+        Err(err) => {
+            reporter.note(&format!("letting cargo package verify: {err:#}"));
+            return Ok(false);
+        }
+    };
     // Package ids, not `NAME@VERSION`: the registry may have a package by that name too.
     let ids: BTreeMap<&str, &str> = metadata
         .packages
@@ -210,10 +218,7 @@ fn resolve(sh: &Shell, root: &Utf8Path, reporter: &dyn Reporter) -> Result<Metad
         reporter.tool_output("cargo metadata", &stderr);
     }
     if !out.status.success() {
-        bail!(
-            "cannot resolve the packaged crates together, so nothing was uploaded:\n{}",
-            cargo::last_relevant(&stderr)
-        );
+        bail!("the packaged crates do not resolve together:\n{}", cargo::last_relevant(&stderr));
     }
     serde_json::from_slice(&out.stdout).context("cannot parse the output of cargo metadata")
 }

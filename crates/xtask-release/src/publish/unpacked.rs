@@ -285,12 +285,11 @@ fn alike(metadata: &Metadata, roots: &BTreeSet<&str>) -> Result<(), String> {
     // Every request of a package's features, by the dependents that make it.
     let mut requests: BTreeMap<&PackageId, BTreeSet<BTreeSet<String>>> = BTreeMap::new();
     for id in &starts {
-        let package = packages[id];
-        requests.entry(id).or_default().insert(closure(package, true, &[]));
+        requests.entry(id).or_default().insert(closure(packages[id], true, &[]));
     }
     for id in topological(&starts, &edges) {
-        let Some(asked) = requests.get(id) else { continue };
-        let package = packages[id];
+        // Every id of the resolve is a package of the metadata; skip rather than trust it.
+        let (Some(asked), Some(&package)) = (requests.get(id), packages.get(id)) else { continue };
         if asked.len() > 1 {
             let shown: Vec<String> =
                 asked.iter().map(|f| format!("{{{}}}", f.iter().cloned().collect::<Vec<_>>().join(", "))).collect();
@@ -302,7 +301,7 @@ fn alike(metadata: &Metadata, roots: &BTreeSet<&str>) -> Result<(), String> {
         }
         let features = asked.first().cloned().unwrap_or_default();
         for dep_id in edges.get(id).into_iter().flatten() {
-            let dep = packages[dep_id];
+            let Some(&dep) = packages.get(dep_id) else { continue };
             for wanted in asks(package, &features, dep) {
                 requests.entry(dep_id).or_default().insert(wanted);
             }

@@ -172,3 +172,34 @@ fn a_crate_on_resolver_1_is_left_to_cargo_package_to_verify() {
     );
     assert!(run.stderr.contains("Verifying old v0.1.0 ("), "cargo package did not verify\n{run}");
 }
+
+#[test]
+fn a_derive_crate_behind_an_optional_feature_verifies_as_each_crate_is_built() {
+    // The shape of serde and serde_derive: a proc macro, re-exported by its library behind
+    // a feature that is off by default, which an application turns on.
+    let fixture = workspace(&[
+        (
+            "shape-derive",
+            "\n[lib]\nproc-macro = true\n",
+            "use proc_macro::TokenStream;\n\n#[proc_macro_derive(Shape)]\npub fn derive(_: TokenStream) -> TokenStream {\n    \
+             \"impl Shape for Square { fn sides() -> u32 { 4 } }\".parse().unwrap()\n}\n",
+        ),
+        (
+            "shape",
+            "\n[dependencies]\nshape-derive = { workspace = true, optional = true }\n\n[features]\nderive = [\"dep:shape-derive\"]\n",
+            "#[cfg(feature = \"derive\")]\npub use shape_derive::Shape;\n\npub trait Shape {\n    fn sides() -> u32;\n}\n",
+        ),
+        (
+            "app",
+            "\n[dependencies]\nshape = { workspace = true, features = [\"derive\"] }\n",
+            "use shape::Shape;\n\n#[derive(Shape)]\npub struct Square;\n\npub fn sides() -> u32 {\n    Square::sides()\n}\n",
+        ),
+    ]);
+    let registry = Registry::start(fixture.tmp.path());
+    let run = publish(&fixture, &registry, &["--execute"]).ok();
+    // `shape` alone is built without `derive`, for `app` with it: two builds, each right.
+    assert!(run.stderr.contains("Verifying 3 crates as packaged, in 2 builds"), "{run}");
+    for name in ["shape-derive", "shape", "app"] {
+        assert_eq!(registry.versions(name), ["0.1.0"], "{name}\n{run}");
+    }
+}

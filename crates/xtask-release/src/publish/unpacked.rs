@@ -11,7 +11,7 @@ use cargo_metadata::{DependencyKind, Metadata, Package, PackageId};
 use toml_edit::DocumentMut;
 use xshell::Shell;
 
-use super::order::{Plan, State};
+use super::order::Plan;
 use super::verified::crate_file;
 use crate::ops::cargo;
 use crate::report::Reporter;
@@ -127,8 +127,7 @@ fn unpack(ws: &Workspace, plan: &Plan, dir: &Utf8Path) -> Result<Vec<Unpacked>> 
             let toml = dir.join(&stem).join("Cargo.toml");
             let text = std::fs::read_to_string(&toml).with_context(|| format!("cannot read {toml}"))?;
             let manifest = text.parse().with_context(|| format!("cannot parse {toml}"))?;
-            let published = matches!(krate.state, State::Published { .. });
-            Ok(Unpacked { name: krate.name.clone(), stem, bytes, manifest, published })
+            Ok(Unpacked { name: krate.name.clone(), stem, bytes, manifest, published: krate.is_published() })
         })
         .collect()
 }
@@ -238,13 +237,14 @@ fn build(sh: &Shell, ws: &Workspace, root: &Utf8Path, specs: &[String], reporter
 /// the first group it builds alike with. With more than one group, why the first crate
 /// that could not join the first group could not.
 fn groups<'a>(metadata: &Metadata, names: &[&'a str]) -> (Vec<Vec<&'a str>>, Option<String>) {
+    let graph = Graph::new(metadata);
     let mut groups: Vec<Vec<&'a str>> = Vec::new();
     let mut why = None;
     for &name in names {
         let mut joined = false;
         for (i, group) in groups.iter_mut().enumerate() {
             let roots: BTreeSet<&str> = group.iter().copied().chain([name]).collect();
-            match alike(metadata, &roots) {
+            match graph.as_ref().map_err(Clone::clone).and_then(|graph| alike(graph, &roots)) {
                 Ok(()) => {
                     group.push(name);
                     joined = true;
@@ -261,22 +261,38 @@ fn groups<'a>(metadata: &Metadata, names: &[&'a str]) -> (Vec<Vec<&'a str>>, Opt
     (groups, why)
 }
 
+/// The resolved graph the feature check walks: each package by id, and what it depends on
+/// outside dev-dependencies (a build leaves them out).
+struct Graph<'m> {
+    metadata: &'m Metadata,
+    packages: BTreeMap<&'m PackageId, &'m Package>,
+    edges: BTreeMap<&'m PackageId, Vec<&'m PackageId>>,
+}
+
+impl<'m> Graph<'m> {
+    fn new(metadata: &'m Metadata) -> Result<Graph<'m>, String> {
+        let resolve = metadata.resolve.as_ref().ok_or("cargo metadata resolved nothing")?;
+        let packages = metadata.packages.iter().map(|p| (&p.id, p)).collect();
+        let edges = resolve
+            .nodes
+            .iter()
+            .map(|node| {
+                let deps =
+                    node.deps.iter().filter(|d| d.dep_kinds.iter().any(|k| k.kind != DependencyKind::Development));
+                (&node.id, deps.map(|d| &d.pkg).collect())
+            })
+            .collect();
+        Ok(Graph { metadata, packages, edges })
+    }
+}
+
 /// Whether building `roots` together gives every package the features it gets when each
 /// root is built alone, as cargo verifies them; else which package would differ. It
-/// follows the resolved graph (dev-dependencies left out, as a build leaves them out) from
-/// the roots, and computes for each package the features each of its dependents turns on
-/// in it: when they all agree, no root can see other features than the others. Pure.
-fn alike(metadata: &Metadata, roots: &BTreeSet<&str>) -> Result<(), String> {
-    let resolve = metadata.resolve.as_ref().ok_or("cargo metadata resolved nothing")?;
-    let packages: BTreeMap<&PackageId, &Package> = metadata.packages.iter().map(|p| (&p.id, p)).collect();
-    let edges: BTreeMap<&PackageId, Vec<&PackageId>> = resolve
-        .nodes
-        .iter()
-        .map(|node| {
-            let deps = node.deps.iter().filter(|d| d.dep_kinds.iter().any(|k| k.kind != DependencyKind::Development));
-            (&node.id, deps.map(|d| &d.pkg).collect())
-        })
-        .collect();
+/// follows the graph from the roots, and computes for each package the features each of
+/// its dependents turns on in it: when they all agree, no root can see other features
+/// than the others. Pure.
+fn alike(graph: &Graph, roots: &BTreeSet<&str>) -> Result<(), String> {
+    let Graph { metadata, packages, edges } = graph;
     let starts: Vec<&PackageId> = metadata
         .workspace_members
         .iter()
@@ -287,7 +303,7 @@ fn alike(metadata: &Metadata, roots: &BTreeSet<&str>) -> Result<(), String> {
     for id in &starts {
         requests.entry(id).or_default().insert(closure(packages[id], true, &[]));
     }
-    for id in topological(&starts, &edges) {
+    for id in topological(&starts, edges) {
         // Every id of the resolve is a package of the metadata; skip rather than trust it.
         let (Some(asked), Some(&package)) = (requests.get(id), packages.get(id)) else { continue };
         if asked.len() > 1 {
@@ -313,12 +329,12 @@ fn alike(metadata: &Metadata, roots: &BTreeSet<&str>) -> Result<(), String> {
 /// The features `dependent` (built with `features`) turns on in `dep`, once for each entry
 /// of its manifest that names `dep` (outside dev-dependencies).
 fn asks(dependent: &Package, features: &BTreeSet<String>, dep: &Package) -> Vec<BTreeSet<String>> {
+    let enables: Vec<&str> =
+        features.iter().filter_map(|f| dependent.features.get(f)).flatten().map(String::as_str).collect();
     let mut found = Vec::new();
     for entry in dependent.dependencies.iter().filter(|d| *dep.name == d.name && d.kind != DependencyKind::Development)
     {
         let key = entry.rename.as_deref().unwrap_or(&entry.name);
-        let enables: Vec<&str> =
-            features.iter().filter_map(|f| dependent.features.get(f)).flatten().map(String::as_str).collect();
         // Turned on by `dep:key`, by `key/f`, or by the implicit feature of an optional
         // dependency that no `dep:` names.
         let implicit = !dependent.features.values().flatten().any(|e| *e == format!("dep:{key}"));
@@ -488,7 +504,8 @@ mod tests {
     }
 
     fn check(packages: &[(&str, Value, &[Dep])], roots: &[&str]) -> Result<(), String> {
-        alike(&metadata(packages, roots), &roots.iter().copied().collect())
+        let metadata = metadata(packages, roots);
+        alike(&Graph::new(&metadata)?, &roots.iter().copied().collect())
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn cargo_package(sh: &Shell, plan: &Plan, verify: bool, reporter: &dyn Reporter)
     let crates = crate::output::plural(count, "crate");
     // The versions the registry has are packaged apart, only to compare: say so, or a
     // resume shows two alike lines.
-    let on_registry = plan.crates.iter().all(|c| matches!(c.state, super::order::State::Published { .. }));
+    let on_registry = plan.crates.iter().all(super::order::Crate::is_published);
     let progress = match (verify, on_registry) {
         (true, _) => reporter.progress("Verifying", &format!("{crates} with cargo package")),
         (false, true) => {

@@ -2,7 +2,7 @@
 //! the very bytes that were hashed, with a bound on what one entry may take in memory.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::io::Read;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
@@ -20,24 +20,39 @@ pub fn files(bytes: &[u8], stem: &str, wanted: &[&str]) -> Result<BTreeMap<Strin
 
 fn files_up_to(bytes: &[u8], stem: &str, wanted: &[&str], limit: u64) -> Result<BTreeMap<String, Vec<u8>>> {
     let mut found = BTreeMap::new();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
-    let entries = archive.entries().with_context(|| format!("{stem}.crate is not a gzip'd tar"))?;
-    for entry in entries {
-        let entry = entry.with_context(|| format!("{stem}.crate is not a readable gzip'd tar"))?;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let path = entry.path().with_context(|| format!("{stem}.crate has an entry with an unreadable path"))?;
-        let Some(&key) = wanted.iter().find(|want| path == Path::new(stem).join(want)) else { continue };
-        let size = entry.header().size().with_context(|| format!("{stem}.crate: bad size of {key}"))?;
+    for_each_file(bytes, stem, |path, size, content| {
+        let Some(&key) = wanted.iter().find(|want| path == Path::new(stem).join(want)) else { return Ok(()) };
         if size > limit {
             bail!("{key} in {stem}.crate is {size} bytes, more than the {limit} read from a package; make it smaller");
         }
-        let mut content = Vec::with_capacity(size as usize);
-        entry.take(limit).read_to_end(&mut content).with_context(|| format!("cannot read {key} in {stem}.crate"))?;
-        found.insert(key.to_string(), content);
-    }
+        let mut read = Vec::with_capacity(size as usize);
+        content.take(limit).read_to_end(&mut read).with_context(|| format!("cannot read {key} in {stem}.crate"))?;
+        found.insert(key.to_string(), read);
+        Ok(())
+    })?;
     Ok(found)
+}
+
+/// Calls `each` with every file the `.crate` of `stem` holds, in order: its path as the
+/// archive has it (`stem/...`), its size as its header says, and its content.
+pub fn for_each_file(
+    bytes: &[u8],
+    stem: &str,
+    mut each: impl FnMut(&Path, u64, &mut dyn Read) -> Result<()>,
+) -> Result<()> {
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let entries = archive.entries().with_context(|| format!("{stem}.crate is not a gzip'd tar"))?;
+    for entry in entries {
+        let mut entry = entry.with_context(|| format!("{stem}.crate is not a readable gzip'd tar"))?;
+        if !entry.header().entry_type().is_file() {
+            continue;
+        }
+        let path =
+            entry.path().with_context(|| format!("{stem}.crate has an entry with an unreadable path"))?.into_owned();
+        let size = entry.header().size().with_context(|| format!("{stem}.crate: bad size of {}", path.display()))?;
+        each(&path, size, &mut entry)?;
+    }
+    Ok(())
 }
 
 /// A `.crate` as cargo writes one, for tests: `files` under `stem/`.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, bail};
 use semver::Version;
 
-use super::packaged::MAX_ENTRY;
+use super::packaged::{self, MAX_ENTRY};
 use crate::dist::checksum::sha;
 use crate::verify_published::index_entries::{crate_url, download_template};
 
@@ -50,30 +50,25 @@ pub fn compare(ours: &[u8], theirs: &[u8], stem: &str) -> Result<Comparison> {
 fn digests(bytes: &[u8], stem: &str) -> Result<(BTreeMap<String, String>, Option<String>)> {
     let mut found = BTreeMap::new();
     let mut commit = None;
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
-    for entry in archive.entries().context("not a gzip'd tar")? {
-        let mut entry = entry.context("not a readable gzip'd tar")?;
-        if !entry.header().entry_type().is_file() {
-            continue;
-        }
-        let path = entry.path().context("an entry with an unreadable path")?;
+    packaged::for_each_file(bytes, stem, |path, _, mut entry| {
         // Every path is under `stem/`; one elsewhere is compared under its full path.
-        let path = path.strip_prefix(stem).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+        let path = path.strip_prefix(stem).unwrap_or(path).to_string_lossy().replace('\\', "/");
         if path == VCS_INFO {
             let mut text = String::new();
-            (&mut entry).take(MAX_ENTRY).read_to_string(&mut text).with_context(|| format!("cannot read {path}"))?;
+            entry.take(MAX_ENTRY).read_to_string(&mut text).with_context(|| format!("cannot read {path}"))?;
             commit = vcs_commit(&text);
-            continue;
+            return Ok(());
         }
         let digest = if path == LOCKFILE {
             let mut text = String::new();
-            (&mut entry).take(MAX_ENTRY).read_to_string(&mut text).with_context(|| format!("cannot read {path}"))?;
+            entry.take(MAX_ENTRY).read_to_string(&mut text).with_context(|| format!("cannot read {path}"))?;
             sha::hash_bytes(without_checksums(&text).as_bytes())
         } else {
             sha::hash_reader(&mut entry).with_context(|| format!("cannot read {path}"))?
         };
         found.insert(path, digest.to_string());
-    }
+        Ok(())
+    })?;
     Ok((found, commit))
 }
 

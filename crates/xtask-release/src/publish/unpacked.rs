@@ -12,7 +12,9 @@ use toml_edit::DocumentMut;
 use xshell::Shell;
 
 use super::order::Plan;
+use super::packaged;
 use super::verified::crate_file;
+use crate::dist::checksum::sha::{self, Digest};
 use crate::ops::cargo;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
@@ -401,22 +403,15 @@ fn topological<'a>(
 /// from: files changed, added or removed (a `target` directory at the top excepted, as
 /// cargo excepts it).
 fn modified(bytes: &[u8], stem: &str, dir: &Utf8Path) -> Result<Vec<String>> {
-    let mut packaged: BTreeMap<Utf8PathBuf, Vec<u8>> = BTreeMap::new();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
-    for entry in archive.entries().with_context(|| format!("{stem}.crate is not a gzip'd tar"))? {
-        let mut entry = entry.with_context(|| format!("{stem}.crate is not a readable gzip'd tar"))?;
-        if !entry.header().entry_type().is_file() {
-            continue;
+    // By digest, not content: a package's files need not fit in memory at once.
+    let mut packaged: BTreeMap<Utf8PathBuf, Digest> = BTreeMap::new();
+    packaged::for_each_file(bytes, stem, |path, _, mut content| {
+        if let Some(path) = path.strip_prefix(stem).ok().and_then(Utf8Path::from_path) {
+            let digest = sha::hash_reader(&mut content).with_context(|| format!("cannot read {stem}.crate"))?;
+            packaged.insert(path.to_owned(), digest);
         }
-        let path = entry.path().with_context(|| format!("{stem}.crate has an unreadable path"))?;
-        let Some(path) = path.strip_prefix(stem).ok().and_then(|p| Utf8Path::from_path(p).map(Utf8Path::to_owned))
-        else {
-            continue;
-        };
-        let mut content = Vec::new();
-        std::io::Read::read_to_end(&mut entry, &mut content).with_context(|| format!("cannot read {stem}.crate"))?;
-        packaged.insert(path, content);
-    }
+        Ok(())
+    })?;
     let mut changes = Vec::new();
     let mut on_disk = BTreeSet::new();
     let mut todo = vec![dir.to_owned()];
@@ -431,8 +426,9 @@ fn modified(bytes: &[u8], stem: &str, dir: &Utf8Path) -> Result<Vec<String>> {
                 todo.push(entry.path().to_owned());
                 continue;
             }
-            let same =
-                packaged.get(&rel).is_some_and(|content| std::fs::read(entry.path()).ok().as_ref() == Some(content));
+            let same = packaged
+                .get(&rel)
+                .is_some_and(|digest| sha::hash_file(entry.path().as_std_path()).ok().as_ref() == Some(digest));
             if !same {
                 changes.push(format!("{stem}/{rel}"));
             }

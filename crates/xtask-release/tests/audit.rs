@@ -11,6 +11,34 @@ fn no_log_yet_says_so() {
     assert!(run.stderr.contains("has any command run with --execute here?"), "{run}");
 }
 
+/// A log emptied, cut short or without its `.head` fails the check (exit 1) and says
+/// which; CRLF line ends read as the same trail.
+#[test]
+fn verify_fails_on_a_log_emptied_cut_short_or_without_its_head() {
+    let fixture = support::fixture("single-crate");
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    fixture.run(&["changelog", "--execute"]).ok();
+    let log = fixture.tmp.path().join("target/xtask-release/audit.jsonl");
+    let original = std::fs::read_to_string(&log).unwrap();
+    let write = |text: &str| std::fs::write(&log, text).unwrap();
+    let verify = |expected: &str| {
+        let run = fixture.run(&["audit", "--verify"]).fails(1);
+        assert!(run.stderr.contains(expected), "{expected}: {run}");
+        assert!(!run.stderr.contains("intact"), "{run}");
+    };
+    write("");
+    verify("holds no entries but");
+    verify("audit.jsonl.head names entry 2: it was emptied");
+    write(&format!("{}\n", original.lines().next().unwrap()));
+    verify("ends at entry 1 but");
+    verify("audit.jsonl.head names entry 2: entry 2 was removed from its end");
+    write(&original.replace('\n', "\r\n"));
+    let run = fixture.run(&["audit", "--verify"]).ok();
+    assert!(run.stderr.contains("Verified 2 lines"), "{run}");
+    std::fs::remove_file(log.with_extension("jsonl.head")).unwrap();
+    verify("audit.jsonl.head is missing");
+}
+
 /// The steps of a release as the audit trail records them, in order.
 const RELEASE_STEPS: [&str; 5] = ["bump", "tag", "publish-ordered", "github-release", "verify-published"];
 

@@ -101,7 +101,7 @@ impl Args {
             return Ok(());
         }
         // The gate before the question, so a "y" is never followed by a refusal.
-        let plan_value = serde_json::to_value(&plan)?;
+        let plan_value = approval::subject(&plan, &cx.source(&ws))?;
         approval::gate(
             &ws.target_dir,
             cx.command,

@@ -44,6 +44,7 @@ struct Shown<'a> {
     plan_digest: &'a str,
     #[serde(flatten)]
     plan: &'a Plan,
+    source: &'a crate::approval::Source,
 }
 
 /// The result as printed: each step's outcome, with the digest of the plan executed.
@@ -73,7 +74,8 @@ impl Args {
         let options = self.options();
         let client = rollback::client(&ctx.sh, &ws, &options, &ctx.out)?;
         let plan = rollback::plan(&ctx.sh, &ws, &options, client.as_ref())?;
-        let value = serde_json::to_value(&plan)?;
+        let source = cx.source(&ws);
+        let value = crate::approval::subject(&plan, &source)?;
         let digest = crate::approval::digest_value(&value);
 
         if !self.execute {
@@ -81,7 +83,7 @@ impl Args {
                 crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
             }
             if cx.json() {
-                cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan })?;
+                cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan, source: &source })?;
             } else {
                 crate::out!("{}", describe(&plan));
                 super::print_digest_line(&digest);

@@ -1,8 +1,8 @@
 //! The approval gate: every plan has a digest (sha256 of its canonical JSON), and
 //! `--execute --approve sha256:<hex>` runs only the plan that was approved.
 //!
-//! What is approved is the plan with the tree it was made from (`source`: HEAD and a
-//! digest of what is not committed, see [`Source`]), so a commit or an edit between the
+//! What is approved is the plan with the tree it was made from (`work_tree`: HEAD and a
+//! digest of what is not committed, see [`WorkTree`]), so a commit or an edit between the
 //! dry run and `--execute` is refused like any other change of the plan.
 //!
 //! The dry run keeps the plan it showed under `<target dir>/xtask-release/plans/<hex>.json`,
@@ -16,7 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::dist::checksum::sha;
-pub use crate::ops::tree::Source;
+pub use crate::ops::tree::WorkTree;
 
 /// How many differences a refusal lists before it stops counting.
 const MAX_DIFFERENCES: usize = 8;
@@ -96,21 +96,21 @@ pub struct Approval {
     pub approved: Option<String>,
 }
 
-/// What is approved: the plan's JSON object with the tree it was made from as `source`.
+/// What is approved: the plan's JSON object with the tree it was made from as `work_tree`.
 /// A plan that is not an object is kept whole under `plan`.
-pub fn subject(plan: &impl Serialize, source: &Source) -> Result<Value> {
+pub fn subject(plan: &impl Serialize, tree: &WorkTree) -> Result<Value> {
     let mut value = match serde_json::to_value(plan)? {
         Value::Object(map) => map,
         other => serde_json::Map::from_iter([("plan".to_string(), other)]),
     };
-    value.insert("source".into(), serde_json::to_value(source)?);
+    value.insert("work_tree".into(), serde_json::to_value(tree)?);
     Ok(Value::Object(value))
 }
 
 /// What a run that nobody approved records: the plan's digest alone (the one its dry run
 /// shows). For a library caller, whose call to `execute` is its approval.
 pub fn unapproved(sh: &xshell::Shell, target_dir: &Utf8Path, plan: &impl Serialize) -> Result<Approval> {
-    let value = subject(plan, &Source::read(sh, target_dir))?;
+    let value = subject(plan, &WorkTree::read(sh, target_dir))?;
     Ok(Approval { plan_digest: digest_value(&value), approved: None })
 }
 
@@ -195,12 +195,12 @@ pub fn differences(old: &Value, new: &Value, at: &str, found: &mut Vec<String>) 
     }
 }
 
-/// What a dry run does with its plan, made from `source`: returns its digest, for the
+/// What a dry run does with its plan, made from `tree`: returns its digest, for the
 /// `plan: sha256:...` line or the JSON's `plan_digest`, and when `keep` (the command needs
 /// approval) keeps the plan, so that a later `--approve` of it can name what differs.
 /// Otherwise a dry run writes nothing at all.
-pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, source: &Source, keep: bool) -> Result<String> {
-    let value = subject(plan, source)?;
+pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, tree: &WorkTree, keep: bool) -> Result<String> {
+    let value = subject(plan, tree)?;
     let digest = digest_value(&value);
     if keep {
         save_plan(target_dir, &digest, &value)?;
@@ -208,12 +208,12 @@ pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, source: &Source, ke
     Ok(digest)
 }
 
-/// `plan` with its `source` and `plan_digest` after its own keys, for a command's one JSON
+/// `plan` with its `work_tree` and `plan_digest` after its own keys, for a command's one JSON
 /// document: what the digest covers, and the digest. Serialised straight through (not via
 /// a `serde_json` map, which sorts its keys), so a dry run's keys keep the order the plan
 /// type declares, as an executed run's do.
-pub fn with_digest<'a, P: Serialize>(plan: &'a P, source: &'a Source, digest: &'a str) -> WithDigest<'a, P> {
-    WithDigest { plan, source, plan_digest: digest }
+pub fn with_digest<'a, P: Serialize>(plan: &'a P, tree: &'a WorkTree, digest: &'a str) -> WithDigest<'a, P> {
+    WithDigest { plan, work_tree: tree, plan_digest: digest }
 }
 
 /// A plan, the tree it was made from and its digest, as [`with_digest`] makes it.
@@ -221,7 +221,7 @@ pub fn with_digest<'a, P: Serialize>(plan: &'a P, source: &'a Source, digest: &'
 pub struct WithDigest<'a, P> {
     #[serde(flatten)]
     plan: &'a P,
-    source: &'a Source,
+    work_tree: &'a WorkTree,
     plan_digest: &'a str,
 }
 
@@ -238,7 +238,7 @@ pub fn execute<T>(
     version: Option<&semver::Version>,
     run: impl FnOnce(&mut crate::audit::Produced) -> Result<T>,
 ) -> Result<T> {
-    let value = subject(plan, &Source::read(sh, &ws.target_dir))?;
+    let value = subject(plan, &WorkTree::read(sh, &ws.target_dir))?;
     let approval = gate(&ws.target_dir, command, &ws.config.require_approval, ws.config.table, approve, &value)?;
     let current = match version {
         Some(version) => Some(version.clone()),

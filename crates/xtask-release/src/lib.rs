@@ -147,7 +147,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    ops::redact::register_env();
+    // Every token cargo would find from here, and GitHub's, before anything can echo one.
+    publish::registry_config::register_tokens(&std::env::current_dir().unwrap_or_default());
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

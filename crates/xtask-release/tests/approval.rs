@@ -174,7 +174,7 @@ fn a_stale_approval_is_refused_by_every_gated_command() {
         let run = released.run(&execute).fails(1);
         assert!(run.stderr.contains("the plan changed since it was approved"), "`{command}`\n{run}");
         let named = differences(&run);
-        for part in ["source.commit"].iter().chain(case.differs) {
+        for part in ["work_tree.commit"].iter().chain(case.differs) {
             assert!(
                 named.iter().any(|n| n.split(':').next() == Some(part)),
                 "`{command}` does not name `{part}`\n{run}"

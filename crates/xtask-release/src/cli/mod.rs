@@ -152,14 +152,14 @@ impl Cx {
     /// Prints a plan as the JSON document, with its `plan_digest`, and keeps it for a
     /// later `--approve`.
     pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
-        let source = self.source(ws);
-        let digest = approval::dry_run(&ws.target_dir, plan, &source, self.gated(ws))?;
-        self.print_json(&approval::with_digest(plan, &source, &digest))
+        let tree = self.work_tree(ws);
+        let digest = approval::dry_run(&ws.target_dir, plan, &tree, self.gated(ws))?;
+        self.print_json(&approval::with_digest(plan, &tree, &digest))
     }
 
     /// The tree the plan is made from, which its digest covers.
-    pub fn source(&self, ws: &Workspace) -> approval::Source {
-        approval::Source::read(&self.ctx.sh, &ws.target_dir)
+    pub fn work_tree(&self, ws: &Workspace) -> approval::WorkTree {
+        approval::WorkTree::read(&self.ctx.sh, &ws.target_dir)
     }
 
     /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is
@@ -167,7 +167,7 @@ impl Cx {
     /// that stdout stays the command's result (a changelog section, a diff).
     /// Returns the digest.
     pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<String> {
-        let digest = approval::dry_run(&ws.target_dir, plan, &self.source(ws), self.gated(ws))?;
+        let digest = approval::dry_run(&ws.target_dir, plan, &self.work_tree(ws), self.gated(ws))?;
         if !self.json() {
             print_digest_line(&digest);
         }
@@ -185,6 +185,8 @@ impl Cx {
         version: Option<&semver::Version>,
         run: impl FnOnce(&mut Produced) -> Result<T>,
     ) -> Result<T> {
+        // A command gated here must be one `require-approval` accepts, or no config could gate it.
+        debug_assert!(crate::config::APPROVABLE.contains(&self.command), "{} is not in APPROVABLE", self.command);
         approval::execute(&self.ctx.sh, ws, self.command, plan, self.approve.as_deref(), version, run)
     }
 
@@ -297,6 +299,21 @@ impl Cli {
             Command::Rollback(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
             Command::Init(args) => args.run(&cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every name `require-approval` accepts is a command of the CLI.
+    #[test]
+    fn approvable_commands_are_commands() {
+        let cli = super::Cli::command();
+        let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+        for name in crate::config::APPROVABLE {
+            assert!(names.contains(name), "{name} is not one of {names:?}");
         }
     }
 }

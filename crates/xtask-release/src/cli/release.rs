@@ -76,7 +76,7 @@ impl Args {
         // the tests run: a wrong digest costs no wait. (It is compared again before acting.)
         let early_gate = |plan: &ReleasePlan| -> Result<()> {
             if let (true, Some(approve)) = (self.execute, cx.approve.as_deref()) {
-                let value = approval::subject(plan, &cx.source(&ws))?;
+                let value = approval::subject(plan, &cx.work_tree(&ws))?;
                 let table = ws.config.table;
                 approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, table, Some(approve), &value)?;
             }
@@ -111,7 +111,7 @@ impl Args {
             return Ok(());
         }
         // The gate before the question, so a "y" is never followed by a refusal.
-        let plan_value = approval::subject(&plan, &cx.source(&ws))?;
+        let plan_value = approval::subject(&plan, &cx.work_tree(&ws))?;
         approval::gate(
             &ws.target_dir,
             cx.command,
@@ -123,7 +123,8 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
-        let executed = cx.execute(&ws, &plan, None, |produced| {
+        // The line is for the version this run makes, not the one it starts from.
+        let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         });

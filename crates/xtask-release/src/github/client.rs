@@ -346,19 +346,32 @@ fn is_transient(err: &ureq::Error) -> bool {
     )
 }
 
+/// The answer of a success status as the object it should be. A 2xx that is not (an
+/// error object, an HTML page from a proxy, an empty body) is a failure that shows what
+/// came instead, never taken as done.
 fn parse<T: serde::de::DeserializeOwned>(reply: &Reply, what: &str) -> Result<T> {
-    serde_json::from_slice(&reply.body).with_context(|| format!("cannot read {what} in GitHub's answer"))
+    serde_json::from_slice(&reply.body).map_err(|err| {
+        let came = match message(reply) {
+            shown if shown.trim().is_empty() => "an empty body".to_string(),
+            shown => format!("`{shown}`"),
+        };
+        anyhow!("GitHub answered {} with {came} instead of {what} ({err}); check GITHUB_API_URL", reply.status)
+    })
 }
 
-/// An error for a final failure, with GitHub's own message (redacted: a server may echo
-/// our headers) and what to do about it.
-fn failure(doing: &str, reply: &Reply) -> anyhow::Error {
+/// GitHub's own message in an answer, or its body: redacted (a server may echo our
+/// headers), then cut short, so no part of a token is left to show.
+fn message(reply: &Reply) -> String {
     let message = serde_json::from_slice::<serde_json::Value>(&reply.body)
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_string))
         .unwrap_or_else(|| String::from_utf8_lossy(&reply.body).to_string());
-    // Redacted before it is cut short, so no part of a token is left to show.
-    let message: String = redact(&message).chars().take(200).collect();
+    redact(&message).chars().take(200).collect()
+}
+
+/// An error for a final failure, with GitHub's own message and what to do about it.
+fn failure(doing: &str, reply: &Reply) -> anyhow::Error {
+    let message = message(reply);
     let hint = match reply.status {
         401 => "GITHUB_TOKEN was rejected; check that it is set to a valid token",
         403 => "the token may not write here; the job needs `permissions: contents: write`",
@@ -418,6 +431,18 @@ mod tests {
         let reset = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset", "1010")]);
         assert_eq!(server_wait(&reset, b"", at(1_000)), Some(Duration::from_secs(11)));
         assert_eq!(server_wait(&headers(&[]), b"{\"message\":\"Server Error\"}", at(0)), None);
+    }
+
+    #[test]
+    fn a_success_status_with_another_answer_is_a_failure_that_shows_it() {
+        let reply = |body: &str| Reply { status: 200, body: body.as_bytes().to_vec() };
+        let err = parse::<Release>(&reply(r#"{"message":"Validation Failed"}"#), "the release").unwrap_err();
+        let err = err.to_string();
+        assert!(err.starts_with("GitHub answered 200 with `Validation Failed` instead of the release ("), "{err}");
+        let err = parse::<Release>(&reply(""), "the release").unwrap_err().to_string();
+        assert!(err.starts_with("GitHub answered 200 with an empty body instead of the release"), "{err}");
+        let err = parse::<Release>(&reply("<html>hi</html>"), "the release").unwrap_err().to_string();
+        assert!(err.contains("with `<html>hi</html>` instead"), "{err}");
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::dist::checksum::sha;
 /// The tree a plan was made from. Every approved plan carries it, so that a commit, or an
 /// edit not committed, between the dry run and `--execute` changes the digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Source {
+pub struct WorkTree {
     /// HEAD's commit; `None` outside a git work tree, or before the first commit.
     pub commit: Option<String>,
     /// `sha256:<hex>` of the changes `git status` lists (each path, its status and its
@@ -20,13 +20,13 @@ pub struct Source {
     pub uncommitted: Option<String>,
 }
 
-impl Source {
+impl WorkTree {
     /// The tree `sh` is in; `target_dir` (cargo's, where dry runs keep plans and builds
     /// write) is left out. Never fails: what git cannot say is `None`.
-    pub fn read(sh: &Shell, target_dir: &Utf8Path) -> Source {
+    pub fn read(sh: &Shell, target_dir: &Utf8Path) -> WorkTree {
         let commit = crate::ops::git::head(sh).ok();
         let uncommitted = commit.as_ref().and_then(|_| uncommitted(sh, target_dir));
-        Source { commit, uncommitted }
+        WorkTree { commit, uncommitted }
     }
 }
 

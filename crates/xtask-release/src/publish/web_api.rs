@@ -84,10 +84,11 @@ impl Api {
             .filter_map(|(name, value)| Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_string())))
             .collect();
         let text = response.body_mut().read_to_string().unwrap_or_default();
-        if status.as_u16() == 200 {
-            return Ok(warnings(&text));
+        let reason = status.canonical_reason().unwrap_or("");
+        if status.is_success() {
+            return accepted(status.as_u16(), reason, &headers, &text);
         }
-        Err(refused(status.as_u16(), status.canonical_reason().unwrap_or(""), &headers, &text))
+        Err(refused(status.as_u16(), reason, &headers, &text))
     }
 }
 
@@ -103,7 +104,7 @@ pub fn body(krate: &NewCrate, tarball: &[u8]) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// What a non-200 answer means, with the registry's words: the `detail` of each of its
+/// What a refusal means (a non-2xx answer, or a 2xx with errors), with the registry's words: the `detail` of each of its
 /// JSON `errors`, or its body as it is. `headers` by lower-case name.
 pub fn refused(status: u16, reason: &str, headers: &[(String, String)], body: &str) -> Refused {
     #[derive(Deserialize)]
@@ -132,6 +133,35 @@ pub fn refused(status: u16, reason: &str, headers: &[(String, String)], body: &s
     };
     let message = redact(&format!("the registry answered {status} {reason}: {words}"));
     Refused { failure, message }
+}
+
+/// A 2xx answer: an upload was accepted only when the body is the JSON object a registry
+/// answers it with (`{"warnings": ...}`, or at least `{}`). Errors in it (some registries
+/// answer 200 with `{"errors": [...]}`), an HTML page (a proxy's or a login page) or an
+/// empty body are a refusal in the registry's words: taken as accepted, the run would
+/// wait the whole index timeout for a crate that never comes.
+fn accepted(status: u16, reason: &str, headers: &[(String, String)], body: &str) -> Result<Vec<String>, Refused> {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(answer))
+            if answer.get("errors").is_none_or(|e| e.as_array().is_some_and(Vec::is_empty)) =>
+        {
+            Ok(warnings(body))
+        }
+        Ok(serde_json::Value::Object(_)) => Err(refused(status, reason, headers, body)),
+        _ => {
+            let shown = if body.trim().is_empty() {
+                "an empty body".to_string()
+            } else {
+                let excerpt: String = redact(body.trim()).chars().take(300).collect();
+                format!("this instead of an upload's JSON answer: {excerpt}")
+            };
+            let message = format!(
+                "the registry answered {status} {reason} with {shown}; nothing says it took the upload, so check the \
+                 `api` URL in the index's config.json and the registry's logs"
+            );
+            Err(Refused { failure: Failure::Fatal, message })
+        }
+    }
 }
 
 /// The registry's warnings (invalid categories or badges, anything else it has to say).
@@ -192,6 +222,34 @@ mod tests {
         assert_eq!(refused(400, "Bad Request", none, crates_io).failure, Failure::AlreadyExists);
         crate::ops::redact::register("tok-3f9a");
         assert!(!refused(403, "Forbidden", none, "bad token tok-3f9a").message.contains("tok-3f9a"));
+    }
+
+    #[test]
+    fn a_2xx_is_accepted_only_with_an_upload_s_answer() {
+        let none = &[];
+        assert_eq!(accepted(200, "OK", none, "{}").unwrap(), Vec::<String>::new());
+        assert_eq!(accepted(200, "OK", none, r#"{"warnings":{"other":["w"]}}"#).unwrap(), ["w"]);
+        assert!(accepted(200, "OK", none, r#"{"errors":[]}"#).is_ok());
+        let reserved = accepted(200, "OK", none, r#"{"errors":[{"detail":"crate name is reserved"}]}"#).unwrap_err();
+        assert_eq!(reserved.failure, Failure::Fatal);
+        assert_eq!(reserved.message, "the registry answered 200 OK: crate name is reserved");
+        let exists =
+            accepted(200, "OK", none, r#"{"errors":[{"detail":"crate version `1.0.0` is already uploaded"}]}"#);
+        assert_eq!(exists.unwrap_err().failure, Failure::AlreadyExists);
+        let html = accepted(200, "OK", none, "<html><body>Sign in</body></html>").unwrap_err();
+        assert_eq!(html.failure, Failure::Fatal);
+        assert!(
+            html.message.contains("200 OK with this instead of an upload's JSON answer: <html>"),
+            "{}",
+            html.message
+        );
+        let empty = accepted(204, "No Content", none, "  ").unwrap_err();
+        assert!(
+            empty.message.starts_with("the registry answered 204 No Content with an empty body;"),
+            "{}",
+            empty.message
+        );
+        assert!(accepted(200, "OK", none, "[]").is_err());
     }
 
     #[test]

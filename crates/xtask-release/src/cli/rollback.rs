@@ -1,6 +1,6 @@
 //! `rollback`: arguments, the plan with its digest, the approval gate and the result.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use semver::Version;
 use serde::Serialize;
 
@@ -77,6 +77,7 @@ impl Args {
         let tree = cx.work_tree(&ws);
         let value = crate::approval::subject(&plan, &tree)?;
         let digest = crate::approval::digest_value(&value);
+        let unfinishable = rollback::unfinishable(&plan);
 
         if !self.execute {
             if ws.config.require_approval.iter().any(|c| c == "rollback") {
@@ -88,8 +89,14 @@ impl Args {
                 crate::out!("{}", describe(&plan));
                 super::print_digest_line(&digest);
             }
+            if let Some(why) = unfinishable {
+                bail!(why);
+            }
             ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
             return Ok(());
+        }
+        if let Some(why) = unfinishable {
+            bail!(why);
         }
         let approval = crate::approval::gate(
             &ws.target_dir,

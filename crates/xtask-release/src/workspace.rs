@@ -148,6 +148,7 @@ impl Workspace {
             serde_json::from_slice(&out.stdout).context("cannot parse the output of cargo metadata")?;
         let mut ws = Workspace::from_metadata(&metadata)?;
         ws.cargo_warnings = warnings(&stderr);
+        crate::ops::http::set_limits(ws.config.limits());
         Ok(ws)
     }
 

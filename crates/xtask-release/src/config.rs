@@ -22,6 +22,10 @@ pub const PACKAGE_TABLE: &str = "package.metadata.xtask-release";
 const KEY: &str = "xtask-release";
 /// The key of cargo-release's table under `metadata`.
 const CARGO_RELEASE_KEY: &str = "release";
+/// The commands whose `--execute` goes through the approval gate, the names
+/// `require-approval` may list (a test checks each is a command of the CLI).
+pub const APPROVABLE: &[&str] =
+    &["bump", "changelog", "checksum", "dist", "github-release", "publish-ordered", "release", "rollback", "tag"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -123,8 +127,11 @@ impl Config {
                 .collect();
             return Ok((Config { table: our, ..Config::default() }, notes));
         };
-        let mut config = Config::deserialize(value).map_err(|e| {
-            anyhow!("invalid [{name}] in {manifest}: {e}; fix that key (the keys are listed in docs/configuration.md)")
+        let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
+            anyhow!(
+                "invalid config in {manifest}: {}; fix that key (the keys are listed in docs/configuration.md)",
+                where_and_what(name, &e)
+            )
         })?;
         config.table = name;
         config.check_templates()?;
@@ -159,8 +166,23 @@ impl Config {
                 self.tag_prefix
             );
         }
+        if let Some(unknown) = self.require_approval.iter().find(|c| !APPROVABLE.contains(&c.as_str())) {
+            bail!(
+                "require-approval in [{table}] of {manifest} lists `{unknown}`, which is not a command with an \
+                 approval gate; the commands are {}",
+                APPROVABLE.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if self.audit_log.as_deref().is_some_and(|path| path.trim().is_empty()) {
+            bail!(
+                "audit-log = \"\" in [{table}] of {manifest} names no file; give a path relative to the workspace \
+                 root, like \"release/audit.jsonl\", or remove the key to keep the log in cargo's target directory"
+            );
+        }
         let changelog = self.changelog_file().map(|path| ("changelog", path));
-        for (key, path) in changelog.into_iter().chain(self.extra_files.iter().map(|e| ("extra-files", e.path()))) {
+        let extra = self.extra_files.iter().map(|e| ("extra-files", e.path()));
+        let audit_log = self.audit_log.as_deref().map(|path| ("audit-log", path));
+        for (key, path) in changelog.into_iter().chain(extra).chain(audit_log) {
             let inside = std::path::Path::new(path).components().all(|c| matches!(c, Component::Normal(_)));
             if !inside || path.is_empty() {
                 bail!(
@@ -173,6 +195,29 @@ impl Config {
             bail!(
                 "commit-message in [{table}] of {manifest} is empty, and git refuses an empty commit message; \
                  set one, e.g. commit-message = \"release: {{tag}}\""
+            );
+        }
+        Ok(())
+    }
+
+    /// What [`Config::check`] cannot tell without the file system, checked when the
+    /// workspace is loaded so that no command writes anything first: the audit log is not
+    /// a directory, and no symlink on its way takes it out of the workspace at `root`.
+    pub(crate) fn check_files(&self, root: &Utf8Path, manifest: &Utf8Path) -> Result<()> {
+        let Some(configured) = &self.audit_log else { return Ok(()) };
+        let table = self.table;
+        let path = root.join(configured);
+        if path.is_dir() {
+            bail!(
+                "audit-log = {configured:?} in [{table}] of {manifest} is a directory ({path}); name a file in it, \
+                 like \"{}/audit.jsonl\"",
+                configured.trim_end_matches('/')
+            );
+        }
+        if let Some(link) = link_out_of(root, configured) {
+            bail!(
+                "audit-log = {configured:?} in [{table}] of {manifest} leads out of the workspace through the symlink {link}; \
+                 name a file inside the workspace, or replace the link with a directory"
             );
         }
         Ok(())
@@ -202,6 +247,67 @@ impl Config {
         template::check(&format!("{table}.github"), "name", &self.github.name, template::MESSAGE)?;
         template::check(&format!("{table}.dist"), "asset-name", &self.dist.asset_name, template::ASSET_NAME)
     }
+}
+
+/// The symlink on the way from `root` to `rel` (a path of normal components) that leads
+/// out of `root`, or one whose target cannot be resolved; `None` when every existing
+/// part of the path stays inside.
+fn link_out_of(root: &Utf8Path, rel: &str) -> Option<Utf8PathBuf> {
+    let inside = std::fs::canonicalize(root).ok()?;
+    let mut path = root.to_path_buf();
+    for part in Utf8Path::new(rel).components() {
+        path.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { return None };
+        if meta.file_type().is_symlink() && !std::fs::canonicalize(&path).is_ok_and(|to| to.starts_with(&inside)) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Where in our table a value failed to deserialize, and why, as `[table] key: what`:
+/// the table named as in the manifest (`[workspace.metadata.xtask-release.publish]`), the
+/// key below it, and serde's words turned round to say what was expected first.
+fn where_and_what(table: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = err.path().iter().collect();
+    // Leading map keys are tables, up to the last key or one holding an array.
+    let mut table = table.to_string();
+    let mut rest = &segments[..];
+    while let [Segment::Map { key }, Segment::Map { .. }, ..] = rest {
+        table = format!("{table}.{key}");
+        rest = &rest[1..];
+    }
+    let mut key = String::new();
+    for segment in rest {
+        match segment {
+            Segment::Map { key: k } if key.is_empty() => key.push_str(k),
+            Segment::Map { key: k } => key.push_str(&format!(".{k}")),
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    let what = plain_words(&err.inner().to_string());
+    if key.is_empty() { format!("[{table}]: {what}") } else { format!("[{table}] {key}: {what}") }
+}
+
+/// serde's `invalid type: string "1", expected usize` as `expected a non-negative
+/// integer, found a string "1"`: what to write first, in words a config's reader knows.
+fn plain_words(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else { return message.to_string() };
+    let expected = match expected {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a non-negative integer",
+        "a boolean" | "bool" => "true or false",
+        "a sequence" => "an array",
+        "a map" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        other => other,
+    };
+    let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("expected {expected}, found {article} {found}")
 }
 
 /// `metadata.<key>` when it is there and not null.

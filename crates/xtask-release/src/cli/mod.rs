@@ -178,6 +178,8 @@ impl Cx {
         version: Option<&semver::Version>,
         run: impl FnOnce(&mut Produced) -> Result<T>,
     ) -> Result<T> {
+        // A command gated here must be one `require-approval` accepts, or no config could gate it.
+        debug_assert!(crate::config::APPROVABLE.contains(&self.command), "{} is not in APPROVABLE", self.command);
         approval::execute(&self.ctx.sh, ws, self.command, plan, self.approve.as_deref(), version, run)
     }
 
@@ -290,6 +292,21 @@ impl Cli {
             Command::Rollback(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
             Command::Init(args) => args.run(&cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every name `require-approval` accepts is a command of the CLI.
+    #[test]
+    fn approvable_commands_are_commands() {
+        let cli = super::Cli::command();
+        let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+        for name in crate::config::APPROVABLE {
+            assert!(names.contains(name), "{name} is not one of {names:?}");
         }
     }
 }

@@ -113,7 +113,8 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
-        let executed = cx.execute(&ws, &plan, None, |produced| {
+        // The line is for the version this run makes, not the one it starts from.
+        let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         });

@@ -287,6 +287,7 @@ pub mod proxy;
 pub mod registry;
 pub mod release_flow;
 pub mod slow;
+pub mod workflow;
 
 /// Asserts that no file under `dir` (logs, caches, packaged crates, the fixture's git
 /// objects) holds `token`.

@@ -124,6 +124,13 @@ pub fn plan(
     out_dir: Utf8PathBuf,
     docs: impl Fn(&Utf8Path) -> Vec<Utf8PathBuf>,
 ) -> Result<Plan> {
+    if !matrix.builds() {
+        bail!(
+            "nothing to build: no published package has a binary (`build-matrix` is empty); \
+             to ship one, list it in [{}.dist] bins = [{{ package = \"...\" }}]",
+            ws.config.table
+        );
+    }
     let Some(target) = matrix.target(triple) else {
         let known: Vec<&str> = matrix.targets.iter().map(|t| t.triple.as_str()).collect();
         bail!(

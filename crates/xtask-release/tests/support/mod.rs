@@ -249,6 +249,7 @@ pub mod normalise;
 pub mod proxy;
 pub mod registry;
 pub mod release_flow;
+pub mod workflow;
 
 /// Asserts that no file under `dir` (logs, caches, packaged crates, the fixture's git
 /// objects) holds `token`.

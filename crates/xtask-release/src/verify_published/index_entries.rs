@@ -122,7 +122,10 @@ fn package_tag(
         let registry_args: Vec<String> =
             registry.name.iter().flat_map(|name| ["--registry".to_string(), name.clone()]).collect();
         let packages: Vec<String> = crates.iter().flat_map(|c| ["-p".to_string(), c.clone()]).collect();
-        reporter.status("Packaging", &format!("{tag} to compare checksums ({} crates)", crates.len()));
+        reporter.status(
+            "Packaging",
+            &format!("{tag} to compare checksums ({})", crate::output::plural(crates.len(), "crate")),
+        );
         let command = cargo::command(sh)
             .args(["package", "--quiet", "--no-verify", "--manifest-path"])
             .arg(&manifest)

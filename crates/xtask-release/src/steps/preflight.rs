@@ -9,6 +9,7 @@ use xshell::Shell;
 
 use crate::audit::anchor;
 use crate::ops::git::{self, TagInfo};
+use crate::output::plural;
 use crate::report::Reporter;
 
 /// The git state preflight judges, read once.
@@ -198,7 +199,7 @@ fn clean_tree(facts: &GitFacts) -> Check {
     };
     Check::failed(
         NAME,
-        format!("the working tree is dirty: {} uncommitted change(s): {}", files.len(), files.join(", ")),
+        format!("the working tree is dirty: {}: {}", plural(files.len(), "uncommitted change"), files.join(", ")),
         fix,
     )
 }
@@ -240,17 +241,17 @@ fn up_to_date(facts: &GitFacts, expect: &Expect) -> Check {
         }
         (ahead, 0) => Check::failed(
             NAME,
-            format!("HEAD is {ahead} commit(s) ahead of {tracking}"),
+            format!("HEAD is {} ahead of {tracking}", plural(ahead as usize, "commit")),
             format!("push them first (`git push {remote} {branch}`) so the release is cut from a published commit"),
         ),
         (0, behind) => Check::failed(
             NAME,
-            format!("HEAD is {behind} commit(s) behind {tracking}"),
+            format!("HEAD is {} behind {tracking}", plural(behind as usize, "commit")),
             format!("update first: `git pull --ff-only {remote} {branch}`"),
         ),
         (ahead, behind) => Check::failed(
             NAME,
-            format!("HEAD and {tracking} have diverged: {ahead} commit(s) ahead, {behind} behind"),
+            format!("HEAD and {tracking} have diverged: {} ahead, {behind} behind", plural(ahead as usize, "commit")),
             format!("rebase on it (`git pull --rebase {remote} {branch}`), check the result, and re-run"),
         ),
     };

@@ -60,6 +60,19 @@ pub enum Format {
     Json,
 }
 
+const ENV_GITHUB: &str = "Environment:
+  GITHUB_TOKEN       the token for GitHub's API (needed with --execute; never printed)
+  GITHUB_REPOSITORY  owner/name [default: from the URL of the `remote` in the config]
+  GITHUB_API_URL     the API's base URL, for GitHub Enterprise [default: https://api.github.com]
+  GITHUB_REF_NAME    the tag a workflow runs for, the default --tag";
+const ENV_PUBLISH: &str = "Environment:
+  CARGO_REGISTRY_TOKEN          the crates.io token (or cargo's credentials.toml, or `cargo login`)
+  CARGO_REGISTRIES_<NAME>_TOKEN  the token of the registry NAME given with --registry
+  Tokens are never printed: every token cargo would use is masked in all output.";
+const ENV_ROLLBACK: &str = "Environment:
+  CARGO_REGISTRY_TOKEN, CARGO_REGISTRIES_<NAME>_TOKEN  the registry token for `cargo yank`
+  GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL      to mark the GitHub release (see github-release --help)";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Adopt xtask-release in this repository: an xtask, the alias, the workflows, the config
@@ -73,6 +86,7 @@ pub enum Command {
     /// Run the whole local release runbook: checks, bump, commit, tag, push
     Release(release::Args),
     /// Publish workspace crates in dependency order, skipping what is already published
+    #[command(after_help = ENV_PUBLISH)]
     PublishOrdered(publish_ordered::Args),
     /// Print the GitHub Actions build matrix of targets, runners and asset names
     BuildMatrix(build_matrix::Args),
@@ -82,13 +96,20 @@ pub enum Command {
     Checksum(checksum::Args),
     /// Check that a directory holds exactly the promised assets and that they verify
     VerifyAssets(verify_assets::Args),
-    /// Write the changelog section for a version from the commits since the previous tag
+    /// Write the changelog section for a version: the notes under [Unreleased], else the commits since the
+    /// previous tag
+    #[command(
+        after_help = "Environment:\n  SOURCE_DATE_EPOCH  the section's date, for reproducible output [default: today, UTC]"
+    )]
     Changelog(changelog::Args),
     /// Create the GitHub release for a tag and upload every asset
+    #[command(after_help = ENV_GITHUB)]
     GithubRelease(github_release::Args),
     /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
+    #[command(after_help = ENV_GITHUB)]
     VerifyPublished(verify_published::Args),
     /// Take a release back: yank its crates, mark its GitHub release YANKED, delete its tag (--undo reverses)
+    #[command(after_help = ENV_ROLLBACK)]
     Rollback(rollback::Args),
     /// Print the audit trail of executed steps, or check that it is intact (--verify)
     Audit(audit::Args),
@@ -152,19 +173,26 @@ impl Cx {
     /// Prints a plan as the JSON document, with its `plan_digest`, and keeps it for a
     /// later `--approve`.
     pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
-        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
-        self.print_json(&approval::with_digest(plan, &digest))
+        let tree = self.work_tree(ws);
+        let digest = approval::dry_run(&ws.target_dir, plan, &tree, self.gated(ws))?;
+        self.print_json(&approval::with_digest(plan, &tree, &digest))
+    }
+
+    /// The tree the plan is made from, which its digest covers.
+    pub fn work_tree(&self, ws: &Workspace) -> approval::WorkTree {
+        approval::WorkTree::read(&self.ctx.sh, &ws.target_dir)
     }
 
     /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is
     /// `plan_digest`, from [`Cx::print_plan_json`]). On stderr, with the status lines, so
     /// that stdout stays the command's result (a changelog section, a diff).
-    pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
-        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
+    /// Returns the digest.
+    pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<String> {
+        let digest = approval::dry_run(&ws.target_dir, plan, &self.work_tree(ws), self.gated(ws))?;
         if !self.json() {
             print_digest_line(&digest);
         }
-        Ok(())
+        Ok(digest)
     }
 
     /// The one place a command's plan is executed: the approval gate (`--approve`,

@@ -72,7 +72,17 @@ impl Args {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
         }
         let options = self.options().invocation(ctx.invocation());
-        let plan = release::plan(&ctx.sh, &ws, &options, &ctx.out)?;
+        // An approval is compared with the plan as soon as it exists, before fmt, clippy and
+        // the tests run: a wrong digest costs no wait. (It is compared again before acting.)
+        let early_gate = |plan: &ReleasePlan| -> Result<()> {
+            if let (true, Some(approve)) = (self.execute, cx.approve.as_deref()) {
+                let value = approval::subject(plan, &cx.work_tree(&ws))?;
+                let table = ws.config.table;
+                approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, table, Some(approve), &value)?;
+            }
+            Ok(())
+        };
+        let plan = release::plan_with(&ctx.sh, &ws, &options, &ctx.out, early_gate)?;
         if let Some(why) = &plan.resumed {
             ctx.out.note(why);
         }
@@ -101,7 +111,7 @@ impl Args {
             return Ok(());
         }
         // The gate before the question, so a "y" is never followed by a refusal.
-        let plan_value = serde_json::to_value(&plan)?;
+        let plan_value = approval::subject(&plan, &cx.work_tree(&ws))?;
         approval::gate(
             &ws.target_dir,
             cx.command,
@@ -135,6 +145,7 @@ impl Args {
 /// (with why). A step that fails stops the run with an error instead.
 fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
     if !cx.json() {
+        cx.ctx.out.note(next_step(plan, &cx.ctx.invocation(), cx.ctx.workspace()?.root.as_std_path()));
         return Ok(());
     }
     #[derive(serde::Serialize)]
@@ -162,6 +173,26 @@ fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
         })
         .collect();
     cx.print_json(&Done { version: &plan.version, tag: &plan.tag, steps })
+}
+
+/// What comes after a release: the push (when it was left out), then what the tag starts.
+fn next_step(plan: &ReleasePlan, invocation: &str, root: &std::path::Path) -> String {
+    let tag = &plan.tag;
+    let pushed = plan.steps.last().is_some_and(|s| s.skip.as_deref() != Some("skipped: --no-push"));
+    if !pushed {
+        return format!("next: push the release commit and its tag: `git push {} {} {tag}`", plan.remote, plan.branch);
+    }
+    let workflow = ".github/workflows/release.yml";
+    let by_hand = format!(
+        "`{invocation} publish-ordered --execute`, then `{invocation} dist --execute` on each platform and \
+         `{invocation} github-release --assets dist --execute`"
+    );
+    match root.join(workflow).is_file() {
+        true => format!(
+            "next: pushing {tag} started {workflow} (publish, binaries, GitHub release); follow it in your CI, or do those steps here: {by_hand}"
+        ),
+        false => format!("next: publish and ship {tag}: {by_hand}"),
+    }
 }
 
 /// Asks on the terminal; anything but `y` or `yes` is a no.
@@ -207,7 +238,9 @@ fn describe(plan: &ReleasePlan, action: &Action) -> String {
     match action {
         Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
         Action::Bump { edits } if edits.is_empty() => format!("bump to {}", plan.version),
-        Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", plan.previous, plan.version, edits.len()),
+        Action::Bump { edits } => {
+            format!("bump {} -> {} ({})", plan.previous, plan.version, crate::output::plural(edits.len(), "file"))
+        }
         Action::Changelog { .. } => format!("changelog: add the section for {}", plan.version),
         Action::Verify { lockfile: true } => {
             format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", plan.tag)

@@ -259,7 +259,10 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         Ok(rel) => rel.display().to_string(),
         Err(_) => plan.out_dir.to_string(),
     };
-    reporter.status("Finished", &format!("{} assets for {} in {shown}", plan.assets.len(), plan.target));
+    reporter.status(
+        "Finished",
+        &format!("{} for {} in {shown}", crate::output::plural(plan.assets.len(), "asset"), plan.target),
+    );
     Ok(Outcome { target: plan.target.clone(), version: plan.version.clone(), assets: written })
 }
 

@@ -170,9 +170,9 @@ impl Produced {
 /// The last line's number and hash, read from the log itself (the `.head` file is written
 /// beside it for `verify`, which compares the two).
 fn head(path: &Utf8Path) -> Result<(u64, String)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((0, GENESIS.into())),
+    let text = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::AUDIT_LOG) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok((0, GENESIS.into())),
         Err(err) => return Err(err).with_context(|| format!("cannot read the audit log {path}")),
     };
     match text.lines().rfind(|l| !l.trim().is_empty()) {
@@ -241,7 +241,7 @@ fn summary(entry: &Entry) {
 
 /// Every line of the log, parsed; an unreadable line is an error naming it.
 pub fn read(path: &Utf8Path) -> Result<Vec<(String, Entry)>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::ops::fs::read_capped(path, crate::ops::fs::Cap::AUDIT_LOG)
         .with_context(|| format!("cannot read the audit log {path}; has any command run with --execute here?"))?;
     text.lines()
         .enumerate()

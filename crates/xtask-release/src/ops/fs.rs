@@ -1,12 +1,134 @@
-//! File reads and atomic writes that name the file when they fail.
+//! File reads and atomic writes that name the file when they fail. A read takes only a
+//! regular file, and only up to a cap for its kind.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{self, Read as _, Write};
+use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 
-pub fn read(path: &Utf8Path) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))
+/// The most of one kind of file that is read into memory. A file over it is refused,
+/// naming the cap: a lock file of a gigabyte is not a lock file, and a link to
+/// `/dev/zero` or a log in the wrong place must not take the machine's memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cap {
+    bytes: u64,
+    /// What is read, for the error.
+    kind: &'static str,
+}
+
+impl Cap {
+    /// Manifests, Cargo.lock, changelogs, extra files, cargo's config, our own records.
+    pub const TEXT: Cap = Cap { bytes: 32 << 20, kind: "manifest, lock file, changelog or other text file" };
+    /// A `.sha256` file: one line naming one file.
+    pub const SIDECAR: Cap = Cap { bytes: 4 << 10, kind: "`.sha256` file" };
+    /// A sums file (`SHA256SUMS`): a line for each asset.
+    pub const SUMS: Cap = Cap { bytes: 4 << 20, kind: "sums file" };
+    /// The audit log: a line for each step of every run, kept for the life of a project.
+    pub const AUDIT_LOG: Cap = Cap { bytes: 256 << 20, kind: "audit log" };
+}
+
+impl std::fmt::Display for Cap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.bytes {
+            b if b >= 1 << 20 => write!(f, "{} MiB", b >> 20),
+            b => write!(f, "{} KiB", b >> 10),
+        }
+    }
+}
+
+/// Reads the text file at `path`, up to [`Cap::TEXT`].
+pub fn read(path: impl AsRef<Path>) -> Result<String> {
+    read_capped(path, Cap::TEXT)
+}
+
+/// Reads the text file at `path`, which must be a regular file of at most `cap`.
+pub fn read_capped(path: impl AsRef<Path>, cap: Cap) -> Result<String> {
+    let path = path.as_ref();
+    String::from_utf8(read_bytes(path, cap)?)
+        .with_context(|| format!("cannot read {}: it is not UTF-8 text", path.display()))
+}
+
+/// [`read_capped`], or `None` when nothing is at `path` (a dangling symlink included).
+pub fn read_optional(path: impl AsRef<Path>, cap: Cap) -> Result<Option<String>> {
+    let path = path.as_ref();
+    match std::fs::metadata(path) {
+        Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
+        _ => read_capped(path, cap).map(Some),
+    }
+}
+
+/// The bytes of the regular file at `path`, at most `cap` of them. A FIFO, socket or
+/// device is refused without being read (see [`open_regular`]).
+pub fn read_bytes(path: impl AsRef<Path>, cap: Cap) -> Result<Vec<u8>> {
+    let path = path.as_ref();
+    let cannot = || format!("cannot read {}", path.display());
+    let file = open_regular(path).with_context(cannot)?;
+    let too_big = |size: String| {
+        anyhow::anyhow!(
+            "{} is {size}, more than the {cap} a {} may be; check that it is the file you meant (it is \
+             not read into memory)",
+            path.display(),
+            cap.kind
+        )
+    };
+    let len = file.metadata().with_context(cannot)?.len();
+    if len > cap.bytes {
+        return Err(too_big(format!("{len} bytes")));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // The size can grow while we read: never take more than the cap.
+    file.take(cap.bytes + 1).read_to_end(&mut bytes).with_context(cannot)?;
+    if bytes.len() as u64 > cap.bytes {
+        return Err(too_big("larger still".into()));
+    }
+    Ok(bytes)
+}
+
+/// Opens `path` for reading when it is a regular file (through symlinks). Anything else
+/// is refused before it is opened: opening a FIFO waits for a writer that may never
+/// come, and a device may never end. The open file is checked again, in case the path
+/// was replaced in between (a FIFO put there in that instant could still block the open:
+/// std has no portable `O_NONBLOCK`, and the window is one system call wide).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(path, &meta));
+    }
+    Ok(file)
+}
+
+/// `it is a FIFO (named pipe), not a regular file; ...`, naming the link's target when
+/// `path` is a symlink. Its kind is `InvalidInput`, which callers match on.
+fn not_regular(path: &Path, meta: &std::fs::Metadata) -> io::Error {
+    let link = std::fs::read_link(path).map(|target| format!("a symlink to {}, ", target.display()));
+    let what =
+        format!("it is {}{}, not a regular file; put the file itself there", link.unwrap_or_default(), file_kind(meta));
+    io::Error::new(io::ErrorKind::InvalidInput, what)
+}
+
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        } else if kind.is_socket() {
+            return "a socket";
+        } else if kind.is_char_device() {
+            return "a character device";
+        } else if kind.is_block_device() {
+            return "a block device";
+        }
+    }
+    if kind.is_dir() { "a directory" } else { "not a file" }
 }
 
 /// Writes `contents` to a temporary file beside `path` and renames it over `path`, so a
@@ -80,5 +202,39 @@ impl FileEdit {
 
     pub fn apply(&self) -> Result<()> {
         write_atomic(&self.path, self.after.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_its_cap_is_refused_naming_the_file_and_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.sha256");
+        std::fs::write(&path, "x".repeat(5000)).unwrap();
+        let err = read_capped(&path, Cap::SIDECAR).unwrap_err().to_string();
+        assert!(err.contains("a.sha256 is 5000 bytes, more than the 4 KiB a `.sha256` file may be"), "{err}");
+        std::fs::write(&path, "x".repeat(4096)).unwrap();
+        assert_eq!(read_capped(&path, Cap::SIDECAR).unwrap().len(), 4096);
+        assert_eq!(Cap::AUDIT_LOG.to_string(), "256 MiB");
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn special_files_are_refused_without_being_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        // Opening the FIFO for reading would wait for a writer: this returns at once.
+        let err = format!("{:#}", read(&fifo).unwrap_err());
+        assert!(err.contains("it is a FIFO (named pipe), not a regular file"), "{err}");
+        let zero = dir.path().join("zero");
+        std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+        let err = format!("{:#}", read(&zero).unwrap_err());
+        assert!(err.contains("it is a symlink to /dev/zero, a character device, not a regular file"), "{err}");
+        assert_eq!(read_optional(dir.path().join("none"), Cap::TEXT).unwrap(), None);
+        assert!(read_optional(dir.path(), Cap::TEXT).unwrap_err().root_cause().to_string().contains("a directory"));
     }
 }

@@ -140,12 +140,12 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Report
             // A run interrupted on an earlier day dated the section it wrote with that day.
             let today = crate::ops::date::today()?;
             let changelog = changelog.map(|e| scratch.to_real(e, &ws.root)).map(|edit| {
-                let written = std::fs::read_to_string(&edit.path).ok();
+                let written = fs::read(&edit.path).ok();
                 runbook::dated_as_written(edit, &version, written.as_deref(), &today)
             });
             let mut facts = gather(&config.tag_for(&version))?;
             let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
-            let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
+            let read = |path: &Utf8Path| fs::read(path).ok();
             if let Leftover::Ours { written, temporary: left } =
                 runbook::leftover(&facts.changed, &scratch.top, &edits, read)
             {
@@ -299,7 +299,7 @@ fn lock_check<'a>(
         }
     }
     let lock = scratch.root.join("Cargo.lock");
-    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let text = fs::read(&lock).unwrap_or_default();
     let progress = reporter.progress("Checking", &format!("Cargo.lock after the bump with `{LOCK_CHECK}`"));
     let result = cargo::check_lock(sh, &scratch.root.join("Cargo.toml"), &text);
     progress.finish(result.is_ok());

@@ -149,9 +149,10 @@ impl Report<'_> {
 
     fn changelog(&mut self, path: &Utf8Path, version: &Version) {
         let off = format!("or set `changelog = false` in [{}] if you keep none", self.ws.config.table);
-        let message = match std::fs::read_to_string(path) {
-            Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
-            Ok(text) if super::section::find(&text, version).is_none() => {
+        let message = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::TEXT) {
+            Ok(None) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
+            Err(err) => format!("cannot be read ({}); {off}", err.root_cause()),
+            Ok(Some(text)) if super::section::find(&text, version).is_none() => {
                 format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
             }
             Ok(_) => return,

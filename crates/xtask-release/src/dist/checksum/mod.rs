@@ -195,7 +195,9 @@ fn plan_files(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
 }
 
 fn output(path: PathBuf, text: String) -> Output {
-    let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+    // Read only a regular file of sums' size: a FIFO there must not block the plan.
+    let unchanged =
+        crate::ops::fs::read_bytes(&path, crate::ops::fs::Cap::SUMS).is_ok_and(|old| old == text.as_bytes());
     Output { path, text, unchanged }
 }
 

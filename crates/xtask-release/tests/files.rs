@@ -1,5 +1,6 @@
 //! Files a user controls: a FIFO or a device where a file should be is refused at once,
-//! never read (nor waited on), and a file over the cap of its kind is not read.
+//! never read (nor waited on); writes stay inside the workspace; a write that fails
+//! mid-way names the files written and leaves no temporary file.
 
 mod support;
 
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::{Fixture, Run, fixture};
+use support::{Fixture, Run, assert_same_files, fixture, fixture_with};
 
 /// Runs `cmd` and fails the test when it is still running after `limit`: the command
 /// must end on its own, not wait on a FIFO or read a device for ever.
@@ -137,4 +138,165 @@ fn a_file_over_the_cap_of_its_kind_is_refused_naming_the_cap() {
     assert_eq!(run.code, 1, "{run}");
     assert!(run.stderr.contains(&format!("dist/a.tar.gz.sha256 is {} bytes", text.len())), "{run}");
     assert!(run.stderr.contains("more than the 4 KiB a `.sha256` file may be"), "{run}");
+}
+
+/// `name` under the fixture's temporary directory, beside (not inside) the work tree.
+fn outside(f: &Fixture, name: &str) -> std::path::PathBuf {
+    f.tmp.path().join(name)
+}
+
+#[test]
+#[cfg(unix)]
+fn a_symlink_that_leads_out_of_the_workspace_is_never_written_through() {
+    // A member manifest that is a link to a file outside the workspace.
+    let fixture = fixture("explicit");
+    std::fs::rename(fixture.path("crates/app/Cargo.toml"), outside(&fixture, "x.toml")).unwrap();
+    std::os::unix::fs::symlink("../../../x.toml", fixture.path("crates/app/Cargo.toml")).unwrap();
+    fixture.commit_all("the app's manifest lives elsewhere");
+    let (files, kept) = (fixture.snapshot(), std::fs::read(outside(&fixture, "x.toml")).unwrap());
+    for args in [&["bump", "minor"][..], &["bump", "minor", "--execute"]] {
+        let run = fixture.run(args).fails(1);
+        for says in [
+            "crates/app/Cargo.toml is a symlink to ../../../x.toml",
+            "outside the workspace",
+            "nothing was written",
+            "Replace the link with the file itself",
+        ] {
+            assert!(run.stderr.contains(says), "{args:?} should say {says:?}\n{run}");
+        }
+    }
+    assert_eq!(std::fs::read(outside(&fixture, "x.toml")).unwrap(), kept, "the file outside changed");
+    assert_same_files(&files, &fixture.snapshot());
+}
+
+#[test]
+#[cfg(unix)]
+fn a_changelog_that_leads_out_of_the_workspace_is_never_written_through() {
+    // Relative, then absolute; `changelog` writes it, and `release`.
+    let fixture = fixture("single-crate");
+    let notes = outside(&fixture, "notes.md");
+    std::fs::rename(fixture.path("CHANGELOG.md"), &notes).unwrap();
+    std::os::unix::fs::symlink("../notes.md", fixture.path("CHANGELOG.md")).unwrap();
+    fixture.commit_all("the changelog lives elsewhere");
+    let (files, kept) = (fixture.snapshot(), std::fs::read(&notes).unwrap());
+    let run = fixture.run(&["changelog", "--version", "0.2.0", "--execute"]).fails(1);
+    assert!(run.stderr.contains("CHANGELOG.md is a symlink to ../notes.md"), "{run}");
+    assert_same_files(&files, &fixture.snapshot());
+    std::fs::remove_file(fixture.path("CHANGELOG.md")).unwrap();
+    std::os::unix::fs::symlink(&notes, fixture.path("CHANGELOG.md")).unwrap();
+    fixture.commit_all("the changelog lives elsewhere, by its absolute path");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let files_now = fixture.snapshot();
+    for args in [
+        &["changelog", "--version", "0.2.0", "--execute"][..],
+        &["release", "minor", "--no-verify"],
+        &["release", "minor", "--execute", "--yes", "--no-verify"],
+    ] {
+        let run = fixture.run(args).fails(1);
+        let says = format!("CHANGELOG.md is a symlink to {}, outside the workspace", notes.display());
+        assert!(run.stderr.contains(&says), "{args:?}\n{run}");
+    }
+    assert_eq!(std::fs::read(&notes).unwrap(), kept, "the file outside changed");
+    assert_same_files(&files_now, &fixture.snapshot());
+}
+
+#[test]
+#[cfg(unix)]
+fn a_symlink_that_stays_inside_the_workspace_is_still_written_through() {
+    let fixture = fixture("single-crate");
+    std::fs::create_dir_all(fixture.path("docs")).unwrap();
+    std::fs::rename(fixture.path("CHANGELOG.md"), fixture.path("docs/CHANGELOG.md")).unwrap();
+    std::os::unix::fs::symlink("docs/CHANGELOG.md", fixture.path("CHANGELOG.md")).unwrap();
+    fixture.commit_all("the changelog lives in docs/");
+    fixture.run(&["changelog", "--version", "0.2.0", "--execute"]).ok();
+    assert!(fixture.read("docs/CHANGELOG.md").contains("## [0.2.0]"));
+    assert_eq!(status(&fixture), " M docs/CHANGELOG.md\n");
+}
+
+/// A workspace whose `b` holds only a requirement on `a` (its version is inherited), so
+/// a bump writes `crates/b/Cargo.toml` first, then Cargo.lock, then the root manifest.
+fn requirement_first(root: &Path) {
+    let write = |rel: &str, text: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/a\", \"crates/b\"]\nresolver = \"2\"\n\n\
+         [workspace.package]\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+    );
+    write("crates/a/Cargo.toml", "[package]\nname = \"a\"\nversion.workspace = true\nedition.workspace = true\n");
+    write(
+        "crates/b/Cargo.toml",
+        "[package]\nname = \"b\"\nversion.workspace = true\nedition.workspace = true\n\n\
+         [dependencies]\na = { path = \"../a\", version = \"0.1.0\" }\n",
+    );
+    write("crates/a/src/lib.rs", "");
+    write("crates/b/src/lib.rs", "");
+    write(
+        "Cargo.lock",
+        "version = 4\n\n[[package]]\nname = \"a\"\nversion = \"0.1.0\"\n\n\
+         [[package]]\nname = \"b\"\nversion = \"0.1.0\"\ndependencies = [\n \"a\",\n]\n",
+    );
+}
+
+#[test]
+fn a_failed_write_names_each_file_written_from_the_workspace_root() {
+    let fixture = fixture_with(requirement_first);
+    // A directory where Cargo.lock's temporary file goes: that write fails.
+    std::fs::create_dir(fixture.path(".Cargo.lock.xtask-release.tmp")).unwrap();
+    let run = fixture.run(&["bump", "minor", "--execute"]).fails(1);
+    assert!(run.stderr.contains("the bump to 0.2.0 stopped: 1 of 3 files were written (crates/b/Cargo.toml)"), "{run}");
+    assert_eq!(status(&fixture), " M crates/b/Cargo.toml\n", "only that file changed, no temporary file left");
+    std::fs::remove_dir(fixture.path(".Cargo.lock.xtask-release.tmp")).unwrap();
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    fixture.assert_lock_consistent();
+}
+
+/// Runs the binary with `args` in `dir`, with the fixture's environment and files
+/// limited to 8 blocks (4 KiB or 8 KiB, by the shell): a write past that fails as on a
+/// full disk, with EFBIG.
+#[cfg(unix)]
+fn with_small_disk(f: &Fixture, dir: &Path, args: &str) -> Run {
+    let line = format!("trap '' XFSZ; ulimit -f 8; exec '{}' {args}", support::BIN);
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", &line]).current_dir(dir);
+    f.env(&mut cmd);
+    support::run(cmd)
+}
+
+#[test]
+#[cfg(unix)]
+fn a_bump_cut_short_by_a_full_disk_leaves_no_temporary_file() {
+    // A manifest too big for the "disk": Cargo.lock (small, written first) goes in.
+    let fixture = fixture("single-crate");
+    let padding: String = (0..800).map(|n| format!("# padding {n:05}, so the manifest outgrows the limit\n")).collect();
+    fixture.write("Cargo.toml", &(fixture.read("Cargo.toml") + &padding));
+    fixture.commit_all("a long manifest");
+    let run = with_small_disk(&fixture, &fixture.root, "bump minor --execute").fails(1);
+    assert!(run.stderr.contains("1 of 2 files were written (Cargo.lock)"), "{run}");
+    assert!(run.stderr.contains("cannot write"), "{run}");
+    assert_eq!(status(&fixture), " M Cargo.lock\n", "no temporary file left");
+}
+
+#[test]
+#[cfg(unix)]
+fn checksums_cut_short_by_a_full_disk_leave_no_temporary_file() {
+    // Outside any workspace (so no audit line is written): the sums file's write is cut
+    // short after every `.sha256` was written.
+    let fixture = fixture("single-crate");
+    let dir = outside(&fixture, "assets");
+    std::fs::create_dir_all(dir.join("dist")).unwrap();
+    for n in 0..200 {
+        std::fs::write(dir.join(format!("dist/asset-with-a-long-name-{n:03}.tar.gz")), format!("{n}\n")).unwrap();
+    }
+    let run = with_small_disk(&fixture, &dir, "checksum dist --sums dist/SHA256SUMS --execute").fails(1);
+    assert!(run.stderr.contains("cannot write") && run.stderr.contains("SHA256SUMS"), "{run}");
+    let left: Vec<String> = std::fs::read_dir(dir.join("dist"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.ends_with(".tar.gz"))
+        .collect();
+    assert!(left.is_empty(), "no temporary file left, no checksum file written: {left:?}");
 }

@@ -252,12 +252,18 @@ pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
         Some(version) => version.clone(),
         None => crate::version::current(ws)?,
     };
-    compute(sh, ws, &version)
+    let plan = compute(sh, ws, &version)?;
+    // Said by the dry run too: --execute would refuse it.
+    if plan.edit.is_some() {
+        fs::check_inside(&ws.root, &plan.path)?;
+    }
+    Ok(plan)
 }
 
 /// Inserts the section as planned; nothing to do when the changelog has it already.
 pub fn execute(ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
     let Some(edit) = &plan.edit else { return Ok(()) };
+    fs::check_inside(&ws.root, &edit.path)?;
     edit.apply()?;
     let since = match &plan.previous_tag {
         Some(previous) => format!("commits since {}", previous.tag),

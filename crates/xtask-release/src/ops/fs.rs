@@ -1,11 +1,11 @@
 //! File reads and atomic writes that name the file when they fail. A read takes only a
-//! regular file, and only up to a cap for its kind.
+//! regular file, and only up to a cap for its kind; a write lands inside the workspace.
 
 use std::fs::File;
 use std::io::{self, Read as _, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result};
+use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 
 /// The most of one kind of file that is read into memory. A file over it is refused,
@@ -131,6 +131,69 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
     if kind.is_dir() { "a directory" } else { "not a file" }
 }
 
+/// Refuses a write to `path` that would land outside `root` through a symlink, at
+/// `path` itself or at a directory on its way, naming the link and its target. A link
+/// that stays inside the workspace is fine: [`write_atomic`] writes through it.
+pub fn check_inside(root: &Utf8Path, path: &Utf8Path) -> Result<()> {
+    let real_root = std::fs::canonicalize(root).with_context(|| format!("cannot resolve the workspace root {root}"))?;
+    let landing = landing(path)?;
+    if landing.starts_with(&real_root) {
+        return Ok(());
+    }
+    let shown = |p: &Utf8Path| p.strip_prefix(root).unwrap_or(p).to_string();
+    let Some(link) = first_link(root, path) else {
+        bail!("{path} is outside the workspace {root}; xtask-release writes only inside it");
+    };
+    let target = std::fs::read_link(&link).map(|t| t.display().to_string()).unwrap_or_default();
+    let resolved = match link == path && Path::new(&target) != landing {
+        true => format!(" ({})", landing.display()),
+        false => String::new(),
+    };
+    let writing = match link == path {
+        true => "writing it would change that file".to_string(),
+        false => format!("writing {} would change {}", shown(path), landing.display()),
+    };
+    bail!(
+        "{} is a symlink to {target}{resolved}, outside the workspace {root}; {writing}, so nothing was \
+         written. Replace the link with the file itself, or point it inside the workspace",
+        shown(&link),
+    )
+}
+
+/// Where a write to `path` lands: the path resolved, or for a file not there yet, its
+/// nearest existing directory resolved and the rest appended.
+fn landing(path: &Utf8Path) -> Result<PathBuf> {
+    let mut rest = Vec::new();
+    let mut at = path;
+    loop {
+        match std::fs::canonicalize(at) {
+            Ok(real) => return Ok(rest.iter().rev().fold(real, |p, name| p.join(name))),
+            Err(_) if std::fs::symlink_metadata(at).is_ok() => {
+                bail!("{at} is a symlink whose target cannot be resolved; fix or replace the link")
+            }
+            Err(_) => match (at.file_name(), at.parent()) {
+                (Some(name), Some(parent)) => {
+                    rest.push(name);
+                    at = parent;
+                }
+                _ => bail!("cannot tell where {path} is; give a plain path inside the workspace"),
+            },
+        }
+    }
+}
+
+/// The first symlink on the way from `root` to `path`, `path` itself included.
+fn first_link(root: &Utf8Path, path: &Utf8Path) -> Option<Utf8PathBuf> {
+    let mut at = root.to_path_buf();
+    for part in path.strip_prefix(root).ok()?.components() {
+        at.push(part);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(at);
+        }
+    }
+    None
+}
+
 /// Writes `contents` to a temporary file beside `path` and renames it over `path`, so a
 /// reader (or an interrupted run) sees either the old file or the new one, never half.
 /// The permissions of an existing file are kept, and a symlink is written through: its
@@ -209,6 +272,10 @@ impl FileEdit {
 mod tests {
     use super::*;
 
+    fn utf8(path: &Path) -> Utf8PathBuf {
+        Utf8PathBuf::try_from(path.to_path_buf()).unwrap()
+    }
+
     #[test]
     fn a_file_over_its_cap_is_refused_naming_the_file_and_the_cap() {
         let dir = tempfile::tempdir().unwrap();
@@ -236,5 +303,28 @@ mod tests {
         assert!(err.contains("it is a symlink to /dev/zero, a character device, not a regular file"), "{err}");
         assert_eq!(read_optional(dir.path().join("none"), Cap::TEXT).unwrap(), None);
         assert!(read_optional(dir.path(), Cap::TEXT).unwrap_err().root_cause().to_string().contains("a directory"));
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn writes_stay_inside_the_root_whatever_the_links_say() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = utf8(&dir.path().join("ws"));
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::write(dir.path().join("outside.md"), "").unwrap();
+        std::fs::write(root.join("docs/real.md"), "").unwrap();
+        let link = |target: &str, at: &str| std::os::unix::fs::symlink(target, root.join(at)).unwrap();
+        link("docs/real.md", "inside.md");
+        link("../outside.md", "out.md");
+        link("..", "up");
+        for fine in ["Cargo.toml", "inside.md", "docs/real.md", "new/dir/file.yml"] {
+            check_inside(&root, &root.join(fine)).unwrap_or_else(|e| panic!("{fine}: {e:#}"));
+        }
+        let err = check_inside(&root, &root.join("out.md")).unwrap_err().to_string();
+        assert!(err.starts_with("out.md is a symlink to ../outside.md ("), "{err}");
+        assert!(err.contains("outside the workspace"), "{err}");
+        let err = check_inside(&root, &root.join("up/ws2/new.md")).unwrap_err().to_string();
+        assert!(err.starts_with("up is a symlink to .., outside the workspace"), "{err}");
+        assert!(err.contains("writing up/ws2/new.md would change"), "{err}");
     }
 }

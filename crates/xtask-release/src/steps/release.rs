@@ -143,8 +143,10 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Report
                 let written = fs::read(&edit.path).ok();
                 runbook::dated_as_written(edit, &version, written.as_deref(), &today)
             });
-            let mut facts = gather(&config.tag_for(&version))?;
             let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
+            // Computed in the copy, where a symlink may lead elsewhere than in the tree.
+            edits.iter().try_for_each(|edit| fs::check_inside(&ws.root, &edit.path))?;
+            let mut facts = gather(&config.tag_for(&version))?;
             let read = |path: &Utf8Path| fs::read(path).ok();
             if let Leftover::Ours { written, temporary: left } =
                 runbook::leftover(&facts.changed, &scratch.top, &edits, read)

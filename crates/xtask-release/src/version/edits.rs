@@ -39,6 +39,9 @@ pub struct BumpPlan {
     /// removes them (they would fail `tag`'s and `release`'s clean-tree check).
     #[serde(skip)]
     pub stale_temp: Vec<Utf8PathBuf>,
+    /// The workspace root: every write lands inside it, and messages name files from it.
+    #[serde(skip)]
+    pub root: Utf8PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,17 +60,29 @@ impl BumpPlan {
         self.apply_each(|_| {})
     }
 
-    /// Removes stale temporary files, then writes each file atomically, in plan order,
-    /// calling `written` after each. A failure says which files were written and that
+    /// Refuses the plan when a file it edits is a symlink (or lies behind one) that
+    /// leads outside the workspace: the bump would change a file that is not the
+    /// workspace's.
+    pub fn check_inside(&self) -> Result<()> {
+        self.edits.iter().try_for_each(|edit| fs::check_inside(&self.root, &edit.path))
+    }
+
+    /// Checks that every write stays inside the workspace, removes stale temporary
+    /// files, then writes each file atomically, in plan order, calling `written` after
+    /// each. A failure names the files written (from the workspace root) and says that
     /// running the same bump again finishes it (the written places count as done).
     pub fn apply_each(&self, mut written: impl FnMut(&FileEdit)) -> Result<()> {
+        self.check_inside()?;
         for tmp in &self.stale_temp {
             std::fs::remove_file(tmp)
                 .with_context(|| format!("cannot remove {tmp}, left by an interrupted run; delete it by hand"))?;
         }
         for (done, edit) in self.edits.iter().enumerate() {
             if let Err(err) = edit.apply() {
-                let names: Vec<&str> = self.edits[..done].iter().filter_map(|e| e.path.file_name()).collect();
+                let names: Vec<&str> = self.edits[..done]
+                    .iter()
+                    .map(|e| e.path.strip_prefix(&self.root).unwrap_or(&e.path).as_str())
+                    .collect();
                 let wrote = match names.is_empty() {
                     true => "no file was changed".to_string(),
                     false => format!("{done} of {} files were written ({})", self.edits.len(), names.join(", ")),
@@ -141,7 +156,7 @@ pub fn plan_excluding(ws: &Workspace, target: &Target, packages: &[String], excl
     let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
     let read = files.manifests.iter().map(|m| &m.path).chain(files.lock.iter().map(|l| &l.path));
     let stale_temp = read.chain(files.extras.iter().map(|(path, _)| path)).filter_map(|p| fs::stale_temp(p)).collect();
-    Ok(BumpPlan { version, packages: bumps, edits, stale_temp })
+    Ok(BumpPlan { version, packages: bumps, edits, stale_temp, root: ws.root.clone() })
 }
 
 /// Rewrites the requirements on bumped packages in every manifest, or refuses one that

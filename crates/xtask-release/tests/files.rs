@@ -1,6 +1,7 @@
 //! Files a user controls: a FIFO or a device where a file should be is refused at once,
 //! never read (nor waited on); writes stay inside the workspace; a write that fails
-//! mid-way names the files written and leaves no temporary file.
+//! mid-way names the files written and leaves no temporary file; a stale lock file is
+//! refused with what to do.
 
 mod support;
 
@@ -299,4 +300,24 @@ fn checksums_cut_short_by_a_full_disk_leave_no_temporary_file() {
         .filter(|name| !name.ends_with(".tar.gz"))
         .collect();
     assert!(left.is_empty(), "no temporary file left, no checksum file written: {left:?}");
+}
+
+#[test]
+fn bump_refuses_a_stale_lock_file_with_check_versions_message() {
+    let fixture = fixture("lockstep");
+    let lock = fixture.read("Cargo.lock");
+    let stale = "name = \"acme-core\"\nversion = \"0.0.5\"";
+    fixture.write("Cargo.lock", &lock.replace("name = \"acme-core\"\nversion = \"0.1.0\"", stale));
+    fixture.commit_all("a stale lock file");
+    let check = fixture.run(&["check-version"]).fails(1);
+    let line = check.stdout.lines().find(|l| l.starts_with("Cargo.lock: ")).expect("check-version names Cargo.lock");
+    assert!(line.contains("`acme-core` is 0.0.5 here but 0.1.0 in its manifest"), "{check}");
+    let files = fixture.snapshot();
+    for args in [&["bump", "0.2.0", "--execute"][..], &["bump", "minor", "--execute"], &["bump", "0.2.0"]] {
+        let run = fixture.run(args).fails(1);
+        assert!(run.stderr.contains(line), "{args:?} should say {line:?}\n{run}");
+        assert!(run.stderr.contains("a stale lock file, not an unfinished bump"), "{args:?}\n{run}");
+        assert!(!run.stderr.contains("Bumping"), "{args:?}\n{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
 }

@@ -114,14 +114,12 @@ impl Report<'_> {
 
     fn lockfile(&mut self, files: &Files) {
         let Some(lock) = &files.lock else { return };
-        let fix = "run `cargo update --workspace` and commit Cargo.lock";
         for member in &self.ws.members {
             let message = match lock.package(&member.name) {
-                None => format!("has no entry for `{}`; {fix}", member.name),
-                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => format!(
-                    "`{}` is {} here but {} in its manifest; {fix}",
-                    member.name, locked.version.text, member.version
-                ),
+                None => format!("has no entry for `{}`; {LOCK_FIX}", member.name),
+                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => {
+                    lock_entry_differs(&member.name, &locked.version.text, &member.version)
+                }
                 Some(_) => continue,
             };
             self.add(&lock.path, message);
@@ -159,6 +157,14 @@ impl Report<'_> {
         };
         self.add(path, message);
     }
+}
+
+const LOCK_FIX: &str = "run `cargo update --workspace` and commit Cargo.lock";
+
+/// What is wrong with a Cargo.lock entry at another version than its manifest, and the
+/// fix; `bump` refuses a stale lock file with the same words.
+pub(crate) fn lock_entry_differs(name: &str, locked: &str, manifest: &Version) -> String {
+    format!("`{name}` is {locked} here but {manifest} in its manifest; {LOCK_FIX}")
 }
 
 /// The changelog `check-version` checks: none with `check-changelog = false`, with

@@ -1,7 +1,7 @@
 //! Files a user controls: a FIFO or a device where a file should be is refused at once,
 //! never read (nor waited on); writes stay inside the workspace; a write that fails
-//! mid-way names the files written and leaves no temporary file; a stale lock file is
-//! refused with what to do.
+//! mid-way names the files written and leaves no temporary file; a stale lock file and a
+//! leftover git index lock are refused with what to do.
 
 mod support;
 
@@ -320,4 +320,29 @@ fn bump_refuses_a_stale_lock_file_with_check_versions_message() {
         assert!(!run.stderr.contains("Bumping"), "{args:?}\n{run}");
     }
     assert_same_files(&files, &fixture.snapshot());
+}
+
+#[test]
+#[cfg(unix)]
+fn an_index_lock_taken_after_the_preflight_is_named_with_the_command_that_clears_it() {
+    // The test command runs after the git facts were gathered, and leaves git's index
+    // lock behind as a killed git command would.
+    let fixture = fixture("single-crate");
+    let manifest = fixture.read("Cargo.toml")
+        + "\n[package.metadata.xtask-release]\ntest-command = [\"sh\", \"-c\", \"touch .git/index.lock\"]\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("a test command that leaves the index locked");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let (files, head) = (fixture.snapshot(), fixture.head());
+    let run = fixture.run(&["release", "minor", "--execute", "--yes", "--skip-fmt", "--skip-clippy"]).fails(1);
+    let lock = fixture.path(".git/index.lock");
+    for says in [
+        format!("{} exists: a git command is running, or one was killed and left it", lock.display()),
+        "nothing was changed".to_string(),
+        format!("when no git command is running, remove it: `rm {}`", lock.display()),
+    ] {
+        assert!(run.stderr.contains(&says), "should say {says:?}\n{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!(fixture.head(), head);
 }

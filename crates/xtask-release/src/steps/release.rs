@@ -194,6 +194,12 @@ pub fn execute(
     if let Some(failed) = preflight::failures(&plan.checks) {
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }
+    // The preflight looked before the code checks ran, which take minutes: a git command
+    // started (or killed) since then holds the index, and the commit would fail on it
+    // after the files were written.
+    if let Some(lock) = git::index_lock(sh)? {
+        bail!("{}; nothing was changed. {}, then re-run", git::index_lock_held(&lock), git::index_lock_fix(&lock));
+    }
     for file in &plan.temporary_files {
         std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
     }

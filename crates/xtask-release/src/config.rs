@@ -22,6 +22,20 @@ pub const PACKAGE_TABLE: &str = "package.metadata.xtask-release";
 const KEY: &str = "xtask-release";
 /// The key of cargo-release's table under `metadata`.
 const CARGO_RELEASE_KEY: &str = "release";
+/// The commands whose `--execute` goes through the approval gate, the names
+/// `require-approval` may list (a test checks each is a command of the CLI).
+pub const APPROVABLE: &[&str] = &[
+    "bump",
+    "changelog",
+    "checksum",
+    "dist",
+    "github-release",
+    "init",
+    "publish-ordered",
+    "release",
+    "rollback",
+    "tag",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -51,6 +65,13 @@ pub struct Config {
     pub audit_log: Option<String>,
     /// Commands whose `--execute` needs `--approve sha256:<digest of the reviewed plan>`.
     pub require_approval: Vec<String>,
+    /// Seconds to connect, and for the whole of a request with a small answer; also the
+    /// longest a server may stay silent.
+    pub http_timeout: u64,
+    /// Seconds for the whole of an upload or download of a package or release asset.
+    pub transfer_timeout: u64,
+    /// The longest wait, in seconds, that a server may ask for and get waited out.
+    pub max_retry_wait: u64,
     pub publish: publish::Config,
     pub dist: dist::Config,
     pub github: github::Config,
@@ -73,6 +94,9 @@ impl Default for Config {
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
             audit_log: None,
             require_approval: Vec::new(),
+            http_timeout: 30,
+            transfer_timeout: 1800,
+            max_retry_wait: 300,
             publish: Default::default(),
             dist: Default::default(),
             github: Default::default(),
@@ -113,8 +137,11 @@ impl Config {
                 .collect();
             return Ok((Config { table: our, ..Config::default() }, notes));
         };
-        let mut config = Config::deserialize(value).map_err(|e| {
-            anyhow!("invalid [{name}] in {manifest}: {e}; fix that key (the keys are listed in docs/configuration.md)")
+        let mut config: Config = serde_path_to_error::deserialize(value).map_err(|e| {
+            anyhow!(
+                "invalid config in {manifest}: {}; fix that key (the keys are listed in docs/configuration.md)",
+                where_and_what(name, &e)
+            )
         })?;
         config.table = name;
         config.check_templates()?;
@@ -122,10 +149,25 @@ impl Config {
         Ok((config, Vec::new()))
     }
 
+    /// The deadlines of HTTP requests and of the waits servers ask for.
+    pub fn limits(&self) -> crate::ops::http::Limits {
+        let seconds = std::time::Duration::from_secs;
+        crate::ops::http::Limits {
+            timeout: seconds(self.http_timeout),
+            transfer_timeout: seconds(self.transfer_timeout),
+            max_retry_wait: seconds(self.max_retry_wait),
+        }
+    }
+
     /// Refuses up front what git would refuse only after the release commit: a tag
     /// prefix that makes no valid tag name, an empty commit message.
     fn check(&self, manifest: &str) -> Result<()> {
         let table = self.table;
+        for (key, value) in [("http-timeout", self.http_timeout), ("transfer-timeout", self.transfer_timeout)] {
+            if value == 0 {
+                bail!("`{key}` in [{table}] of {manifest} is 0: every request would time out; give it in seconds");
+            }
+        }
         let example = self.tag_for(&semver::Version::new(1, 2, 3));
         if let Err(why) = crate::ops::refname::check_tag(&example) {
             bail!(
@@ -134,8 +176,23 @@ impl Config {
                 self.tag_prefix
             );
         }
+        if let Some(unknown) = self.require_approval.iter().find(|c| !APPROVABLE.contains(&c.as_str())) {
+            bail!(
+                "require-approval in [{table}] of {manifest} lists `{unknown}`, which is not a command with an \
+                 approval gate; the commands are {}",
+                APPROVABLE.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            );
+        }
+        if self.audit_log.as_deref().is_some_and(|path| path.trim().is_empty()) {
+            bail!(
+                "audit-log = \"\" in [{table}] of {manifest} names no file; give a path relative to the workspace \
+                 root, like \"release/audit.jsonl\", or remove the key to keep the log in cargo's target directory"
+            );
+        }
         let changelog = self.changelog_file().map(|path| ("changelog", path));
-        for (key, path) in changelog.into_iter().chain(self.extra_files.iter().map(|e| ("extra-files", e.path()))) {
+        let extra = self.extra_files.iter().map(|e| ("extra-files", e.path()));
+        let audit_log = self.audit_log.as_deref().map(|path| ("audit-log", path));
+        for (key, path) in changelog.into_iter().chain(extra).chain(audit_log) {
             let inside = std::path::Path::new(path).components().all(|c| matches!(c, Component::Normal(_)));
             if !inside || path.is_empty() {
                 bail!(
@@ -148,6 +205,29 @@ impl Config {
             bail!(
                 "commit-message in [{table}] of {manifest} is empty, and git refuses an empty commit message; \
                  set one, e.g. commit-message = \"release: {{tag}}\""
+            );
+        }
+        Ok(())
+    }
+
+    /// What [`Config::check`] cannot tell without the file system, checked when the
+    /// workspace is loaded so that no command writes anything first: the audit log is not
+    /// a directory, and no symlink on its way takes it out of the workspace at `root`.
+    pub(crate) fn check_files(&self, root: &Utf8Path, manifest: &Utf8Path) -> Result<()> {
+        let Some(configured) = &self.audit_log else { return Ok(()) };
+        let table = self.table;
+        let path = root.join(configured);
+        if path.is_dir() {
+            bail!(
+                "audit-log = {configured:?} in [{table}] of {manifest} is a directory ({path}); name a file in it, \
+                 like \"{}/audit.jsonl\"",
+                configured.trim_end_matches('/')
+            );
+        }
+        if let Some(link) = link_out_of(root, configured) {
+            bail!(
+                "audit-log = {configured:?} in [{table}] of {manifest} leads out of the workspace through the symlink {link}; \
+                 name a file inside the workspace, or replace the link with a directory"
             );
         }
         Ok(())
@@ -177,6 +257,67 @@ impl Config {
         template::check(&format!("{table}.github"), "name", &self.github.name, template::MESSAGE)?;
         template::check(&format!("{table}.dist"), "asset-name", &self.dist.asset_name, template::ASSET_NAME)
     }
+}
+
+/// The symlink on the way from `root` to `rel` (a path of normal components) that leads
+/// out of `root`, or one whose target cannot be resolved; `None` when every existing
+/// part of the path stays inside.
+fn link_out_of(root: &Utf8Path, rel: &str) -> Option<Utf8PathBuf> {
+    let inside = std::fs::canonicalize(root).ok()?;
+    let mut path = root.to_path_buf();
+    for part in Utf8Path::new(rel).components() {
+        path.push(part);
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { return None };
+        if meta.file_type().is_symlink() && !std::fs::canonicalize(&path).is_ok_and(|to| to.starts_with(&inside)) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Where in our table a value failed to deserialize, and why, as `[table] key: what`:
+/// the table named as in the manifest (`[workspace.metadata.xtask-release.publish]`), the
+/// key below it, and serde's words turned round to say what was expected first.
+fn where_and_what(table: &str, err: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    use serde_path_to_error::Segment;
+    let segments: Vec<&Segment> = err.path().iter().collect();
+    // Leading map keys are tables, up to the last key or one holding an array.
+    let mut table = table.to_string();
+    let mut rest = &segments[..];
+    while let [Segment::Map { key }, Segment::Map { .. }, ..] = rest {
+        table = format!("{table}.{key}");
+        rest = &rest[1..];
+    }
+    let mut key = String::new();
+    for segment in rest {
+        match segment {
+            Segment::Map { key: k } if key.is_empty() => key.push_str(k),
+            Segment::Map { key: k } => key.push_str(&format!(".{k}")),
+            Segment::Seq { index } => key.push_str(&format!("[{index}]")),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    let what = plain_words(&err.inner().to_string());
+    if key.is_empty() { format!("[{table}]: {what}") } else { format!("[{table}] {key}: {what}") }
+}
+
+/// serde's `invalid type: string "1", expected usize` as `expected a non-negative
+/// integer, found a string "1"`: what to write first, in words a config's reader knows.
+fn plain_words(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ").or_else(|| message.strip_prefix("invalid value: ")) else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.split_once(", expected ") else { return message.to_string() };
+    let expected = match expected {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a non-negative integer",
+        "a boolean" | "bool" => "true or false",
+        "a sequence" => "an array",
+        "a map" => "a table",
+        other if other.starts_with("struct ") => "a table",
+        other => other,
+    };
+    let article = if found.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    format!("expected {expected}, found {article} {found}")
 }
 
 /// `metadata.<key>` when it is there and not null.
@@ -266,5 +407,18 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.version_of("ex-v1.0.0"), None);
         assert_eq!(config.version_of("v1.0"), None);
+    }
+
+    #[test]
+    fn network_limits_and_a_zero_timeout_refused() {
+        let read = |table: serde_json::Value| {
+            Config::from_metadata(&serde_json::json!({ "xtask-release": table }), None, false, "Cargo.toml")
+        };
+        assert_eq!(Config::default().limits(), crate::ops::http::Limits::DEFAULT);
+        let (config, _) = read(serde_json::json!({ "http-timeout": 5, "max-retry-wait": 7 })).unwrap();
+        let limits = config.limits();
+        assert_eq!((limits.timeout.as_secs(), limits.max_retry_wait.as_secs()), (5, 7));
+        let err = read(serde_json::json!({ "http-timeout": 0 })).unwrap_err().to_string();
+        assert!(err.contains("`http-timeout` in [workspace.metadata.xtask-release] of Cargo.toml is 0"), "{err}");
     }
 }

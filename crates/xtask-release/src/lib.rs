@@ -110,7 +110,7 @@ pub mod workspace;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory as _, FromArgMatches as _};
 
 // Not covered by semver (its derive makes clap part of its API): tests/workflows.rs parses
 // the workflows' `cargo xtask` lines with it, and tests/cli.rs runs clap's own checks.
@@ -147,8 +147,14 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    ops::redact::register_env();
-    let cli = match Cli::try_parse_from(args) {
+    // Every token cargo would find from here, and GitHub's, before anything can echo one.
+    publish::registry_config::register_tokens(&std::env::current_dir().unwrap_or_default());
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // Usage lines and the commands we suggest name the program as it was run: `cargo
+    // xtask` through the alias, else the binary's own name.
+    let invocation = cli::invocation(args.first().map(OsString::as_os_str));
+    let command = Cli::command().bin_name(&invocation);
+    let cli = match command.try_get_matches_from(args).and_then(|m| Cli::from_arg_matches(&m)) {
         Ok(cli) => cli,
         Err(err) => {
             // clap prints help and version to stdout with exit 0, usage errors with 2.
@@ -156,8 +162,7 @@ where
             return ExitCode::from(err.exit_code().clamp(0, 255) as u8);
         }
     };
-    let argv0 = std::env::args_os().next();
-    match cli.run(&cli::invocation(argv0.as_deref())) {
+    match cli.run(&invocation) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             output::Output::from_env().error(&err);

@@ -147,7 +147,9 @@ impl Workspace {
         let metadata: Metadata =
             serde_json::from_slice(&out.stdout).context("cannot parse the output of cargo metadata")?;
         let mut ws = Workspace::from_metadata(&metadata)?;
+        ws.config.check_files(&ws.root, &ws.manifest_path)?;
         ws.cargo_warnings = warnings(&stderr);
+        crate::ops::http::set_limits(ws.config.limits());
         Ok(ws)
     }
 

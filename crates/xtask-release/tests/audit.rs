@@ -11,6 +11,66 @@ fn no_log_yet_says_so() {
     assert!(run.stderr.contains("has any command run with --execute here?"), "{run}");
 }
 
+/// A log emptied, cut short or without its `.head` fails the check (exit 1) and says
+/// which; CRLF line ends read as the same trail.
+#[test]
+fn verify_fails_on_a_log_emptied_cut_short_or_without_its_head() {
+    let fixture = support::fixture("single-crate");
+    fixture.run(&["bump", "minor", "--execute"]).ok();
+    fixture.run(&["changelog", "--execute"]).ok();
+    let log = fixture.tmp.path().join("target/xtask-release/audit.jsonl");
+    let original = std::fs::read_to_string(&log).unwrap();
+    let write = |text: &str| std::fs::write(&log, text).unwrap();
+    let verify = |expected: &str| {
+        let run = fixture.run(&["audit", "--verify"]).fails(1);
+        assert!(run.stderr.contains(expected), "{expected}: {run}");
+        assert!(!run.stderr.contains("intact"), "{run}");
+    };
+    write("");
+    verify("holds no entries but");
+    verify("audit.jsonl.head names entry 2: it was emptied");
+    write(&format!("{}\n", original.lines().next().unwrap()));
+    verify("ends at entry 1 but");
+    verify("audit.jsonl.head names entry 2: entry 2 was removed from its end");
+    write(&original.replace('\n', "\r\n"));
+    let run = fixture.run(&["audit", "--verify"]).ok();
+    assert!(run.stderr.contains("Verified 2 lines"), "{run}");
+    std::fs::remove_file(log.with_extension("jsonl.head")).unwrap();
+    verify("audit.jsonl.head is missing");
+}
+
+/// The entries of `audit --version VERSION` as JSON.
+fn entries(fixture: &support::Fixture, version: Option<&str>) -> Vec<serde_json::Value> {
+    let mut args = vec!["audit", "--format", "json"];
+    args.extend(version.iter().flat_map(|v| ["--version", v]));
+    let run = fixture.run(&args).ok();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    report["entries"].as_array().unwrap().clone()
+}
+
+/// `release` records the version it made (0.2.0 from 0.1.0), so that `audit --version
+/// 0.2.0` finds its line; `init --execute` is recorded with the files it wrote.
+#[test]
+fn release_records_the_version_it_made_and_init_is_recorded() {
+    let fixture = support::fixture("single-crate");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap();
+    fixture.run(&["init", "--dependency-path", root.to_str().unwrap(), "--execute"]).ok();
+    let init = entries(&fixture, None);
+    assert_eq!(init.len(), 1, "{init:?}");
+    assert_eq!((&init[0]["step"], &init[0]["outcome"]), (&"init".into(), &"ok".into()), "{init:?}");
+    assert_eq!(init[0]["produced"]["xtask/Cargo.toml"], "create", "{init:?}");
+    assert!(init[0]["plan_digest"].as_str().unwrap().starts_with("sha256:"), "{init:?}");
+    fixture.commit_all("xtask-release init");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+
+    fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify", "--no-push"]).ok();
+    let released = entries(&fixture, Some("0.2.0"));
+    let steps: Vec<&str> = released.iter().map(|e| e["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["release"], "{released:?}");
+    assert_eq!(released[0]["produced"]["tag"], "v0.2.0", "{released:?}");
+    assert!(entries(&fixture, Some("0.1.0")).iter().all(|e| e["step"] != "release"));
+}
+
 /// The steps of a release as the audit trail records them, in order.
 const RELEASE_STEPS: [&str; 5] = ["bump", "tag", "publish-ordered", "github-release", "verify-published"];
 

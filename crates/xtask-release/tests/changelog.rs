@@ -71,15 +71,80 @@ fn execute_inserts_under_the_header_and_a_rerun_changes_nothing() {
     assert_same_files(&written, &fixture.snapshot());
 }
 
+/// Adopting before any release: the commits go under `[Unreleased]`, not under a version
+/// that was never released, and the first release takes them from there, so no entry is
+/// in two sections.
 #[test]
-fn without_a_tag_or_a_changelog_takes_all_history_and_creates_the_file() {
+fn before_any_release_the_commits_go_under_unreleased_and_the_first_release_takes_them() {
     let fixture = support::fixture("single-crate");
     fixture.git(&["rm", "--quiet", "CHANGELOG.md"]);
     commit(&fixture, "feat: first feature");
-    // The workspace's own version is the default.
+    // The workspace's own version is the default; it was never tagged.
     let run = changelog(&fixture, &["--execute"]).ok();
-    assert!(run.stderr.contains("no previous release tag"), "{run}");
+    assert!(run.stderr.contains("Updated CHANGELOG.md with entries under [Unreleased], from all commits"), "{run}");
     assert_eq!(fixture.read("CHANGELOG.md"), expected("CHANGELOG-new.md"));
+    let rerun = changelog(&fixture, &["--execute"]).ok();
+    assert!(rerun.stderr.contains("has notes under [Unreleased] already"), "{rerun}");
+    assert_eq!(fixture.read("CHANGELOG.md"), expected("CHANGELOG-new.md"));
+
+    fixture.git(&["add", "CHANGELOG.md"]);
+    commit(&fixture, "docs: adopt a changelog");
+    commit(&fixture, "fix: a later fix, written by hand or not at all");
+    let run = changelog(&fixture, &["--version", "0.2.0", "--execute"]).ok();
+    assert!(run.stderr.contains("with the section for 0.2.0, from the notes under [Unreleased]"), "{run}");
+    let written = fixture.read("CHANGELOG.md");
+    assert!(
+        written.contains("## [Unreleased]\n\n## [0.2.0] - 2026-03-04\n\n### Features\n\n- first feature\n"),
+        "{written}"
+    );
+    assert_eq!(written.matches("first feature").count(), 1, "{written}");
+    assert!(!written.contains("a later fix"), "{written}");
+}
+
+/// A changelog kept by hand (Keep a Changelog): the release renames `[Unreleased]`, opens
+/// an empty one above it and moves the compare links on; nothing is made from commits.
+#[test]
+fn notes_kept_under_unreleased_become_the_release_and_the_links_move_on() {
+    let fixture = history();
+    let kept = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- Nested tables, by hand.\n\n\
+                ## [0.1.0] - 2026-01-01\n\n- First release.\n\n\
+                [unreleased]: https://github.com/o/r/compare/v0.1.0...HEAD\n\
+                [0.1.0]: https://github.com/o/r/releases/tag/v0.1.0\n";
+    fixture.write("CHANGELOG.md", kept);
+    let before = fixture.snapshot();
+    let dry = changelog(&fixture, &["--version", "0.2.0"]).ok();
+    assert!(
+        dry.stderr.contains("Would turn the notes under [Unreleased] in CHANGELOG.md into the section for 0.2.0"),
+        "{dry}"
+    );
+    assert!(!dry.stderr.contains("they stay there"), "{dry}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    changelog(&fixture, &["--version", "0.2.0", "--execute"]).ok();
+    assert_eq!(
+        fixture.read("CHANGELOG.md"),
+        "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-03-04\n\n### Added\n\n- Nested tables, by hand.\n\n\
+         ## [0.1.0] - 2026-01-01\n\n- First release.\n\n\
+         [unreleased]: https://github.com/o/r/compare/v0.2.0...HEAD\n\
+         [0.2.0]: https://github.com/o/r/compare/v0.1.0...v0.2.0\n\
+         [0.1.0]: https://github.com/o/r/releases/tag/v0.1.0\n"
+    );
+    let written = fixture.snapshot();
+    let rerun = changelog(&fixture, &["--version", "0.2.0", "--execute"]).ok();
+    assert!(rerun.stderr.contains("already has a section for 0.2.0"), "{rerun}");
+    assert_same_files(&written, &fixture.snapshot());
+}
+
+/// A history that follows no convention is a plain list, each subject once.
+#[test]
+fn commits_without_conventions_are_a_plain_list() {
+    let fixture = support::fixture("single-crate");
+    fixture.git(&["tag", "-a", "v0.1.0", "-m", "Release v0.1.0"]);
+    commit(&fixture, "Handle nested tables");
+    commit(&fixture, "Update the readme");
+    commit(&fixture, "Update the readme");
+    let run = changelog(&fixture, &["--version", "0.2.0"]).ok();
+    assert_eq!(run.stdout, "## [0.2.0] - 2026-03-04\n\n- Handle nested tables\n- Update the readme\n");
 }
 
 #[test]
@@ -123,4 +188,26 @@ fn tag_prefix_and_release_commits_follow_the_config() {
     let run = changelog(&fixture, &["--version", "0.2.0"]).ok();
     assert!(run.stderr.contains("commits since single-0.1.0"), "{run}");
     assert_eq!(run.stdout, "## [0.2.0] - 2026-03-04\n\n### Fixes\n\n- **cli:** quote paths\n");
+}
+
+/// `release` takes the notes kept under `[Unreleased]` into its commit, and the
+/// release's notes are what was written by hand, not the commits.
+#[test]
+fn release_turns_the_kept_notes_into_its_section() {
+    let fixture = history();
+    fixture.write(
+        "CHANGELOG.md",
+        "# Changelog\n\n## [Unreleased]\n\n- Nested tables, by hand.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n",
+    );
+    fixture.git(&["commit", "--quiet", "-am", "docs: notes by hand"]);
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let mut cmd = fixture.command(&["release", "minor", "--no-verify", "--execute", "--yes"]);
+    cmd.env("SOURCE_DATE_EPOCH", EPOCH);
+    let run = support::run(cmd).ok();
+    let released = fixture.git(&["show", "v0.2.0:CHANGELOG.md"]);
+    assert_eq!(
+        released,
+        "# Changelog\n\n## [Unreleased]\n\n## [0.2.0] - 2026-03-04\n\n- Nested tables, by hand.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n",
+        "{run}"
+    );
 }

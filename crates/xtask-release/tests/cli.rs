@@ -18,6 +18,40 @@ fn usage_error_exits_2_and_help_exits_0() {
     fixture.run(&["no-such-command"]).fails(2);
 }
 
+/// Run through the `cargo xtask` alias (a binary named `xtask`), usage lines say so, and
+/// so do the commands we suggest; run as itself, it names itself.
+#[test]
+fn usage_lines_name_the_program_as_it_was_run() {
+    let fixture = support::fixture("single-crate");
+    let dir = tempfile::tempdir().unwrap();
+    let xtask = dir.path().join("xtask");
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_xtask-release"), &xtask).unwrap();
+    let mut cmd = std::process::Command::new(&xtask);
+    cmd.args(["bump"]).current_dir(fixture.path(""));
+    let run = support::run(cmd).fails(2);
+    assert!(run.stderr.contains("Usage: cargo xtask bump <VERSION>"), "{run}");
+    let run = fixture.run(&["bump"]).fails(2);
+    assert!(run.stderr.contains("Usage: xtask-release bump <VERSION>"), "{run}");
+}
+
+/// The commands that read the environment list what they read in their help.
+#[test]
+fn help_lists_the_environment_a_command_reads() {
+    let fixture = support::fixture("single-crate");
+    for (command, names) in [
+        ("github-release", &["GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_API_URL"][..]),
+        ("publish-ordered", &["CARGO_REGISTRY_TOKEN", "CARGO_REGISTRIES_<NAME>_TOKEN"][..]),
+        ("verify-published", &["GITHUB_TOKEN", "GITHUB_API_URL"][..]),
+        ("rollback", &["CARGO_REGISTRY_TOKEN", "GITHUB_TOKEN"][..]),
+        ("changelog", &["SOURCE_DATE_EPOCH"][..]),
+    ] {
+        let run = fixture.run(&[command, "--help"]).ok();
+        for name in names {
+            assert!(run.stdout.contains(name), "{command} --help lacks {name}: {run}");
+        }
+    }
+}
+
 #[test]
 fn a_closed_stdout_is_not_a_panic() {
     let fixture = support::fixture("single-crate");

@@ -198,7 +198,7 @@ fn build_matrix_json_and_github_output() {
 
     let expected = r#"{"include":[{"target":"x86_64-unknown-linux-gnu","platform":"linux-amd64","runner":"ubuntu-latest","assets":["single-a-0.1.0-linux-amd64","single-b-0.1.0-linux-amd64"]},{"target":"aarch64-unknown-linux-gnu","platform":"linux-arm64","runner":"ubuntu-24.04-arm","assets":["single-a-0.1.0-linux-arm64","single-b-0.1.0-linux-arm64"]},{"target":"x86_64-apple-darwin","platform":"macos-intel","runner":"macos-15-intel","assets":["single-a-0.1.0-macos-intel","single-b-0.1.0-macos-intel"]},{"target":"aarch64-apple-darwin","platform":"macos-silicon","runner":"macos-15","assets":["single-a-0.1.0-macos-silicon","single-b-0.1.0-macos-silicon"]},{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["single-a-0.1.0-windows-amd64.exe","single-b-0.1.0-windows-amd64.exe"]}]}"#;
     assert_eq!(run.stdout, format!("{expected}\n"));
-    assert_eq!(std::fs::read_to_string(&output).unwrap(), format!("earlier=1\nmatrix={expected}\n"));
+    assert_eq!(std::fs::read_to_string(&output).unwrap(), format!("earlier=1\nmatrix={expected}\nbuilds=true\n"));
 
     let run = fixture.run(&["build-matrix", "--format", "table"]).ok();
     assert!(run.stdout.starts_with("target "), "{run}");

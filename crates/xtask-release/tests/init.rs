@@ -10,6 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use support::workflow::{self, shell_words};
 use support::{Fixture, Run, assert_same_files, fixture};
 
 fn repo_root() -> PathBuf {
@@ -28,12 +29,74 @@ fn init(fixture: &Fixture, execute: bool) -> Run {
 /// `cargo <args>` in the fixture, offline (every crate the xtask needs is in the local
 /// cache), with one target dir shared by all shapes so xtask-release builds once.
 fn cargo(fixture: &Fixture, args: &[&str]) -> Run {
+    cargo_with(fixture, args, &[])
+}
+
+fn cargo_with(fixture: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO"));
+    cmd.envs(env.iter().copied());
     cmd.args(args).current_dir(&fixture.root);
     fixture.env(&mut cmd);
     cmd.env("CARGO_TARGET_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("init-xtask"));
     cmd.env("CARGO_NET_OFFLINE", "true").env_remove("RUSTFLAGS");
     support::run(cmd)
+}
+
+/// The workflows init wrote, run as GitHub would run them on `tag`, as far as they can
+/// run here: actionlint finds nothing, and every `run:` step runs for real against the
+/// fixture (`--execute` left out: a dry run), except the checks of the code itself (fmt,
+/// clippy, the tests) and the steps that need an earlier job's artifacts or the network.
+/// A step that GitHub would skip because nothing is built (`builds` is false) is not run.
+/// Returns the commands that ran.
+fn run_written_workflows(fixture: &Fixture, tag: &str, builds: bool) -> Vec<String> {
+    let files = [".github/workflows/ci.yml", ".github/workflows/release.yml"];
+    let mut cmd = Command::new(support::tool("actionlint"));
+    cmd.arg("-no-color").args(files).current_dir(&fixture.root);
+    let run = support::run(cmd);
+    assert!(run.code == 0 && run.stdout.trim().is_empty(), "actionlint has findings\n{run}");
+
+    let output = fixture.tmp.path().join("github-output");
+    let mut ran = Vec::new();
+    for file in files {
+        for step in workflow::steps(&fixture.read(file)) {
+            let conditions = [&step.job_if, &step.step_if];
+            let skipped = conditions
+                .iter()
+                .filter_map(|c| c.as_deref())
+                .any(|c| (c.contains("builds == 'true'") && !builds) || (c.contains("builds != 'true'") && builds));
+            for command in &step.commands {
+                let words = shell_words(command);
+                let runs_here = match words.get(..2) {
+                    Some([cargo, xtask]) if cargo == "cargo" && xtask == "xtask" => {
+                        // Inputs from the build jobs' artifacts (`dist`), or the registry and
+                        // GitHub (verify-published), are not here.
+                        !words.iter().any(|w| w == "dist" || w == "--assets" || w == "verify-published")
+                    }
+                    _ => words.get(..2) == Some(&["cargo".to_string(), "build".to_string()]),
+                };
+                if skipped || !runs_here {
+                    continue;
+                }
+                let env: Vec<(&str, &str)> = [("TAG", tag), ("TARGET", "x86_64-unknown-linux-gnu")]
+                    .into_iter()
+                    .chain([("GITHUB_OUTPUT", output.to_str().unwrap()), ("GITHUB_REPOSITORY", "acme/fixture")])
+                    .collect();
+                let args: Vec<String> = words[1..]
+                    .iter()
+                    // `--require-verified` goes only with `--execute`.
+                    .filter(|w| !matches!(w.as_str(), "--execute" | "--require-verified"))
+                    .map(|w| env.iter().fold(w.clone(), |w, (k, v)| w.replace(&format!("${k}"), v)))
+                    .collect();
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                let run = cargo_with(fixture, &args, &env);
+                assert_eq!(run.code, 0, "{file}, job {}: `{command}` fails\n{run}", step.job);
+                ran.push(command.clone());
+            }
+        }
+    }
+    let written = std::fs::read_to_string(&output).unwrap_or_default();
+    assert!(written.contains(&format!("builds={builds}\n")), "{written}");
+    ran
 }
 
 /// Dry run, execute, the xtask's commands for real, then a second run that changes
@@ -182,4 +245,43 @@ fn this_repository_s_workflows_follow_init_s_templates() {
         let generated = generated.split_once('\n').unwrap().1.replace("cargo test --workspace", "scripts/test.sh");
         assert_eq!(generated, ours, "{name} differs from init's template; change both together");
     }
+}
+
+/// A library-only workspace (serde's shape, with an unpublished test suite that has a
+/// binary): `build-matrix` is an empty matrix, not an error, and the release workflow
+/// init writes skips its build and asset steps and still publishes and creates the
+/// release; `dist` says there is nothing to build.
+#[test]
+fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
+    let fixture = fixture("library-only");
+    fixture.git(&["tag", "v1.4.0"]);
+    let run = init(&fixture, true).ok();
+    assert!(run.stdout.contains("shipping no binaries"), "{run}");
+    assert!(!fixture.read("Cargo.toml").contains(".dist]"), "no bins to list");
+    fixture.git(&["add", "-A"]);
+    fixture.git(&["commit", "--quiet", "-m", "adopt xtask-release"]);
+    fixture.git(&["tag", "--force", "v1.4.0"]);
+    fixture.git(&["push", "--quiet", "origin", "HEAD"]);
+
+    let run = cargo(&fixture, &["xtask", "build-matrix"]).ok();
+    assert_eq!(run.stdout, "{\"include\":[]}\n", "{run}");
+    assert!(run.stderr.contains("nothing to build: no published package has a binary"), "{run}");
+    let run = cargo(&fixture, &["xtask", "build-matrix", "--format", "text"]).ok();
+    assert!(!run.stdout.contains("lumen-test-suite"), "{run}");
+
+    let ran = run_written_workflows(&fixture, "v1.4.0", false);
+    for step in [
+        "cargo xtask check-version --tag \"$TAG\" --on-release-branch",
+        "cargo xtask build-matrix --github-output",
+        "cargo xtask publish-ordered --verify",
+        "cargo xtask github-release --tag \"$TAG\" --execute",
+    ] {
+        assert!(ran.iter().any(|c| c == step), "`{step}` did not run: {ran:#?}");
+    }
+    assert!(!ran.iter().any(|c| c.contains("xtask dist")), "{ran:#?}");
+
+    let before = fixture.snapshot();
+    let run = cargo(&fixture, &["xtask", "dist", "--target", "x86_64-unknown-linux-gnu", "--execute"]).fails(1);
+    assert!(run.stderr.contains("nothing to build: no published package has a binary"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
 }

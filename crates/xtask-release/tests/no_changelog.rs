@@ -80,8 +80,10 @@ fn an_empty_changelog_name_is_a_config_error() {
     let before = fixture.snapshot();
     let run = fixture.run(&["release", "minor", "--no-verify"]).fails(1);
     assert!(
-        run.stderr.contains("invalid [workspace.metadata.xtask-release] in ")
-            && run.stderr.contains("`changelog = \"\"` names no file; write a file name"),
+        run.stderr.contains("invalid config in ")
+            && run.stderr.contains(
+                "[workspace.metadata.xtask-release] changelog: `changelog = \"\"` names no file; write a file name"
+            ),
         "{run}"
     );
     assert_same_files(&before, &fixture.snapshot());

@@ -492,6 +492,74 @@ fn faults_are_waited_out_and_every_crate_lands_once_in_order() {
     assert_no_canary(&fixture, &[&run]);
 }
 
+/// A 2xx answer to an upload that is not the registry's success (errors in it, an HTML
+/// page, an empty body) stops the run with what the registry said, whether we upload or
+/// cargo does (a credential provider only cargo can ask), instead of waiting the index
+/// timeout for a crate that never comes.
+#[test]
+fn an_ok_that_is_not_an_accepted_upload_stops_with_the_registrys_words() {
+    let fixture = fixture("lockstep");
+    let manifest = fixture.read("Cargo.toml") + "\n[workspace.metadata.xtask-release.publish]\nindex-timeout = 20\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.git(&["commit", "--quiet", "-am", "a short index timeout"]);
+    let registry = Registry::start(fixture.tmp.path());
+    let reserved = r#"{"errors":[{"detail":"crate name is reserved"}]}"#;
+    let cases: [(Fault, &str, &str); 4] = [
+        (Fault::Ok(reserved), "the registry answered 200 OK: crate name is reserved", "crate name is reserved"),
+        (
+            Fault::Ok("<html><body>Sign in</body></html>"),
+            "200 OK with this instead of an upload's JSON answer: <html>",
+            "<html>",
+        ),
+        (Fault::Ok(""), "the registry answered 200 OK with an empty body", ""),
+        (Fault::Ok(reserved), "crate name is reserved", "crate name is reserved"),
+    ];
+    for (at, (fault, ours, cargos)) in cases.into_iter().enumerate() {
+        // The last case again, uploaded by cargo: once for the batch, once for acme-core alone.
+        let by_cargo = at == cases.len() - 1;
+        let uploads = vec![Some(fault); if by_cargo { 2 } else { 1 }];
+        let proxy = Proxy::start(registry.port, Faults { uploads, ..Faults::default() });
+        let mut cmd = publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"]);
+        if by_cargo {
+            cmd.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", "cargo:token-from-stdout printf canary-provider");
+        }
+        let started = Instant::now();
+        let failed = run(cmd).fails(1);
+        let expected = if by_cargo { cargos } else { ours };
+        assert!(failed.stderr.contains(expected), "{fault:?} by_cargo={by_cargo}\n{failed}");
+        assert!(!failed.stderr.contains("did not list"), "waited for the index ({fault:?})\n{failed}");
+        assert!(started.elapsed() < Duration::from_secs(120), "{failed}");
+        assert_eq!(proxy.unused_faults(), 0, "{failed}");
+        assert_nothing_published(&registry);
+    }
+}
+
+/// A 429 that asks to come back in a day (`Retry-After: 86400` and crates.io's "try again
+/// after <date>") stops the run at once with the wait asked for and the command to resume,
+/// whether we upload or cargo does, instead of waiting beyond `max-retry-wait`.
+#[test]
+fn a_rate_limit_a_day_long_stops_with_the_wait_and_the_command_to_resume() {
+    let fixture = fixture("lockstep");
+    let registry = Registry::start(fixture.tmp.path());
+    for by_cargo in [false, true] {
+        // For cargo: once for the batch, once for acme-core alone.
+        let fault = Some(Fault::TooManyRequests { seconds: 86_400 });
+        let uploads = vec![fault; if by_cargo { 2 } else { 1 }];
+        let proxy = Proxy::start(registry.port, Faults { uploads, ..Faults::default() });
+        let mut cmd = publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"]);
+        if by_cargo {
+            cmd.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", "cargo:token-from-stdout printf canary-provider");
+        }
+        let failed = support::run_within(cmd, Duration::from_secs(180)).fails(1);
+        for said in ["cannot publish acme-core v0.1.0: `local` (", "asked to wait 86", "longer than `max-retry-wait`"] {
+            assert!(failed.stderr.contains(said), "by_cargo={by_cargo}: no {said:?}\n{failed}");
+        }
+        assert!(failed.stderr.contains("resume with: xtask-release publish-ordered"), "{failed}");
+        assert_eq!(proxy.unused_faults(), 0, "{failed}");
+        assert_nothing_published(&registry);
+    }
+}
+
 #[test]
 fn a_refused_upload_stops_with_the_registrys_error_and_the_command_to_resume() {
     let fixture = fixture("lockstep");

@@ -112,3 +112,65 @@ fn verify_published_and_rollback_never_show_the_token_a_server_echoes() {
         }
     }
 }
+
+/// A token that lives only in `$CARGO_HOME/credentials.toml`, with a `"` and a `\` (which a
+/// JSON answer escapes), is never shown by the commands that have cargo or us send it:
+/// not on stderr, not in the JSON on stdout, not in the audit trail or the step summary.
+#[test]
+fn a_token_only_cargo_s_credentials_file_holds_never_shows() {
+    const ODD: &str = r#"canaryTOKEN"0123\456789abcdefXYZ"#;
+    let fixture = support::fixture("single-crate");
+    fixture.git(&["tag", "-a", "-m", "Release v0.1.0", "v0.1.0"]);
+    fixture.git(&["push", "--quiet", "origin", "v0.1.0"]);
+    let manifest = fixture.read("Cargo.toml") + "\n[package.metadata.xtask-release.publish]\nretries = 0\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.git(&["commit", "--quiet", "-am", "no retries"]);
+    let home = fixture.tmp.path().join("cargo-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let credentials = format!("[registries.echo]\ntoken = {}\n", toml_string(ODD));
+    std::fs::write(home.join("credentials.toml"), credentials).unwrap();
+    let entry = serde_json::json!({
+        "name": "single", "vers": "0.1.0", "deps": [], "cksum": "0".repeat(64), "features": {}, "yanked": false,
+    });
+    let commands: [(&[&str], Option<String>); 2] = [
+        (&["rollback", "0.1.0", "--registry", "echo", "--no-github", "--execute", "--yes"], Some(entry.to_string())),
+        (&["publish-ordered", "--registry", "echo", "--execute"], None),
+    ];
+    for (args, listed) in commands {
+        for body in [Body::Json, Body::Text, Body::RawJson] {
+            for json in [false, true] {
+                let case = format!("{args:?} {body:?} json={json}");
+                let echo = Echo::listing(403, body, listed.clone());
+                let mut all = args.to_vec();
+                if json {
+                    all.extend(["--format", "json"]);
+                }
+                let summary = fixture.tmp.path().join("summary.md");
+                let mut cmd = fixture.command(&all);
+                cmd.env("CARGO_HOME", &home)
+                    .env("CARGO_REGISTRIES_ECHO_INDEX", echo.index_url())
+                    .env("CARGO_NET_RETRY", "0")
+                    .env("GITHUB_STEP_SUMMARY", &summary);
+                let run = support::run(cmd);
+                assert_ne!(run.code, 0, "{case}\n{run}");
+                assert!(echo.authorized() > 0, "no request reached the server ({case})\n{run}");
+                let trail = fixture.tmp.path().join("target/xtask-release/audit.jsonl");
+                let files = [&summary, &trail].map(|f| std::fs::read_to_string(f).unwrap_or_default());
+                for part in ["canaryTOKEN", "456789abcdefXYZ"] {
+                    assert!(
+                        !run.stdout.contains(part) && !run.stderr.contains(part),
+                        "the token leaked ({case})\n{run}"
+                    );
+                    for text in &files {
+                        assert!(!text.contains(part), "the token is in a file ({case})\n{text}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `text` as a TOML basic string.
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}

@@ -34,7 +34,7 @@ fn dry_run_prints_every_step_and_changes_nothing() {
         "    ok      clean tree",
         "    ok      up to date: HEAD equals origin/main",
         "    skipped tests",
-        "  2. bump 0.1.0 -> 0.2.0 (2 file(s))",
+        "  2. bump 0.1.0 -> 0.2.0 (2 files)",
         "     +version = \"0.2.0\"",
         "  3. changelog: add the section for 0.2.0",
         "     +## [0.2.0]",
@@ -109,7 +109,12 @@ fn execute_makes_one_commit_and_tag_and_pushes_both() {
     let fixture = fixture("single-crate");
     let before = fixture.head();
 
-    fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
+    let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
+    // What comes next, in the words the user runs us with.
+    assert!(
+        run.stderr.contains("note: next: publish and ship v0.2.0: `xtask-release publish-ordered --execute`"),
+        "{run}"
+    );
 
     assert_eq!(subjects(&fixture), ["release: v0.2.0", "initial"]);
     assert_eq!(fixture.git(&["rev-parse", "HEAD^"]).trim(), before);
@@ -442,7 +447,7 @@ fn killed_and_rerun(block: Block, again: &str) -> (Fixture, support::Run) {
 #[cfg(unix)]
 fn killed_at_the_lock_check_of_step_4_the_rerun_continues_from_the_written_edits() {
     let (_, run) = killed_and_rerun(Block::Command("cargo update*--manifest-path ROOT/Cargo.toml*"), "0.2.0");
-    assert!(run.stderr.contains("holds this release's edits for 0.2.0 (3 of 3 file(s) written)"), "{run}");
+    assert!(run.stderr.contains("holds this release's edits for 0.2.0 (3 of 3 files written)"), "{run}");
 }
 
 #[test]
@@ -511,7 +516,7 @@ fn a_half_written_bump_with_a_temporary_file_is_continued() {
     fixture.write(".Cargo.lock.xtask-release.tmp", "[[package]]\nname = \"sin");
 
     let run = fixture.run(&["release", "minor", "--execute", "--yes", "--no-verify"]).ok();
-    assert!(run.stderr.contains("(2 of 3 file(s) written)"), "{run}");
+    assert!(run.stderr.contains("(2 of 3 files written)"), "{run}");
     assert_released_once(&fixture, &start, &run);
     assert!(!fixture.path(".Cargo.lock.xtask-release.tmp").exists());
 }
@@ -548,7 +553,7 @@ fn killed_between_the_bump_and_the_changelog_the_rerun_writes_the_changelog() {
     fixture.git(&["checkout", "--", "CHANGELOG.md"]);
 
     let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
-    assert!(run.stderr.contains("(2 of 3 file(s) written)"), "{run}");
+    assert!(run.stderr.contains("(2 of 3 files written)"), "{run}");
     assert_released_once(&fixture, &start, &run);
 }
 
@@ -568,7 +573,7 @@ fn killed_before_midnight_the_rerun_after_it_continues_with_the_first_days_date(
     let mut cmd = fixture.command(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]);
     cmd.env("SOURCE_DATE_EPOCH", AFTER_MIDNIGHT);
     let run = support::run(cmd).ok();
-    assert!(run.stderr.contains("this release's edits for 0.2.0 (3 of 3 file(s) written)"), "{run}");
+    assert!(run.stderr.contains("this release's edits for 0.2.0 (3 of 3 files written)"), "{run}");
     assert_released_once(&fixture, &start, &run);
     let committed = fixture.git(&["show", "HEAD:CHANGELOG.md"]);
     assert!(committed.contains("## [0.2.0] - 2026-03-14\n"), "{committed}");

@@ -189,3 +189,47 @@ fn the_approval_gate_runs_only_the_approved_plan() {
         assert_eq!(entry["approved"], approved.as_str(), "{entry}");
     }
 }
+
+/// An undo that cannot put the tag back (gone here and on the remote, its commit in no
+/// audit trail) is refused, dry run and `--execute` alike, before anything is unyanked;
+/// with `--commit` it runs. A re-run of a rollback names no empty commit ("(at )").
+#[test]
+fn an_undo_that_cannot_restore_the_tag_is_refused_until_given_its_commit() {
+    let released = Released::new();
+    released.tag();
+    released.publish(&["acme-security", "acme-storage", "acme-sdk", "acme-proxy"]);
+    let proxy = Proxy::start(released.registry.port, Faults::default());
+    let tag_commit = released.fixture.git(&["rev-parse", "v0.1.0^{commit}"]).trim().to_string();
+    rollback(&released, &proxy, &["--no-github", "--execute", "--yes"]).ok();
+    assert_eq!(released.registry.yanked("acme-core", "0.1.0"), Some(true));
+
+    // A re-run skips every step, and says why without an empty commit.
+    let run = rollback(&released, &proxy, &["--no-github", "--execute", "--yes"]).ok();
+    assert!(run.stderr.contains("Skipping delete the local tag v0.1.0 (no local tag)"), "{run}");
+    assert!(!run.stderr.contains("(at )") && !run.stdout.contains("(at )"), "{run}");
+
+    // The trail that recorded the tag's commit is gone (a fresh clone, a cleaned target/).
+    std::fs::remove_dir_all(released.fixture.tmp.path().join("target/xtask-release")).unwrap();
+    let refused = "cannot undo the rollback of 0.1.0: the tag v0.1.0 is gone here and on the remote, and the \
+                   audit trail has no record of its commit";
+    let run = rollback(&released, &proxy, &["--no-github", "--undo"]).fails(1);
+    assert!(run.stderr.contains(refused) && run.stderr.contains("pass --commit SHA"), "{run}");
+    let calls = proxy.api_calls().len();
+    let origin_refs = released.fixture.origin_refs();
+    let before = released.fixture.snapshot();
+    let run = rollback(&released, &proxy, &["--no-github", "--undo", "--execute", "--yes"]).fails(1);
+    assert!(run.stderr.contains(refused), "{run}");
+    assert!(!run.stderr.contains("Restored"), "{run}");
+    assert!(proxy.api_calls()[calls..].iter().all(|(m, _, _)| m == "GET"), "{:?}", proxy.api_calls());
+    assert_eq!(released.registry.yanked("acme-core", "0.1.0"), Some(true));
+    assert!(!released.fixture.tags().contains("v0.1.0"));
+    assert_eq!(released.fixture.origin_refs(), origin_refs);
+    support::assert_same_files(&before, &released.fixture.snapshot());
+
+    // Given the commit, the undo runs to the end.
+    let args = ["--no-github", "--undo", "--execute", "--yes", "--commit", &tag_commit];
+    rollback(&released, &proxy, &args).ok();
+    assert_eq!(released.registry.yanked("acme-core", "0.1.0"), Some(false));
+    assert_eq!(released.fixture.git(&["rev-parse", "v0.1.0^{commit}"]).trim(), tag_commit);
+    assert!(released.fixture.origin_refs().contains("refs/tags/v0.1.0"));
+}

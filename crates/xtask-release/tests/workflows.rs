@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use clap::Parser as _;
+use support::workflow::{job, run_commands, shell_words};
 
 /// Commands a `run:` step may hold besides `cargo xtask ...`: the checks CI runs on the
 /// code itself (the build with the declared rust-version among them), and the README's
@@ -178,16 +179,6 @@ fn the_release_jobs_checksum_steps_catch_an_asset_changed_after_its_build() {
     assert!(!bad.path().join("dist/SHA256SUMS").exists(), "the sums file was written from changed bytes");
 }
 
-/// The text of one job: its key's line and the lines under it, up to the next key at
-/// the jobs' indentation.
-fn job(workflow: &str, name: &str) -> String {
-    let key = format!("  {name}:");
-    let mut lines = workflow.lines().skip_while(|l| *l != key);
-    let first = lines.next().unwrap_or_else(|| panic!("no job {name}"));
-    let body = lines.take_while(|l| l.is_empty() || l.starts_with("   ") || l.starts_with("  #"));
-    std::iter::once(first).chain(body).collect::<Vec<_>>().join("\n")
-}
-
 #[test]
 fn every_run_step_is_an_xtask_call_the_cli_accepts() {
     let mut xtask_calls = 0;
@@ -252,77 +243,6 @@ fn every_action_is_pinned_to_a_commit_with_its_version_noted() {
             assert!(!comment.trim().is_empty(), "{file}: {action} has no version comment");
         }
     }
-}
-
-/// The commands of every `run:` step, one per line, from plain and block scalars.
-fn run_commands(yaml: &str) -> Vec<String> {
-    let lines: Vec<&str> = yaml.lines().collect();
-    let mut commands = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let key = line.trim_start().trim_start_matches("- ");
-        i += 1;
-        let Some(value) = key.strip_prefix("run:") else { continue };
-        let value = value.trim();
-        if value.starts_with('|') || value.starts_with('>') {
-            let indent = line.len() - line.trim_start().len();
-            while i < lines.len() && (lines[i].trim().is_empty() || indentation(lines[i]) > indent) {
-                commands.push(lines[i].trim().to_string());
-                i += 1;
-            }
-        } else {
-            commands.push(unquote(value).to_string());
-        }
-    }
-    commands.retain(|c| !c.is_empty() && !c.starts_with('#'));
-    commands
-}
-
-fn indentation(line: &str) -> usize {
-    line.len() - line.trim_start().len()
-}
-
-fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if let Some(inner) = value.strip_prefix(quote).and_then(|v| v.strip_suffix(quote)) {
-            return inner;
-        }
-    }
-    value
-}
-
-/// Splits a command line into words as a POSIX shell would for the simple forms used
-/// here: spaces separate, double or single quotes group.
-fn shell_words(command: &str) -> Vec<String> {
-    let mut words = Vec::new();
-    let mut word = String::new();
-    let mut quote = None;
-    let mut in_word = false;
-    for c in command.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), c) => word.push(c),
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
-    }
-    words
 }
 
 #[test]

@@ -175,15 +175,27 @@ fn head(path: &Utf8Path) -> Result<(u64, String)> {
         Ok(None) => return Ok((0, GENESIS.into())),
         Err(err) => return Err(err).with_context(|| format!("cannot read the audit log {path}")),
     };
-    match text.lines().rfind(|l| !l.trim().is_empty()) {
+    match entry_lines(&text).last() {
         None => Ok((0, GENESIS.into())),
-        Some(last) => {
+        Some((_, last)) => {
             let entry: Entry = serde_json::from_str(last).with_context(|| {
                 format!("the last line of the audit log {path} is not an audit entry; run `audit --verify`")
             })?;
             Ok((entry.seq, line_hash(last)))
         }
     }
+}
+
+/// The lines that hold entries, numbered as in the file (from 1), without their line ends.
+/// What carries no entry is not part of the record: CRLF line ends (a Windows checkout or
+/// editor), blank lines and a missing final newline read as the same trail, so that the
+/// same entries always verify alike. `verify` hashes each line without its line end.
+fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| (n + 1, line))
 }
 
 pub fn line_hash(line: &str) -> String {
@@ -203,13 +215,29 @@ fn append(path: &Utf8Path, line: &str) -> Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .read(true)
         .open(path)
         .with_context(|| format!("cannot open the audit log {path}"))?;
-    file.write_all(format!("{line}\n").as_bytes())
+    // A log whose last line lost its newline (an editor, a copy) gets it back first, so
+    // the new line does not run on into it.
+    let start = if ends_unterminated(&mut file)? { "\n" } else { "" };
+    file.write_all(format!("{start}{line}\n").as_bytes())
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot append to the audit log {path}"))?;
     let entry: Entry = serde_json::from_str(line)?;
     crate::ops::fs::write_atomic(&head_path(path), format!("{} {}\n", entry.seq, line_hash(line)).as_bytes())
+}
+
+/// Whether the file is not empty and its last byte is not a newline.
+fn ends_unterminated(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }
 
 /// A row of the step summary in GitHub Actions, under a header written once per run.
@@ -241,52 +269,127 @@ fn summary(entry: &Entry) {
 
 /// Every line of the log, parsed; an unreadable line is an error naming it.
 pub fn read(path: &Utf8Path) -> Result<Vec<(String, Entry)>> {
+    Ok(numbered(path)?.into_iter().map(|l| (l.text, l.entry)).collect())
+}
+
+/// One line of the log: where it is in the file, as written, and parsed.
+struct Line {
+    number: usize,
+    text: String,
+    entry: Entry,
+}
+
+fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
     let text = crate::ops::fs::read_capped(path, crate::ops::fs::Cap::AUDIT_LOG)
         .with_context(|| format!("cannot read the audit log {path}; has any command run with --execute here?"))?;
-    text.lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(n, line)| {
+    entry_lines(&text)
+        .map(|(number, line)| {
             let entry = serde_json::from_str(line)
-                .with_context(|| format!("line {} of the audit log {path} is not an audit entry", n + 1))?;
-            Ok((line.to_string(), entry))
+                .with_context(|| format!("line {number} of the audit log {path} is not an audit entry"))?;
+            Ok(Line { number, text: line.to_string(), entry })
         })
         .collect()
 }
 
+/// What the `.head` file says: the last entry's number and its line's hash; `None` when
+/// there is no `.head` file.
+fn read_head(path: &Utf8Path) -> Result<Option<(u64, String)>> {
+    let head = head_path(path);
+    let text = match std::fs::read_to_string(&head) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {head}")),
+    };
+    let mut words = text.split_whitespace();
+    match (words.next().and_then(|n| n.parse().ok()), words.next(), words.next()) {
+        (Some(seq), Some(hash), None) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some((seq, hash.to_ascii_lowercase())))
+        }
+        _ => bail!(
+            "the audit log {path} cannot be verified: {head} does not hold `<entry> <sha256>` \
+             (it holds {:?}); it was edited, so the log can no longer be trusted as a record",
+            text.trim()
+        ),
+    }
+}
+
 /// Checks the chain: each line's `prev` is the hash of the line before and its `seq`
-/// the next number, and the `.head` file names the last line. Fails naming the first
-/// line that is not as written.
+/// the next number, and the `.head` file names the last line: a log cut short or emptied,
+/// a line added after the head, or a missing `.head` fail. Fails naming the first line
+/// that is not as written.
 pub fn verify(path: &Utf8Path) -> Result<usize> {
-    let lines = read(path)?;
+    let lines = numbered(path)?;
+    let broken = |what: String| {
+        anyhow::anyhow!("the audit log {path} is broken: {what}; it can no longer be trusted as a record")
+    };
     let mut prev = GENESIS.to_string();
     let mut seq = 0;
-    for (n, (line, entry)) in lines.iter().enumerate() {
-        let at = n + 1;
+    let mut before = None;
+    for line in &lines {
+        let (at, entry) = (line.number, &line.entry);
         if entry.prev != prev {
             // The line before was changed when the numbering runs on; else lines are missing.
-            let what = if entry.seq == seq + 1 && at > 1 {
-                format!("line {} was edited (line {at} no longer matches it)", at - 1)
-            } else {
-                format!("line {at} does not follow the line before it: lines were removed or inserted before it")
+            let what = match before {
+                Some(edited) if entry.seq == seq + 1 => {
+                    format!("line {edited} was edited (line {at} no longer matches it)")
+                }
+                _ => format!("line {at} does not follow the line before it: lines were removed or inserted before it"),
             };
-            bail!("the audit log {path} is broken: {what}; it can no longer be trusted as a record");
+            return Err(broken(what));
         }
         if entry.seq != seq + 1 {
-            bail!("the audit log {path} is broken: line {at} is entry {} but {} was expected", entry.seq, seq + 1);
+            return Err(broken(format!("line {at} is entry {} but {} was expected", entry.seq, seq + 1)));
         }
-        prev = line_hash(line);
+        prev = line_hash(&line.text);
         seq = entry.seq;
+        before = Some(at);
     }
-    let head = std::fs::read_to_string(head_path(path)).unwrap_or_default();
-    let expected = format!("{seq} {prev}");
-    if !lines.is_empty() && head.trim() != expected {
-        bail!(
-            "the audit log {path} is broken: {} says the last entry is `{}` but the log ends at entry {seq}: \
-             its last line was edited or lines were removed from its end",
-            head_path(path),
-            head.trim()
-        );
+    let head = head_path(path);
+    let Some((named, hash)) = read_head(path)? else {
+        return Err(broken(format!(
+            "{head} is missing, so lines cut off its end cannot be told from lines never written"
+        )));
+    };
+    if named > seq {
+        let what = match lines.last() {
+            None => format!("it holds no entries but {head} names entry {named}: it was emptied"),
+            Some(_) => format!(
+                "it ends at entry {seq} but {head} names entry {named}: {} removed from its end",
+                match named - seq {
+                    1 => format!("entry {named} was"),
+                    _ => format!("entries {} to {named} were", seq + 1),
+                }
+            ),
+        };
+        return Err(broken(what));
+    }
+    // The chain held, so entry `named` is line `named` of the entries.
+    let (at, written) = match named {
+        0 => (0, GENESIS.to_string()),
+        n => lines.get(n as usize - 1).map(|l| (l.number, line_hash(&l.text))).unwrap_or_default(),
+    };
+    if written != hash {
+        return Err(broken(match named {
+            0 => format!("{head} names entry 0 but not the empty log's hash"),
+            n if n == seq => {
+                format!("its last line, line {at} (entry {n}), was edited: it is not what {head} recorded")
+            }
+            n => format!(
+                "line {at} (entry {n}, the last one {head} names) is not what was recorded: the lines up to it \
+                 were rewritten"
+            ),
+        }));
+    }
+    if named < seq {
+        let (first, last) = (lines[named as usize].number, lines.last().map_or(0, |l| l.number));
+        let added = match seq - named {
+            1 => format!("line {first} (entry {seq}) was"),
+            _ => format!("lines {first} to {last} (entries {} to {seq}) were", named + 1),
+        };
+        return Err(broken(format!(
+            "{added} appended after entry {named}, the last one {head} names: xtask-release moves the head with \
+             every line it writes"
+        )));
     }
     Ok(lines.len())
 }
@@ -367,6 +470,90 @@ mod tests {
         kept.pop();
         write(kept.join("\n") + "\n");
         let err = verify(&path).unwrap_err().to_string();
-        assert!(err.contains("lines were removed from its end"), "{err}");
+        assert!(err.contains("names entry 4: entry 4 was removed from its end"), "{err}");
+    }
+
+    /// A trail of `n` steps, and its log's text.
+    fn steps(dir: &Utf8Path, n: usize) -> (Utf8PathBuf, String) {
+        let trail = trail(dir);
+        for i in 0..n {
+            trail.step(&format!("step {i}"), |_| Ok(())).unwrap();
+        }
+        let path = dir.join("audit.jsonl");
+        let text = std::fs::read_to_string(&path).unwrap();
+        (path, text)
+    }
+
+    #[test]
+    fn the_head_catches_a_log_emptied_cut_short_or_added_to() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(tmp.path()).unwrap();
+        let (path, original) = steps(dir, 3);
+        let head = head_path(&path);
+        let lines: Vec<&str> = original.lines().collect();
+        let fails = |text: &str, expected: &str| {
+            std::fs::write(&path, text).unwrap();
+            let err = verify(&path).unwrap_err().to_string();
+            assert!(err.contains(expected) && err.contains("can no longer be trusted"), "{expected}: {err}");
+        };
+        fails("", "it holds no entries but");
+        fails("", &format!("{head} names entry 3: it was emptied"));
+        fails(&format!("{}\n", lines[0]), "ends at entry 1 but");
+        fails(&format!("{}\n", lines[0]), "entries 2 to 3 were removed from its end");
+        // The last line edited, its hash and the chain still well-formed.
+        fails(&original.replace("step 2", "step X"), "its last line, line 3 (entry 3), was edited");
+
+        // A line written after the head: the log runs on past what `.head` names.
+        let saved_head = std::fs::read_to_string(&head).unwrap();
+        std::fs::write(&path, &original).unwrap();
+        trail(dir).step("step 3", |_| Ok(())).unwrap();
+        let longer = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&head, &saved_head).unwrap();
+        fails(&longer, "line 4 (entry 4) was appended after entry 3, the last one");
+
+        // The whole chain rewritten up to the head: the head's hash no longer matches.
+        std::fs::write(&head, saved_head.replacen("3 ", "2 ", 1)).unwrap();
+        fails(&original, "line 2 (entry 2, the last one");
+
+        // No head at all is said so, not "the last entry is ``".
+        std::fs::remove_file(&head).unwrap();
+        fails(&original, &format!("{head} is missing"));
+        fails("", &format!("{head} is missing"));
+        std::fs::write(&head, "17\n").unwrap();
+        fails(&original, "does not hold `<entry> <sha256>`");
+    }
+
+    /// CRLF line ends, blank lines and a missing final newline carry no entry: the same
+    /// trail verifies, and a step appended to it lands on its own line.
+    #[test]
+    fn line_ends_and_blank_lines_are_not_part_of_the_record() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(tmp.path()).unwrap();
+        let (path, original) = steps(dir, 3);
+        let lines: Vec<&str> = original.lines().collect();
+        let variants = [
+            ("CRLF", original.replace('\n', "\r\n")),
+            ("blank lines", format!("\n{}\n\n{}\n  \n{}\n\n", lines[0], lines[1], lines[2])),
+            ("no final newline", original.trim_end().to_string()),
+            ("CRLF, no final newline", original.replace('\n', "\r\n").trim_end_matches('\n').to_string()),
+        ];
+        for (what, text) in variants {
+            std::fs::write(&path, &text).unwrap();
+            assert_eq!(verify(&path).unwrap(), 3, "{what}");
+            trail(dir).step("one more", |_| Ok(())).unwrap();
+            assert_eq!(verify(&path).unwrap(), 4, "{what}: {}", std::fs::read_to_string(&path).unwrap());
+            std::fs::write(&path, &original).unwrap();
+            std::fs::write(head_path(&path), head_line(lines[2])).unwrap();
+        }
+        // Errors name the line as numbered in the file, blank lines counted.
+        std::fs::write(&path, format!("{}\n\n{}\n{}\n", lines[0], lines[1].replace("step 1", "step X"), lines[2]))
+            .unwrap();
+        let err = verify(&path).unwrap_err().to_string();
+        assert!(err.contains("line 3 was edited (line 4 no longer matches it)"), "{err}");
+    }
+
+    fn head_line(line: &str) -> String {
+        let entry: Entry = serde_json::from_str(line).unwrap();
+        format!("{} {}\n", entry.seq, line_hash(line))
     }
 }

@@ -19,9 +19,19 @@ pub struct PreviousTag {
 /// The tag of the newest release before `version` among the tags reachable from HEAD, or
 /// `None` when there is none (the first release takes all history).
 pub fn previous_tag(sh: &Shell, config: &Config, version: &Version) -> Result<Option<PreviousTag>> {
+    Ok(select_previous(merged_tags(sh, config)?.lines(), config, version))
+}
+
+/// Whether HEAD contains any release tag (one that names a version the way `config`
+/// makes tags): before the first, nothing was released.
+pub fn any_release_tag(sh: &Shell, config: &Config) -> Result<bool> {
+    Ok(merged_tags(sh, config)?.lines().any(|tag| config.version_of(tag.trim()).is_some()))
+}
+
+/// The tags with the configured prefix that HEAD contains, one a line.
+fn merged_tags(sh: &Shell, config: &Config) -> Result<String> {
     let pattern = format!("{}*", config.tag_prefix);
-    let tags = git::read(sh, cmd!(sh, "git tag --list --merged HEAD {pattern}"), "cannot list the release tags")?;
-    Ok(select_previous(tags.lines(), config, version))
+    git::read(sh, cmd!(sh, "git tag --list --merged HEAD {pattern}"), "cannot list the release tags")
 }
 
 /// The tag with the highest version below `version`; tags that do not name a version

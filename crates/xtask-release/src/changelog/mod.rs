@@ -1,10 +1,10 @@
-//! `changelog`: the section for a version from the commits since the previous tag,
-//! rendered in Keep a Changelog layout and inserted under the file's header.
-//!
-//! Placement: after the intro and after an `## [Unreleased]` section when there is one,
-//! so the new section sits above every older release.
+//! `changelog`: the section for a version, in Keep a Changelog layout. Notes kept by hand
+//! under `## [Unreleased]` become the release's section; only when there are none is it
+//! made from the commits since the previous tag. Before the first release tag, the
+//! commits go under `[Unreleased]`, so the first release does not repeat them.
 
 pub(crate) mod commits;
+mod layout;
 
 use anyhow::{Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
@@ -14,10 +14,11 @@ use xshell::Shell;
 
 pub use self::commits::PreviousTag;
 use self::commits::{Conventional, Message};
+use self::layout::unreleased_notes;
 use crate::ops::date;
 use crate::ops::fs::{self, FileEdit};
 use crate::report::Reporter;
-use crate::version::section::{self, body_under, is_link_definition};
+use crate::version::section;
 use crate::workspace::Workspace;
 
 /// Which section to write.
@@ -57,12 +58,16 @@ const GROUPS: &[(&[&str], &str)] = &[
 const BREAKING: &str = "Breaking changes";
 const OTHER: &str = "Other";
 
-/// The header of a changelog created from nothing.
-const NEW_FILE_HEADER: &str = "# Changelog\n\n\
-All notable changes to this project are documented in this file.\n\n\
-The format is based on [Keep a Changelog](https://keepachangelog.com/en/1.1.0/),\n\
-and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0.html).\n\n\
-## [Unreleased]\n";
+/// Where a section's entries come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Source {
+    /// The commits since the previous release tag, grouped by conventional-commit type.
+    Commits,
+    /// The notes kept by hand under `## [Unreleased]`, which become the release's section.
+    Unreleased,
+}
 
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
@@ -71,22 +76,50 @@ pub struct Plan {
     pub path: Utf8PathBuf,
     /// Where the section starts from; `None` means all history.
     pub previous_tag: Option<PreviousTag>,
-    /// The section as it would be inserted, heading included.
+    /// The section as it would be written, heading included.
     pub section: String,
-    /// Whether the changelog already has a section for the version (then nothing changes).
+    pub source: Source,
+    /// Whether the entries go under `## [Unreleased]` rather than a release heading: so
+    /// it is before the first release (no release tag, no release section in the
+    /// changelog), when no version was asked for.
+    pub unreleased: bool,
+    /// Whether the changelog has the section already (then nothing changes): the
+    /// version's, or notes under `[Unreleased]` when that is where the entries would go.
     pub exists: bool,
     #[serde(skip)]
     pub(crate) edit: Option<FileEdit>,
 }
 
-/// The edit that adds the section for `version` to the workspace's changelog, or `None`
-/// when the section is already there. `release` calls this before its commit.
-pub(crate) fn plan(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Option<FileEdit>> {
-    Ok(compute(sh, ws, version)?.edit)
+impl Plan {
+    /// Where the entries come from, for a status line: `the notes under [Unreleased]` or
+    /// `commits since v0.1.0`.
+    pub fn from(&self) -> String {
+        match (self.source, &self.previous_tag) {
+            (Source::Unreleased, _) => "the notes under [Unreleased]".to_string(),
+            (Source::Commits, Some(previous)) => format!("commits since {}", previous.tag),
+            (Source::Commits, None) => "all commits (no previous release tag)".to_string(),
+        }
+    }
+
+    /// What the plan writes: `the section for 0.2.0` or `entries under [Unreleased]`.
+    pub fn target(&self) -> String {
+        match self.unreleased {
+            true => "entries under [Unreleased]".to_string(),
+            false => format!("the section for {}", self.version),
+        }
+    }
 }
 
-/// The facts and the plan: the commits since the previous tag, rendered and placed.
-pub(crate) fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Plan> {
+/// The edit that writes the section for `version` into the workspace's changelog, or
+/// `None` when the section is already there. `release` calls this before its commit.
+pub(crate) fn plan(sh: &Shell, ws: &Workspace, version: &Version) -> Result<Option<FileEdit>> {
+    Ok(compute(sh, ws, version, false)?.edit)
+}
+
+/// The facts and the plan. For a release: its section exists already, or the notes under
+/// `[Unreleased]` become it, or it is made from the commits. With `unreleased`, the
+/// commits' entries fill an empty `[Unreleased]` instead.
+fn compute(sh: &Shell, ws: &Workspace, version: &Version, unreleased: bool) -> Result<Plan> {
     let Some(file) = ws.config.changelog_file() else {
         bail!(
             "the changelog is off (changelog = false in [{}]); remove that key, or set \
@@ -96,46 +129,62 @@ pub(crate) fn compute(sh: &Shell, ws: &Workspace, version: &Version) -> Result<P
     };
     let path = ws.root.join(file);
     let before = if path.exists() { fs::read(&path)? } else { String::new() };
-    let (previous_tag, section) = section_from_commits(sh, ws, version)?;
-    let exists = section::find(&before, version).is_some();
-    let edit = (!exists).then(|| FileEdit { path: path.clone(), after: insert_section(&before, &section), before });
-    Ok(Plan { version: version.clone(), path, previous_tag, section, exists, edit })
-}
-
-/// The section for `version` (heading included) from the commits since the previous
-/// tag, leaving out release commits.
-fn section_from_commits(sh: &Shell, ws: &Workspace, version: &Version) -> Result<(Option<PreviousTag>, String)> {
+    // A changelog with a release section says there were releases, tagged or not (a
+    // bump, then `changelog`, then `tag`, by hand): the section is the version's.
+    let unreleased = unreleased && !before.lines().any(|line| section::heading_version(line).is_some());
+    let today = date::today()?;
     let _root = sh.push_dir(ws.root.as_std_path());
     let previous_tag = commits::previous_tag(sh, &ws.config, version)?;
-    let messages = commits::messages_since(sh, previous_tag.as_ref().map(|t| t.tag.as_str()))?;
-    let messages: Vec<Message> = messages
+    let plan = |section: String, source, exists: bool, after: Option<String>| Plan {
+        version: version.clone(),
+        path: path.clone(),
+        previous_tag: previous_tag.clone(),
+        section,
+        source,
+        unreleased,
+        exists,
+        edit: after.filter(|_| !exists).map(|after| FileEdit { path: path.clone(), after, before: before.clone() }),
+    };
+    if unreleased {
+        if let Some(notes) = unreleased_notes(&before) {
+            return Ok(plan(format!("## [Unreleased]\n\n{notes}\n"), Source::Unreleased, true, None));
+        }
+        let entries = render_entries(&messages_since(sh, ws, previous_tag.as_ref())?);
+        let after = layout::fill_unreleased(&before, &entries);
+        return Ok(plan(format!("## [Unreleased]\n\n{entries}"), Source::Commits, false, after));
+    }
+    let exists = section::find(&before, version).is_some();
+    if !exists && let Some(notes) = unreleased_notes(&before) {
+        let tag = ws.config.tag_for(version);
+        let release = layout::Release { version: &version.to_string(), date: &today, tag: &tag };
+        let after = layout::rename_unreleased(&before, &release);
+        return Ok(plan(format!("{}\n\n{notes}\n", heading(version, &today)), Source::Unreleased, false, after));
+    }
+    let entries = render_entries(&messages_since(sh, ws, previous_tag.as_ref())?);
+    let section = format!("{}\n\n{entries}", heading(version, &today));
+    let after = layout::insert_section(&before, &section);
+    Ok(plan(section, Source::Commits, exists, Some(after)))
+}
+
+/// The commits after `previous` (all history without one), release commits left out.
+fn messages_since(sh: &Shell, ws: &Workspace, previous: Option<&PreviousTag>) -> Result<Vec<Message>> {
+    let messages = commits::messages_since(sh, previous.map(|t| t.tag.as_str()))?;
+    Ok(messages
         .iter()
         .filter(|m| !commits::matches_template(&ws.config.commit_message, m.lines().next().unwrap_or("")))
         .map(|m| Message::parse(m))
-        .collect();
-    Ok((previous_tag, render_section(version, &date::today()?, &messages)))
+        .collect())
 }
 
 /// The release notes for `version`: its changelog section, or, when the workspace keeps
-/// no changelog, the section rendered from the commits since the previous tag.
+/// no changelog, the entries from the commits since the previous tag.
 pub(crate) fn release_notes(sh: &Shell, ws: &Workspace, version: &Version) -> Result<String> {
     if ws.config.kept_changelog(&ws.root).is_ok() {
         return read_section_body(ws, version);
     }
-    let (_, section) = section_from_commits(sh, ws, version)?;
-    Ok(section::body(&section, version).unwrap_or_default())
-}
-
-/// Notes written by hand under `## [Unreleased]`, which the new section does not take in.
-pub(crate) fn unreleased_notes(changelog: &str) -> Option<String> {
-    body_under(changelog, is_unreleased).filter(|body| !body.is_empty())
-}
-
-fn is_unreleased(line: &str) -> bool {
-    line.strip_prefix("## ").is_some_and(|h| {
-        let h = h.trim().to_ascii_lowercase();
-        h.starts_with("[unreleased]") || h == "unreleased"
-    })
+    let _root = sh.push_dir(ws.root.as_std_path());
+    let previous_tag = commits::previous_tag(sh, &ws.config, version)?;
+    Ok(render_entries(&messages_since(sh, ws, previous_tag.as_ref())?).trim().to_string())
 }
 
 /// Reads the workspace's changelog and returns the section body for `version`, with an
@@ -157,10 +206,19 @@ fn read_section_body(ws: &Workspace, version: &Version) -> Result<String> {
     }
 }
 
-/// `## [X.Y.Z] - YYYY-MM-DD` and the groups, each `### Title` with a list of entries.
-pub(crate) fn render_section(version: &Version, date: &str, messages: &[Message]) -> String {
+/// `## [X.Y.Z] - YYYY-MM-DD`.
+fn heading(version: &Version, date: &str) -> String {
+    format!("## [{version}] - {date}")
+}
+
+/// The entries of a section: groups, each `### Title` with a list, when any commit
+/// follows the conventions; a plain list of subjects when none does (a heading over
+/// every entry says nothing). The same entry twice (a cherry-pick, a re-applied commit)
+/// is listed once.
+pub(crate) fn render_entries(messages: &[Message]) -> String {
     let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
     let mut push = |title: &'static str, entry: String| match groups.iter_mut().find(|(t, _)| *t == title) {
+        Some((_, entries)) if entries.contains(&entry) => {}
         Some((_, entries)) => entries.push(entry),
         None => groups.push((title, vec![entry])),
     };
@@ -183,15 +241,15 @@ pub(crate) fn render_section(version: &Version, date: &str, messages: &[Message]
     };
     groups.sort_by_key(|(title, _)| order(title));
 
-    let mut out = format!("## [{version}] - {date}\n");
-    if groups.is_empty() {
-        out.push_str("\nNo changes.\n");
-    }
-    for (title, entries) in groups {
-        out.push_str(&format!("\n### {title}\n\n"));
-        for entry in entries {
-            out.push_str(&entry);
-            out.push('\n');
+    let mut out = String::new();
+    match groups.as_slice() {
+        [] => out.push_str("No changes.\n"),
+        [(OTHER, entries)] => entries.iter().for_each(|entry| out.push_str(&format!("{entry}\n"))),
+        _ => {
+            for (title, entries) in groups {
+                out.push_str(&format!("{}### {title}\n\n", if out.is_empty() { "" } else { "\n" }));
+                entries.iter().for_each(|entry| out.push_str(&format!("{entry}\n")));
+            }
         }
     }
     out
@@ -217,42 +275,22 @@ fn breaking_entry(c: &Conventional) -> String {
     }
 }
 
-/// `before` with `section` inserted after the intro and any `## [Unreleased]` section:
-/// before the first release heading, or at the end when there is none. An empty text
-/// becomes a new changelog with the standard header.
-pub(crate) fn insert_section(before: &str, section: &str) -> String {
-    let before = if before.trim().is_empty() { NEW_FILE_HEADER } else { before };
-    let lines: Vec<&str> = before.lines().collect();
-    // Link definitions at the end stay at the end.
-    let tail_start = {
-        let mut at = lines.len();
-        while at > 0 && (lines[at - 1].trim().is_empty() || is_link_definition(lines[at - 1])) {
-            at -= 1;
-        }
-        at
-    };
-    let at = lines.iter().position(|line| line.starts_with("## ") && !is_unreleased(line)).unwrap_or(tail_start);
-    let head = lines[..at].join("\n");
-    let head = head.trim_end();
-    let tail = lines[at..].join("\n");
-    let tail = tail.trim();
-    let mut out = format!("{head}\n\n{}", section.trim_end());
-    if !tail.is_empty() {
-        out.push_str("\n\n");
-        out.push_str(tail);
-    }
-    out.push('\n');
-    out
-}
-
-/// The plan for the options: the version's section from the commits since the previous
-/// tag. Changes nothing.
+/// The plan for the options: the version's section (the workspace's version by default).
+/// Before the first release (no release tag, no release section in the changelog), when
+/// no version was asked for, the commits' entries go under `[Unreleased]`: the version in
+/// the manifests was never released, and the first release takes them from there.
+/// Changes nothing.
 pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
-    let version = match &options.version {
-        Some(version) => version.clone(),
-        None => crate::version::current(ws)?,
+    let (version, unreleased) = match &options.version {
+        Some(version) => (version.clone(), false),
+        None => {
+            let version = crate::version::current(ws)?;
+            let _root = sh.push_dir(ws.root.as_std_path());
+            let released = commits::any_release_tag(sh, &ws.config)?;
+            (version, !released)
+        }
     };
-    let plan = compute(sh, ws, &version)?;
+    let plan = compute(sh, ws, &version, unreleased)?;
     // Said by the dry run too: --execute would refuse it.
     if plan.edit.is_some() {
         fs::check_inside(&ws.root, &plan.path)?;
@@ -260,16 +298,12 @@ pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     Ok(plan)
 }
 
-/// Inserts the section as planned; nothing to do when the changelog has it already.
+/// Writes the section as planned; nothing to do when the changelog has it already.
 pub fn execute(ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
     let Some(edit) = &plan.edit else { return Ok(()) };
     fs::check_inside(&ws.root, &edit.path)?;
     edit.apply()?;
-    let since = match &plan.previous_tag {
-        Some(previous) => format!("commits since {}", previous.tag),
-        None => "all commits (no previous release tag)".to_string(),
-    };
-    reporter.status("Updated", &format!("{} with the section for {}, from {since}", ws.rel(&plan.path), plan.version));
+    reporter.status("Updated", &format!("{} with {}, from {}", ws.rel(&plan.path), plan.target(), plan.from()));
     Ok(())
 }
 
@@ -295,9 +329,8 @@ mod tests {
         .map(Message::parse)
         .collect();
         assert_eq!(
-            render_section(&v("1.0.0"), "2026-01-02", &messages),
-            "## [1.0.0] - 2026-01-02\n\n\
-             ### Breaking changes\n\n- **api:** remove v1\n- explain config\n  - the `old` key is gone\n\n\
+            render_entries(&messages),
+            "### Breaking changes\n\n- **api:** remove v1\n- explain config\n  - the `old` key is gone\n\n\
              ### Features\n\n- add changelog\n\n\
              ### Fixes\n\n- **cli:** exit 2 on usage errors\n\n\
              ### Other\n\n- Update the readme\n- WIP: half done\n"
@@ -305,32 +338,11 @@ mod tests {
     }
 
     #[test]
-    fn inserted_after_unreleased_and_before_older_releases() {
-        let before = "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.1.0] - 2026-01-01\n\n- First.\n";
-        let after = insert_section(before, "## [0.2.0] - 2026-02-01\n\n- Second.\n");
-        assert_eq!(
-            after,
-            "# Changelog\n\nIntro.\n\n## [Unreleased]\n\n## [0.2.0] - 2026-02-01\n\n- Second.\n\n## [0.1.0] - 2026-01-01\n\n- First.\n"
-        );
-        assert_eq!(section::body(&after, &v("0.2.0")).as_deref(), Some("- Second."));
-        assert_eq!(section::body(&after, &v("0.1.0")).as_deref(), Some("- First."));
-    }
-
-    #[test]
-    fn new_file_and_file_without_releases() {
-        let created = insert_section("", "## [0.1.0] - 2026-01-01\n\nNo changes.\n");
-        assert!(created.starts_with("# Changelog\n\n"), "{created}");
-        assert!(created.ends_with("## [Unreleased]\n\n## [0.1.0] - 2026-01-01\n\nNo changes.\n"), "{created}");
-        let links = "# Changelog\n\n[0.1.0]: https://example.com/v0.1.0\n";
-        assert_eq!(
-            insert_section(links, "## [0.1.0]\n"),
-            "# Changelog\n\n## [0.1.0]\n\n[0.1.0]: https://example.com/v0.1.0\n"
-        );
-    }
-
-    #[test]
-    fn unreleased_notes_are_noticed() {
-        assert_eq!(unreleased_notes("# C\n\n## [Unreleased]\n\n## [0.1.0]\n\n- x\n"), None);
-        assert_eq!(unreleased_notes("# C\n\n## Unreleased\n\n- by hand\n\n## [0.1.0]\n").as_deref(), Some("- by hand"));
+    fn without_conventions_a_plain_list_each_subject_once() {
+        let messages: Vec<Message> =
+            ["Update the readme", "Fix the parser", "Update the readme"].into_iter().map(Message::parse).collect();
+        assert_eq!(render_entries(&messages), "- Update the readme\n- Fix the parser\n");
+        assert_eq!(render_entries(&[]), "No changes.\n");
+        assert_eq!(heading(&v("1.0.0"), "2026-01-02"), "## [1.0.0] - 2026-01-02");
     }
 }

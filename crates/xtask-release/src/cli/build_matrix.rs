@@ -9,7 +9,8 @@ use crate::dist::matrix;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Also write the matrix as `matrix` to $GITHUB_OUTPUT, for the build jobs
+    /// Also write the matrix as `matrix` to $GITHUB_OUTPUT, for the build jobs, and
+    /// `builds` (`true`, or `false` when no binary ships)
     #[arg(long)]
     pub github_output: bool,
 }
@@ -27,9 +28,16 @@ impl Args {
         for warning in matrix.retired_runners(ws.config.table) {
             ctx.out.warn(warning);
         }
+        if !matrix.builds() {
+            ctx.out.note(
+                "nothing to build: no published package has a binary; the release publishes the crates \
+                 and creates the GitHub release without assets",
+            );
+        }
         if self.github_output {
-            actions::write(&[("matrix", &json)])?;
-            ctx.out.status("Wrote", "matrix= to GITHUB_OUTPUT");
+            // `builds` lets the workflow skip its build job: GitHub refuses an empty matrix.
+            actions::write(&[("matrix", &json), ("builds", if matrix.builds() { "true" } else { "false" })])?;
+            ctx.out.status("Wrote", "matrix= and builds= to GITHUB_OUTPUT");
         }
         match cx.format_or(Format::Json) {
             Format::Json => crate::outln!("{json}"),

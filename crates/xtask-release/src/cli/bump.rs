@@ -69,8 +69,8 @@ impl Args {
         } else {
             cx.print_digest(&ws, &plan)?;
             ctx.out.note(format!(
-                "dry run: {} files would change; run again with --execute to write them",
-                plan.edits.len()
+                "dry run: {} would change; run again with --execute to write them",
+                crate::output::plural(plan.edits.len(), "file")
             ));
         }
         Ok(())

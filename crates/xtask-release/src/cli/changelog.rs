@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::Cx;
-use crate::changelog::{self, Options, unreleased_notes};
+use crate::changelog::{self, Options};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,17 +43,17 @@ impl Args {
             cx.print_plan_json(&ws, &plan)?;
         }
         if plan.exists {
-            ctx.out.status("Skipping", format!("{shown} already has a section for {version}"));
+            match plan.unreleased {
+                true => ctx
+                    .out
+                    .status("Skipping", format!("{shown} has notes under [Unreleased] already; they stay as written")),
+                false => ctx.out.status("Skipping", format!("{shown} already has a section for {version}")),
+            }
             return print_done(false);
         }
         let Some(edit) = &plan.edit else { return print_done(false) };
         if !cx.json() {
             crate::out!("{}", plan.section);
-        }
-        if unreleased_notes(&edit.before).is_some() {
-            ctx.out.warn(format!(
-                "{shown} has notes under [Unreleased]; they stay there: move them into the {version} section if they belong to it"
-            ));
         }
         if self.execute {
             cx.execute(&ws, &plan, Some(version), |produced| {
@@ -64,11 +64,18 @@ impl Args {
             print_done(true)?;
         } else {
             cx.print_digest(&ws, &plan)?;
-            let since = match &plan.previous_tag {
-                Some(previous) => format!("commits since {}", previous.tag),
-                None => "all commits (no previous release tag)".to_string(),
-            };
-            ctx.out.status("Would add", format!("the section for {version} to {shown}, from {since}"));
+            match plan.source {
+                changelog::Source::Unreleased => ctx.out.status(
+                    "Would turn",
+                    format!("the notes under [Unreleased] in {shown} into the section for {version}, and open a new [Unreleased]"),
+                ),
+                _ => ctx.out.status("Would add", format!("{} to {shown}, from {}", plan.target(), plan.from())),
+            }
+            if plan.unreleased {
+                ctx.out.note(
+                    "no release tag yet, so the entries go under [Unreleased]: the next release turns them into its section",
+                );
+            }
             if edit.before.is_empty() {
                 ctx.out.note(format!(
                     "{shown} does not exist yet; --execute creates it, and from then on `release` keeps it"

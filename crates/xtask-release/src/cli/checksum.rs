@@ -108,9 +108,9 @@ pub(super) fn report_findings(cx: &Cx, findings: &[Finding]) -> Result<()> {
     }
     let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
     bail!(
-        "{} of {} files did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
+        "{} of {} did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
         bad.len(),
-        findings.len(),
+        crate::output::plural(findings.len(), "file"),
         lines.join("\n")
     )
 }

@@ -54,7 +54,16 @@ impl Args {
             }
             return Ok(());
         }
-        let written = init::execute(&ws.root, &plan, &ctx.out)?;
+        let written = cx.execute(&ws, &plan, None, |produced| {
+            let written = init::execute(&ws.root, &plan, &ctx.out)?;
+            for change in plan.files.iter().filter(|c| c.writes()) {
+                produced.add(change.path.as_str(), format!("{:?}", change.action).to_lowercase());
+            }
+            if written == 0 {
+                produced.skip();
+            }
+            Ok(written)
+        })?;
         if cx.json() {
             #[derive(serde::Serialize)]
             struct Written<'a> {

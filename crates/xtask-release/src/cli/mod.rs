@@ -60,6 +60,19 @@ pub enum Format {
     Json,
 }
 
+const ENV_GITHUB: &str = "Environment:
+  GITHUB_TOKEN       the token for GitHub's API (needed with --execute; never printed)
+  GITHUB_REPOSITORY  owner/name [default: from the URL of the `remote` in the config]
+  GITHUB_API_URL     the API's base URL, for GitHub Enterprise [default: https://api.github.com]
+  GITHUB_REF_NAME    the tag a workflow runs for, the default --tag";
+const ENV_PUBLISH: &str = "Environment:
+  CARGO_REGISTRY_TOKEN          the crates.io token (or cargo's credentials.toml, or `cargo login`)
+  CARGO_REGISTRIES_<NAME>_TOKEN  the token of the registry NAME given with --registry
+  Tokens are never printed: every token cargo would use is masked in all output.";
+const ENV_ROLLBACK: &str = "Environment:
+  CARGO_REGISTRY_TOKEN, CARGO_REGISTRIES_<NAME>_TOKEN  the registry token for `cargo yank`
+  GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL      to mark the GitHub release (see github-release --help)";
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Adopt xtask-release in this repository: an xtask, the alias, the workflows, the config
@@ -73,6 +86,7 @@ pub enum Command {
     /// Run the whole local release runbook: checks, bump, commit, tag, push
     Release(release::Args),
     /// Publish workspace crates in dependency order, skipping what is already published
+    #[command(after_help = ENV_PUBLISH)]
     PublishOrdered(publish_ordered::Args),
     /// Print the GitHub Actions build matrix of targets, runners and asset names
     BuildMatrix(build_matrix::Args),
@@ -82,13 +96,20 @@ pub enum Command {
     Checksum(checksum::Args),
     /// Check that a directory holds exactly the promised assets and that they verify
     VerifyAssets(verify_assets::Args),
-    /// Write the changelog section for a version from the commits since the previous tag
+    /// Write the changelog section for a version: the notes under [Unreleased], else the commits since the
+    /// previous tag
+    #[command(
+        after_help = "Environment:\n  SOURCE_DATE_EPOCH  the section's date, for reproducible output [default: today, UTC]"
+    )]
     Changelog(changelog::Args),
     /// Create the GitHub release for a tag and upload every asset
+    #[command(after_help = ENV_GITHUB)]
     GithubRelease(github_release::Args),
     /// Check the published release: crates on the registry, the GitHub release's assets, a health endpoint
+    #[command(after_help = ENV_GITHUB)]
     VerifyPublished(verify_published::Args),
     /// Take a release back: yank its crates, mark its GitHub release YANKED, delete its tag (--undo reverses)
+    #[command(after_help = ENV_ROLLBACK)]
     Rollback(rollback::Args),
     /// Print the audit trail of executed steps, or check that it is intact (--verify)
     Audit(audit::Args),
@@ -178,6 +199,8 @@ impl Cx {
         version: Option<&semver::Version>,
         run: impl FnOnce(&mut Produced) -> Result<T>,
     ) -> Result<T> {
+        // A command gated here must be one `require-approval` accepts, or no config could gate it.
+        debug_assert!(crate::config::APPROVABLE.contains(&self.command), "{} is not in APPROVABLE", self.command);
         approval::execute(&self.ctx.sh, ws, self.command, plan, self.approve.as_deref(), version, run)
     }
 
@@ -290,6 +313,21 @@ impl Cli {
             Command::Rollback(args) => args.run(&cx),
             Command::Audit(args) => args.run(&cx),
             Command::Init(args) => args.run(&cx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every name `require-approval` accepts is a command of the CLI.
+    #[test]
+    fn approvable_commands_are_commands() {
+        let cli = super::Cli::command();
+        let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+        for name in crate::config::APPROVABLE {
+            assert!(names.contains(name), "{name} is not one of {names:?}");
         }
     }
 }

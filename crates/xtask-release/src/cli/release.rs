@@ -113,7 +113,8 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
-        let executed = cx.execute(&ws, &plan, None, |produced| {
+        // The line is for the version this run makes, not the one it starts from.
+        let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         });
@@ -134,6 +135,7 @@ impl Args {
 /// (with why). A step that fails stops the run with an error instead.
 fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
     if !cx.json() {
+        cx.ctx.out.note(next_step(plan, &cx.ctx.invocation(), cx.ctx.workspace()?.root.as_std_path()));
         return Ok(());
     }
     #[derive(serde::Serialize)]
@@ -161,6 +163,26 @@ fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
         })
         .collect();
     cx.print_json(&Done { version: &plan.version, tag: &plan.tag, steps })
+}
+
+/// What comes after a release: the push (when it was left out), then what the tag starts.
+fn next_step(plan: &ReleasePlan, invocation: &str, root: &std::path::Path) -> String {
+    let tag = &plan.tag;
+    let pushed = plan.steps.last().is_some_and(|s| s.skip.as_deref() != Some("skipped: --no-push"));
+    if !pushed {
+        return format!("next: push the release commit and its tag: `git push {} {} {tag}`", plan.remote, plan.branch);
+    }
+    let workflow = ".github/workflows/release.yml";
+    let by_hand = format!(
+        "`{invocation} publish-ordered --execute`, then `{invocation} dist --execute` on each platform and \
+         `{invocation} github-release --assets dist --execute`"
+    );
+    match root.join(workflow).is_file() {
+        true => format!(
+            "next: pushing {tag} started {workflow} (publish, binaries, GitHub release); follow it in your CI, or do those steps here: {by_hand}"
+        ),
+        false => format!("next: publish and ship {tag}: {by_hand}"),
+    }
 }
 
 /// Asks on the terminal; anything but `y` or `yes` is a no.
@@ -206,7 +228,9 @@ fn describe(plan: &ReleasePlan, action: &Action) -> String {
     match action {
         Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
         Action::Bump { edits } if edits.is_empty() => format!("bump to {}", plan.version),
-        Action::Bump { edits } => format!("bump {} -> {} ({} file(s))", plan.previous, plan.version, edits.len()),
+        Action::Bump { edits } => {
+            format!("bump {} -> {} ({})", plan.previous, plan.version, crate::output::plural(edits.len(), "file"))
+        }
         Action::Changelog { .. } => format!("changelog: add the section for {}", plan.version),
         Action::Verify { lockfile: true } => {
             format!("verify: `{LOCK_CHECK}` accepts Cargo.lock, and check-version passes for {}", plan.tag)

@@ -1,6 +1,6 @@
 //! `rollback`: arguments, the plan with its digest, the approval gate and the result.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use semver::Version;
 use serde::Serialize;
 
@@ -75,6 +75,7 @@ impl Args {
         let plan = rollback::plan(&ctx.sh, &ws, &options, client.as_ref())?;
         let value = serde_json::to_value(&plan)?;
         let digest = crate::approval::digest_value(&value);
+        let unfinishable = rollback::unfinishable(&plan);
 
         if !self.execute {
             if ws.config.require_approval.iter().any(|c| c == "rollback") {
@@ -86,8 +87,14 @@ impl Args {
                 crate::out!("{}", describe(&plan));
                 super::print_digest_line(&digest);
             }
+            if let Some(why) = unfinishable {
+                bail!(why);
+            }
             ctx.out.note("dry run: nothing was changed; pass --execute to act (and --approve with the plan's digest)");
             return Ok(());
+        }
+        if let Some(why) = unfinishable {
+            bail!(why);
         }
         let approval = crate::approval::gate(
             &ws.target_dir,

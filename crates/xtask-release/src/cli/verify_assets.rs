@@ -39,7 +39,10 @@ impl Args {
             crate::outln!("  {:<width$}  {:>10}", item.name, human_size(item.size));
         }
         let shown = self.dir.display();
-        cx.ctx.out.status("Verified", format!("{} assets and their checksums in {shown}", outcome.promised));
+        cx.ctx.out.status(
+            "Verified",
+            format!("{} and their checksums in {shown}", crate::output::plural(outcome.promised, "asset")),
+        );
         Ok(())
     }
 }

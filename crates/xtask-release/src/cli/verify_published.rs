@@ -127,7 +127,7 @@ impl Args {
             }
         }
         if problems.is_empty() {
-            out.status("Verified", format!("{version}: {} checks passed", findings.len()));
+            out.status("Verified", format!("{version}: {} passed", crate::output::plural(findings.len(), "check")));
             return Ok(());
         }
         for problem in &problems {

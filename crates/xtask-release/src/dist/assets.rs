@@ -93,10 +93,18 @@ impl Matrix {
     }
 
     /// The GitHub Actions matrix: `{"include": [{target, platform, runner, assets}]}`.
+    /// Whether the release has anything to build: `false` for a library-only workspace.
+    pub fn builds(&self) -> bool {
+        !self.assets.is_empty()
+    }
+
+    /// The matrix GitHub reads; no entry at all when nothing ships, so that a workflow
+    /// can tell (through `builds`) and skip its build job.
     pub(crate) fn github(&self) -> GithubMatrix<'_> {
         let include = self
             .targets
             .iter()
+            .filter(|_| self.builds())
             .map(|t| GithubEntry {
                 target: &t.triple,
                 platform: &t.platform,
@@ -204,7 +212,8 @@ pub fn plan(
 /// checked to exist; else, per package the release publishes (to any registry), its main
 /// binary (its `default-run`, or the binary named like the package), or all of its
 /// binaries when it has no main one. So a schema generator or a `utils` binary beside
-/// the main one does not ship unasked.
+/// the main one does not ship unasked, nor the binary of an unpublished package. None at
+/// all in a library-only workspace.
 fn shipped(members: &[Member], config: &Config, table: &str) -> Result<(Vec<Shipped>, Vec<Shipped>)> {
     let mut shipped = Vec::new();
     let mut left_out = Vec::new();
@@ -216,12 +225,7 @@ fn shipped(members: &[Member], config: &Config, table: &str) -> Result<(Vec<Ship
                 if main.is_none_or(|main| main == bin) { shipped.push(ship) } else { left_out.push(ship) }
             }
         }
-        if shipped.is_empty() {
-            bail!(
-                "no publishable package has a binary to ship; \
-                 list them in [{table}.dist] bins = [{{ package = \"...\" }}]"
-            );
-        }
+        // A library-only workspace ships no binary: an empty matrix, not an error.
         return Ok((shipped, left_out));
     }
     for entry in &config.bins {

@@ -124,6 +124,13 @@ pub fn plan(
     out_dir: Utf8PathBuf,
     docs: impl Fn(&Utf8Path) -> Vec<Utf8PathBuf>,
 ) -> Result<Plan> {
+    if !matrix.builds() {
+        bail!(
+            "nothing to build: no published package has a binary (`build-matrix` is empty); \
+             to ship one, list it in [{}.dist] bins = [{{ package = \"...\" }}]",
+            ws.config.table
+        );
+    }
     let Some(target) = matrix.target(triple) else {
         let known: Vec<&str> = matrix.targets.iter().map(|t| t.triple.as_str()).collect();
         bail!(
@@ -252,7 +259,10 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
         Ok(rel) => rel.display().to_string(),
         Err(_) => plan.out_dir.to_string(),
     };
-    reporter.status("Finished", &format!("{} assets for {} in {shown}", plan.assets.len(), plan.target));
+    reporter.status(
+        "Finished",
+        &format!("{} for {} in {shown}", crate::output::plural(plan.assets.len(), "asset"), plan.target),
+    );
     Ok(Outcome { target: plan.target.clone(), version: plan.version.clone(), assets: written })
 }
 

@@ -229,7 +229,7 @@ pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
         upload(&client, &release, asset, reporter)?;
         done.push(AssetOutcome::of(asset, AssetAction::Uploaded));
     }
-    reporter.status("Released", &format!("{} with {} asset(s)", plan.tag, plan.assets.len()));
+    reporter.status("Released", &format!("{} with {}", plan.tag, crate::output::plural(plan.assets.len(), "asset")));
     // In the plan's order, whichever way each asset went.
     done.sort_by_key(|a| plan.assets.iter().position(|p| p.name == a.name));
     Ok(Outcome {

@@ -32,8 +32,11 @@ pub fn command(sh: &Shell) -> Cmd<'_> {
 }
 
 /// Cargo for the commands that authenticate to a registry (`cargo publish` when only cargo
-/// can get the token, `cargo yank`): registry tokens kept, GitHub's removed.
+/// can get the token, `cargo yank`): registry tokens kept, GitHub's removed. Every token
+/// this cargo could send is registered with the redactor first, wherever cargo finds it:
+/// a registry may echo it in an answer that cargo quotes.
 pub fn authenticated(sh: &Shell) -> Cmd<'_> {
+    crate::publish::registry_config::register_tokens(&sh.current_dir());
     let cargo = bin();
     remove(cmd!(sh, "{cargo}"), |name| GITHUB_TOKENS.contains(&name))
 }

@@ -20,18 +20,43 @@ const TOKEN_VARS: &[&str] = &["GITHUB_TOKEN", "GH_TOKEN", "CARGO_REGISTRY_TOKEN"
 
 static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-/// Remember a secret (a token read from env/config/credentials) so that it is never shown.
+/// Remember a secret (a token read from env/config/credentials) so that it is never shown,
+/// in each form it can come back in: as it is, escaped inside a JSON string (a server
+/// that echoes our headers as JSON writes `"` as `\"`), and percent-encoded (as a query
+/// or form value).
 pub fn register(secret: &str) {
     let secret = secret.trim();
     if secret.len() < MIN_SECRET_LEN {
         return;
     }
     let mut secrets = SECRETS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    if !secrets.iter().any(|s| s == secret) {
-        secrets.push(secret.to_string());
-        // Longest first, so a secret that contains another is masked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for form in forms(secret) {
+        if !secrets.contains(&form) {
+            secrets.push(form);
+        }
     }
+    // Longest first, so a secret that contains another is masked whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// The secret as it is, JSON-escaped and percent-encoded (each once, when it differs).
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_start_matches('"').trim_end_matches('"').to_string();
+    let mut forms = vec![secret.to_string(), json, percent_encoded(secret)];
+    forms.sort();
+    forms.dedup();
+    forms
+}
+
+/// Everything but RFC 3986's unreserved characters as `%XX`.
+fn percent_encoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// Registers the tokens in the environment: `GITHUB_TOKEN`, `GH_TOKEN`,
@@ -177,6 +202,13 @@ mod tests {
         register("ab");
         assert_eq!(redact("x canary-registered-0123 y canary-registered-0123"), "x *** y ***");
         assert_eq!(redact("ab stays"), "ab stays", "too short to be a token");
+    }
+
+    #[test]
+    fn a_secret_is_masked_escaped_and_encoded_too() {
+        register(r#"tok"en\with/odd"#);
+        let text = r#"raw tok"en\with/odd json "tok\"en\\with/odd" url tok%22en%5Cwith%2Fodd"#;
+        assert_eq!(redact(text), r#"raw *** json "***" url ***"#);
     }
 
     #[test]

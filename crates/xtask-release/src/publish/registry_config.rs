@@ -166,6 +166,30 @@ impl Registry {
     }
 }
 
+/// Registers with the redactor every token cargo would use from `dir`, for any registry:
+/// the environment's, `registry.token` and every `registries.NAME.token` in each config
+/// file cargo reads there and in `$CARGO_HOME/credentials.toml` (or the legacy
+/// `credentials`). Cargo may quote a registry's answer that echoes the token it sent, and
+/// which registry a command talks to is cargo's business, so all of them are registered
+/// before cargo runs. A file that cannot be read or parsed is cargo's to report.
+pub(crate) fn register_tokens(dir: &Path) {
+    crate::ops::redact::register_env();
+    let home = cargo_home();
+    let credentials = ["credentials.toml", "credentials"].map(|file| home.join(file));
+    let mut files = ConfigFiles::load(dir).map(|c| c.0).unwrap_or_default();
+    for path in credentials.iter().filter(|p| p.is_file()) {
+        files.extend(ConfigFiles::parse(path).map(|c| c.0).unwrap_or_default());
+    }
+    for (_, doc) in &files {
+        let registry = doc.get("registry").and_then(|r| r.get("token"));
+        let registries = doc.get("registries").and_then(Item::as_table_like).into_iter().flat_map(|t| t.iter());
+        let named = registries.filter_map(|(_, table)| table.get("token"));
+        for token in registry.into_iter().chain(named).filter_map(Item::as_str) {
+            crate::ops::redact::register(token);
+        }
+    }
+}
+
 /// Cargo's environment name for a registry key: `CARGO_REGISTRIES_MY_REG_TOKEN`.
 fn env_name(registry: &str, key: &str) -> String {
     format!("CARGO_REGISTRIES_{}_{key}", registry.to_ascii_uppercase().replace('-', "_"))
@@ -306,6 +330,22 @@ mod tests {
         assert!(matches!(registry.credential(tmp.path()).unwrap(), Credential::Provider));
         std::fs::write(&config, "registry.global-credential-providers = [\"cargo:token\", \"my-helper\"]\n").unwrap();
         assert!(matches!(registry.credential(tmp.path()).unwrap(), Credential::Provider));
+    }
+
+    #[test]
+    fn every_token_in_cargo_s_files_is_registered() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("ws/.cargo")).unwrap();
+        std::fs::write(
+            tmp.path().join("ws/.cargo/config.toml"),
+            "registry.token = \"cfg-token-11\"\n[registries.a]\ntoken = \"cfg-token-22\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(tmp.path().join(".cargo")).unwrap();
+        std::fs::write(tmp.path().join(".cargo/config"), "registries.b.token = \"cfg-token-33\"\n").unwrap();
+        register_tokens(&tmp.path().join("ws"));
+        let text = "cfg-token-11 cfg-token-22 cfg-token-33";
+        assert_eq!(crate::ops::redact::redact(text), "*** *** ***");
     }
 
     #[test]

@@ -4,17 +4,19 @@
 //! registry answers is classified for the retry policy and kept as the registry wrote it
 //! (redacted).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Deserialize;
 
 use super::cargo_errors::Failure;
 use super::metadata::NewCrate;
+use crate::ops::http::{self, Size};
 use crate::ops::redact::redact;
 use crate::ops::retry;
 
 pub struct Api {
+    /// For uploads: their whole within `transfer-timeout`.
     agent: ureq::Agent,
     upload_url: String,
     token: String,
@@ -35,14 +37,10 @@ struct IndexConfig {
 impl Api {
     /// The API of the registry whose sparse index is at `index_url` (without `sparse+`).
     pub fn discover(index_url: &str, token: String) -> Result<Api> {
-        let agent: ureq::Agent = crate::ops::http::agent_config()
-            .timeout_connect(Some(Duration::from_secs(30)))
-            // A large crate on a slow link; the registry answers after storing it.
-            .timeout_global(Some(Duration::from_secs(600)))
-            .build()
-            .into();
         let url = format!("{}/config.json", index_url.trim_end_matches('/'));
-        let mut response = agent.get(&url).call().with_context(|| format!("cannot fetch {url}"))?;
+        let response = http::agent(Size::Small).get(&url).call();
+        let mut response =
+            response.map_err(|err| anyhow!("cannot fetch {url}: {}", http::describe(Size::Small, &err)))?;
         let status = response.status().as_u16();
         if status != 200 {
             bail!("{url} answered HTTP {status}; check the registry's index URL");
@@ -53,6 +51,8 @@ impl Api {
         let Some(api) = config.api else {
             bail!("{url} names no `api`: this registry does not take uploads");
         };
+        // A large crate on a slow link; the registry answers after storing it.
+        let agent = http::agent(Size::Transfer);
         Ok(Api { agent, upload_url: format!("{}/api/v1/crates/new", api.trim_end_matches('/')), token })
     }
 
@@ -73,7 +73,8 @@ impl Api {
                     ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => Failure::Transient,
                     _ => Failure::Fatal,
                 };
-                let message = redact(&format!("cannot reach {}: {err}", self.upload_url));
+                let message =
+                    redact(&format!("cannot reach {}: {}", self.upload_url, http::describe(Size::Transfer, &err)));
                 return Err(Refused { failure, message });
             }
         };
@@ -84,10 +85,11 @@ impl Api {
             .filter_map(|(name, value)| Some((name.as_str().to_ascii_lowercase(), value.to_str().ok()?.to_string())))
             .collect();
         let text = response.body_mut().read_to_string().unwrap_or_default();
-        if status.as_u16() == 200 {
-            return Ok(warnings(&text));
+        let reason = status.canonical_reason().unwrap_or("");
+        if status.is_success() {
+            return accepted(status.as_u16(), reason, &headers, &text);
         }
-        Err(refused(status.as_u16(), status.canonical_reason().unwrap_or(""), &headers, &text))
+        Err(refused(status.as_u16(), reason, &headers, &text))
     }
 }
 
@@ -103,7 +105,7 @@ pub fn body(krate: &NewCrate, tarball: &[u8]) -> Result<Vec<u8>> {
     Ok(body)
 }
 
-/// What a non-200 answer means, with the registry's words: the `detail` of each of its
+/// What a refusal means (a non-2xx answer, or a 2xx with errors), with the registry's words: the `detail` of each of its
 /// JSON `errors`, or its body as it is. `headers` by lower-case name.
 pub fn refused(status: u16, reason: &str, headers: &[(String, String)], body: &str) -> Refused {
     #[derive(Deserialize)]
@@ -134,6 +136,35 @@ pub fn refused(status: u16, reason: &str, headers: &[(String, String)], body: &s
     Refused { failure, message }
 }
 
+/// A 2xx answer: an upload was accepted only when the body is the JSON object a registry
+/// answers it with (`{"warnings": ...}`, or at least `{}`). Errors in it (some registries
+/// answer 200 with `{"errors": [...]}`), an HTML page (a proxy's or a login page) or an
+/// empty body are a refusal in the registry's words: taken as accepted, the run would
+/// wait the whole index timeout for a crate that never comes.
+fn accepted(status: u16, reason: &str, headers: &[(String, String)], body: &str) -> Result<Vec<String>, Refused> {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(serde_json::Value::Object(answer))
+            if answer.get("errors").is_none_or(|e| e.as_array().is_some_and(Vec::is_empty)) =>
+        {
+            Ok(warnings(body))
+        }
+        Ok(serde_json::Value::Object(_)) => Err(refused(status, reason, headers, body)),
+        _ => {
+            let shown = if body.trim().is_empty() {
+                "an empty body".to_string()
+            } else {
+                let excerpt: String = redact(body.trim()).chars().take(300).collect();
+                format!("this instead of an upload's JSON answer: {excerpt}")
+            };
+            let message = format!(
+                "the registry answered {status} {reason} with {shown}; nothing says it took the upload, so check the \
+                 `api` URL in the index's config.json and the registry's logs"
+            );
+            Err(Refused { failure: Failure::Fatal, message })
+        }
+    }
+}
+
 /// The registry's warnings (invalid categories or badges, anything else it has to say).
 fn warnings(body: &str) -> Vec<String> {
     #[derive(Deserialize, Default)]
@@ -161,6 +192,8 @@ fn warnings(body: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -192,6 +225,34 @@ mod tests {
         assert_eq!(refused(400, "Bad Request", none, crates_io).failure, Failure::AlreadyExists);
         crate::ops::redact::register("tok-3f9a");
         assert!(!refused(403, "Forbidden", none, "bad token tok-3f9a").message.contains("tok-3f9a"));
+    }
+
+    #[test]
+    fn a_2xx_is_accepted_only_with_an_upload_s_answer() {
+        let none = &[];
+        assert_eq!(accepted(200, "OK", none, "{}").unwrap(), Vec::<String>::new());
+        assert_eq!(accepted(200, "OK", none, r#"{"warnings":{"other":["w"]}}"#).unwrap(), ["w"]);
+        assert!(accepted(200, "OK", none, r#"{"errors":[]}"#).is_ok());
+        let reserved = accepted(200, "OK", none, r#"{"errors":[{"detail":"crate name is reserved"}]}"#).unwrap_err();
+        assert_eq!(reserved.failure, Failure::Fatal);
+        assert_eq!(reserved.message, "the registry answered 200 OK: crate name is reserved");
+        let exists =
+            accepted(200, "OK", none, r#"{"errors":[{"detail":"crate version `1.0.0` is already uploaded"}]}"#);
+        assert_eq!(exists.unwrap_err().failure, Failure::AlreadyExists);
+        let html = accepted(200, "OK", none, "<html><body>Sign in</body></html>").unwrap_err();
+        assert_eq!(html.failure, Failure::Fatal);
+        assert!(
+            html.message.contains("200 OK with this instead of an upload's JSON answer: <html>"),
+            "{}",
+            html.message
+        );
+        let empty = accepted(204, "No Content", none, "  ").unwrap_err();
+        assert!(
+            empty.message.starts_with("the registry answered 204 No Content with an empty body;"),
+            "{}",
+            empty.message
+        );
+        assert!(accepted(200, "OK", none, "[]").is_err());
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod undo;
 pub use undo::{Outcome, StepResult};
 pub(crate) mod undo_plan;
 
-pub use undo_plan::{Action, Plan, Step};
+pub use undo_plan::{Action, Plan, Step, unfinishable};
 
 use anyhow::{Context as _, Result};
 use semver::Version;
@@ -87,8 +87,8 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, client: Option<&Clien
     Ok(if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) })
 }
 
-/// Carries out the plan step by step, each said through `reporter` and recorded in the
-/// workspace's audit trail with the plan's digest (the one a dry run shows); what happened
+/// Carries out the plan step by step (nothing when it is [`unfinishable`]), each said
+/// through `reporter` and recorded in the workspace's audit trail with the plan's digest (the one a dry run shows); what happened
 /// to each step, and the error that stopped it, are in the outcome.
 pub fn execute(
     sh: &Shell,
@@ -114,6 +114,9 @@ pub(crate) fn execute_approved(
     approval: Approval,
     reporter: &dyn Reporter,
 ) -> Outcome {
+    if let Some(why) = unfinishable(plan) {
+        return Outcome { steps: Vec::new(), error: Some(anyhow::anyhow!(why)) };
+    }
     let trail = crate::audit::trail(sh, ws, Some(&plan.version)).with_plan(approval.plan_digest, approval.approved);
     undo::run(sh, ws, plan, client, options.reason.as_deref(), &trail, reporter)
 }

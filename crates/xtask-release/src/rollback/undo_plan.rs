@@ -63,14 +63,29 @@ pub struct Step {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
-    Yank { name: String },
-    Unyank { name: String },
-    MarkRelease { reason: Option<String> },
+    Yank {
+        name: String,
+    },
+    Unyank {
+        name: String,
+    },
+    MarkRelease {
+        reason: Option<String>,
+    },
     RestoreRelease,
-    DeleteRemoteTag { remote: String },
-    DeleteLocalTag { commit: String },
-    CreateTag { commit: Option<String> },
-    PushTag { remote: String },
+    DeleteRemoteTag {
+        remote: String,
+    },
+    /// The commit the local tag points at; `None` when there is no local tag.
+    DeleteLocalTag {
+        commit: Option<String>,
+    },
+    CreateTag {
+        commit: Option<String>,
+    },
+    PushTag {
+        remote: String,
+    },
 }
 
 impl Step {
@@ -95,7 +110,8 @@ impl Step {
             }
             Action::RestoreRelease => format!("restore the notes and pre-release flag of the GitHub release {tag}"),
             Action::DeleteRemoteTag { remote } => format!("delete tag {tag} on {remote}"),
-            Action::DeleteLocalTag { commit } => format!("delete the local tag {tag} (at {})", short(commit)),
+            Action::DeleteLocalTag { commit: Some(c) } => format!("delete the local tag {tag} (at {})", short(c)),
+            Action::DeleteLocalTag { commit: None } => format!("delete the local tag {tag}"),
             Action::CreateTag { commit: Some(c) } => format!("create tag {tag} at {}", short(c)),
             Action::CreateTag { commit: None } => format!("create tag {tag}"),
             Action::PushTag { remote } => format!("push tag {tag} to {remote}"),
@@ -130,8 +146,8 @@ pub fn rollback(facts: &Facts, reason: Option<&str>) -> Plan {
     let remote = Action::DeleteRemoteTag { remote: facts.remote.clone() };
     steps.push(if facts.remote_tag { Step::take(remote) } else { Step::skip(remote, "not on the remote") });
     match &facts.local_tag {
-        Some(commit) => steps.push(Step::take(Action::DeleteLocalTag { commit: commit.clone() })),
-        None => steps.push(Step::skip(Action::DeleteLocalTag { commit: String::new() }, "no local tag")),
+        Some(commit) => steps.push(Step::take(Action::DeleteLocalTag { commit: Some(commit.clone()) })),
+        None => steps.push(Step::skip(Action::DeleteLocalTag { commit: None }, "no local tag")),
     }
     plan(facts, false, steps)
 }
@@ -167,12 +183,34 @@ pub fn undo(facts: &Facts) -> Plan {
     }
     let push = Action::PushTag { remote: facts.remote.clone() };
     steps.push(match (facts.remote_tag, commit) {
-        (true, _) => Step::skip(push, "the remote has the tag"),
+        (true, _) => Step::skip(push, REMOTE_HAS_TAG),
         (false, None) => Step::skip(push, "no tag to push"),
         (false, Some(_)) => Step::take(push),
     });
     plan(facts, true, steps)
 }
+
+/// Why the plan cannot do what it is for, when it cannot: an undo whose tag is gone
+/// everywhere and whose commit nobody knows would unyank and restore, then leave the
+/// release without its tag and still say it was restored.
+pub fn unfinishable(plan: &Plan) -> Option<String> {
+    let tag_left_out = plan.steps.iter().any(|s| s.skip.is_some() && s.action == Action::CreateTag { commit: None });
+    let pushed = plan
+        .steps
+        .iter()
+        .any(|s| matches!(s.action, Action::PushTag { .. }) && s.skip.as_deref() == Some(REMOTE_HAS_TAG));
+    (plan.undo && tag_left_out && !pushed).then(|| {
+        format!(
+            "cannot undo the rollback of {}: the tag {} is gone here and on the remote, and the audit trail has no \
+             record of its commit; find the release's commit (the GitHub release page or the registry's \
+             `.cargo_vcs_info.json` names it) and pass --commit SHA; nothing was done",
+            plan.version, plan.tag
+        )
+    })
+}
+
+/// Why an undo pushes no tag when the remote still has it.
+const REMOTE_HAS_TAG: &str = "the remote has the tag";
 
 fn plan(facts: &Facts, undo: bool, steps: Vec<Step>) -> Plan {
     Plan { version: facts.version.clone(), tag: facts.tag.clone(), registry: facts.registry.clone(), undo, steps }
@@ -246,7 +284,11 @@ mod tests {
             release: Release::Found { marked: true },
             ..facts()
         };
-        assert!(taken(&rollback(&done, None)).is_empty());
+        let again = rollback(&done, None);
+        assert!(taken(&again).is_empty());
+        // A re-run says there is no local tag, not "(at )".
+        assert!(again.steps.iter().all(|s| !s.describe(&again).contains("(at )")));
+        assert_eq!(unfinishable(&again), None);
     }
 
     #[test]
@@ -258,7 +300,11 @@ mod tests {
             ["unyank sdk 0.2.0 on `local`", "restore the notes and pre-release flag of the GitHub release v0.2.0"]
         );
         assert!(plan.steps.iter().any(|s| s.skip.as_deref().is_some_and(|w| w.contains("pass --commit SHA"))));
+        assert!(unfinishable(&plan).is_some_and(|why| why.contains("pass --commit SHA; nothing was done")));
+        // The remote still has the tag: the release keeps it, so the undo can finish.
+        assert_eq!(unfinishable(&undo(&Facts { remote_tag: true, ..gone.clone() })), None);
         let plan = undo(&Facts { known_commit: Some("abc".into()), ..gone });
+        assert_eq!(unfinishable(&plan), None);
         assert!(
             taken(&plan).ends_with(&["create tag v0.2.0 at abc".to_string(), "push tag v0.2.0 to origin".to_string()])
         );

@@ -8,6 +8,7 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::ops::git::{self, TagInfo};
+use crate::output::plural;
 use crate::report::Reporter;
 
 /// The git state preflight judges, read once.
@@ -193,7 +194,7 @@ fn clean_tree(facts: &GitFacts) -> Check {
     };
     Check::failed(
         NAME,
-        format!("the working tree is dirty: {} uncommitted change(s): {}", files.len(), files.join(", ")),
+        format!("the working tree is dirty: {}: {}", plural(files.len(), "uncommitted change"), files.join(", ")),
         fix,
     )
 }
@@ -235,17 +236,17 @@ fn up_to_date(facts: &GitFacts, expect: &Expect) -> Check {
         }
         (ahead, 0) => Check::failed(
             NAME,
-            format!("HEAD is {ahead} commit(s) ahead of {tracking}"),
+            format!("HEAD is {} ahead of {tracking}", plural(ahead as usize, "commit")),
             format!("push them first (`git push {remote} {branch}`) so the release is cut from a published commit"),
         ),
         (0, behind) => Check::failed(
             NAME,
-            format!("HEAD is {behind} commit(s) behind {tracking}"),
+            format!("HEAD is {} behind {tracking}", plural(behind as usize, "commit")),
             format!("update first: `git pull --ff-only {remote} {branch}`"),
         ),
         (ahead, behind) => Check::failed(
             NAME,
-            format!("HEAD and {tracking} have diverged: {ahead} commit(s) ahead, {behind} behind"),
+            format!("HEAD and {tracking} have diverged: {} ahead, {behind} behind", plural(ahead as usize, "commit")),
             format!("rebase on it (`git pull --rebase {remote} {branch}`), check the result, and re-run"),
         ),
     };

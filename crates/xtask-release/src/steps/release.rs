@@ -19,6 +19,7 @@ use xshell::Shell;
 use crate::ops::cargo::{self, LOCK_CHECK};
 use crate::ops::fs::{self, FileEdit};
 use crate::ops::git;
+use crate::output::plural;
 use crate::report::Reporter;
 use crate::steps::code_checks;
 use crate::steps::preflight::{self, Check, GitFacts};
@@ -154,9 +155,9 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Report
                 // The earlier run's edits are this run's; preflight judges the rest.
                 facts.changed.clear();
                 resumed = Some(format!(
-                    "the working tree holds this release's edits for {version} ({written} of {} file(s) \
+                    "the working tree holds this release's edits for {version} ({written} of {} \
                      written) from an interrupted run, and nothing else; continuing from them",
-                    edits.len()
+                    plural(edits.len(), "file")
                 ));
                 temporary = left;
             }
@@ -249,7 +250,8 @@ fn run_step(
     match &step.action {
         Action::Preflight => Ok(()),
         Action::Bump { edits } => {
-            reporter.status("Bumping", &format!("{} -> {} ({} file(s))", plan.previous, plan.version, edits.len()));
+            reporter
+                .status("Bumping", &format!("{} -> {} ({})", plan.previous, plan.version, plural(edits.len(), "file")));
             edits.iter().try_for_each(|edit| written.apply(edit))
         }
         Action::Changelog { edit } => {

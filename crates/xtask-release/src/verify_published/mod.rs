@@ -180,7 +180,7 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Repor
     produced.insert("problems".to_string(), problems.len().to_string());
     let (outcome, error) = match problems.len() {
         0 => (crate::audit::Outcome::Ok, None),
-        n => (crate::audit::Outcome::Failed, Some(format!("{n} problem(s) found"))),
+        n => (crate::audit::Outcome::Failed, Some(format!("{} found", crate::output::plural(n, "problem")))),
     };
     trail
         .record("verify-published", outcome, error.as_deref(), &produced, started.elapsed())

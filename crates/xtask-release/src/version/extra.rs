@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::text::{Span, toml_string};
 
 /// An entry of `extra-files`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum ExtraFile {
     /// A path whose kind follows from its name (`pyproject.toml`, `package.json`).
@@ -16,6 +16,35 @@ pub enum ExtraFile {
     /// A path with a pattern in which `{version}` stands for the version, e.g.
     /// `__version__ = "{version}"`.
     Pattern { path: String, search: String },
+}
+
+/// A string, or a table whose keys are checked like every other table of the config
+/// (serde's `untagged` would ignore a misspelt `serach` and then match no variant).
+impl<'de> Deserialize<'de> for ExtraFile {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<ExtraFile, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Pattern {
+            path: String,
+            search: String,
+        }
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ExtraFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a path like \"package.json\", or a table { path = \"...\", search = \"...{version}...\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, path: &str) -> Result<ExtraFile, E> {
+                Ok(ExtraFile::Path(path.into()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ExtraFile, A::Error> {
+                let Pattern { path, search } =
+                    Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(ExtraFile::Pattern { path, search })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// An extra file read, with the spans where its version is written.

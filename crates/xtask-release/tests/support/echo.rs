@@ -1,7 +1,8 @@
 //! A loopback server that answers every request with a chosen error status and a body
 //! that echoes the request's headers (as a careless proxy or API would), in JSON or plain
 //! text. It is a sparse registry too: `/config.json` points uploads back at it and index
-//! files are 404 (nothing published), so `cargo publish` reaches the echoing upload.
+//! files are 404 (nothing published), so `cargo publish` reaches the echoing upload, or
+//! every index file is one given entry (`Echo::listing`), so `rollback` yanks it.
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -16,6 +17,9 @@ pub enum Body {
     Json,
     /// The headers as `Name: value` lines.
     Text,
+    /// `{"headers": {...}}` alone: no message a client can pick out, so it shows the body
+    /// as it is, with the token JSON-escaped.
+    RawJson,
 }
 
 pub struct Echo {
@@ -28,6 +32,11 @@ pub struct Echo {
 
 impl Echo {
     pub fn start(status: u16, body: Body) -> Echo {
+        Echo::listing(status, body, None)
+    }
+
+    /// Like `start`, with every index file the one line `entry` (an index entry's JSON).
+    pub fn listing(status: u16, body: Body, entry: Option<String>) -> Echo {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let stop = Arc::new(AtomicBool::new(false));
@@ -41,7 +50,7 @@ impl Echo {
                     break;
                 }
                 if let Ok(stream) = stream {
-                    let _ = serve(stream, &origin, status, body, &counter);
+                    let _ = serve(stream, &origin, status, body, entry.as_deref(), &counter);
                 }
             }
         });
@@ -74,6 +83,7 @@ fn serve(
     origin: &str,
     status: u16,
     body: Body,
+    entry: Option<&str>,
     authorized: &AtomicUsize,
 ) -> std::io::Result<()> {
     let Some(request) = super::proxy::read_request(&mut client)? else { return Ok(()) };
@@ -88,6 +98,8 @@ fn serve(
             authorized.fetch_add(1, Ordering::SeqCst);
         }
         echo(status, body, &headers)
+    } else if let Some(entry) = entry {
+        (200, "application/json", format!("{entry}\n"))
     } else {
         (404, "text/plain", "not found".to_string())
     };
@@ -107,11 +119,12 @@ fn serve(
 
 fn echo(status: u16, body: Body, headers: &[(String, String)]) -> (u16, &'static str, String) {
     let lines: String = headers.iter().map(|(n, v)| format!("{n}: {v}\n")).collect();
+    let map: serde_json::Map<String, serde_json::Value> =
+        headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone().into())).collect();
     match body {
+        Body::RawJson => (status, "application/json", serde_json::json!({ "headers": map }).to_string()),
         Body::Text => (status, "text/plain", format!("request refused; you sent:\n{lines}")),
         Body::Json => {
-            let map: serde_json::Map<String, serde_json::Value> =
-                headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone().into())).collect();
             let value = serde_json::json!({
                 "message": format!("request refused; you sent: {lines}"),
                 "errors": [{ "detail": format!("request refused; you sent: {lines}") }],

@@ -87,10 +87,8 @@ pub fn bad_git_states(tag: &'static str) -> Vec<BadState> {
             f.git(&["push", "--quiet", "origin", tag]);
             f.git(&["tag", "-d", tag]);
         }),
-        BadState::new("branch behind upstream", "1 commit(s) behind origin/main", |f| {
-            f.push_from_elsewhere("other.txt")
-        }),
-        BadState::new("branch ahead of upstream", "1 commit(s) ahead of origin/main", |f| {
+        BadState::new("branch behind upstream", "1 commit behind origin/main", |f| f.push_from_elsewhere("other.txt")),
+        BadState::new("branch ahead of upstream", "1 commit ahead of origin/main", |f| {
             f.write("more.txt", "x\n");
             f.commit_all("unpushed");
         }),

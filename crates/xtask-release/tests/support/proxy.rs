@@ -20,6 +20,9 @@ pub enum Fault {
     ServerError,
     /// 403 with a JSON error, as a registry refuses a crate the token may not publish.
     Forbidden,
+    /// 200 OK with this body, without forwarding: a registry (or something in front of
+    /// it) that says OK to an upload it did not take.
+    Ok(&'static str),
     /// Close the connection without an answer, before forwarding.
     Drop,
     /// Forward (the upload goes through), then close without an answer.
@@ -333,6 +336,7 @@ fn inject(client: &mut TcpStream, fault: Fault) -> std::io::Result<u16> {
             let body = r#"{"errors":[{"detail":"this crate exists but you don't seem to be an owner"}]}"#;
             ("403 Forbidden", String::new(), body.to_string())
         }
+        Fault::Ok(body) => ("200 OK", String::new(), body.to_string()),
         Fault::Drop | Fault::ForwardThenDrop => {
             let _ = client.shutdown(std::net::Shutdown::Both);
             return Ok(0);

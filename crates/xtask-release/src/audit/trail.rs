@@ -295,11 +295,7 @@ fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
 /// there is no `.head` file.
 fn read_head(path: &Utf8Path) -> Result<Option<(u64, String)>> {
     let head = head_path(path);
-    let text = match std::fs::read_to_string(&head) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("cannot read {head}")),
-    };
+    let Some(text) = crate::ops::fs::read_optional(&head, crate::ops::fs::Cap::TEXT)? else { return Ok(None) };
     let mut words = text.split_whitespace();
     match (words.next().and_then(|n| n.parse().ok()), words.next(), words.next()) {
         (Some(seq), Some(hash), None) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {

@@ -132,7 +132,8 @@ fn file_kind(meta: &std::fs::Metadata) -> &'static str {
 }
 
 /// Refuses a write to `path` that would land outside `root` through a symlink, at
-/// `path` itself or at a directory on its way, naming the link and its target. A link
+/// `path` itself or at a directory on its way, naming the link ([`link_out_of`]) and its
+/// target. A link
 /// that stays inside the workspace is fine: [`write_atomic`] writes through it.
 pub fn check_inside(root: &Utf8Path, path: &Utf8Path) -> Result<()> {
     let real_root = std::fs::canonicalize(root).with_context(|| format!("cannot resolve the workspace root {root}"))?;
@@ -141,7 +142,7 @@ pub fn check_inside(root: &Utf8Path, path: &Utf8Path) -> Result<()> {
         return Ok(());
     }
     let shown = |p: &Utf8Path| p.strip_prefix(root).unwrap_or(p).to_string();
-    let Some(link) = first_link(root, path) else {
+    let Some(link) = link_out_of(root, path) else {
         bail!("{path} is outside the workspace {root}; xtask-release writes only inside it");
     };
     let target = std::fs::read_link(&link).map(|t| t.display().to_string()).unwrap_or_default();
@@ -182,12 +183,16 @@ fn landing(path: &Utf8Path) -> Result<PathBuf> {
     }
 }
 
-/// The first symlink on the way from `root` to `path`, `path` itself included.
-fn first_link(root: &Utf8Path, path: &Utf8Path) -> Option<Utf8PathBuf> {
+/// The symlink on the way from `root` to `path` (`path` itself included) that leads out
+/// of `root`, or one whose target cannot be resolved; `None` when every existing part of
+/// the path stays inside, or `path` is not under `root`.
+pub fn link_out_of(root: &Utf8Path, path: &Utf8Path) -> Option<Utf8PathBuf> {
+    let inside = std::fs::canonicalize(root).ok()?;
     let mut at = root.to_path_buf();
     for part in path.strip_prefix(root).ok()?.components() {
         at.push(part);
-        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+        let Ok(meta) = std::fs::symlink_metadata(&at) else { return None };
+        if meta.file_type().is_symlink() && !std::fs::canonicalize(&at).is_ok_and(|to| to.starts_with(&inside)) {
             return Some(at);
         }
     }

@@ -169,7 +169,7 @@ impl Produced {
 
 /// The last line's number and hash, read from the log itself (the `.head` file is written
 /// beside it for `verify`, which compares the two).
-fn head(path: &Utf8Path) -> Result<(u64, String)> {
+pub(crate) fn head(path: &Utf8Path) -> Result<(u64, String)> {
     let text = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::AUDIT_LOG) {
         Ok(Some(text)) => text,
         Ok(None) => return Ok((0, GENESIS.into())),

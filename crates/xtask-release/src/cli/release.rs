@@ -72,7 +72,17 @@ impl Args {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
         }
         let options = self.options().invocation(ctx.invocation());
-        let plan = release::plan(&ctx.sh, &ws, &options, &ctx.out)?;
+        // An approval is compared with the plan as soon as it exists, before fmt, clippy and
+        // the tests run: a wrong digest costs no wait. (It is compared again before acting.)
+        let early_gate = |plan: &ReleasePlan| -> Result<()> {
+            if let (true, Some(approve)) = (self.execute, cx.approve.as_deref()) {
+                let value = approval::subject(plan, &cx.work_tree(&ws))?;
+                let table = ws.config.table;
+                approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, table, Some(approve), &value)?;
+            }
+            Ok(())
+        };
+        let plan = release::plan_with(&ctx.sh, &ws, &options, &ctx.out, early_gate)?;
         if let Some(why) = &plan.resumed {
             ctx.out.note(why);
         }
@@ -101,7 +111,7 @@ impl Args {
             return Ok(());
         }
         // The gate before the question, so a "y" is never followed by a refusal.
-        let plan_value = serde_json::to_value(&plan)?;
+        let plan_value = approval::subject(&plan, &cx.work_tree(&ws))?;
         approval::gate(
             &ws.target_dir,
             cx.command,
@@ -113,9 +123,19 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
+        // The tag's annotation ends with the trail's head, kept on the remote with the tag.
+        let head = crate::audit::head_line(&ws);
+        let tags = plan.steps.iter().any(|s| s.skip.is_none() && matches!(s.action, Action::Tag { .. }));
+        let plan = match &head {
+            Some(line) => plan.with_trailer(line),
+            None => plan,
+        };
         // The line is for the version this run makes, not the one it starts from.
         let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
+            if let Some(line) = head.filter(|_| tags) {
+                produced.add("audit_head", line);
+            }
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         });
         match executed {

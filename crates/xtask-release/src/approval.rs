@@ -1,6 +1,10 @@
 //! The approval gate: every plan has a digest (sha256 of its canonical JSON), and
 //! `--execute --approve sha256:<hex>` runs only the plan that was approved.
 //!
+//! What is approved is the plan with the tree it was made from (`work_tree`: HEAD and a
+//! digest of what is not committed, see [`WorkTree`]), so a commit or an edit between the
+//! dry run and `--execute` is refused like any other change of the plan.
+//!
 //! The dry run keeps the plan it showed under `<target dir>/xtask-release/plans/<hex>.json`,
 //! so that a refused approval can name what changed since.
 
@@ -12,6 +16,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::dist::checksum::sha;
+pub use crate::ops::tree::WorkTree;
 
 /// How many differences a refusal lists before it stops counting.
 const MAX_DIFFERENCES: usize = 8;
@@ -91,10 +96,22 @@ pub struct Approval {
     pub approved: Option<String>,
 }
 
-/// What a run that nobody approved records: the plan's digest alone. For a library
-/// caller, whose call to `execute` is its approval.
-pub fn unapproved(plan: &impl Serialize) -> Result<Approval> {
-    Ok(Approval { plan_digest: digest_value(&serde_json::to_value(plan)?), approved: None })
+/// What is approved: the plan's JSON object with the tree it was made from as `work_tree`.
+/// A plan that is not an object is kept whole under `plan`.
+pub fn subject(plan: &impl Serialize, tree: &WorkTree) -> Result<Value> {
+    let mut value = match serde_json::to_value(plan)? {
+        Value::Object(map) => map,
+        other => serde_json::Map::from_iter([("plan".to_string(), other)]),
+    };
+    value.insert("work_tree".into(), serde_json::to_value(tree)?);
+    Ok(Value::Object(value))
+}
+
+/// What a run that nobody approved records: the plan's digest alone (the one its dry run
+/// shows). For a library caller, whose call to `execute` is its approval.
+pub fn unapproved(sh: &xshell::Shell, target_dir: &Utf8Path, plan: &impl Serialize) -> Result<Approval> {
+    let value = subject(plan, &WorkTree::read(sh, target_dir))?;
+    Ok(Approval { plan_digest: digest_value(&value), approved: None })
 }
 
 /// Lets `--execute` of `command` proceed only with a matching approval: always when one
@@ -168,7 +185,8 @@ pub fn differences(old: &Value, new: &Value, at: &str, found: &mut Vec<String>) 
         _ => {
             let (x, y) = (old.to_string(), new.to_string());
             let shown = if at.is_empty() { "the plan" } else { at };
-            if x.len() + y.len() <= 80 {
+            // Two quoted commit ids (84 characters) still show.
+            if x.len() + y.len() <= 96 {
                 found.push(format!("{shown}: {x} -> {y}"));
             } else {
                 found.push(shown.to_string());
@@ -177,12 +195,12 @@ pub fn differences(old: &Value, new: &Value, at: &str, found: &mut Vec<String>) 
     }
 }
 
-/// What a dry run does with its plan: returns its digest, for the `plan: sha256:...` line
-/// or the JSON's `plan_digest`, and when `keep` (the command needs approval) keeps the plan,
-/// so that a later `--approve` of it can name what differs. Otherwise a dry run writes
-/// nothing at all.
-pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, keep: bool) -> Result<String> {
-    let value = serde_json::to_value(plan)?;
+/// What a dry run does with its plan, made from `tree`: returns its digest, for the
+/// `plan: sha256:...` line or the JSON's `plan_digest`, and when `keep` (the command needs
+/// approval) keeps the plan, so that a later `--approve` of it can name what differs.
+/// Otherwise a dry run writes nothing at all.
+pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, tree: &WorkTree, keep: bool) -> Result<String> {
+    let value = subject(plan, tree)?;
     let digest = digest_value(&value);
     if keep {
         save_plan(target_dir, &digest, &value)?;
@@ -190,18 +208,20 @@ pub fn dry_run(target_dir: &Utf8Path, plan: &impl Serialize, keep: bool) -> Resu
     Ok(digest)
 }
 
-/// `plan` with its `plan_digest` after its own keys, for a command's one JSON document.
-/// Serialised straight through (not via a `serde_json` map, which sorts its keys), so a
-/// dry run's keys keep the order the plan type declares, as an executed run's do.
-pub fn with_digest<'a, P: Serialize>(plan: &'a P, digest: &'a str) -> WithDigest<'a, P> {
-    WithDigest { plan, plan_digest: digest }
+/// `plan` with its `work_tree` and `plan_digest` after its own keys, for a command's one JSON
+/// document: what the digest covers, and the digest. Serialised straight through (not via
+/// a `serde_json` map, which sorts its keys), so a dry run's keys keep the order the plan
+/// type declares, as an executed run's do.
+pub fn with_digest<'a, P: Serialize>(plan: &'a P, tree: &'a WorkTree, digest: &'a str) -> WithDigest<'a, P> {
+    WithDigest { plan, work_tree: tree, plan_digest: digest }
 }
 
-/// A plan and its digest, as [`with_digest`] makes it.
+/// A plan, the tree it was made from and its digest, as [`with_digest`] makes it.
 #[derive(Serialize)]
 pub struct WithDigest<'a, P> {
     #[serde(flatten)]
     plan: &'a P,
+    work_tree: &'a WorkTree,
     plan_digest: &'a str,
 }
 
@@ -218,7 +238,7 @@ pub fn execute<T>(
     version: Option<&semver::Version>,
     run: impl FnOnce(&mut crate::audit::Produced) -> Result<T>,
 ) -> Result<T> {
-    let value = serde_json::to_value(plan)?;
+    let value = subject(plan, &WorkTree::read(sh, &ws.target_dir))?;
     let approval = gate(&ws.target_dir, command, &ws.config.require_approval, ws.config.table, approve, &value)?;
     let current = match version {
         Some(version) => Some(version.clone()),

@@ -65,6 +65,13 @@ pub struct Config {
     pub audit_log: Option<String>,
     /// Commands whose `--execute` needs `--approve sha256:<digest of the reviewed plan>`.
     pub require_approval: Vec<String>,
+    /// Seconds to connect, and for the whole of a request with a small answer; also the
+    /// longest a server may stay silent.
+    pub http_timeout: u64,
+    /// Seconds for the whole of an upload or download of a package or release asset.
+    pub transfer_timeout: u64,
+    /// The longest wait, in seconds, that a server may ask for and get waited out.
+    pub max_retry_wait: u64,
     pub publish: publish::Config,
     pub dist: dist::Config,
     pub github: github::Config,
@@ -87,6 +94,9 @@ impl Default for Config {
             test_command: vec!["cargo".into(), "test".into(), "--workspace".into()],
             audit_log: None,
             require_approval: Vec::new(),
+            http_timeout: 30,
+            transfer_timeout: 1800,
+            max_retry_wait: 300,
             publish: Default::default(),
             dist: Default::default(),
             github: Default::default(),
@@ -139,10 +149,25 @@ impl Config {
         Ok((config, Vec::new()))
     }
 
+    /// The deadlines of HTTP requests and of the waits servers ask for.
+    pub fn limits(&self) -> crate::ops::http::Limits {
+        let seconds = std::time::Duration::from_secs;
+        crate::ops::http::Limits {
+            timeout: seconds(self.http_timeout),
+            transfer_timeout: seconds(self.transfer_timeout),
+            max_retry_wait: seconds(self.max_retry_wait),
+        }
+    }
+
     /// Refuses up front what git would refuse only after the release commit: a tag
     /// prefix that makes no valid tag name, an empty commit message.
     fn check(&self, manifest: &str) -> Result<()> {
         let table = self.table;
+        for (key, value) in [("http-timeout", self.http_timeout), ("transfer-timeout", self.transfer_timeout)] {
+            if value == 0 {
+                bail!("`{key}` in [{table}] of {manifest} is 0: every request would time out; give it in seconds");
+            }
+        }
         let example = self.tag_for(&semver::Version::new(1, 2, 3));
         if let Err(why) = crate::ops::refname::check_tag(&example) {
             bail!(
@@ -382,5 +407,18 @@ mod tests {
         let config = Config::default();
         assert_eq!(config.version_of("ex-v1.0.0"), None);
         assert_eq!(config.version_of("v1.0"), None);
+    }
+
+    #[test]
+    fn network_limits_and_a_zero_timeout_refused() {
+        let read = |table: serde_json::Value| {
+            Config::from_metadata(&serde_json::json!({ "xtask-release": table }), None, false, "Cargo.toml")
+        };
+        assert_eq!(Config::default().limits(), crate::ops::http::Limits::DEFAULT);
+        let (config, _) = read(serde_json::json!({ "http-timeout": 5, "max-retry-wait": 7 })).unwrap();
+        let limits = config.limits();
+        assert_eq!((limits.timeout.as_secs(), limits.max_retry_wait.as_secs()), (5, 7));
+        let err = read(serde_json::json!({ "http-timeout": 0 })).unwrap_err().to_string();
+        assert!(err.contains("`http-timeout` in [workspace.metadata.xtask-release] of Cargo.toml is 0"), "{err}");
     }
 }

@@ -149,6 +149,7 @@ impl Workspace {
         let mut ws = Workspace::from_metadata(&metadata)?;
         ws.config.check_files(&ws.root, &ws.manifest_path)?;
         ws.cargo_warnings = warnings(&stderr);
+        crate::ops::http::set_limits(ws.config.limits());
         Ok(ws)
     }
 

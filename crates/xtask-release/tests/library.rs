@@ -137,7 +137,7 @@ fn library_calls() {
     let plan = publish::plan(&ws, &options).unwrap();
     let names: Vec<&str> = plan.crates.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["single"]);
-    let outcome = publish::execute(&sh, &ws, &plan, &options, &Silent);
+    let outcome = publish::execute(&sh, &ws, &plan, &Silent);
     assert!(outcome.error.is_none(), "{:?}", outcome.error);
     assert_eq!(outcome.results.iter().map(|r| r.status).collect::<Vec<_>>(), [Status::Published]);
 

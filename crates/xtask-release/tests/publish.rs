@@ -534,6 +534,32 @@ fn an_ok_that_is_not_an_accepted_upload_stops_with_the_registrys_words() {
     }
 }
 
+/// A 429 that asks to come back in a day (`Retry-After: 86400` and crates.io's "try again
+/// after <date>") stops the run at once with the wait asked for and the command to resume,
+/// whether we upload or cargo does, instead of waiting beyond `max-retry-wait`.
+#[test]
+fn a_rate_limit_a_day_long_stops_with_the_wait_and_the_command_to_resume() {
+    let fixture = fixture("lockstep");
+    let registry = Registry::start(fixture.tmp.path());
+    for by_cargo in [false, true] {
+        // For cargo: once for the batch, once for acme-core alone.
+        let fault = Some(Fault::TooManyRequests { seconds: 86_400 });
+        let uploads = vec![fault; if by_cargo { 2 } else { 1 }];
+        let proxy = Proxy::start(registry.port, Faults { uploads, ..Faults::default() });
+        let mut cmd = publish(&fixture, &proxy.index_url(), &["--execute", "--jobs", "1"]);
+        if by_cargo {
+            cmd.env("CARGO_REGISTRIES_LOCAL_CREDENTIAL_PROVIDER", "cargo:token-from-stdout printf canary-provider");
+        }
+        let failed = support::run_within(cmd, Duration::from_secs(180)).fails(1);
+        for said in ["cannot publish acme-core v0.1.0: `local` (", "asked to wait 86", "longer than `max-retry-wait`"] {
+            assert!(failed.stderr.contains(said), "by_cargo={by_cargo}: no {said:?}\n{failed}");
+        }
+        assert!(failed.stderr.contains("resume with: xtask-release publish-ordered"), "{failed}");
+        assert_eq!(proxy.unused_faults(), 0, "{failed}");
+        assert_nothing_published(&registry);
+    }
+}
+
 #[test]
 fn a_refused_upload_stops_with_the_registrys_error_and_the_command_to_resume() {
     let fixture = fixture("lockstep");

@@ -45,23 +45,34 @@ impl Args {
             out.note(format!("skipped {} (not a regular file: a FIFO, socket or device)", path.display()));
         }
         let report = plan.written();
+        // What is approved: every file's digest and every file written, the sums file too.
+        let approved = serde_json::json!({ "files": report, "sums": self.sums });
+        // Inside a workspace (as release jobs run it) the plan has a digest, the approval
+        // gate applies, and the audit trail records it.
+        let ws = cx.ctx.workspace().ok();
         if self.execute {
-            // Recorded in the audit trail when run inside a workspace, as release jobs do.
-            match cx.ctx.workspace() {
-                Ok(ws) => cx.execute(&ws, &report, None, |produced| {
+            match &ws {
+                Some(ws) => cx.execute(ws, &approved, None, |produced| {
                     for item in &report {
                         produced.add(item.file.clone(), item.sha256.clone());
                     }
                     checksum::execute(&plan)
                 })?,
-                Err(_) => checksum::execute(&plan)?,
+                None => checksum::execute(&plan)?,
             }
         }
+        let digest = match (&ws, self.execute) {
+            (Some(ws), false) => Some(cx.print_digest(ws, &approved)?),
+            _ => None,
+        };
         if cx.json() {
             let would_write: Vec<_> = if self.execute { Vec::new() } else { plan.changed() };
-            cx.print_json(
-                &serde_json::json!({ "written": self.execute, "files": report, "would_write": would_write }),
-            )?;
+            let mut document =
+                serde_json::json!({ "written": self.execute, "files": report, "would_write": would_write });
+            if let Some(digest) = digest {
+                document["plan_digest"] = digest.into();
+            }
+            cx.print_json(&document)?;
         } else {
             for item in &report {
                 crate::outln!("{}  {}", item.sha256, item.file);

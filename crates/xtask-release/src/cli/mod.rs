@@ -173,19 +173,26 @@ impl Cx {
     /// Prints a plan as the JSON document, with its `plan_digest`, and keeps it for a
     /// later `--approve`.
     pub fn print_plan_json<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
-        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
-        self.print_json(&approval::with_digest(plan, &digest))
+        let tree = self.work_tree(ws);
+        let digest = approval::dry_run(&ws.target_dir, plan, &tree, self.gated(ws))?;
+        self.print_json(&approval::with_digest(plan, &tree, &digest))
+    }
+
+    /// The tree the plan is made from, which its digest covers.
+    pub fn work_tree(&self, ws: &Workspace) -> approval::WorkTree {
+        approval::WorkTree::read(&self.ctx.sh, &ws.target_dir)
     }
 
     /// A dry run's `plan: sha256:<hex>` line, the digest `--approve` takes (in JSON it is
     /// `plan_digest`, from [`Cx::print_plan_json`]). On stderr, with the status lines, so
     /// that stdout stays the command's result (a changelog section, a diff).
-    pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<()> {
-        let digest = approval::dry_run(&ws.target_dir, plan, self.gated(ws))?;
+    /// Returns the digest.
+    pub fn print_digest<P: Serialize>(&self, ws: &Workspace, plan: &P) -> Result<String> {
+        let digest = approval::dry_run(&ws.target_dir, plan, &self.work_tree(ws), self.gated(ws))?;
         if !self.json() {
             print_digest_line(&digest);
         }
-        Ok(())
+        Ok(digest)
     }
 
     /// The one place a command's plan is executed: the approval gate (`--approve`,

@@ -22,9 +22,9 @@ pub struct Args {
     /// it, so that `--execute` at the same commit uploads without compiling anything
     #[arg(long, conflicts_with = "execute")]
     pub verify: bool,
-    /// With --execute: compile nothing; fail before any upload unless `--verify` verified these exact packages at
-    /// this commit (for a step that holds the token)
-    #[arg(long, requires = "execute")]
+    /// Compile nothing when executing; fail before any upload unless `--verify` verified these exact packages at
+    /// this commit (for a step that holds the token). The plan records it: give it to the dry run you approve too
+    #[arg(long)]
     pub require_verified: bool,
     /// Registry name from cargo's configuration [default: crates.io]
     #[arg(long)]
@@ -95,7 +95,7 @@ impl Args {
             ctx.out.note(format!("nothing to publish: no selected member may go to {}", plan.registry.display()));
         }
         cx.execute(&ws, &plan, None, |produced| {
-            let outcome = publish::execute(&ctx.sh, &ws, &plan, &options, &ctx.out);
+            let outcome = publish::execute(&ctx.sh, &ws, &plan, &ctx.out);
             print_result(&ctx.out, cx.json(), &plan, &outcome)?;
             // What went up, by the checksum the registry lists for it.
             let index = crate::publish::index::Index::new(&plan.registry.index_url);

@@ -72,7 +72,17 @@ impl Args {
             bail!("refusing to release without confirmation: stdin is not a terminal; pass --yes to confirm");
         }
         let options = self.options().invocation(ctx.invocation());
-        let plan = release::plan(&ctx.sh, &ws, &options, &ctx.out)?;
+        // An approval is compared with the plan as soon as it exists, before fmt, clippy and
+        // the tests run: a wrong digest costs no wait. (It is compared again before acting.)
+        let early_gate = |plan: &ReleasePlan| -> Result<()> {
+            if let (true, Some(approve)) = (self.execute, cx.approve.as_deref()) {
+                let value = approval::subject(plan, &cx.work_tree(&ws))?;
+                let table = ws.config.table;
+                approval::gate(&ws.target_dir, cx.command, &ws.config.require_approval, table, Some(approve), &value)?;
+            }
+            Ok(())
+        };
+        let plan = release::plan_with(&ctx.sh, &ws, &options, &ctx.out, early_gate)?;
         if let Some(why) = &plan.resumed {
             ctx.out.note(why);
         }
@@ -101,7 +111,7 @@ impl Args {
             return Ok(());
         }
         // The gate before the question, so a "y" is never followed by a refusal.
-        let plan_value = serde_json::to_value(&plan)?;
+        let plan_value = approval::subject(&plan, &cx.work_tree(&ws))?;
         approval::gate(
             &ws.target_dir,
             cx.command,

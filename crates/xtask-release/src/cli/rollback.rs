@@ -44,6 +44,7 @@ struct Shown<'a> {
     plan_digest: &'a str,
     #[serde(flatten)]
     plan: &'a Plan,
+    work_tree: &'a crate::approval::WorkTree,
 }
 
 /// The result as printed: each step's outcome, with the digest of the plan executed.
@@ -73,7 +74,8 @@ impl Args {
         let options = self.options();
         let client = rollback::client(&ctx.sh, &ws, &options, &ctx.out)?;
         let plan = rollback::plan(&ctx.sh, &ws, &options, client.as_ref())?;
-        let value = serde_json::to_value(&plan)?;
+        let tree = cx.work_tree(&ws);
+        let value = crate::approval::subject(&plan, &tree)?;
         let digest = crate::approval::digest_value(&value);
         let unfinishable = rollback::unfinishable(&plan);
 
@@ -82,7 +84,7 @@ impl Args {
                 crate::approval::save_plan(&ws.target_dir, &digest, &value)?;
             }
             if cx.json() {
-                cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan })?;
+                cx.print_json(&Shown { format_version: 1, plan_digest: &digest, plan: &plan, work_tree: &tree })?;
             } else {
                 crate::out!("{}", describe(&plan));
                 super::print_digest_line(&digest);

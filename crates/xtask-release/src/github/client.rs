@@ -9,14 +9,13 @@ use anyhow::{Context as _, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};
 use ureq::http::{self, Method};
 
+use crate::ops::http::{self as net, Size};
 use crate::ops::redact::redact;
 use crate::ops::retry::{self, Backoff, Retries};
 use crate::report::Reporter;
 
 /// Tries per request, the first included.
 const MAX_ATTEMPTS: u32 = 4;
-/// A rate limit that resets later than this is reported, not waited out.
-const MAX_WAIT: Duration = Duration::from_secs(60);
 /// GitHub's limit on a release asset's size.
 const MAX_ASSET_SIZE: u64 = 2 << 30;
 const API_VERSION: &str = "2022-11-28";
@@ -112,7 +111,10 @@ pub struct NewRelease<'a> {
 }
 
 pub struct Client<'r> {
+    /// For API calls: small answers, within `http-timeout`.
     agent: ureq::Agent,
+    /// For asset uploads and downloads, within `transfer-timeout`.
+    transfer: ureq::Agent,
     /// `GITHUB_API_URL` (GitHub Enterprise has its own), without a trailing slash.
     base: String,
     repo: String,
@@ -131,12 +133,8 @@ impl<'r> Client<'r> {
     pub fn new(repo: &str, token: Token, out: &'r dyn Reporter) -> Client<'r> {
         let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
         let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
-        let agent = crate::ops::http::agent_config()
-            .timeout_connect(Some(Duration::from_secs(30)))
-            .timeout_recv_response(Some(Duration::from_secs(300)))
-            .build()
-            .into();
-        Client { agent, base, repo: repo.to_string(), token, out }
+        let (agent, transfer) = (net::agent(Size::Small), net::agent(Size::Transfer));
+        Client { agent, transfer, base, repo: repo.to_string(), token, out }
     }
 
     /// The published release for `tag`, or `None` when there is none (404).
@@ -242,7 +240,10 @@ impl<'r> Client<'r> {
     pub fn download_to(&self, asset: &RemoteAsset, sink: &mut dyn std::io::Write) -> Result<u64> {
         let doing = || format!("downloading {}", asset.name);
         let request = self.request(&Method::GET, &asset.url, BINARY).body(())?;
-        let response = self.agent.run(request).with_context(|| format!("{} failed; check the network", doing()))?;
+        let response = self.transfer.run(request).map_err(|err| {
+            let why = redact(&format!("{}: {}", asset.url, net::describe(Size::Transfer, &err)));
+            anyhow!("{} failed: {why}; check the network", doing())
+        })?;
         let status = response.status().as_u16();
         let mut body = response.into_body();
         if status != 200 {
@@ -268,20 +269,29 @@ impl<'r> Client<'r> {
     fn send(&self, method: Method, url: &str, accept: &str, body: Option<(&[u8], &str)>) -> Result<Reply> {
         let what = format!("{method} {}", url.split('?').next().unwrap_or(url));
         let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(16), MAX_ATTEMPTS - 1);
-        let mut retries = Retries::new(backoff, MAX_WAIT);
+        let mut retries = Retries::new(backoff, net::limits().max_retry_wait);
+        // Assets go and come with the longer deadline; API calls have small answers.
+        let size =
+            if accept == BINARY || body.is_some_and(|(_, kind)| kind == BINARY) { Size::Transfer } else { Size::Small };
         loop {
-            let (delay, why) = match self.send_once(&method, url, accept, body) {
+            let (delay, why) = match self.send_once(size, &method, url, accept, body) {
                 Ok(reply) => {
                     let asked = server_wait(&reply.headers, &reply.body, SystemTime::now());
+                    if wants_retry(reply.status, &reply.headers)
+                        && let Some(asked) = retry::beyond_bound(asked)
+                    {
+                        let who = format!("GitHub ({what} answered {})", reply.status);
+                        bail!(retry::too_long(&who, asked, SystemTime::now()));
+                    }
                     match wants_retry(reply.status, &reply.headers).then(|| retries.next(asked)).flatten() {
                         Some(delay) => (delay, format!("{what} answered {}", reply.status)),
                         None => return Ok(Reply { status: reply.status, body: reply.body }),
                     }
                 }
                 Err(err) if is_transient(&err) => match retries.next(None) {
-                    Some(delay) => (delay, redact(&format!("{what} failed: {err}"))),
+                    Some(delay) => (delay, redact(&format!("{what} failed: {}", net::describe(size, &err)))),
                     None => {
-                        let err = redact(&err.to_string());
+                        let err = redact(&net::describe(size, &err));
                         return Err(anyhow!(err).context(format!("{what} failed every try; check the network")));
                     }
                 },
@@ -297,18 +307,20 @@ impl<'r> Client<'r> {
 
     fn send_once(
         &self,
+        size: Size,
         method: &Method,
         url: &str,
         accept: &str,
         body: Option<(&[u8], &str)>,
     ) -> Result<RawReply, ureq::Error> {
         let request = self.request(method, url, accept);
+        let agent = if size == Size::Transfer { &self.transfer } else { &self.agent };
         let response = match body {
             Some((bytes, content_type)) => {
                 let request = request.header("Content-Type", content_type).header("Content-Length", bytes.len());
-                self.agent.run(request.body(bytes)?)?
+                agent.run(request.body(bytes)?)?
             }
-            None => self.agent.run(request.body(())?)?,
+            None => agent.run(request.body(())?)?,
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -10,6 +10,7 @@ pub mod http;
 pub mod redact;
 pub mod refname;
 pub mod retry;
+pub mod tree;
 
 /// How a finished command ended, for an error that names it: `exit code N`, or that a
 /// signal killed it (no code then).

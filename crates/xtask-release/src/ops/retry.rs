@@ -63,6 +63,26 @@ fn try_again_after(text: &str, now: SystemTime) -> Option<Duration> {
     Some(until.duration_since(now).unwrap_or_default())
 }
 
+/// The error when a server asked for a longer wait than `max-retry-wait`: which wait, until
+/// when, and how to go on. Waiting a day inside a CI job helps no one; a run stopped here
+/// is resumed by running the same command again, which skips what is done.
+pub fn too_long(who: &str, asked: Duration, now: SystemTime) -> String {
+    let until = (now + asked).duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let until = super::date::iso_datetime(i64::try_from(until).unwrap_or(i64::MAX / 2));
+    format!(
+        "{who} asked to wait {}s (until {until}), longer than `max-retry-wait` allows ({}s); run the same \
+         command again after that time (what is done is skipped), or raise `max-retry-wait` to wait it out",
+        asked.as_secs(),
+        super::http::limits().max_retry_wait.as_secs()
+    )
+}
+
+/// Whether a server's wait is beyond `max-retry-wait`: `Some(wait)` to stop with
+/// [`too_long`] instead of waiting.
+pub fn beyond_bound(asked: Option<Duration>) -> Option<Duration> {
+    asked.filter(|asked| *asked > super::http::limits().max_retry_wait)
+}
+
 /// The tries of one request: the server's own wait when it gave one and it is short
 /// enough, else exponential backoff with jitter, for a bounded number of retries.
 #[derive(Debug, Clone)]
@@ -174,6 +194,19 @@ mod tests {
         let text = "failed to get a 200 OK response, got 429\n  headers:\n  \tRetry-After: 3\n  body:\n  slow down\n";
         assert_eq!(requested_wait_in_text(text, at(0)), Some(Duration::from_secs(3)));
         assert_eq!(requested_wait_in_text("got 429\n  body:\n  no\n", at(0)), None);
+    }
+
+    #[test]
+    fn a_wait_too_long_says_until_when_and_how_to_go_on() {
+        let text = too_long("the registry", Duration::from_secs(86_400), at(0));
+        assert!(
+            text.starts_with("the registry asked to wait 86400s (until 1970-01-02T00:00:00Z), longer than"),
+            "{text}"
+        );
+        assert!(text.contains("run the same command again after that time"), "{text}");
+        assert_eq!(beyond_bound(Some(Duration::from_secs(86_400))), Some(Duration::from_secs(86_400)));
+        assert_eq!(beyond_bound(Some(Duration::from_secs(3))), None);
+        assert_eq!(beyond_bound(None), None);
     }
 
     #[test]

@@ -96,6 +96,7 @@ mod tests {
                 level: 0,
                 after: after.iter().map(|d| d.to_string()).collect(),
                 state: State::NewCrate,
+                content: String::new(),
             })
             .collect()
     }

@@ -7,10 +7,8 @@ use std::time::{Duration, SystemTime};
 use anyhow::{Context as _, Result, bail};
 use serde::Deserialize;
 
+use crate::ops::http::{self, Size};
 use crate::ops::retry::{self, Backoff, Retries};
-
-/// An index that asks for a longer wait than this is reported, not waited for.
-const MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// One line of a crate's index file; the fields we need of it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -33,7 +31,7 @@ impl Index {
         if !base.ends_with('/') {
             base.push('/');
         }
-        let agent = crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(30))).build().into();
+        let agent = http::agent(Size::Small);
         Index { base, agent }
     }
 
@@ -45,10 +43,15 @@ impl Index {
     /// trying again on server errors, rate limits and dropped connections.
     pub fn versions(&self, name: &str) -> Result<Vec<Entry>> {
         let backoff = Backoff::new(Duration::from_millis(250), Duration::from_secs(5), 6);
-        let mut retries = Retries::new(backoff, MAX_WAIT);
+        let mut retries = Retries::new(backoff, http::limits().max_retry_wait);
         loop {
             match self.fetch(name) {
                 Ok(entries) => return Ok(entries),
+                Err(Fetch::Transient(why, asked)) if retry::beyond_bound(asked).is_some() => {
+                    let asked = asked.unwrap_or_default();
+                    let who = format!("{} ({why})", self.file_url(name));
+                    bail!(retry::too_long(&who, asked, SystemTime::now()));
+                }
                 Err(Fetch::Transient(why, asked)) => match retries.next(asked) {
                     Some(delay) => std::thread::sleep(delay),
                     None => bail!("cannot read {} from the index: {why}; try again later", self.file_url(name)),
@@ -73,7 +76,7 @@ impl Index {
         let mut response = match response {
             Ok(response) => response,
             Err(err @ (ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed)) => {
-                return Err(Fetch::Transient(err.to_string(), None));
+                return Err(Fetch::Transient(http::describe(Size::Small, &err), None));
             }
             Err(err) => return Err(Fetch::Fatal(anyhow::Error::new(err).context(format!("cannot fetch {url}")))),
         };
@@ -93,7 +96,10 @@ impl Index {
                 )));
             }
         }
-        let text = response.body_mut().read_to_string().map_err(|err| Fetch::Transient(err.to_string(), None))?;
+        let text = response
+            .body_mut()
+            .read_to_string()
+            .map_err(|err| Fetch::Transient(http::describe(Size::Small, &err), None))?;
         parse(&text).with_context(|| format!("{url} is not a sparse index file")).map_err(Fetch::Fatal)
     }
 }

@@ -7,6 +7,7 @@
 
 pub(crate) mod batch;
 pub(crate) mod cargo_errors;
+pub(crate) mod content;
 pub(crate) mod index;
 pub(crate) mod metadata;
 pub(crate) mod order;
@@ -23,7 +24,7 @@ pub(crate) mod verified;
 pub(crate) mod web_api;
 
 // The plan and what it is made of.
-pub use order::{Crate, Plan, State, Upload, Via};
+pub use order::{Crate, Plan, Settings, State, Upload, Via};
 pub use pace::{Budget, Estimate, RateLimit};
 pub use registry_config::Registry;
 pub use run::IndexWait;
@@ -62,7 +63,8 @@ pub(crate) struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { index_timeout: 300, jobs: 8, rate_limit: RateLimit::None, retries: 5, index_wait: IndexWait::End }
+        let Settings { jobs, index_timeout, retries, rate_limit, index_wait, .. } = Settings::default();
+        Config { index_timeout, jobs, rate_limit, retries, index_wait }
     }
 }
 
@@ -90,6 +92,20 @@ pub struct Options {
     /// Refuse to compile: upload only packages that `--verify` verified at this commit,
     /// byte for byte, and fail before any upload otherwise.
     pub require_verified: bool,
+}
+
+impl Options {
+    /// Every setting of the run: each option given, else the config's key, else its default.
+    fn settings(&self, config: &Config) -> Settings {
+        Settings {
+            jobs: self.jobs.unwrap_or(config.jobs).max(1),
+            index_timeout: config.index_timeout,
+            retries: config.retries,
+            rate_limit: self.rate_limit.unwrap_or(config.rate_limit),
+            index_wait: self.index_wait.unwrap_or(config.index_wait),
+            require_verified: self.require_verified,
+        }
+    }
 }
 
 impl Options {
@@ -174,8 +190,9 @@ impl Options {
     }
 }
 
-/// The facts (cargo's registry config, the workspace's crates, what the index lists)
-/// and the plan from them: which crates go up, in which order. Changes nothing.
+/// The facts (cargo's registry config, the workspace's crates, what the index lists, the
+/// commit and what each package is made from) and the plan from them: which crates go up,
+/// in which order, and every setting the run follows. Changes nothing, compiles nothing.
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
     let name = registry.name.as_deref();
@@ -187,22 +204,29 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let needed = published_versions(&index, order::left_out(&selected).into_iter())?;
     order::check_left_out(&selected, &needed)?;
     let upload = order::Upload::decide(&registry.credential(ws.root.as_std_path())?, &registry);
-    Ok(Plan::new(registry, &levels, &published, upload))
+    let sh = Shell::new().context("cannot read the current directory")?;
+    sh.change_dir(ws.root.as_std_path());
+    let contents = content::digests(&sh, ws, levels.iter().flatten().copied(), name)?;
+    let settings = options.settings(&ws.config.publish);
+    let mut plan = Plan::new(registry, &levels, &published, &contents, upload, settings);
+    plan.commit = crate::ops::git::head(&sh).ok();
+    Ok(plan)
 }
 
-/// Uploads what the plan says, after a preflight over the whole set, running cargo in
-/// `sh` (at the workspace root) and saying what it does through `reporter`. Never fails
-/// by itself: what happened to each crate, and the error that stopped the run, are in
-/// the outcome.
-pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, options: &Options, reporter: &dyn Reporter) -> Outcome {
-    let config = &ws.config.publish;
+/// Uploads what the plan says, with the plan's settings, after a preflight over the whole
+/// set, running cargo in `sh` (at the workspace root) and saying what it does through
+/// `reporter`. Right before the first upload it checks that the commit and each crate's
+/// files are still those the plan was made from. Never fails by itself: what happened to
+/// each crate, and the error that stopped the run, are in the outcome.
+pub fn execute(sh: &Shell, ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Outcome {
+    let planned = &plan.settings;
     let settings = run::Options {
-        jobs: options.jobs.unwrap_or(config.jobs).max(1),
-        index_timeout: Duration::from_secs(config.index_timeout),
-        retries: config.retries,
-        rate_limit: options.rate_limit.unwrap_or(config.rate_limit),
-        index_wait: options.index_wait.unwrap_or(config.index_wait),
-        require_verified: options.require_verified,
+        jobs: planned.jobs.max(1),
+        index_timeout: Duration::from_secs(planned.index_timeout),
+        retries: planned.retries,
+        rate_limit: planned.rate_limit,
+        index_wait: planned.index_wait,
+        require_verified: planned.require_verified,
         table: ws.config.table,
     };
     if plan.crates.is_empty() {

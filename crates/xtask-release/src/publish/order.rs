@@ -9,8 +9,9 @@ use semver::Version;
 use serde::Serialize;
 
 use super::index::Entry;
-use super::pace::Estimate;
+use super::pace::{Estimate, RateLimit};
 use super::registry_config::{Credential, Registry};
+use super::run::IndexWait;
 use crate::workspace::{Dep, DepKind, Member, Workspace};
 
 #[derive(Debug, Clone, Serialize)]
@@ -18,12 +19,47 @@ use crate::workspace::{Dep, DepKind, Member, Workspace};
 pub struct Plan {
     pub format_version: u32,
     pub registry: Registry,
+    /// The commit the packages are made from (each records it in `.cargo_vcs_info.json`);
+    /// `None` outside a git work tree.
+    pub commit: Option<String>,
     /// In publish order: every crate after the crates it waits for.
     pub crates: Vec<Crate>,
     /// Crates that may upload together, level by level.
     pub levels: Vec<Vec<String>>,
     pub estimate: Estimate,
     pub upload: Upload,
+    pub settings: Settings,
+}
+
+/// Every setting the run follows, resolved from the options, the config and the defaults
+/// when the plan is made, so that the digest of the plan covers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Uploads at once, among crates whose dependencies are already visible.
+    pub jobs: usize,
+    /// Seconds to wait for an uploaded version to show in the index.
+    pub index_timeout: u64,
+    /// Attempts after the first when an upload fails with a server error or a dropped
+    /// connection.
+    pub retries: u32,
+    pub rate_limit: RateLimit,
+    pub index_wait: IndexWait,
+    /// Compile nothing: upload only what `--verify` verified at this commit.
+    pub require_verified: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            jobs: 8,
+            index_timeout: 300,
+            retries: 5,
+            rate_limit: RateLimit::None,
+            index_wait: IndexWait::End,
+            require_verified: false,
+        }
+    }
 }
 
 /// How the `.crate` files go up, and why.
@@ -79,6 +115,9 @@ pub struct Crate {
     /// Crates of this plan that must be visible in the index before this one uploads.
     pub after: Vec<String>,
     pub state: State,
+    /// `sha256:<hex>` of what its `.crate` is made from (see `publish::content`): checked
+    /// again right before the first upload.
+    pub content: String,
 }
 
 /// What the registry had when the plan was made.
@@ -290,11 +329,14 @@ fn cycle_error(ws: &Workspace, selected: &[&Member], waiting: &BTreeMap<&str, BT
 
 impl Plan {
     /// The plan from the levels and what the registry lists for each crate.
+    /// `contents` holds each crate's content digest, by name.
     pub(crate) fn new(
         registry: Registry,
         levels: &[Vec<&Member>],
         published: &BTreeMap<String, Vec<Entry>>,
+        contents: &BTreeMap<String, String>,
         upload: Upload,
+        settings: Settings,
     ) -> Plan {
         let names: BTreeSet<&str> = levels.iter().flatten().map(|m| m.name.as_str()).collect();
         let mut crates = Vec::new();
@@ -313,13 +355,14 @@ impl Plan {
                     level,
                     after: waits_for(member, &names).into_iter().map(str::to_string).collect(),
                     state,
+                    content: contents.get(&member.name).cloned().unwrap_or_default(),
                 });
             }
         }
         let levels = levels.iter().map(|l| l.iter().map(|m| m.name.clone()).collect()).collect();
         let count = |state: &State| crates.iter().filter(|c| &c.state == state).count();
         let estimate = Estimate::crates_io(count(&State::NewCrate), count(&State::NewVersion));
-        Plan { format_version: 1, registry, crates, levels, estimate, upload }
+        Plan { format_version: 1, registry, commit: None, crates, levels, estimate, upload, settings }
     }
 
     pub fn to_upload(&self) -> impl Iterator<Item = &Crate> {
@@ -497,7 +540,7 @@ mod tests {
             BTreeMap::from([("a".to_string(), vec![entry("1.0.0")]), ("b".to_string(), vec![entry("0.9.0")])]);
         let registry = Registry { name: None, index_url: "https://index.crates.io/".into(), cargo_index: None };
         let upload = Upload { via: Via::RegistryApi, reason: String::new() };
-        let plan = Plan::new(registry, &levels, &published, upload);
+        let plan = Plan::new(registry, &levels, &published, &BTreeMap::new(), upload, Settings::default());
         assert_eq!(plan.crates[0].state, State::Published { cksum: "ab".into() });
         assert_eq!(plan.crates[1].state, State::NewVersion);
         assert_eq!((plan.estimate.new_crates, plan.estimate.new_versions), (0, 1));

@@ -85,6 +85,13 @@ impl TryFrom<String> for RateLimit {
     }
 }
 
+/// As the config writes it (`crates-io`, `10/30s`), so a plan shows it that way.
+impl serde::Serialize for RateLimit {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for RateLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Result, anyhow, bail};
 
@@ -20,7 +20,7 @@ use super::pace::Pacer;
 use super::run::{CrateResult, IndexWait, Options, Package, Status, different_content};
 use super::upload::{countdown, lock, names};
 use super::web_api::{Api, Refused};
-use crate::ops::retry::Backoff;
+use crate::ops::retry::{self, Backoff};
 use crate::report::Reporter;
 
 /// A 429 more often than this for one crate means the budget is not coming back soon.
@@ -215,6 +215,10 @@ impl<'a> Pipeline<'a> {
                 Failure::AlreadyExists => {
                     self.out.status("Uploaded", &format!("{what}: the registry has it already ({message})"));
                     return Ok(());
+                }
+                Failure::RateLimited(Some(wait)) if retry::beyond_bound(Some(wait)).is_some() => {
+                    let who = format!("{} ({message})", self.plan.registry.display());
+                    bail!("cannot publish {what}: {}", retry::too_long(&who, wait, SystemTime::now()));
                 }
                 Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
                     rate_limited += 1;

@@ -137,7 +137,11 @@ pub fn run(
             (c.name.as_str(), result)
         })
         .collect();
-    let error = match preflight(sh, ws, plan, options.require_verified, reporter) {
+    // The first upload is the first thing that cannot be taken back: right before it, the
+    // commit and each crate's files must still be those the plan (and its approval) covers.
+    let checked = preflight(sh, ws, plan, options.require_verified, reporter)
+        .and_then(|preflight| super::content::check_unchanged(sh, ws, plan).map(|()| preflight));
+    let error = match checked {
         Ok(Preflight { packages, api: Some(api), .. }) => {
             Pipeline::new(reporter, plan, index, &api, options, &packages).run(&mut results)
         }
@@ -344,7 +348,7 @@ mod tests {
             cargo_index: Some(cargo_index.into()),
         };
         let upload = Upload::decide(credential, &registry);
-        Plan::new(registry, &[], &BTreeMap::new(), upload)
+        Plan::new(registry, &[], &BTreeMap::new(), &BTreeMap::new(), upload, Default::default())
     }
 
     fn token() -> Credential {

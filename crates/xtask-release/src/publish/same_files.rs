@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Read as _;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use semver::Version;
 
 use super::packaged::{self, MAX_ENTRY};
 use crate::dist::checksum::sha;
+use crate::ops::http::{self, Size};
 use crate::verify_published::index_entries::{crate_url, download_template};
 
 /// The file that names the commit; the one file allowed to differ.
@@ -90,9 +90,10 @@ fn vcs_commit(text: &str) -> Option<String> {
 pub fn download(index_url: &str, name: &str, version: &Version, cksum: &str) -> Result<Vec<u8>> {
     let base = index_url.strip_prefix("sparse+").unwrap_or(index_url);
     let url = crate_url(&download_template(base)?, name, version);
-    let agent: ureq::Agent =
-        crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(120))).build().into();
-    let mut response = agent.get(&url).call().with_context(|| format!("cannot download {url}"))?;
+    let mut response = http::agent(Size::Transfer)
+        .get(&url)
+        .call()
+        .map_err(|err| anyhow::anyhow!("cannot download {url}: {}", http::describe(Size::Transfer, &err)))?;
     let status = response.status().as_u16();
     if status != 200 {
         bail!("{url} answered HTTP {status}");

@@ -27,7 +27,7 @@ use super::pace::Pacer;
 use super::run::{CrateResult, Options, Status, different_content, published_files, registry_args};
 use crate::ops::cargo;
 use crate::ops::redact::redact;
-use crate::ops::retry::Backoff;
+use crate::ops::retry::{self, Backoff};
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 
@@ -270,6 +270,8 @@ impl<'a> Uploads<'a> {
         let reason = cargo_reason(&stderr);
         self.out.status("Retrying", &format!("{} one by one after: {reason}", names(crates)));
         match cargo_errors::classify(&stderr, SystemTime::now()) {
+            // One by one, the first crate stops the run with the wait asked for.
+            Failure::RateLimited(wait) if retry::beyond_bound(wait).is_some() => {}
             Failure::RateLimited(wait) => self.wait_rate_limit(&names(crates), wait),
             Failure::Transient => std::thread::sleep(Duration::from_secs(1)),
             Failure::AlreadyExists | Failure::Fatal => {}
@@ -294,6 +296,10 @@ impl<'a> Uploads<'a> {
                 // Ours from an earlier attempt whose answer was lost, or someone else's:
                 // the checksum in the index tells.
                 Failure::AlreadyExists => return Ok(()),
+                Failure::RateLimited(Some(wait)) if retry::beyond_bound(Some(wait)).is_some() => {
+                    let who = format!("{} ({})", self.plan.registry.display(), cargo_reason(&stderr));
+                    bail!("cannot publish {what}: {}", retry::too_long(&who, wait, SystemTime::now()));
+                }
                 Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
                     rate_limited += 1;
                     self.wait_rate_limit(&what, wait);

@@ -4,17 +4,19 @@
 //! registry answers is classified for the retry policy and kept as the registry wrote it
 //! (redacted).
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result, anyhow, bail};
 use serde::Deserialize;
 
 use super::cargo_errors::Failure;
 use super::metadata::NewCrate;
+use crate::ops::http::{self, Size};
 use crate::ops::redact::redact;
 use crate::ops::retry;
 
 pub struct Api {
+    /// For uploads: their whole within `transfer-timeout`.
     agent: ureq::Agent,
     upload_url: String,
     token: String,
@@ -35,14 +37,10 @@ struct IndexConfig {
 impl Api {
     /// The API of the registry whose sparse index is at `index_url` (without `sparse+`).
     pub fn discover(index_url: &str, token: String) -> Result<Api> {
-        let agent: ureq::Agent = crate::ops::http::agent_config()
-            .timeout_connect(Some(Duration::from_secs(30)))
-            // A large crate on a slow link; the registry answers after storing it.
-            .timeout_global(Some(Duration::from_secs(600)))
-            .build()
-            .into();
         let url = format!("{}/config.json", index_url.trim_end_matches('/'));
-        let mut response = agent.get(&url).call().with_context(|| format!("cannot fetch {url}"))?;
+        let response = http::agent(Size::Small).get(&url).call();
+        let mut response =
+            response.map_err(|err| anyhow!("cannot fetch {url}: {}", http::describe(Size::Small, &err)))?;
         let status = response.status().as_u16();
         if status != 200 {
             bail!("{url} answered HTTP {status}; check the registry's index URL");
@@ -53,6 +51,8 @@ impl Api {
         let Some(api) = config.api else {
             bail!("{url} names no `api`: this registry does not take uploads");
         };
+        // A large crate on a slow link; the registry answers after storing it.
+        let agent = http::agent(Size::Transfer);
         Ok(Api { agent, upload_url: format!("{}/api/v1/crates/new", api.trim_end_matches('/')), token })
     }
 
@@ -73,7 +73,8 @@ impl Api {
                     ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed => Failure::Transient,
                     _ => Failure::Fatal,
                 };
-                let message = redact(&format!("cannot reach {}: {err}", self.upload_url));
+                let message =
+                    redact(&format!("cannot reach {}: {}", self.upload_url, http::describe(Size::Transfer, &err)));
                 return Err(Refused { failure, message });
             }
         };
@@ -191,6 +192,8 @@ fn warnings(body: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]

@@ -98,7 +98,7 @@ pub fn execute(
     client: Option<&Client>,
     reporter: &dyn Reporter,
 ) -> Outcome {
-    match crate::approval::unapproved(plan) {
+    match crate::approval::unapproved(sh, &ws.target_dir, plan) {
         Ok(approval) => execute_approved(sh, ws, plan, options, client, approval, reporter),
         Err(err) => Outcome { steps: Vec::new(), error: Some(err) },
     }

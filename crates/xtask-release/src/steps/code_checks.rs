@@ -26,64 +26,95 @@ pub struct Skip {
 
 /// Runs the checks not skipped, each to completion, and reports every result.
 pub fn run(sh: &Shell, out: &dyn Reporter, skip: Skip, test_command: &[String]) -> Vec<Check> {
+    specs(skip, test_command).into_iter().map(|spec| spec.settled().unwrap_or_else(|| spec.run(sh, out))).collect()
+}
+
+/// The results [`run`] gives when every check that runs passes, known without running
+/// any: what a plan that may be carried out shows, so that an approval can be compared
+/// with it before the slow checks run.
+pub fn expected(skip: Skip, test_command: &[String]) -> Vec<Check> {
+    specs(skip, test_command).into_iter().map(|spec| spec.settled().unwrap_or_else(|| spec.passed())).collect()
+}
+
+/// One check: its name, whether it is skipped and by which flag, and what it runs.
+struct Spec {
+    name: &'static str,
+    skip: bool,
+    flag: &'static str,
+    argv: Vec<String>,
+}
+
+fn specs(skip: Skip, test_command: &[String]) -> [Spec; 3] {
     let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
-    let check = |name, skip, flag: &str, argv| check(sh, out, name, skip, flag, argv);
-    vec![
-        check("cargo fmt", skip.fmt, "--skip-fmt", cargo(&["fmt", "--all", "--check"])),
-        check(
-            "cargo clippy",
-            skip.clippy,
-            "--skip-clippy",
-            cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
-        ),
-        check("tests", skip.tests, "--skip-tests", test_command.to_vec()),
+    [
+        Spec { name: "cargo fmt", skip: skip.fmt, flag: "--skip-fmt", argv: cargo(&["fmt", "--all", "--check"]) },
+        Spec {
+            name: "cargo clippy",
+            skip: skip.clippy,
+            flag: "--skip-clippy",
+            argv: cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+        },
+        Spec { name: "tests", skip: skip.tests, flag: "--skip-tests", argv: test_command.to_vec() },
     ]
 }
 
-fn check(sh: &Shell, out: &dyn Reporter, name: &'static str, skip: bool, flag: &str, argv: Vec<String>) -> Check {
-    let shown = format!("`{}`", argv.join(" "));
-    if skip {
-        return Check::skipped(name, format!("{shown} skipped ({flag} or --no-verify)"));
+impl Spec {
+    fn shown(&self) -> String {
+        format!("`{}`", self.argv.join(" "))
     }
-    let Some((program, args)) = argv.split_first() else {
-        return Check::failed(
-            name,
-            "test-command is empty",
-            format!("set `test-command` to an argv list, or pass {flag}"),
-        );
-    };
-    // A test command builds and runs the workspace's code: no token in its reach.
-    let command = match program.as_str() {
-        "cargo" => cargo::command(sh),
-        _ => cargo::without_secrets(cmd!(sh, "{program}")),
-    };
-    let command = command.args(args).quiet().ignore_status();
-    let progress = out.progress("Running", &shown);
-    let fix = format!("run {shown}, fix what it reports, commit, and re-run");
-    if out.passes_tool_output() && std::io::stderr().is_terminal() {
-        // Its stdout goes to our stderr: our stdout holds only the report (or JSON).
-        let mut command = std::process::Command::from(command);
-        let status = command.stdout(std::io::stderr()).status();
-        let ok = status.as_ref().is_ok_and(|s| s.success());
-        progress.finish(ok);
-        return match status {
-            Ok(_) if ok => Check::passed(name, format!("{shown} passed")),
-            Ok(_) => Check::failed(name, format!("{shown} failed; its output is above"), fix),
-            Err(err) => Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
+
+    /// The result when it is known without running anything: skipped, or nothing to run.
+    fn settled(&self) -> Option<Check> {
+        let (name, flag) = (self.name, self.flag);
+        if self.skip {
+            return Some(Check::skipped(name, format!("{} skipped ({flag} or --no-verify)", self.shown())));
+        }
+        self.argv.is_empty().then(|| {
+            Check::failed(name, "test-command is empty", format!("set `test-command` to an argv list, or pass {flag}"))
+        })
+    }
+
+    fn passed(&self) -> Check {
+        Check::passed(self.name, format!("{} passed", self.shown()))
+    }
+
+    fn run(&self, sh: &Shell, out: &dyn Reporter) -> Check {
+        let (name, shown) = (self.name, self.shown());
+        // Never empty here: an empty argv is settled without running.
+        let Some((program, args)) = self.argv.split_first() else { return self.settled().unwrap_or(self.passed()) };
+        // A test command builds and runs the workspace's code: no token in its reach.
+        let command = match program.as_str() {
+            "cargo" => cargo::command(sh),
+            _ => cargo::without_secrets(cmd!(sh, "{program}")),
         };
+        let command = command.args(args).quiet().ignore_status();
+        let progress = out.progress("Running", &shown);
+        let fix = format!("run {shown}, fix what it reports, commit, and re-run");
+        if out.passes_tool_output() && std::io::stderr().is_terminal() {
+            // Its stdout goes to our stderr: our stdout holds only the report (or JSON).
+            let mut command = std::process::Command::from(command);
+            let status = command.stdout(std::io::stderr()).status();
+            let ok = status.as_ref().is_ok_and(|s| s.success());
+            progress.finish(ok);
+            return match status {
+                Ok(_) if ok => self.passed(),
+                Ok(_) => Check::failed(name, format!("{shown} failed; its output is above"), fix),
+                Err(err) => Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
+            };
+        }
+        let output = command.env("CARGO_TERM_COLOR", "never").output();
+        progress.finish(output.as_ref().is_ok_and(|o| o.status.success()));
+        let output = match output {
+            Ok(output) => output,
+            Err(err) => return Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
+        };
+        if output.status.success() {
+            return self.passed();
+        }
+        let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
+        let text = crate::ops::redact::redact(&text);
+        Check::failed(name, format!("{shown} failed:\n{}", tail(&text, 20)), fix)
     }
-    let output = command.env("CARGO_TERM_COLOR", "never").output();
-    progress.finish(output.as_ref().is_ok_and(|o| o.status.success()));
-    let output = match output {
-        Ok(output) => output,
-        Err(err) => return Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
-    };
-    if output.status.success() {
-        return Check::passed(name, format!("{shown} passed"));
-    }
-    let text = String::from_utf8_lossy(&output.stderr).into_owned() + &String::from_utf8_lossy(&output.stdout);
-    let text = crate::ops::redact::redact(&text);
-    Check::failed(name, format!("{shown} failed:\n{}", tail(&text, 20)), fix)
 }
 
 /// The last `n` non-empty lines, indented to sit under the check in the report.

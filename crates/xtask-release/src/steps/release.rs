@@ -98,6 +98,20 @@ impl Options {
 /// before anything is written. The checks run in `sh` and say how they go through
 /// `reporter`.
 pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Reporter) -> Result<ReleasePlan> {
+    plan_with(sh, ws, options, reporter, |_| Ok(()))
+}
+
+/// [`plan`], calling `before_checks` with the plan as it is when every check passes,
+/// before the lock check, fmt, clippy and the tests run: a plan that may be carried out
+/// is that plan, so an approval can be refused (by `before_checks` failing) before any
+/// slow check runs.
+pub fn plan_with(
+    sh: &Shell,
+    ws: &Workspace,
+    options: &Options,
+    reporter: &dyn Reporter,
+    before_checks: impl FnOnce(&ReleasePlan) -> Result<()>,
+) -> Result<ReleasePlan> {
     let config = &ws.config;
     let scratch = Scratch::of_head(sh, ws)?;
     let head_ws = scratch.workspace()?;
@@ -162,22 +176,32 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Report
             (version, bump, changelog, facts)
         }
     };
-    let mut checks = vec![lock_check(sh, ws, &scratch, bump.iter().chain(&changelog), committed, reporter)];
+    let changelog = changelog_off.map_or(Ok(changelog), Err);
+    let has_lockfile = ws.root.join("Cargo.lock").exists();
+    let plan = |verify: Vec<Check>, bump: Vec<FileEdit>, changelog: Result<Option<FileEdit>, String>| {
+        ReleasePlan::new(Inputs {
+            config,
+            previous: current.clone(),
+            version: version.clone(),
+            resumed: resumed.clone(),
+            committed,
+            facts: &facts,
+            bump,
+            changelog,
+            has_lockfile,
+            verify,
+            temporary: temporary.clone(),
+            push: options.push,
+        })
+    };
+    let mut expected = vec![lock_check_settled(ws, committed).unwrap_or_else(lock_check_passed)];
+    expected.extend(code_checks::expected(options.skip, &config.test_command));
+    before_checks(&plan(expected, bump.clone(), changelog.clone())?)?;
+
+    let edits = bump.iter().chain(changelog.as_ref().ok().and_then(Option::as_ref));
+    let mut checks = vec![lock_check(sh, ws, &scratch, edits, committed, reporter)];
     checks.extend(code_checks::run(sh, reporter, options.skip, &config.test_command));
-    ReleasePlan::new(Inputs {
-        config,
-        previous: current,
-        version,
-        resumed,
-        committed,
-        facts: &facts,
-        bump,
-        changelog: changelog_off.map_or(Ok(changelog), Err),
-        has_lockfile: ws.root.join("Cargo.lock").exists(),
-        verify: checks,
-        temporary,
-        push: options.push,
-    })
+    plan(checks, bump, changelog)
 }
 
 /// Runs the steps that have something to do, in order. Files written before the
@@ -288,16 +312,16 @@ fn lock_check<'a>(
     committed: bool,
     reporter: &dyn Reporter,
 ) -> Check {
-    const NAME: &str = "lock file";
-    if !ws.root.join("Cargo.lock").exists() {
-        return Check::skipped(NAME, "no Cargo.lock");
-    }
-    if committed {
-        return Check::skipped(NAME, "checked before the release commit of the earlier run");
+    if let Some(check) = lock_check_settled(ws, committed) {
+        return check;
     }
     for edit in edits {
         if let Err(err) = scratch.write(edit, &ws.root) {
-            return Check::failed(NAME, format!("{err:#}"), "check the space in the temporary directory and re-run");
+            return Check::failed(
+                LOCK_CHECK_NAME,
+                format!("{err:#}"),
+                "check the space in the temporary directory and re-run",
+            );
         }
     }
     let lock = scratch.root.join("Cargo.lock");
@@ -306,13 +330,27 @@ fn lock_check<'a>(
     let result = cargo::check_lock(sh, &scratch.root.join("Cargo.toml"), &text);
     progress.finish(result.is_ok());
     match result {
-        Ok(()) => Check::passed(NAME, format!("`{LOCK_CHECK}` accepts Cargo.lock with the edits")),
+        Ok(()) => lock_check_passed(),
         Err(problem) => {
             // Cargo names the copy's paths; the user knows the workspace's.
             let detail = problem.detail("Cargo.lock").replace(scratch.root.as_str(), ws.root.as_str());
-            Check::failed(NAME, detail, problem.fix())
+            Check::failed(LOCK_CHECK_NAME, detail, problem.fix())
         }
     }
+}
+
+const LOCK_CHECK_NAME: &str = "lock file";
+
+/// The lock check's result when it is known without running it: skipped.
+fn lock_check_settled(ws: &Workspace, committed: bool) -> Option<Check> {
+    if !ws.root.join("Cargo.lock").exists() {
+        return Some(Check::skipped(LOCK_CHECK_NAME, "no Cargo.lock"));
+    }
+    committed.then(|| Check::skipped(LOCK_CHECK_NAME, "checked before the release commit of the earlier run"))
+}
+
+fn lock_check_passed() -> Check {
+    Check::passed(LOCK_CHECK_NAME, format!("`{LOCK_CHECK}` accepts Cargo.lock with the edits"))
 }
 
 /// Step 4's lock check, on the files as written.

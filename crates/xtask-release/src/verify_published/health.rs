@@ -4,14 +4,14 @@
 use std::time::{Duration, Instant};
 
 use super::{Check, Finding};
+use crate::ops::http::{self, Size};
 use crate::ops::redact::redact;
 
 /// How much of the last answer a report shows.
 const SHOWN: usize = 200;
 
 pub fn check(url: &str, expected: &str, timeout: Duration) -> Finding {
-    let agent: ureq::Agent =
-        crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(30))).build().into();
+    let agent = http::agent(Size::Small);
     let deadline = Instant::now() + timeout;
     let mut delay = Duration::from_millis(250);
     let mut tries = 0;
@@ -26,7 +26,7 @@ pub fn check(url: &str, expected: &str, timeout: Duration) -> Finding {
                 }
                 format!("HTTP {status}: {}", shorten(&body))
             }
-            Err(err) => format!("no answer: {err}"),
+            Err(err) => format!("no answer: {}", http::describe(Size::Small, &err)),
         };
         let now = Instant::now();
         if now >= deadline {

@@ -3,7 +3,6 @@
 //! packaging the tagged tree gives, and its download answers with those bytes.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::Utf8PathBuf;
@@ -12,6 +11,7 @@ use xshell::{Shell, cmd};
 
 use super::{Check, Finding};
 use crate::dist::checksum::sha;
+use crate::ops::http::{self, Size};
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
 use crate::publish::order;
@@ -157,10 +157,10 @@ fn package_tag(
 /// The registry's download URL template, from its `config.json`.
 pub(crate) fn download_template(index_url: &str) -> Result<String> {
     let url = format!("{}/config.json", index_url.trim_end_matches('/'));
-    let body = agent()
+    let body = http::agent(Size::Small)
         .get(&url)
         .call()
-        .with_context(|| format!("cannot read {url}"))?
+        .map_err(|err| anyhow::anyhow!("cannot read {url}: {}", http::describe(Size::Small, &err)))?
         .body_mut()
         .read_to_string()
         .with_context(|| format!("cannot read {url}"))?;
@@ -190,7 +190,10 @@ pub(crate) fn crate_url(template: &str, name: &str, version: &Version) -> String
 
 /// Streams a download through SHA-256.
 fn fetch_sha256(url: &str) -> Result<String, String> {
-    let response = agent().get(url).call().map_err(|e| format!("{url}: {e}"))?;
+    let response = http::agent(Size::Transfer)
+        .get(url)
+        .call()
+        .map_err(|e| format!("{url}: {}", http::describe(Size::Transfer, &e)))?;
     let status = response.status().as_u16();
     if status != 200 {
         return Err(format!("{url} answered HTTP {status}"));
@@ -198,10 +201,6 @@ fn fetch_sha256(url: &str) -> Result<String, String> {
     let mut reader = response.into_body().into_reader();
     let digest = sha::hash_reader(&mut reader).map_err(|err| format!("{url} was cut short: {err}"))?;
     Ok(digest.to_string())
-}
-
-fn agent() -> ureq::Agent {
-    crate::ops::http::agent_config().timeout_global(Some(Duration::from_secs(60))).build().into()
 }
 
 #[cfg(test)]

@@ -213,6 +213,43 @@ pub fn run(mut cmd: Command) -> Run {
     }
 }
 
+/// Runs `cmd`, and fails the test if it has not ended within `limit` (killing it, so a
+/// command that hangs cannot hang the suite).
+#[track_caller]
+pub fn run_within(mut cmd: Command, limit: std::time::Duration) -> Run {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().unwrap()));
+    let stderr = read(Box::new(child.stderr.take().unwrap()));
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let run = Run {
+        code: status.and_then(|s| s.code()).unwrap_or(-1),
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    };
+    assert!(status.is_some(), "still running after {limit:?}, so it was stopped\n{run}");
+    run
+}
+
 pub fn copy_dir(src: &Path, dst: &Path) {
     std::fs::create_dir_all(dst).unwrap();
     for entry in std::fs::read_dir(src).unwrap() {
@@ -249,6 +286,7 @@ pub mod normalise;
 pub mod proxy;
 pub mod registry;
 pub mod release_flow;
+pub mod slow;
 pub mod workflow;
 
 /// Asserts that no file under `dir` (logs, caches, packaged crates, the fixture's git

@@ -69,6 +69,16 @@ fn release_records_the_version_it_made_and_init_is_recorded() {
     assert_eq!(steps, ["release"], "{released:?}");
     assert_eq!(released[0]["produced"]["tag"], "v0.2.0", "{released:?}");
     assert!(entries(&fixture, Some("0.1.0")).iter().all(|e| e["step"] != "release"));
+
+    // The tag's annotation ends with the trail's head (the init line); a re-run keeps the
+    // tag, its message compared without that line.
+    let annotation = fixture.git(&["for-each-ref", "--format=%(contents)", "refs/tags/v0.2.0"]);
+    let head = released[0]["produced"]["audit_head"].as_str().unwrap();
+    assert!(head.starts_with("audit-head: 1 sha256:"), "{released:?}");
+    assert_eq!(annotation.trim_end(), format!("Release v0.2.0\n\n{head}"));
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let run = fixture.run(&["tag", "--execute"]).ok();
+    assert!(run.stdout.contains("keep tag v0.2.0: it exists at HEAD from an earlier run"), "{run}");
 }
 
 /// The steps of a release as the audit trail records them, in order.
@@ -133,4 +143,60 @@ fn a_whole_release_leaves_one_intact_line_per_step() {
     std::fs::write(&log, lines.join("\n") + "\n").unwrap();
     let run = released.run(&["audit", "--verify"]).fails(1);
     assert!(run.stderr.contains(&format!("line {at} does not follow")), "{run}");
+
+    // The tag's annotation and the release notes end with the trail's head when each was
+    // made; the trail verifies against both.
+    std::fs::write(&log, &original).unwrap();
+    let annotation = released.fixture.git(&["for-each-ref", "--format=%(contents)", "refs/tags/v0.2.0"]);
+    let tag_head = format!("audit-head: {} sha256:{}", at - 1, sha256(original.lines().nth(at - 2).unwrap()));
+    assert!(annotation.trim_end().ends_with(&format!("\n\n{tag_head}")), "{annotation}");
+    assert_eq!(entry("tag")["produced"]["audit_head"], tag_head.as_str());
+    let notes = released.mock.state().releases[0].body.clone();
+    let release_head = entry("github-release")["produced"]["audit_head"].as_str().unwrap().to_string();
+    assert!(notes.ends_with(&format!("\n\n{release_head}")), "{notes}");
+    let run = released.run(&["audit", "--verify"]).ok();
+    assert!(run.stderr.contains("is what the annotation of tag v0.2.0 recorded"), "{run}");
+    let verify = ["verify-published", "--registry", "local", "--skip", "registry"];
+    let run = released.run(&verify).ok();
+    assert!(run.stdout.contains("is what the notes of the GitHub release"), "{run}");
+
+    // The whole chain rewritten from its first line, `.head` too: the trail verifies on
+    // its own, but not against the tag (local, then on origin alone) or the release notes.
+    let rewritten = rewrite_chain(&original.replace("\"actor\":\"Test Author\"", "\"actor\":\"Someone Else\""));
+    std::fs::write(&log, &rewritten).unwrap();
+    let last = rewritten.lines().last().unwrap();
+    let seq = serde_json::from_str::<serde_json::Value>(last).unwrap()["seq"].clone();
+    std::fs::write(log.with_extension("jsonl.head"), format!("{seq} {}\n", sha256(last))).unwrap();
+    let run = released.run(&["audit", "--verify"]).fails(1);
+    assert!(run.stderr.contains(&format!("does not match `{tag_head}` in the annotation of tag v0.2.0")), "{run}");
+    released.fixture.git(&["tag", "--delete", "v0.2.0"]);
+    let run = released.run(&["audit", "--verify"]).fails(1);
+    assert!(run.stderr.contains("in the annotation of tag v0.2.0 on origin: entry"), "{run}");
+    assert!(run.stderr.contains("The log was rewritten up to that entry"), "{run}");
+    let run = released.run(&verify).fails(1);
+    assert!(
+        run.stdout.contains(&format!("does not match `{release_head}` in the notes of the GitHub release")),
+        "{run}"
+    );
+}
+
+fn sha256(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `log` with every line's `prev` set to the hash of the line before it, as someone who
+/// edits the trail and covers it up would write it.
+fn rewrite_chain(log: &str) -> String {
+    let mut prev = "0".repeat(64);
+    let mut out = String::new();
+    for line in log.lines() {
+        let mut entry: serde_json::Value = serde_json::from_str(line).unwrap();
+        entry["prev"] = prev.clone().into();
+        let line = entry.to_string();
+        prev = sha256(&line);
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

@@ -1,6 +1,7 @@
 //! The audit trail of executed steps (`trail`) and the `audit` command that prints it
 //! as a table or checks that no line was edited or removed.
 
+pub(crate) mod anchor;
 pub(crate) mod trail;
 
 use std::path::PathBuf;
@@ -22,6 +23,13 @@ pub(crate) fn log_path(ws: &Workspace) -> Utf8PathBuf {
         Some(configured) => ws.root.join(configured),
         None => ws.target_dir.join("xtask-release/audit.jsonl"),
     }
+}
+
+/// The line that records this workspace's trail's head (`audit-head: N sha256:...`) where
+/// the operator does not control it locally, the tag's annotation and the release notes;
+/// `None` while the trail has no entry.
+pub(crate) fn head_line(ws: &Workspace) -> Option<String> {
+    anchor::Anchor::of_log(&log_path(ws)).map(|head| head.line())
 }
 
 /// A trail for one `--execute` run in `ws`, for `version` when it has one.
@@ -71,6 +79,11 @@ pub struct Report {
     pub log: Utf8PathBuf,
     /// The number of lines whose chain verified, with `verify`.
     pub verified: Option<usize>,
+    /// With `verify`: each record of the trail's head kept elsewhere (a tag's annotation,
+    /// here and on the remote) that the trail was compared with, and matched.
+    pub anchors: Vec<String>,
+    /// With `verify`: each such record that could not be compared, and why.
+    pub not_compared: Vec<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -85,7 +98,19 @@ pub fn read(ws: Option<&Workspace>, options: &Options) -> Result<Report> {
     };
     let verified = if options.verify { Some(trail::verify(&log)?) } else { None };
     let lines = trail::read(&log).with_context(|| format!("cannot show the audit log {log}"))?;
+    let (anchors, not_compared) = match verified {
+        // The tags are looked up in the workspace's repository, else the current directory's.
+        Some(_) => {
+            let sh = Shell::new()?;
+            if let Some(ws) = ws {
+                sh.change_dir(&ws.root);
+            }
+            let remote = ws.map_or("origin", |ws| ws.config.remote.as_str());
+            anchor::check_tags(&sh, remote, &log, &lines)?
+        }
+        None => (Vec::new(), Vec::new()),
+    };
     let wanted = options.version.as_ref().map(ToString::to_string);
     let entries = lines.into_iter().map(|(_, e)| e).filter(|e| wanted.is_none() || e.version == wanted).collect();
-    Ok(Report { log, verified, entries })
+    Ok(Report { log, verified, anchors, not_compared, entries })
 }

@@ -169,7 +169,7 @@ impl Produced {
 
 /// The last line's number and hash, read from the log itself (the `.head` file is written
 /// beside it for `verify`, which compares the two).
-fn head(path: &Utf8Path) -> Result<(u64, String)> {
+pub(crate) fn head(path: &Utf8Path) -> Result<(u64, String)> {
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((0, GENESIS.into())),

@@ -29,6 +29,9 @@ struct Report<'a> {
     /// `true` after `--verify` found the chain intact; absent without `--verify`.
     #[serde(skip_serializing_if = "Option::is_none")]
     verified: Option<bool>,
+    /// What the trail was compared with besides itself (tags' annotations), with `--verify`.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    anchors: &'a [String],
     entries: &'a [Entry],
 }
 
@@ -46,10 +49,22 @@ impl Args {
             cx.ctx
                 .out
                 .status("Verified", format!("{} in {path}: the chain is intact", crate::output::plural(count, "line")));
+            for anchor in &report.anchors {
+                cx.ctx.out.status("Anchored", anchor);
+            }
+            for why in &report.not_compared {
+                cx.ctx.out.note(why);
+            }
         }
         if cx.json() {
             let verified = report.verified.map(|_| true);
-            return cx.print_json(&Report { format_version: 1, log: path, verified, entries: &report.entries });
+            return cx.print_json(&Report {
+                format_version: 1,
+                log: path,
+                verified,
+                anchors: &report.anchors,
+                entries: &report.entries,
+            });
         }
         let entries: Vec<&Entry> = report.entries.iter().collect();
         crate::out!("{}", table(&entries));

@@ -48,9 +48,18 @@ impl Args {
             ctx.out.note("dry run; pass --execute (with GITHUB_TOKEN set) to create the release and upload");
             return Ok(());
         }
+        // The notes of a release this run creates end with the trail's head, kept on GitHub.
+        let head = crate::audit::head_line(&ws);
+        let plan = match &head {
+            Some(line) => plan.with_trailer(line),
+            None => plan,
+        };
         let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             let outcome = create_release::execute(&plan, &ctx.out)?;
             produced.add("release", format!("{} {}", plan.repo, plan.tag));
+            if let Some(line) = head.filter(|_| outcome.release == create_release::ReleaseAction::Created) {
+                produced.add("audit_head", line);
+            }
             for asset in &plan.assets {
                 produced.add(asset.name.clone(), asset.sha256.clone());
             }

@@ -54,7 +54,11 @@ impl Args {
             }
             return Ok(());
         }
-        let written = cx.execute(&ws, &plan, None, |produced| {
+        // Recorded but not gated: `init` writes the config that `require-approval` lives in.
+        let digest = crate::approval::dry_run(&ws.target_dir, &plan, false)?;
+        let version = crate::version::current(&ws).ok();
+        let trail = crate::audit::trail(&ctx.sh, &ws, version.as_ref()).with_plan(digest, None);
+        let written = trail.step(cx.command, |produced| {
             let written = init::execute(&ws.root, &plan, &ctx.out)?;
             for change in plan.files.iter().filter(|c| c.writes()) {
                 produced.add(change.path.as_str(), format!("{:?}", change.action).to_lowercase());

@@ -123,9 +123,19 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
+        // The tag's annotation ends with the trail's head, kept on the remote with the tag.
+        let head = crate::audit::head_line(&ws);
+        let tags = plan.steps.iter().any(|s| s.skip.is_none() && matches!(s.action, Action::Tag { .. }));
+        let plan = match &head {
+            Some(line) => plan.with_trailer(line),
+            None => plan,
+        };
         // The line is for the version this run makes, not the one it starts from.
         let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
+            if let Some(line) = head.filter(|_| tags) {
+                produced.add("audit_head", line);
+            }
             super::produced_tag(&ctx.sh, &plan.tag, produced)
         });
         match executed {

@@ -44,9 +44,18 @@ impl Args {
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
+        // The annotation ends with the trail's head, kept on the remote with the tag.
+        let head = crate::audit::head_line(&ws);
+        let plan = match &head {
+            Some(line) => plan.with_trailer(line),
+            None => plan,
+        };
         let outcome = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
             let outcome = tag::execute(&ctx.sh, &plan, &ctx.out)?;
             super::produced_tag(&ctx.sh, &plan.tag, produced)?;
+            if let Some(line) = head.filter(|_| outcome.created) {
+                produced.add("audit_head", line);
+            }
             if !outcome.created && !outcome.pushed {
                 produced.skip();
             }

@@ -56,6 +56,10 @@ pub struct Plan {
     /// The changelog section for the version.
     pub body: String,
     pub assets: Vec<Asset>,
+    /// A last line for the release notes, after a blank line, that is not part of the plan (nor of
+    /// its digest): the command line puts the audit trail's head there.
+    #[serde(skip)]
+    pub(crate) trailer: Option<String>,
 }
 
 /// A file to upload.
@@ -97,7 +101,17 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
         assets,
         tag,
         version,
+        trailer: None,
     })
+}
+
+impl Plan {
+    /// Ends the release notes with `line`, after a blank line, when the release is created; `line` is not part
+    /// of the plan (the command line puts the audit trail's head there).
+    pub fn with_trailer(mut self, line: impl Into<String>) -> Plan {
+        self.trailer = Some(line.into());
+        self
+    }
 }
 
 /// Every file in `dir`, sorted by name, with its size and sha256.
@@ -305,7 +319,7 @@ fn find_or_create(client: &Client, plan: &Plan, reporter: &dyn Reporter) -> Resu
     let release = client.create_release(&NewRelease {
         tag_name: &plan.tag,
         name: &plan.name,
-        body: &plan.body,
+        body: &crate::audit::anchor::append(&plan.body, plan.trailer.as_deref()),
         draft: plan.draft,
         prerelease: plan.prerelease,
     })?;

@@ -324,6 +324,44 @@ pub fn remote_tag(sh: &Shell, remote: &str, tag: &str) -> Result<Option<String>>
     Ok(out.lines().find_map(|line| line.split_whitespace().next()).map(str::to_string))
 }
 
+/// Runs `cmd`, a git command that talks to a remote, for at most `deadline`: its stdout
+/// when it succeeded in time, `None` when it failed or was stopped (a remote that does
+/// not answer, or asks for credentials, which nobody is there to type).
+pub fn read_within(cmd: Cmd<'_>, deadline: std::time::Duration) -> Option<String> {
+    use std::io::Read as _;
+    use std::process::Stdio;
+    let mut command: std::process::Command = cmd.env("GIT_TERMINAL_PROMPT", "0").into();
+    command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
+    let mut child = command.spawn().ok()?;
+    let mut stdout = child.stdout.take()?;
+    // Read on the side, so a full pipe never stalls git; what a tag lookup prints is small.
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = (&mut stdout).take(1 << 20).read_to_string(&mut text);
+        text
+    });
+    let end = std::time::Instant::now() + deadline;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return reader.join().ok(),
+            Ok(Some(_)) => return None,
+            Ok(None) if std::time::Instant::now() < end => std::thread::sleep(std::time::Duration::from_millis(20)),
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+        }
+    }
+}
+
+/// The annotation of the tag object `object`, when this repository has it.
+pub fn tag_object_message(sh: &Shell, object: &str) -> Option<String> {
+    let text = cmd!(sh, "git cat-file tag {object}").quiet().ignore_stderr().read().ok()?;
+    // The headers (object, type, tag, tagger) end at the first blank line.
+    text.split_once("\n\n").map(|(_, message)| message.trim_end().to_string())
+}
+
 /// Commits `paths` (added first, so new files are included) with `message`.
 pub fn commit(sh: &Shell, paths: &[&str], message: &str, reporter: &dyn Reporter) -> Result<()> {
     changing(cmd!(sh, "git add -- {paths...}"), "cannot stage the release edits", ACT, reporter)?;

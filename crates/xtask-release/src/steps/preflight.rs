@@ -7,6 +7,7 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use xshell::Shell;
 
+use crate::audit::anchor;
 use crate::ops::git::{self, TagInfo};
 use crate::output::plural;
 use crate::report::Reporter;
@@ -82,7 +83,9 @@ impl GitFacts {
     /// Whether the local tag is the one this run would create: annotated, at HEAD, with
     /// `message`. Such a tag is left from an earlier run and is kept, not made again.
     pub fn tag_at_head(&self, message: &str) -> bool {
-        self.local_tag.as_ref().is_some_and(|t| t.annotated && t.commit == self.head && t.message == message)
+        self.local_tag
+            .as_ref()
+            .is_some_and(|t| t.annotated && t.commit == self.head && anchor::strip(&t.message) == message)
     }
 
     /// Whether the remote has the very tag object we have locally.
@@ -278,7 +281,7 @@ fn local_tag(facts: &GitFacts, expect: &Expect) -> Check {
         )
     } else if !info.annotated {
         format!("tag {tag} already exists locally as a lightweight tag")
-    } else if info.message != expect.tag_message {
+    } else if anchor::strip(&info.message) != expect.tag_message {
         format!("tag {tag} already exists locally with message {:?}, not {:?}", info.message, expect.tag_message)
     } else {
         format!("tag {tag} already exists locally")

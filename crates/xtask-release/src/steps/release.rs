@@ -293,7 +293,7 @@ fn run_step(
         }
         Action::Tag { tag, message } => {
             reporter.status("Tagging", &format!("{tag} ({message:?})"));
-            git::create_tag(sh, tag, message, reporter)
+            git::create_tag(sh, tag, &crate::audit::anchor::append(message, plan.trailer.as_deref()), reporter)
         }
         Action::Push { remote, branch, tag } => {
             reporter.status("Pushing", &format!("{branch} and {tag} to {remote}"));

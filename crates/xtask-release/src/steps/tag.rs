@@ -61,6 +61,10 @@ pub struct TagPlan {
     pub push: bool,
     /// Whether the remote has this very tag already.
     pub on_remote: bool,
+    /// A last line for the tag's annotation, after a blank line, that is not part of the plan (nor of
+    /// its digest): the command line puts the audit trail's head there.
+    #[serde(skip)]
+    pub(crate) trailer: Option<String>,
 }
 
 impl TagPlan {
@@ -95,7 +99,15 @@ impl TagPlan {
             tag,
             message,
             checks,
+            trailer: None,
         })
+    }
+
+    /// Ends the tag's annotation with `line`, after a blank line, when the tag is made; `line` is not part
+    /// of the plan (the command line puts the audit trail's head there).
+    pub fn with_trailer(mut self, line: impl Into<String>) -> TagPlan {
+        self.trailer = Some(line.into());
+        self
     }
 }
 
@@ -118,7 +130,8 @@ pub fn execute(sh: &Shell, plan: &TagPlan, reporter: &dyn Reporter) -> Result<Ou
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }
     if plan.create {
-        git::create_tag(sh, &plan.tag, &plan.message, reporter)?;
+        let message = crate::audit::anchor::append(&plan.message, plan.trailer.as_deref());
+        git::create_tag(sh, &plan.tag, &message, reporter)?;
         reporter.status("Tagged", &format!("{} at {}", plan.tag, plan.commit));
     }
     if plan.push {

@@ -71,6 +71,7 @@ fn check_release(
         },
     };
     let mut findings = vec![page(&release, version, &subject)];
+    findings.extend(anchored(ws, &slug, tag, &release));
     let promised = assets::load(sh, ws, version)?;
     let remote = client.assets(&release)?;
     findings.extend(contents(
@@ -105,6 +106,18 @@ fn page(release: &Release, version: &Version, subject: &str) -> Finding {
     } else {
         Finding::problem(Check::Release, subject, problems.join("; "))
     }
+}
+
+/// The notes' `audit-head` line against the local audit trail, when the trail records
+/// making this release: a trail rewritten with its `.head` no longer matches them.
+fn anchored(ws: &Workspace, slug: &str, tag: &str, release: &Release) -> Option<Finding> {
+    let log = crate::audit::log_path(ws);
+    let compared = crate::audit::anchor::check_release(&log, &format!("{slug} {tag}"), release.body.as_deref()?)?;
+    let subject = format!("release {tag} notes");
+    Some(match compared {
+        Ok(detail) => Finding::ok(Check::Release, subject, format!("audit-head: {detail}")),
+        Err(err) => Finding::problem(Check::Release, subject, format!("{err:#}")),
+    })
 }
 
 /// Exactly the expected assets, each verified against its `.sha256` asset and the sums file.

@@ -31,6 +31,10 @@ pub struct ReleasePlan {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub temporary_files: Vec<Utf8PathBuf>,
     pub steps: Vec<Step>,
+    /// A last line for the tag's annotation, after a blank line, that is not part of the plan (nor of
+    /// its digest): the command line puts the audit trail's head there.
+    #[serde(skip)]
+    pub(crate) trailer: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -297,12 +301,20 @@ impl ReleasePlan {
             resumed,
             checks,
             temporary_files: temporary,
+            trailer: None,
         })
     }
 
     /// Whether every step but preflight has nothing to do.
     pub fn is_done(&self) -> bool {
         self.steps.iter().skip(1).all(|s| s.skip.is_some())
+    }
+
+    /// Ends the tag's annotation with `line`, after a blank line, when step 6 makes the tag; `line` is not part
+    /// of the plan (the command line puts the audit trail's head there).
+    pub fn with_trailer(mut self, line: impl Into<String>) -> ReleasePlan {
+        self.trailer = Some(line.into());
+        self
     }
 }
 

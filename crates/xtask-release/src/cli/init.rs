@@ -55,7 +55,7 @@ impl Args {
             return Ok(());
         }
         // Recorded but not gated: `init` writes the config that `require-approval` lives in.
-        let digest = crate::approval::dry_run(&ws.target_dir, &plan, false)?;
+        let digest = crate::approval::digest_value(&serde_json::to_value(&plan)?);
         let version = crate::version::current(&ws).ok();
         let trail = crate::audit::trail(&ctx.sh, &ws, version.as_ref()).with_plan(digest, None);
         let written = trail.step(cx.command, |produced| {

@@ -112,6 +112,66 @@ fn dist_builds_the_host_assets_that_verify() {
     assert!(run.stderr.contains("did not verify"), "{run}");
 }
 
+/// Built for one target of two, checked for that one (`--target`); then the folder
+/// reused for the next version: the old files are named as another version's (not as
+/// strays to rebuild), and `dist` removes its own old files once the new ones are written.
+#[test]
+fn one_target_is_checked_alone_and_a_reused_folder_is_cleared_of_the_last_version() {
+    let fixture = fixture("single-crate");
+    let host = host();
+    configure(
+        &fixture,
+        &format!(
+            "targets = [{{ triple = \"{host}\", platform = \"test-host\", runner = \"self-hosted\" }}, \
+             {{ triple = \"aarch64-apple-darwin\", platform = \"macos-silicon\", runner = \"macos-14\" }}]"
+        ),
+    );
+    fixture.git(&["commit", "--quiet", "-am", "two targets"]);
+    let dist_dir = fixture.tmp.path().join("target/dist");
+    let dist = dist_dir.to_str().unwrap();
+    fixture.run(&["dist", "--target", &host, "--execute"]).ok();
+
+    let run = fixture.run(&["verify-assets", dist]).fails(1);
+    assert!(run.stdout.contains("single-a-0.1.0-macos-silicon: MISSING (promised for macos-silicon)"), "{run}");
+    for asked in ["test-host", host.as_str()] {
+        let run = fixture.run(&["verify-assets", dist, "--target", asked]).ok();
+        assert!(run.stderr.contains("Verified 2 assets and their checksums"), "{run}");
+    }
+    let run = fixture.run(&["verify-assets", dist, "--target", "nowhere"]).fails(1);
+    assert!(run.stderr.contains("--target nowhere is not a configured target"), "{run}");
+    assert!(run.stderr.contains("aarch64-apple-darwin (macos-silicon)"), "{run}");
+
+    fixture.run(&["bump", "0.2.0", "--execute"]).ok();
+    let run = fixture.run(&["verify-assets", dist, "--target", "test-host"]).fails(1);
+    assert!(
+        run.stdout.contains("single-a-0.1.0-test-host: OTHER VERSION (an asset of 0.1.0, not of this release)"),
+        "{run}"
+    );
+    assert!(run.stdout.contains("single-a-0.1.0-test-host.sha256: OTHER VERSION"), "{run}");
+    assert!(!run.stdout.contains("UNEXPECTED"), "{run}");
+    assert!(run.stderr.contains("remove the files of other versions"), "{run}");
+
+    // Someone else's file in the folder is left alone.
+    std::fs::write(dist_dir.join("notes.txt"), "mine").unwrap();
+    let before = fixture.snapshot();
+    let run = fixture.run(&["dist", "--target", &host]).ok();
+    assert!(run.stdout.contains("single-b-0.1.0-test-host.sha256  (an asset of another version)"), "{run}");
+    assert_eq!(run.stdout.matches("  remove ").count(), 4, "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+    let run = fixture.run(&["dist", "--target", &host, "--execute"]).ok();
+    assert!(run.stderr.contains("Removed"), "{run}");
+    assert_eq!(
+        names_in(&dist_dir),
+        [
+            "notes.txt",
+            "single-a-0.2.0-test-host",
+            "single-a-0.2.0-test-host.sha256",
+            "single-b-0.2.0-test-host",
+            "single-b-0.2.0-test-host.sha256"
+        ]
+    );
+}
+
 #[test]
 fn archives_hold_the_binary_and_the_docs() {
     let fixture = fixture("single-crate");

@@ -45,19 +45,31 @@ fn cargo_with(fixture: &Fixture, args: &[&str], env: &[(&str, &str)]) -> Run {
 /// The workflows init wrote, run as GitHub would run them on `tag`, as far as they can
 /// run here: actionlint finds nothing, and every `run:` step runs for real against the
 /// fixture (`--execute` left out: a dry run), except the checks of the code itself (fmt,
-/// clippy, the tests) and the steps that need an earlier job's artifacts or the network.
-/// A step that GitHub would skip because nothing is built (`builds` is false) is not run.
-/// Returns the commands that ran.
-fn run_written_workflows(fixture: &Fixture, tag: &str, builds: bool) -> Vec<String> {
-    let files = [".github/workflows/ci.yml", ".github/workflows/release.yml"];
+/// clippy, the tests) and the steps that need an earlier job's artifacts, the registry
+/// (publish-ordered, tested against a local one in tests/publish.rs) or GitHub. A step
+/// that GitHub would skip because nothing is built (`builds` is false) is not reached.
+/// As on GitHub, they run on a checkout of the tag: what init wrote is committed and
+/// tagged first. Returns the commands reached and the commands that ran.
+fn run_written_workflows(fixture: &Fixture, tag: &str, builds: bool) -> (Vec<String>, Vec<String>) {
+    fixture.git(&["add", "-A"]);
+    fixture.git(&["commit", "--quiet", "--allow-empty", "-m", "adopt xtask-release"]);
+    fixture.git(&["tag", "--force", tag]);
+    fixture.git(&["push", "--quiet", "origin", "HEAD"]);
+    let mut files: Vec<String> = std::fs::read_dir(fixture.path(".github/workflows"))
+        .unwrap()
+        .map(|e| format!(".github/workflows/{}", e.unwrap().file_name().to_str().unwrap()))
+        .filter(|f| fixture.read(f).contains("Written by xtask-release init"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 2, "init wrote two workflows: {files:?}");
     let mut cmd = Command::new(support::tool("actionlint"));
-    cmd.arg("-no-color").args(files).current_dir(&fixture.root);
+    cmd.arg("-no-color").args(&files).current_dir(&fixture.root);
     let run = support::run(cmd);
     assert!(run.code == 0 && run.stdout.trim().is_empty(), "actionlint has findings\n{run}");
 
     let output = fixture.tmp.path().join("github-output");
-    let mut ran = Vec::new();
-    for file in files {
+    let (mut reached, mut ran) = (Vec::new(), Vec::new());
+    for file in &files {
         for step in workflow::steps(&fixture.read(file)) {
             let conditions = [&step.job_if, &step.step_if];
             let skipped = conditions
@@ -70,11 +82,18 @@ fn run_written_workflows(fixture: &Fixture, tag: &str, builds: bool) -> Vec<Stri
                     Some([cargo, xtask]) if cargo == "cargo" && xtask == "xtask" => {
                         // Inputs from the build jobs' artifacts (`dist`), or the registry and
                         // GitHub (verify-published), are not here.
-                        !words.iter().any(|w| w == "dist" || w == "--assets" || w == "verify-published")
+                        !matches!(
+                            words[2].as_str(),
+                            "checksum" | "verify-assets" | "verify-published" | "publish-ordered"
+                        ) && !words.iter().any(|w| w == "--assets")
                     }
                     _ => words.get(..2) == Some(&["cargo".to_string(), "build".to_string()]),
                 };
-                if skipped || !runs_here {
+                if skipped {
+                    continue;
+                }
+                reached.push(command.clone());
+                if !runs_here {
                     continue;
                 }
                 let env: Vec<(&str, &str)> = [("TAG", tag), ("TARGET", "x86_64-unknown-linux-gnu")]
@@ -96,7 +115,7 @@ fn run_written_workflows(fixture: &Fixture, tag: &str, builds: bool) -> Vec<Stri
     }
     let written = std::fs::read_to_string(&output).unwrap_or_default();
     assert!(written.contains(&format!("builds={builds}\n")), "{written}");
-    ran
+    (reached, ran)
 }
 
 /// Dry run, execute, the xtask's commands for real, then a second run that changes
@@ -112,11 +131,18 @@ fn adopt(fixture: &Fixture, tag: &str, shipped: &str, left_home: &str) -> String
     for file in ["xtask/Cargo.toml", "xtask/src/main.rs", ".github/workflows/ci.yml", ".github/workflows/release.yml"] {
         assert!(fixture.path(file).is_file(), "{file} was not written");
     }
+
     let run = cargo(fixture, &["xtask", "check-version", "--tag", tag]).ok();
     assert!(run.stderr.contains(&format!("tag {tag}: they agree")), "{run}");
     let run = cargo(fixture, &["xtask", "build-matrix"]).ok();
     assert!(run.stdout.contains(shipped), "{run}");
     assert!(!run.stdout.contains(left_home), "{run}");
+    let (_, ran) = run_written_workflows(fixture, tag, true);
+    for step in
+        ["cargo build", "cargo xtask check-version --tag", "cargo xtask dist --target", "cargo xtask github-release"]
+    {
+        assert!(ran.iter().any(|c| c.starts_with(step)), "`{step}` did not run: {ran:#?}");
+    }
 
     let after = fixture.snapshot();
     let run = init(fixture, true).ok();
@@ -200,32 +226,75 @@ fn git_dependency(fixture: &Fixture) -> String {
     format!("file://{}", bare.display())
 }
 
+/// An established repository's own workflows stay: init's go beside them under names
+/// of their own, it says how to call the steps from the project's workflows instead, and
+/// what it writes there runs. A file init did not write is never overwritten.
 #[test]
-fn a_file_init_did_not_write_is_never_overwritten() {
+fn adopting_keeps_the_project_s_own_workflows() {
     let fixture = fixture("lockstep");
     fixture.write(".github/workflows/ci.yml", "name: our own CI\n");
+    fixture.write(".github/workflows/release.yml", "name: our own release\n");
     fixture.write(".cargo/config.toml", "[alias]\nxtask = \"run -p tasks --\"\n");
+    fixture.git(&["add", "-A"]);
+    fixture.git(&["commit", "--quiet", "-m", "our own CI"]);
+    fixture.git(&["tag", "v0.1.0"]);
+    fixture.git(&["push", "--quiet", "origin", "HEAD"]);
+    let before = fixture.snapshot();
+    let run = init(&fixture, true).fails(1);
+    assert!(run.stderr.contains(".cargo/config.toml has an `xtask` alias already (\"run -p tasks --\")"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    fixture.write(".cargo/config.toml", "");
+    let run = init(&fixture, true).ok();
+    for line in [
+        "note: .github/workflows/ci.yml is your own and stays; init's goes beside it as \
+         .github/workflows/xtask-release-ci.yml",
+        "warning: .github/workflows/release.yml and .github/workflows/xtask-release.yml both run on a tag push",
+    ] {
+        assert!(run.stderr.contains(line), "no {line:?}\n{run}");
+    }
+    assert!(run.stdout.contains("To run the release from your own workflows instead"), "{run}");
+    assert!(run.stdout.contains("cargo xtask publish-ordered --execute --require-verified"), "{run}");
+    assert_eq!(fixture.read(".github/workflows/ci.yml"), "name: our own CI\n");
+    assert_eq!(fixture.read(".github/workflows/release.yml"), "name: our own release\n");
+    run_written_workflows(&fixture, "v0.1.0", true);
+
+    // A second run keeps them where they went.
+    let run = init(&fixture, true).ok();
+    assert!(run.stderr.contains("nothing to do"), "{run}");
+
+    // A file init wrote and someone edited since is kept as it is.
+    let edited = fixture.read(".github/workflows/xtask-release-ci.yml").replace("name: CI", "name: Checks");
+    fixture.write(".github/workflows/xtask-release-ci.yml", &edited);
+    let run = init(&fixture, true).ok();
+    assert!(
+        run.stderr.contains("Keeping .github/workflows/xtask-release-ci.yml (written by init, edited since)"),
+        "{run}"
+    );
+    assert_eq!(fixture.read(".github/workflows/xtask-release-ci.yml"), edited);
+
+    // A file of init's own name that init did not write stops it before anything is written.
+    fixture.write(".github/workflows/xtask-release.yml", "name: something else\n");
     let before = fixture.snapshot();
     let run = init(&fixture, true).fails(1);
     assert!(
-        run.stderr
-            .contains(".github/workflows/ci.yml already exists and xtask-release init did not write it; move it aside"),
+        run.stderr.contains(
+            ".github/workflows/xtask-release.yml already exists and xtask-release init did not write it; move it aside"
+        ),
         "{run}"
     );
     assert_same_files(&before, &fixture.snapshot());
-    std::fs::remove_file(fixture.path(".github/workflows/ci.yml")).unwrap();
-    let run = init(&fixture, true).fails(1);
-    assert!(run.stderr.contains(".cargo/config.toml has an `xtask` alias already (\"run -p tasks --\")"), "{run}");
-    assert_same_files(&before.into_iter().filter(|(p, _)| !p.ends_with("ci.yml")).collect(), &fixture.snapshot());
+}
 
-    // A file init wrote and someone edited since is kept as it is.
-    fixture.write(".cargo/config.toml", "");
-    init(&fixture, true).ok();
-    let edited = fixture.read(".github/workflows/ci.yml").replace("name: CI", "name: Checks");
-    fixture.write(".github/workflows/ci.yml", &edited);
-    let run = init(&fixture, true).ok();
-    assert!(run.stderr.contains("Keeping .github/workflows/ci.yml (written by init, edited since)"), "{run}");
-    assert_eq!(fixture.read(".github/workflows/ci.yml"), edited);
+/// `--no-workflows` writes none and says how to call the steps from the project's own.
+#[test]
+fn no_workflows_writes_none_and_says_how_to_call_the_steps() {
+    let fixture = fixture("lockstep");
+    let root = repo_root();
+    let run = fixture.run(&["init", "--dependency-path", root.to_str().unwrap(), "--no-workflows", "--execute"]).ok();
+    assert!(run.stdout.contains("To run the release from your own workflows instead"), "{run}");
+    assert!(!fixture.path(".github").exists(), "{run}");
+    assert!(fixture.path("xtask/Cargo.toml").is_file());
 }
 
 #[test]
@@ -258,10 +327,6 @@ fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
     let run = init(&fixture, true).ok();
     assert!(run.stdout.contains("shipping no binaries"), "{run}");
     assert!(!fixture.read("Cargo.toml").contains(".dist]"), "no bins to list");
-    fixture.git(&["add", "-A"]);
-    fixture.git(&["commit", "--quiet", "-m", "adopt xtask-release"]);
-    fixture.git(&["tag", "--force", "v1.4.0"]);
-    fixture.git(&["push", "--quiet", "origin", "HEAD"]);
 
     let run = cargo(&fixture, &["xtask", "build-matrix"]).ok();
     assert_eq!(run.stdout, "{\"include\":[]}\n", "{run}");
@@ -269,16 +334,21 @@ fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
     let run = cargo(&fixture, &["xtask", "build-matrix", "--format", "text"]).ok();
     assert!(!run.stdout.contains("lumen-test-suite"), "{run}");
 
-    let ran = run_written_workflows(&fixture, "v1.4.0", false);
+    let (reached, ran) = run_written_workflows(&fixture, "v1.4.0", false);
     for step in [
         "cargo xtask check-version --tag \"$TAG\" --on-release-branch",
         "cargo xtask build-matrix --github-output",
-        "cargo xtask publish-ordered --verify",
+        "cargo build --package xtask --locked",
         "cargo xtask github-release --tag \"$TAG\" --execute",
     ] {
         assert!(ran.iter().any(|c| c == step), "`{step}` did not run: {ran:#?}");
     }
-    assert!(!ran.iter().any(|c| c.contains("xtask dist")), "{ran:#?}");
+    for step in ["cargo xtask publish-ordered --verify", "cargo xtask publish-ordered --execute --require-verified"] {
+        assert!(reached.iter().any(|c| c == step), "`{step}` is skipped: {reached:#?}");
+    }
+    for skipped in ["xtask dist", "checksum", "verify-assets", "--assets"] {
+        assert!(!reached.iter().any(|c| c.contains(skipped)), "{reached:#?}");
+    }
 
     let before = fixture.snapshot();
     let run = cargo(&fixture, &["xtask", "dist", "--target", "x86_64-unknown-linux-gnu", "--execute"]).fails(1);

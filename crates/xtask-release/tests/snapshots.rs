@@ -119,7 +119,7 @@ fn init_dry_run_and_foreign_workflow() {
     let init = ["init", "--dependency-path", "../xtask-release"];
     text_and_json(&fixture, "init_single_crate", &init);
     fixture.write(".github/workflows/release.yml", "name: Release\n");
-    text_and_json(&fixture, "init_error_foreign_workflow", &init);
+    text_and_json(&fixture, "init_beside_foreign_workflow", &init);
 }
 
 /// The trail of two executed steps, printed and verified, and a log that is not there.

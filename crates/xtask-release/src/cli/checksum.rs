@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::{Result, bail};
 
 use super::Cx;
-use crate::dist::checksum::verify::Finding;
+use crate::dist::checksum::verify::{Finding, Status};
 use crate::dist::checksum::{self, Options};
 use crate::output::plural;
 use crate::report::Reporter as _;
@@ -118,10 +118,19 @@ pub(super) fn report_findings(cx: &Cx, findings: &[Finding]) -> Result<()> {
         out.problem(Some(std::path::Path::new(&finding.file)), &finding.line());
     }
     let lines: Vec<String> = bad.iter().map(|f| format!("  {}", f.line())).collect();
+    let leftover = |f: &&Finding| matches!(f.status, Status::OtherVersion { .. });
+    let mut fix = Vec::new();
+    if !bad.iter().all(leftover) {
+        fix.push("rebuild or re-download those files; do not publish them as they are");
+    }
+    if bad.iter().any(leftover) {
+        fix.push("remove the files of other versions (`dist --execute` removes its own from its output folder)");
+    }
     bail!(
-        "{} of {} did not verify:\n{}\nrebuild or re-download those files; do not publish them as they are",
+        "{} of {} did not verify:\n{}\n{}",
         bad.len(),
         crate::output::plural(findings.len(), "file"),
-        lines.join("\n")
+        lines.join("\n"),
+        fix.join("; ")
     )
 }

@@ -74,4 +74,7 @@ fn print_plan(ws: &Workspace, plan: &Plan) {
         crate::outln!("  write  {}  ({from})", ws.rel(&asset.path));
         crate::outln!("  write  {}", ws.rel(&asset.checksum_file));
     }
+    for path in &plan.stale {
+        crate::outln!("  remove {}  (an asset of another version)", ws.rel(path));
+    }
 }

@@ -4,7 +4,7 @@ use anyhow::{Context as _, Result};
 use cargo_metadata::camino::Utf8PathBuf;
 
 use super::Cx;
-use crate::init::{self, Action, Dependency, Plan};
+use crate::init::{self, Action, Dependency, Options, Plan};
 use crate::output::Output;
 
 #[derive(Debug, clap::Args)]
@@ -15,6 +15,9 @@ pub struct Args {
     /// Depend on a local checkout of xtask-release at PATH instead of the crates.io version
     #[arg(long, value_name = "PATH")]
     pub dependency_path: Option<Utf8PathBuf>,
+    /// Write no workflows: call the subcommands from your own (init prints how)
+    #[arg(long)]
+    pub no_workflows: bool,
 }
 
 /// The plan as JSON: what was detected, and each file with its action.
@@ -38,7 +41,8 @@ impl Args {
             ),
             None => Dependency::CratesIo,
         };
-        let plan = init::plan_for(&ctx.sh, &ws, &dependency)?;
+        let options = Options::new(dependency).workflows(!self.no_workflows);
+        let plan = init::plan_for(&ctx.sh, &ws, &options)?;
         // With JSON an executed run prints what it wrote (at the end), a dry run its plan.
         if cx.json() {
             if !self.execute {
@@ -46,6 +50,10 @@ impl Args {
             }
         } else {
             describe(&ctx.out, &plan, !self.execute);
+            beside(&ctx.out, &plan);
+            if plan.workflows.is_empty() || plan.workflows.iter().any(|w| w.beside.is_some()) {
+                crate::out!("{YOUR_WORKFLOWS}");
+            }
         }
         let todo = plan.files.iter().filter(|c| c.writes()).count();
         if !self.execute {
@@ -85,6 +93,20 @@ impl Args {
     }
 }
 
+/// How a project's own workflows call the release steps, printed when init writes no
+/// workflow of the usual name.
+const YOUR_WORKFLOWS: &str = "\
+To run the release from your own workflows instead (docs/commands.md shows init's):
+  on every push:        cargo xtask check-version
+                        cargo xtask build-matrix
+  on a tag (TAG):       cargo xtask check-version --tag \"$TAG\" --on-release-branch
+                        cargo xtask build-matrix --github-output    # outputs matrix and builds
+  per target (TARGET):  cargo xtask dist --target \"$TARGET\" --out dist --execute
+  to publish:           cargo xtask publish-ordered --verify
+                        cargo xtask publish-ordered --execute --require-verified    # CARGO_REGISTRY_TOKEN
+  to release:           cargo xtask github-release --tag \"$TAG\" --assets dist --execute    # GITHUB_TOKEN
+";
+
 fn describe(out: &Output, plan: &Plan, dry_run: bool) {
     let d = &plan.detected;
     let shape = if d.single_package { "a root package (not a workspace)" } else { "a workspace" };
@@ -109,6 +131,21 @@ fn describe(out: &Output, plan: &Plan, dry_run: bool) {
                 "{}",
                 crate::ops::diff::unified(change.path.as_str(), change.before.as_deref().unwrap_or(""), &change.after)
             );
+        }
+    }
+}
+
+/// Says where init's workflows went beside the project's own.
+fn beside(out: &Output, plan: &Plan) {
+    for workflow in &plan.workflows {
+        let Some(theirs) = &workflow.beside else { continue };
+        out.note(format!("{theirs} is your own and stays; init's goes beside it as {}", workflow.path));
+        if workflow.kind == "release" {
+            out.warn(format!(
+                "{theirs} and {} both run on a tag push: let only one of them publish \
+                 (remove the publishing from yours, or delete init's)",
+                workflow.path
+            ));
         }
     }
 }

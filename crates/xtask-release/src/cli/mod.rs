@@ -206,8 +206,14 @@ impl Cx {
         version: Option<&semver::Version>,
         run: impl FnOnce(&mut Produced) -> Result<T>,
     ) -> Result<T> {
-        // A command gated here must be one `require-approval` accepts, or no config could gate it.
-        debug_assert!(crate::config::APPROVABLE.contains(&self.command), "{} is not in APPROVABLE", self.command);
+        // A command gated here must be one `require-approval` accepts, or no config could
+        // gate it; `init` is only recorded (it writes files a commit shows, before any
+        // config exists to gate it).
+        debug_assert!(
+            crate::config::APPROVABLE.contains(&self.command) || self.command == "init",
+            "{} is not in APPROVABLE",
+            self.command
+        );
         approval::execute(&self.ctx.sh, ws, self.command, plan, self.approve.as_deref(), version, run)
     }
 

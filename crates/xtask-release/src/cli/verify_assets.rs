@@ -15,11 +15,15 @@ pub struct Args {
     /// The version the assets are for [default: the workspace's]
     #[arg(long)]
     pub version: Option<semver::Version>,
+    /// Check only this target's assets (a triple or a platform name; repeatable) [default: every configured
+    /// target]
+    #[arg(long = "target", value_name = "TARGET")]
+    pub targets: Vec<String>,
 }
 
 impl Args {
     pub fn options(&self) -> Options {
-        Options { dir: self.dir.clone(), version: self.version.clone() }
+        Options { dir: self.dir.clone(), version: self.version.clone(), targets: self.targets.clone() }
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {

@@ -50,6 +50,20 @@ impl Matrix {
         self.targets.iter().find(|t| t.triple == triple)
     }
 
+    /// The asset of another version that `file` (or its `.sha256`) is named as: the same
+    /// name as one of ours with another version where ours has this one. So a `dist/`
+    /// reused from the last release tells its leftovers from strays.
+    pub(crate) fn other_version_of(&self, file: &str) -> Option<(Version, &Asset)> {
+        let name = file.strip_suffix(".sha256").unwrap_or(file);
+        let ours = self.version.to_string();
+        self.assets.iter().find_map(|asset| {
+            let (prefix, suffix) = asset.name.split_once(&ours)?;
+            let middle = name.strip_prefix(prefix)?.strip_suffix(suffix)?;
+            let version = Version::parse(middle).ok().filter(|v| *v != self.version)?;
+            Some((version, asset))
+        })
+    }
+
     /// What the default `bins` left out and the key that ships it (in `table`, the
     /// config's table), when it left out any.
     pub(crate) fn left_out_note(&self, table: &str) -> Option<String> {
@@ -313,6 +327,17 @@ mod tests {
             github.ends_with(r#"{"target":"x86_64-pc-windows-msvc","platform":"windows-amd64","runner":"windows-latest","assets":["caro-1.2.3-windows-amd64.exe"]}]}"#),
             "{github}"
         );
+    }
+
+    #[test]
+    fn another_versions_assets_are_told_from_strays() {
+        let matrix = plan(&members(), &Config::default(), TABLE, &Version::new(1, 2, 3), targets::defaults()).unwrap();
+        let (version, asset) = matrix.other_version_of("caro-1.2.2-linux-arm64.sha256").unwrap();
+        assert_eq!((version.to_string().as_str(), asset.name.as_str()), ("1.2.2", "caro-1.2.3-linux-arm64"));
+        assert_eq!(matrix.other_version_of("caro-2.0.0-rc.1-windows-amd64.exe").unwrap().0.to_string(), "2.0.0-rc.1");
+        for not_ours in ["caro-1.2.3-linux-amd64", "caro-latest-linux-amd64", "notes.txt", "other-1.2.2-linux-amd64"] {
+            assert!(matrix.other_version_of(not_ours).is_none(), "{not_ours}");
+        }
     }
 
     #[test]

@@ -83,6 +83,10 @@ pub struct Plan {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
     pub assets: Vec<PlannedAsset>,
+    /// This target's assets of other versions in the output directory, left by an earlier
+    /// release: removed once the new ones are written, so the folder holds one release.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stale: Vec<Utf8PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -112,7 +116,23 @@ pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
         Some(out) => Utf8PathBuf::try_from(out).context("--out is not a UTF-8 path")?,
         None => ws.target_dir.join("dist"),
     };
-    plan(ws, &matrix, &options.target, out_dir, |dir| find_docs(dir, &ws.root))
+    let mut plan = plan(ws, &matrix, &options.target, out_dir, |dir| find_docs(dir, &ws.root))?;
+    plan.stale = stale_assets(&matrix, &plan.target, &plan.out_dir);
+    Ok(plan)
+}
+
+/// The files in `out_dir` named as `target`'s assets (or their `.sha256`) of another
+/// version. Only our own names: anything else in the folder is the user's.
+fn stale_assets(matrix: &Matrix, target: &str, out_dir: &Utf8Path) -> Vec<Utf8PathBuf> {
+    let Ok(entries) = out_dir.read_dir_utf8() else { return Vec::new() };
+    let mut stale: Vec<Utf8PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| matrix.other_version_of(e.file_name()).is_some_and(|(_, asset)| asset.target == target))
+        .map(|e| e.path().to_owned())
+        .collect();
+    stale.sort();
+    stale
 }
 
 /// The plan for `triple` from facts already gathered; `docs` lists a package directory's
@@ -189,6 +209,7 @@ pub fn plan(
         build,
         env: target.env.clone(),
         assets,
+        stale: Vec::new(),
     })
 }
 
@@ -252,6 +273,10 @@ pub fn execute(sh: &Shell, plan: &Plan, reporter: &dyn Reporter) -> Result<Outco
             checksum_file: asset.checksum_file.clone(),
             sha256: digest.to_string(),
         });
+    }
+    for path in &plan.stale {
+        std::fs::remove_file(path).with_context(|| format!("cannot remove {path}, an asset of another version"))?;
+        reporter.status("Removed", &format!("{path}, an asset of another version"));
     }
     // Relative to the workspace root (the shell's directory), like every path we print.
     let shown = match plan.out_dir.as_std_path().strip_prefix(sh.current_dir()) {

@@ -21,11 +21,19 @@ pub struct Options {
     pub dir: PathBuf,
     /// The version the assets are for [default: the workspace's].
     pub version: Option<semver::Version>,
+    /// Check only these targets' assets (triples or platform names) [default: every
+    /// configured target].
+    pub targets: Vec<String>,
 }
 
 impl Options {
     pub fn new(dir: impl Into<PathBuf>) -> Options {
-        Options { dir: dir.into(), version: None }
+        Options { dir: dir.into(), version: None, targets: Vec::new() }
+    }
+
+    pub fn targets(mut self, targets: Vec<String>) -> Options {
+        self.targets = targets;
+        self
     }
 
     pub fn version(mut self, version: semver::Version) -> Options {
@@ -69,13 +77,17 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Outcome> {
         None => crate::version::current(ws)?,
     };
     let matrix = assets::load(sh, ws, &version)?;
+    let selected = select(&matrix, &options.targets)?;
     let present = list_dir(&dir, &shown)?;
 
-    let (layout, checksum_files) = compare(&matrix, &present, &shown);
+    let (layout, checksum_files) = compare(&matrix, &selected, &present, &shown);
     let mut checks = Vec::new();
     for name in &checksum_files {
         checks.extend(verify::read_checks(&dir.join(name))?);
     }
+    // A sums file lists every target's assets; only the selected ones are checked.
+    let names: BTreeSet<&str> = selected.iter().map(|a| a.name.as_str()).collect();
+    checks.retain(|c| c.file.file_name().and_then(|n| n.to_str()).is_some_and(|n| names.contains(n)));
     let mut findings = verify::run(&checks);
     // Name files as the directory was given.
     for finding in &mut findings {
@@ -93,20 +105,41 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Outcome> {
         .iter()
         .map(|name| Listed { name: name.clone(), size: std::fs::metadata(dir.join(name)).map_or(0, |m| m.len()) })
         .collect();
-    Ok(Outcome { version, promised: matrix.assets.len(), findings, listed })
+    Ok(Outcome { version, promised: selected.len(), findings, listed })
 }
 
-/// Findings for promised assets that are absent or lack a checksum file and for files
-/// nobody promised, and the checksum files to verify.
-fn compare(matrix: &Matrix, present: &BTreeSet<String>, dir: &str) -> (Vec<Finding>, Vec<String>) {
+/// The assets of the targets asked for (by triple or platform name), every asset when
+/// none was; an unknown target is an error listing the configured ones.
+fn select<'m>(matrix: &'m Matrix, targets: &[String]) -> Result<Vec<&'m assets::Asset>> {
+    for wanted in targets {
+        if !matrix.targets.iter().any(|t| &t.triple == wanted || &t.platform == wanted) {
+            let known: Vec<String> = matrix.targets.iter().map(|t| format!("{} ({})", t.triple, t.platform)).collect();
+            anyhow::bail!("--target {wanted} is not a configured target; the targets are: {}", known.join(", "));
+        }
+    }
+    let chosen = |triple: &str| {
+        targets.is_empty()
+            || matrix.target(triple).is_some_and(|t| targets.iter().any(|w| *w == t.triple || *w == t.platform))
+    };
+    Ok(matrix.assets.iter().filter(|a| chosen(&a.target)).collect())
+}
+
+/// Findings for selected assets that are absent or lack a checksum file, for other
+/// versions' assets and for files nobody promised, and the checksum files to verify. The
+/// assets of targets left out of the check are neither checked nor unexpected.
+fn compare(
+    matrix: &Matrix,
+    selected: &[&assets::Asset],
+    present: &BTreeSet<String>,
+    dir: &str,
+) -> (Vec<Finding>, Vec<String>) {
     let shown = |name: &str| Path::new(dir).join(name).display().to_string();
     let mut findings = Vec::new();
     let mut checksum_files = Vec::new();
-    let mut expected = BTreeSet::new();
-    for asset in &matrix.assets {
+    let expected: BTreeSet<String> =
+        matrix.assets.iter().flat_map(|a| [a.name.clone(), format!("{}.sha256", a.name)]).collect();
+    for asset in selected {
         let sidecar = format!("{}.sha256", asset.name);
-        expected.insert(asset.name.clone());
-        expected.insert(sidecar.clone());
         let platform = matrix.target(&asset.target).map_or(asset.target.clone(), |t| t.platform.clone());
         if !present.contains(&asset.name) {
             findings.push(Finding { file: shown(&asset.name), status: Status::Absent { platform } });
@@ -119,8 +152,10 @@ fn compare(matrix: &Matrix, present: &BTreeSet<String>, dir: &str) -> (Vec<Findi
         }
     }
     for name in present.iter().filter(|n| !expected.contains(*n)) {
-        // A combined sums file (SHA256SUMS) is welcome; it is verified like the others.
-        if is_checksum_file(Path::new(name)) && !name.ends_with(".sha256") {
+        if let Some((version, _)) = matrix.other_version_of(name) {
+            findings.push(Finding { file: shown(name), status: Status::OtherVersion { version: version.to_string() } });
+        } else if is_checksum_file(Path::new(name)) && !name.ends_with(".sha256") {
+            // A combined sums file (SHA256SUMS) is welcome; it is verified like the others.
             checksum_files.push(name.clone());
         } else {
             findings.push(Finding { file: shown(name), status: Status::Unexpected });

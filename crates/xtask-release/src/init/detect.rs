@@ -50,27 +50,33 @@ pub fn tag_glob(prefix: &str) -> String {
     if prefix.is_empty() { "[0-9]*".into() } else { format!("{prefix}*") }
 }
 
-/// Fills a workflow template: the tag pattern, the test command, and the job that builds
-/// with the declared rust-version (left out when there is none).
-pub fn render_workflow(
-    template: &str,
-    tag_prefix: &str,
-    test_command: &[String],
-    rust_version: Option<&str>,
-) -> String {
+/// What fills a workflow template.
+pub struct Vars<'a> {
+    pub tag_prefix: &'a str,
+    pub test_command: &'a [String],
+    /// The job that builds with the declared rust-version is left out when there is none.
+    pub rust_version: Option<&'a str>,
+    /// The command that builds the xtask (`cargo build --package xtask --locked`).
+    pub build_xtask: &'a str,
+}
+
+/// Fills a workflow template: the tag pattern, the test command, the xtask's build, and
+/// the job that builds with the declared rust-version (left out when there is none).
+pub fn render_workflow(template: &str, vars: &Vars) -> String {
     let mut out = String::new();
     let mut in_msrv = false;
     for line in template.split_inclusive('\n') {
         match line.trim_end() {
             "# @MSRV_BEGIN@" => in_msrv = true,
             "# @MSRV_END@" => in_msrv = false,
-            _ if in_msrv && rust_version.is_none() => {}
+            _ if in_msrv && vars.rust_version.is_none() => {}
             _ => out.push_str(line),
         }
     }
-    out.replace("@TAG_GLOB@", &tag_glob(tag_prefix))
-        .replace("@TEST_COMMAND@", &test_command.join(" "))
-        .replace("@RUST_VERSION@", rust_version.unwrap_or_default())
+    out.replace("@TAG_GLOB@", &tag_glob(vars.tag_prefix))
+        .replace("@TEST_COMMAND@", &vars.test_command.join(" "))
+        .replace("@RUST_VERSION@", vars.rust_version.unwrap_or_default())
+        .replace("@BUILD_XTASK@", vars.build_xtask)
 }
 
 #[cfg(test)]

@@ -7,7 +7,8 @@
 //! in the root would pull every nested standalone crate into it and break them.
 //! Idempotent: a file that already says what init would write is left alone, one it
 //! wrote and you edited since is kept, and one it did not write stops it before anything
-//! is written.
+//! is written. A project's own `ci.yml`/`release.yml` stay: ours go beside them under
+//! names of our own (`workflows` says which), or nowhere with `--no-workflows`.
 
 pub(crate) mod detect;
 
@@ -73,7 +74,50 @@ pub struct Change {
 pub struct Plan {
     pub detected: Detected,
     pub files: Vec<Change>,
+    /// Where init's workflows go; empty with `--no-workflows`.
+    pub workflows: Vec<Workflow>,
 }
+
+/// One of init's workflows and where it goes.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Workflow {
+    /// `ci` or `release`.
+    pub kind: &'static str,
+    /// Relative to the root.
+    pub path: Utf8PathBuf,
+    /// The project's own workflow under the usual name, which ours goes beside.
+    pub beside: Option<Utf8PathBuf>,
+}
+
+/// What to set up, besides what detection finds.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    pub dependency: Dependency,
+    /// Write the CI and release workflows (`--no-workflows`: the project calls the
+    /// subcommands from its own).
+    pub workflows: bool,
+}
+
+impl Options {
+    pub fn new(dependency: Dependency) -> Options {
+        Options { dependency, workflows: true }
+    }
+
+    pub fn workflows(mut self, workflows: bool) -> Options {
+        self.workflows = workflows;
+        self
+    }
+}
+
+/// init's workflows: the kind, the usual name, and the name of our own used when the
+/// project has a workflow of the usual name that init did not write (adopting must not
+/// cost a project its CI).
+const WORKFLOWS: [(&str, &str, &str, &str); 2] = [
+    ("ci", ".github/workflows/ci.yml", ".github/workflows/xtask-release-ci.yml", CI_TEMPLATE),
+    ("release", ".github/workflows/release.yml", ".github/workflows/xtask-release.yml", RELEASE_TEMPLATE),
+];
 
 /// Writes every file the plan creates or edits, saying each; returns how many.
 pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<usize> {
@@ -90,9 +134,9 @@ pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<
 }
 
 /// Facts and plan in one, for the CLI and library callers: reads the repository's files.
-pub fn plan_for(sh: &Shell, ws: &Workspace, dependency: &Dependency) -> Result<Plan> {
+pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     let detected = detect(sh, ws)?;
-    plan(&ws.root, &detected, dependency, &mut |path| read_if_exists(&ws.root.join(path)))
+    plan(&ws.root, &detected, options, &mut |path| read_if_exists(&ws.root.join(path)))
 }
 
 impl Change {
@@ -158,7 +202,7 @@ fn release_branch(sh: &Shell) -> Result<String> {
 pub fn plan(
     root: &Utf8Path,
     detected: &Detected,
-    dependency: &Dependency,
+    options: &Options,
     read: &mut dyn FnMut(&str) -> Result<Option<String>>,
 ) -> Result<Plan> {
     let mut files = Vec::new();
@@ -166,34 +210,22 @@ pub fn plan(
     let ours = |text: String, comment: &str| format!("{comment} {MARK}.\n{text}");
 
     let test_command = ["cargo", "test", "--workspace"].map(String::from);
-    let generated = [
-        ("xtask/Cargo.toml".to_string(), ours(xtask_manifest(detected, dependency), "#")),
+    let mut generated = vec![
+        ("xtask/Cargo.toml".to_string(), ours(xtask_manifest(detected, &options.dependency), "#")),
         ("xtask/src/main.rs".to_string(), ours(XTASK_MAIN.into(), "//")),
-        (
-            ".github/workflows/ci.yml".to_string(),
-            ours(
-                detect::render_workflow(
-                    CI_TEMPLATE,
-                    &detected.tag_prefix,
-                    &test_command,
-                    detected.rust_version.as_deref(),
-                ),
-                "#",
-            ),
-        ),
-        (
-            ".github/workflows/release.yml".to_string(),
-            ours(
-                detect::render_workflow(
-                    RELEASE_TEMPLATE,
-                    &detected.tag_prefix,
-                    &test_command,
-                    detected.rust_version.as_deref(),
-                ),
-                "#",
-            ),
-        ),
     ];
+    let mut workflows = Vec::new();
+    for (kind, usual, own, template) in WORKFLOWS.into_iter().filter(|_| options.workflows) {
+        let workflow = workflow_path(kind, usual, own, read)?;
+        let vars = detect::Vars {
+            tag_prefix: &detected.tag_prefix,
+            test_command: &test_command,
+            rust_version: detected.rust_version.as_deref(),
+            build_xtask: if detected.single_package { BUILD_OWN_XTASK } else { BUILD_MEMBER_XTASK },
+        };
+        generated.push((workflow.path.to_string(), ours(detect::render_workflow(template, &vars), "#")));
+        workflows.push(workflow);
+    }
     for (path, after) in generated {
         let before = read(&path)?;
         let action = match &before {
@@ -229,8 +261,28 @@ pub fn plan(
         Some(before) => edit(config_path, &before, after),
         None => Change { path: config_path.into(), action: Action::Create, before: None, after },
     });
-    Ok(Plan { detected: detected.clone(), files })
+    Ok(Plan { detected: detected.clone(), files, workflows })
 }
+
+/// Where a workflow of init's goes: where it went before (its own name, when init
+/// wrote it there), else the usual name unless the project has a workflow of its own
+/// there, else the name of our own beside it.
+fn workflow_path(
+    kind: &'static str,
+    usual: &str,
+    own: &str,
+    read: &mut dyn FnMut(&str) -> Result<Option<String>>,
+) -> Result<Workflow> {
+    let theirs = read(usual)?.filter(|text| !text.contains(MARK)).map(|_| Utf8PathBuf::from(usual));
+    let own_is_ours = read(own)?.is_some_and(|text| text.contains(MARK));
+    let path = if own_is_ours || theirs.is_some() { own } else { usual };
+    Ok(Workflow { kind, path: path.into(), beside: theirs })
+}
+
+/// Builds the xtask before the token is in reach: as a member of the workspace, or as a
+/// workspace of its own beside a root package (`--package` would find no such member).
+const BUILD_MEMBER_XTASK: &str = "cargo build --package xtask --locked";
+const BUILD_OWN_XTASK: &str = "cargo build --manifest-path xtask/Cargo.toml --locked";
 
 fn edit(path: &str, before: &str, after: String) -> Change {
     let action = if before == after { Action::Unchanged } else { Action::Edit };

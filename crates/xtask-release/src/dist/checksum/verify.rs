@@ -60,6 +60,10 @@ pub enum Status {
     },
     /// A file that is not supposed to be there at all.
     Unexpected,
+    /// An asset (or its checksum file) of another version, left from an earlier release.
+    OtherVersion {
+        version: String,
+    },
     /// A FIFO, socket or device where a file should be: never opened.
     NotAFile,
 }
@@ -80,6 +84,7 @@ impl Finding {
             Status::Unlisted { checksum_file } => format!("NOT LISTED (in {checksum_file})"),
             Status::Absent { platform } => format!("MISSING (promised for {platform})"),
             Status::Unexpected => "UNEXPECTED (not a promised asset)".to_string(),
+            Status::OtherVersion { version } => format!("OTHER VERSION (an asset of {version}, not of this release)"),
             Status::NotAFile => "NOT A FILE (a FIFO, socket or device; left unread)".to_string(),
         };
         format!("{}: {what}", self.file)

@@ -275,3 +275,67 @@ fn publish_after_an_edit() {
     assert!(err.contains("nothing was uploaded"), "{err}");
     assert!(outcome.results.iter().all(|r| r.status == publish::Status::NotPublished), "{err}");
 }
+
+/// publish-ordered's plan holds every setting the run follows, resolved from the flags and
+/// the defaults, and what each crate is made of, edits not committed included; approving
+/// one plan does not run it with other settings.
+#[test]
+fn publish_plans_hold_their_settings_and_what_each_crate_is_made_of() {
+    let released = Released::new();
+    gate_only(&released, "publish-ordered");
+    let plan = |extra: &[&str]| -> serde_json::Value {
+        let args = [&["--format", "json", "publish-ordered", "--registry", "local"], extra].concat();
+        serde_json::from_str(&released.run(&args).ok().stdout).unwrap()
+    };
+    let default = plan(&[]);
+    let settings = |jobs, rate_limit, index_wait, require_verified| {
+        serde_json::json!({
+            "jobs": jobs, "index_timeout": 300, "retries": 5, "rate_limit": rate_limit,
+            "index_wait": index_wait, "require_verified": require_verified,
+        })
+    };
+    assert_eq!(default["settings"], settings(8, "none", "end", false));
+    let given = plan(&["--jobs", "2", "--rate-limit", "10/30s", "--index-wait", "each", "--require-verified"]);
+    assert_eq!(given["settings"], settings(2, "10/30s", "each", true));
+    assert_eq!(default["work_tree"]["uncommitted"], serde_json::Value::Null);
+
+    // An edit not committed changes the content of its crate (acme-core, the first), and
+    // the tree; the other crates stay as they were.
+    let lib = "crates/core/src/lib.rs";
+    let source = released.fixture.read(lib);
+    released.fixture.write(lib, &format!("{source}// not committed\n"));
+    let edited = plan(&[]);
+    assert_ne!(edited["crates"][0]["content"], default["crates"][0]["content"]);
+    let rest = |plan: &serde_json::Value| plan["crates"].as_array().unwrap()[1..].to_vec();
+    assert_eq!(rest(&edited), rest(&default));
+    assert!(edited["work_tree"]["uncommitted"].as_str().is_some_and(|d| d.starts_with("sha256:")), "{edited}");
+    released.fixture.write(lib, &source);
+    assert_eq!(plan(&[])["plan_digest"], default["plan_digest"]);
+
+    let digest = default["plan_digest"].as_str().unwrap();
+    let args = ["publish-ordered", "--registry", "local", "--jobs", "2", "--execute", "--approve", digest];
+    let run = released.run(&args).fails(1);
+    assert!(differences(&run).iter().any(|d| d == "settings.jobs: 8 -> 2"), "{run}");
+    for name in CRATES {
+        assert!(released.registry.versions(name).is_empty(), "{name} was uploaded\n{run}");
+    }
+}
+
+/// github-release's plan holds the API the release is created through: a run pointed at
+/// another one (`GITHUB_API_URL`) is refused naming it, and no release is created.
+#[test]
+fn a_github_release_plan_holds_the_api_it_goes_to() {
+    let released = Released::new();
+    gate_only(&released, "github-release");
+    make_assets(&released);
+    tag_and_checksum(&released);
+    let dir = assets(&released);
+    let dry = released.run(&["github-release", "--assets", dir.to_str().unwrap()]).ok();
+    let digest = digest_of(&dry).expect("a plan: line");
+    let mut cmd =
+        released.command(&["github-release", "--assets", dir.to_str().unwrap(), "--execute", "--approve", &digest]);
+    cmd.env("GITHUB_API_URL", "http://127.0.0.1:9/elsewhere");
+    let run = support::run(cmd).fails(1);
+    assert!(differences(&run).iter().any(|d| d.starts_with("api: ")), "{run}");
+    assert!(released.mock.state().releases.is_empty(), "{run}");
+}

@@ -76,8 +76,8 @@ impl Args {
 /// The dry run's text: the release fields, the assets, then the notes.
 fn describe(plan: &Plan) -> String {
     let mut out = format!(
-        "repository: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
-        plan.repo, plan.tag, plan.name, plan.draft, plan.prerelease
+        "repository: {}\napi: {}\ntag: {}\nname: {}\ndraft: {}\nprerelease: {}\nassets:\n",
+        plan.repo, plan.api, plan.tag, plan.name, plan.draft, plan.prerelease
     );
     if plan.assets.is_empty() {
         out.push_str("  (none)\n");

@@ -110,6 +110,13 @@ pub struct NewRelease<'a> {
     pub prerelease: bool,
 }
 
+/// The API's base URL: `GITHUB_API_URL` (GitHub Enterprise has its own) without a trailing
+/// slash, else `https://api.github.com`.
+pub fn api_base() -> String {
+    let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
+    base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string()
+}
+
 pub struct Client<'r> {
     /// For API calls: small answers, within `http-timeout`.
     agent: ureq::Agent,
@@ -131,10 +138,13 @@ struct Reply {
 
 impl<'r> Client<'r> {
     pub fn new(repo: &str, token: Token, out: &'r dyn Reporter) -> Client<'r> {
-        let base = std::env::var("GITHUB_API_URL").ok().filter(|b| !b.trim().is_empty());
-        let base = base.as_deref().unwrap_or("https://api.github.com").trim_end_matches('/').to_string();
+        Client::at(&api_base(), repo, token, out)
+    }
+
+    /// A client of the API at `base` (as [`api_base`] gives it), for a plan that resolved it.
+    pub fn at(base: &str, repo: &str, token: Token, out: &'r dyn Reporter) -> Client<'r> {
         let (agent, transfer) = (net::agent(Size::Small), net::agent(Size::Transfer));
-        Client { agent, transfer, base, repo: repo.to_string(), token, out }
+        Client { agent, transfer, base: base.to_string(), repo: repo.to_string(), token, out }
     }
 
     /// The published release for `tag`, or `None` when there is none (404).

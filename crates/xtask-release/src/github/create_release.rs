@@ -48,6 +48,8 @@ impl Options {
 pub struct Plan {
     /// `owner/name`.
     pub repo: String,
+    /// The API the release is created through (`GITHUB_API_URL`, or GitHub's).
+    pub api: String,
     pub tag: String,
     pub version: Version,
     pub name: String,
@@ -94,6 +96,7 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     };
     Ok(Plan {
         repo: repo::slug(sh, &config.remote)?,
+        api: super::client::api_base(),
         name: config.render(&config.github.name, &version)?,
         draft: config.github.draft,
         prerelease: !version.pre.is_empty(),
@@ -202,7 +205,7 @@ fn read_assets(dir: &std::path::Path) -> Result<Vec<Asset>> {
 /// Creates the release (or finds the one an earlier run made) and uploads every asset
 /// it does not have yet; a same-named asset with other content stops it before any upload.
 pub fn execute(plan: &Plan, reporter: &dyn Reporter) -> Result<Outcome> {
-    let client = Client::new(&plan.repo, Token::from_env()?, reporter);
+    let client = Client::at(&plan.api, &plan.repo, Token::from_env()?, reporter);
     let (release, created) = find_or_create(&client, plan, reporter)?;
     let uploaded = client.assets(&release)?;
     // Compare every asset before changing any, so a mismatch leaves the release as it was.

@@ -170,9 +170,9 @@ impl Produced {
 /// The last line's number and hash, read from the log itself (the `.head` file is written
 /// beside it for `verify`, which compares the two).
 pub(crate) fn head(path: &Utf8Path) -> Result<(u64, String)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((0, GENESIS.into())),
+    let text = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::AUDIT_LOG) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok((0, GENESIS.into())),
         Err(err) => return Err(err).with_context(|| format!("cannot read the audit log {path}")),
     };
     match entry_lines(&text).last() {
@@ -280,7 +280,7 @@ struct Line {
 }
 
 fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::ops::fs::read_capped(path, crate::ops::fs::Cap::AUDIT_LOG)
         .with_context(|| format!("cannot read the audit log {path}; has any command run with --execute here?"))?;
     entry_lines(&text)
         .map(|(number, line)| {
@@ -295,11 +295,7 @@ fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
 /// there is no `.head` file.
 fn read_head(path: &Utf8Path) -> Result<Option<(u64, String)>> {
     let head = head_path(path);
-    let text = match std::fs::read_to_string(&head) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("cannot read {head}")),
-    };
+    let Some(text) = crate::ops::fs::read_optional(&head, crate::ops::fs::Cap::TEXT)? else { return Ok(None) };
     let mut words = text.split_whitespace();
     match (words.next().and_then(|n| n.parse().ok()), words.next(), words.next()) {
         (Some(seq), Some(hash), None) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {

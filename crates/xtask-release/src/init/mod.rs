@@ -122,6 +122,7 @@ const WORKFLOWS: [(&str, &str, &str, &str); 2] = [
 /// Writes every file the plan creates or edits, saying each; returns how many.
 pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<usize> {
     let todo: Vec<&Change> = plan.files.iter().filter(|c| c.writes()).collect();
+    todo.iter().try_for_each(|change| fs::check_inside(root, &root.join(&change.path)))?;
     for change in &todo {
         let path = root.join(&change.path);
         if let Some(dir) = path.parent() {

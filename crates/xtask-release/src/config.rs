@@ -24,18 +24,8 @@ const KEY: &str = "xtask-release";
 const CARGO_RELEASE_KEY: &str = "release";
 /// The commands whose `--execute` goes through the approval gate, the names
 /// `require-approval` may list (a test checks each is a command of the CLI).
-pub const APPROVABLE: &[&str] = &[
-    "bump",
-    "changelog",
-    "checksum",
-    "dist",
-    "github-release",
-    "init",
-    "publish-ordered",
-    "release",
-    "rollback",
-    "tag",
-];
+pub const APPROVABLE: &[&str] =
+    &["bump", "changelog", "checksum", "dist", "github-release", "publish-ordered", "release", "rollback", "tag"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]

@@ -24,18 +24,8 @@ const KEY: &str = "xtask-release";
 const CARGO_RELEASE_KEY: &str = "release";
 /// The commands whose `--execute` goes through the approval gate, the names
 /// `require-approval` may list (a test checks each is a command of the CLI).
-pub const APPROVABLE: &[&str] = &[
-    "bump",
-    "changelog",
-    "checksum",
-    "dist",
-    "github-release",
-    "init",
-    "publish-ordered",
-    "release",
-    "rollback",
-    "tag",
-];
+pub const APPROVABLE: &[&str] =
+    &["bump", "changelog", "checksum", "dist", "github-release", "publish-ordered", "release", "rollback", "tag"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
@@ -224,7 +214,7 @@ impl Config {
                 configured.trim_end_matches('/')
             );
         }
-        if let Some(link) = link_out_of(root, configured) {
+        if let Some(link) = crate::ops::fs::link_out_of(root, &path) {
             bail!(
                 "audit-log = {configured:?} in [{table}] of {manifest} leads out of the workspace through the symlink {link}; \
                  name a file inside the workspace, or replace the link with a directory"
@@ -257,22 +247,6 @@ impl Config {
         template::check(&format!("{table}.github"), "name", &self.github.name, template::MESSAGE)?;
         template::check(&format!("{table}.dist"), "asset-name", &self.dist.asset_name, template::ASSET_NAME)
     }
-}
-
-/// The symlink on the way from `root` to `rel` (a path of normal components) that leads
-/// out of `root`, or one whose target cannot be resolved; `None` when every existing
-/// part of the path stays inside.
-fn link_out_of(root: &Utf8Path, rel: &str) -> Option<Utf8PathBuf> {
-    let inside = std::fs::canonicalize(root).ok()?;
-    let mut path = root.to_path_buf();
-    for part in Utf8Path::new(rel).components() {
-        path.push(part);
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { return None };
-        if meta.file_type().is_symlink() && !std::fs::canonicalize(&path).is_ok_and(|to| to.starts_with(&inside)) {
-            return Some(path);
-        }
-    }
-    None
 }
 
 /// Where in our table a value failed to deserialize, and why, as `[table] key: what`:

@@ -79,6 +79,12 @@ fn release_records_the_version_it_made_and_init_is_recorded() {
     fixture.git(&["push", "--quiet", "origin", "main"]);
     let run = fixture.run(&["tag", "--execute"]).ok();
     assert!(run.stdout.contains("keep tag v0.2.0: it exists at HEAD from an earlier run"), "{run}");
+
+    // A remote that cannot be reached: compared with the local tag only, and said so.
+    fixture.git(&["remote", "set-url", "origin", "/nonexistent/origin.git"]);
+    let run = fixture.run(&["audit", "--verify"]).ok();
+    assert!(run.stderr.contains("entry 1 is what the annotation of tag v0.2.0 recorded"), "{run}");
+    assert!(run.stderr.contains("the tags on origin were not compared: `git ls-remote origin` failed"), "{run}");
 }
 
 /// The steps of a release as the audit trail records them, in order.

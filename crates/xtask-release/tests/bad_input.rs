@@ -163,10 +163,9 @@ fn a_cargo_lock_out_of_step_is_named_as_what_is_wrong() {
             args: &["bump", "minor", "--execute"],
             code: 1,
             says: &[
-                "Cargo.lock (`single` entry): 0.1.0, lower than every manifest states (0.2.0)",
-                "the lock file is stale",
-                "cargo update --workspace",
-                "bump 0.2.0 --execute",
+                "Cargo.lock: `single` is 0.1.0 here but 0.2.0 in its manifest",
+                "run `cargo update --workspace` and commit Cargo.lock, then bump again",
+                "a stale lock file, not an unfinished bump",
             ],
         },
         Case {

@@ -138,13 +138,13 @@ fn an_unknown_command_in_require_approval_is_refused_listing_the_valid_ones() {
         &[
             "require-approval in [workspace.metadata.xtask-release] of ",
             "lists `relase`, which is not a command with an approval gate; the commands are `bump`, `changelog`, \
-             `checksum`, `dist`, `github-release`, `init`, `publish-ordered`, `release`, `rollback`, `tag`",
+             `checksum`, `dist`, `github-release`, `publish-ordered`, `release`, `rollback`, `tag`",
         ],
     );
     // Every name listed is accepted.
     let fixture = fixture("lockstep");
     let all = "require-approval = [\"bump\", \"changelog\", \"checksum\", \"dist\", \"github-release\", \
-               \"init\", \"publish-ordered\", \"release\", \"rollback\", \"tag\"]";
+               \"publish-ordered\", \"release\", \"rollback\", \"tag\"]";
     let table = "[workspace.metadata.xtask-release]\n";
     fixture.write("Cargo.toml", &fixture.read("Cargo.toml").replace(table, &format!("{table}{all}\n")));
     fixture.run(&["bump", "patch"]).ok();

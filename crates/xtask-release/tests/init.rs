@@ -23,7 +23,19 @@ fn init(fixture: &Fixture, execute: bool) -> Run {
     if execute {
         args.push("--execute");
     }
-    fixture.run(&args)
+    init_with(fixture, &args)
+}
+
+/// `xtask-release ARGS` offline: init's lock check never reaches for the network here.
+fn init_with(fixture: &Fixture, args: &[&str]) -> Run {
+    let mut cmd = fixture.command(args);
+    cmd.env("CARGO_NET_OFFLINE", "true");
+    support::run(cmd)
+}
+
+/// The `name = ... version = ...` of every package in a Cargo.lock.
+fn locked_versions(lock: &str) -> Vec<String> {
+    lock.split("[[package]]").skip(1).map(|p| p.lines().take(3).collect::<Vec<_>>().join("\n")).collect()
 }
 
 /// `cargo <args>` in the fixture, offline (every crate the xtask needs is in the local
@@ -323,6 +335,7 @@ fn this_repository_s_workflows_follow_init_s_templates() {
 #[test]
 fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
     let fixture = fixture("library-only");
+    let locked = fixture.read("Cargo.lock");
     fixture.git(&["tag", "v1.4.0"]);
     let run = init(&fixture, true).ok();
     assert!(run.stdout.contains("shipping no binaries"), "{run}");
@@ -350,8 +363,51 @@ fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
         assert!(!reached.iter().any(|c| c.contains(skipped)), "{reached:#?}");
     }
 
+    // The xtask is a member, and every version Cargo.lock held (serde 1.0.228, older than
+    // the newest) is still locked after it built: xtask-release's floors allow it.
+    assert!(fixture.read("Cargo.toml").contains("\"test-suite\", \"xtask\"]"));
+    let now = fixture.read("Cargo.lock");
+    for package in locked_versions(&locked) {
+        assert!(now.contains(&package), "{package} is no longer locked:\n{now}");
+    }
+    assert!(now.contains("name = \"xtask-release\""), "{now}");
+
     let before = fixture.snapshot();
     let run = cargo(&fixture, &["xtask", "dist", "--target", "x86_64-unknown-linux-gnu", "--execute"]).fails(1);
     assert!(run.stderr.contains("nothing to build: no published package has a binary"), "{run}");
     assert_same_files(&before, &fixture.snapshot());
+}
+
+/// A workspace pinning a dependency we also use to an older minor (`ureq = "~3.3.0"`):
+/// the xtask cannot share its Cargo.lock, so it becomes a workspace of its own (its own
+/// lock, the alias through `--manifest-path`, `exclude`d from the product's), init says
+/// why, and the product's Cargo.lock stays byte for byte.
+#[test]
+fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
+    let fixture = fixture("pinned-dependency");
+    let locked = fixture.read("Cargo.lock");
+    let before = fixture.snapshot();
+    let run = init(&fixture, false).ok();
+    assert!(run.stderr.contains("note: the xtask is a workspace of its own (its own Cargo.lock"), "{run}");
+    assert!(
+        run.stderr.contains("cargo cannot resolve the xtask's dependencies together with the workspace's"),
+        "{run}"
+    );
+    assert_same_files(&before, &fixture.snapshot());
+
+    init(&fixture, true).ok();
+    assert_eq!(fixture.read("Cargo.lock"), locked);
+    let manifest = fixture.read("Cargo.toml");
+    assert!(manifest.contains("members = [\"crates/*\"]\n"), "{manifest}");
+    assert!(manifest.contains("exclude = [\"xtask\"]"), "{manifest}");
+    assert!(fixture.read("xtask/Cargo.toml").contains("\n[workspace]\n"));
+    assert!(fixture.read(".cargo/config.toml").contains("xtask = \"run --manifest-path xtask/Cargo.toml --\""));
+    let release = fixture.read(".github/workflows/release.yml");
+    assert!(release.contains("run: cargo build --manifest-path xtask/Cargo.toml --locked"), "{release}");
+
+    // The xtask resolves on its own, and the product's lock is still untouched.
+    cargo(&fixture, &["metadata", "--format-version", "1", "--manifest-path", "xtask/Cargo.toml"]).ok();
+    assert_eq!(fixture.read("Cargo.lock"), locked);
+    let run = init(&fixture, true).ok();
+    assert!(run.stderr.contains("nothing to do"), "{run}");
 }

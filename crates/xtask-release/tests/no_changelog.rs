@@ -109,9 +109,10 @@ fn github_release_takes_its_notes_from_the_commits_without_a_changelog() {
     support::run(cmd).ok();
     let requests = mock.requests();
     let create = requests.iter().find(|r| r.method == "POST" && !r.path.starts_with("/uploads/")).unwrap().json();
-    assert_eq!(
-        create["body"],
-        "### Features\n\n- **cli:** read from stdin\n\n### Fixes\n\n- an empty line is not a record"
-    );
+    // The notes, then the audit trail's head (the bump's line) after a blank line.
+    let body = create["body"].as_str().unwrap();
+    let (notes, head) = body.rsplit_once("\n\n").unwrap();
+    assert_eq!(notes, "### Features\n\n- **cli:** read from stdin\n\n### Fixes\n\n- an empty line is not a record");
+    assert!(head.starts_with("audit-head: 1 sha256:"), "{body}");
     assert!(!fixture.path("CHANGELOG.md").exists());
 }

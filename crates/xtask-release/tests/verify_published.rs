@@ -155,3 +155,60 @@ fn release_page_and_health_problems_are_each_named() {
     assert_fails_naming(run, &url, "last answer: HTTP 200: {\"status\":\"ok\",\"version\":\"0.1.0\"}");
     released.assert_no_canary_in_files();
 }
+
+/// With every check left out nothing was verified, and that is no success: it says so and
+/// what would give it something to check.
+#[test]
+fn every_check_left_out_is_not_a_success() {
+    let fixture = support::fixture("single-crate");
+    let before = fixture.snapshot();
+    let run = fixture.run(&["verify-published", "--skip", "registry", "--skip", "release"]).fails(1);
+    assert!(
+        run.stderr.contains(
+            "nothing was checked for 0.1.0: left out the registry (--skip registry), the GitHub release \
+             (--skip release), a deployed service (no --health URL); drop a --skip, or pass --health URL"
+        ),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("Verified"), "{run}");
+    let run = fixture.run(&["verify-published", "--skip", "registry", "--skip", "release", "--skip", "health"]);
+    assert!(run.fails(1).stderr.contains("nothing was checked for 0.1.0"));
+    support::assert_same_files(&before, &fixture.snapshot());
+}
+
+/// A check that cannot run (origin is not on GitHub, no registry configured) is not a
+/// broken release: it is reported as not checked, with what to configure, and never with
+/// advice to re-publish or roll back.
+#[test]
+fn a_check_that_cannot_run_asks_for_configuration_not_a_rollback() {
+    let fixture = support::fixture("single-crate");
+    let before = fixture.snapshot();
+    let mut cmd = fixture.command(&["verify-published", "--skip", "registry"]);
+    cmd.env("GITHUB_TOKEN", "ghs_not_used");
+    let run = support::run(cmd).fails(1);
+    assert!(
+        run.stdout.contains(
+            "skipped release   release v0.1.0: cannot tell the GitHub repository from the URL of \
+                             remote `origin`"
+        ),
+        "{run}"
+    );
+    assert!(
+        run.stderr.contains("1 check could not run, which says nothing about the release 0.1.0:")
+            && run.stderr.contains("set GITHUB_REPOSITORY=owner/name")
+            && run.stderr.contains("or leave the check out with --skip release"),
+        "{run}"
+    );
+    for advice in ["fix the release", "roll it back", "rollback 0.1.0", "FAILED", "wrong"] {
+        assert!(!run.stdout.contains(advice) && !run.stderr.contains(advice), "{advice}\n{run}");
+    }
+
+    let run = fixture.run(&["verify-published", "--registry", "nowhere", "--skip", "release", "--format", "json"]);
+    let run = run.fails(1);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["problem_count"], 0, "{run}");
+    assert_eq!(report["unchecked"][0]["subject"], "registry", "{run}");
+    assert!(report["unchecked"][0]["message"].as_str().unwrap().contains("registry `nowhere` is not configured"));
+    assert!(!run.stderr.contains("roll it back") && run.stderr.contains("--skip registry"), "{run}");
+    support::assert_same_files(&before, &fixture.snapshot());
+}

@@ -101,7 +101,9 @@ impl Trail {
 
     /// Runs one step and records it: `ok` with what it produced, or `failed` with the
     /// error, which is passed on. A step that reports `Skipped` is recorded so.
+    /// A trail that no longer ends where its `.head` says refuses the step before it runs.
     pub fn step<T>(&self, step: &str, f: impl FnOnce(&mut Produced) -> Result<T>) -> Result<T> {
+        writable(&self.path)?;
         let start = Instant::now();
         let mut produced = Produced::default();
         let result = f(&mut produced);
@@ -124,7 +126,7 @@ impl Trail {
         duration: Duration,
     ) -> Result<()> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
-        let (seq, prev) = head(&self.path)?;
+        let (seq, prev) = writable(&self.path)?;
         let run = &self.run;
         let entry = Entry {
             seq: seq + 1,
@@ -170,9 +172,9 @@ impl Produced {
 /// The last line's number and hash, read from the log itself (the `.head` file is written
 /// beside it for `verify`, which compares the two).
 pub(crate) fn head(path: &Utf8Path) -> Result<(u64, String)> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok((0, GENESIS.into())),
+    let text = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::AUDIT_LOG) {
+        Ok(Some(text)) => text,
+        Ok(None) => return Ok((0, GENESIS.into())),
         Err(err) => return Err(err).with_context(|| format!("cannot read the audit log {path}")),
     };
     match entry_lines(&text).last() {
@@ -196,6 +198,27 @@ fn entry_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(n, line)| (n + 1, line))
+}
+
+/// The log's head, when the `.head` file names it (a new log has neither): a log cut
+/// short, emptied or added to since, or whose `.head` is gone, is not written to, so that
+/// the next line does not cover up what `audit --verify` would show.
+fn writable(path: &Utf8Path) -> Result<(u64, String)> {
+    let (seq, hash) = head(path)?;
+    match read_head(path)? {
+        Some((named, recorded)) if (named, &recorded) != (seq, &hash) => bail!(
+            "the audit log {path} does not end where {} says (entry {named}; the log's last is entry {seq}): \
+             it was cut short, emptied or added to. Nothing was done. See what changed with `audit --verify`; \
+             to start a new trail, move the log and its .head aside, and keep them as the record",
+            head_path(path)
+        ),
+        None if seq > 0 => bail!(
+            "the audit log {path} has no {} beside it, so whether lines were cut off its end cannot be told. \
+             Nothing was done. To start a new trail, move the log aside, and keep it as the record",
+            head_path(path)
+        ),
+        _ => Ok((seq, hash)),
+    }
 }
 
 pub fn line_hash(line: &str) -> String {
@@ -280,7 +303,7 @@ struct Line {
 }
 
 fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::ops::fs::read_capped(path, crate::ops::fs::Cap::AUDIT_LOG)
         .with_context(|| format!("cannot read the audit log {path}; has any command run with --execute here?"))?;
     entry_lines(&text)
         .map(|(number, line)| {
@@ -295,11 +318,7 @@ fn numbered(path: &Utf8Path) -> Result<Vec<Line>> {
 /// there is no `.head` file.
 fn read_head(path: &Utf8Path) -> Result<Option<(u64, String)>> {
     let head = head_path(path);
-    let text = match std::fs::read_to_string(&head) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(err) => return Err(err).with_context(|| format!("cannot read {head}")),
-    };
+    let Some(text) = crate::ops::fs::read_optional(&head, crate::ops::fs::Cap::TEXT)? else { return Ok(None) };
     let mut words = text.split_whitespace();
     match (words.next().and_then(|n| n.parse().ok()), words.next(), words.next()) {
         (Some(seq), Some(hash), None) if hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
@@ -521,6 +540,33 @@ mod tests {
         fails("", &format!("{head} is missing"));
         std::fs::write(&head, "17\n").unwrap();
         fails(&original, "does not hold `<entry> <sha256>`");
+    }
+
+    /// A log that was emptied (or cut short) is not written to, so the next line cannot
+    /// cover up what was lost; the step does not run.
+    #[test]
+    fn a_log_cut_short_refuses_the_next_step() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = Utf8Path::from_path(tmp.path()).unwrap();
+        let (path, original) = steps(dir, 3);
+        for text in [String::new(), original.lines().next().unwrap().to_string() + "\n"] {
+            std::fs::write(&path, &text).unwrap();
+            let mut ran = false;
+            let err = trail(dir)
+                .step("next", |_| {
+                    ran = true;
+                    Ok(())
+                })
+                .unwrap_err()
+                .to_string();
+            assert!(!ran && err.contains("does not end where") && err.contains("Nothing was done"), "{err}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+            assert!(verify(&path).is_err());
+        }
+        std::fs::write(&path, &original).unwrap();
+        std::fs::remove_file(head_path(&path)).unwrap();
+        let err = trail(dir).step("next", |_| Ok(())).unwrap_err().to_string();
+        assert!(err.contains("has no") && err.contains(".head beside it"), "{err}");
     }
 
     /// CRLF line ends, blank lines and a missing final newline carry no entry: the same

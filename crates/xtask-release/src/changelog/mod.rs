@@ -290,12 +290,18 @@ pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
             (version, !released)
         }
     };
-    compute(sh, ws, &version, unreleased)
+    let plan = compute(sh, ws, &version, unreleased)?;
+    // Said by the dry run too: --execute would refuse it.
+    if plan.edit.is_some() {
+        fs::check_inside(&ws.root, &plan.path)?;
+    }
+    Ok(plan)
 }
 
 /// Writes the section as planned; nothing to do when the changelog has it already.
 pub fn execute(ws: &Workspace, plan: &Plan, reporter: &dyn Reporter) -> Result<()> {
     let Some(edit) = &plan.edit else { return Ok(()) };
+    fs::check_inside(&ws.root, &edit.path)?;
     edit.apply()?;
     reporter.status("Updated", &format!("{} with {}, from {}", ws.rel(&plan.path), plan.target(), plan.from()));
     Ok(())

@@ -50,6 +50,12 @@ impl Args {
             }
         } else {
             describe(&ctx.out, &plan, !self.execute);
+            if let (false, Some(why)) = (plan.detected.single_package, &plan.detected.xtask_apart) {
+                ctx.out.note(format!(
+                    "the xtask is a workspace of its own (its own Cargo.lock, run through --manifest-path), \
+                     so that Cargo.lock keeps every version it holds: {why}"
+                ));
+            }
             beside(&ctx.out, &plan);
             if plan.workflows.is_empty() || plan.workflows.iter().any(|w| w.beside.is_some()) {
                 crate::out!("{YOUR_WORKFLOWS}");
@@ -87,7 +93,14 @@ impl Args {
         if written == 0 {
             ctx.out.status("Finished", "nothing to do: xtask-release is set up here already");
         } else {
-            ctx.out.note("next: `cargo xtask check-version`, `cargo xtask build-matrix`, then commit these files");
+            let lock = if plan.detected.xtask_apart.is_some() {
+                " and xtask/Cargo.lock (the first run writes it)"
+            } else {
+                ""
+            };
+            ctx.out.note(format!(
+                "next: `cargo xtask check-version`, `cargo xtask build-matrix`, then commit these files{lock}"
+            ));
         }
         Ok(())
     }

@@ -68,6 +68,8 @@ struct Report<'a> {
     /// What is wrong, shaped like check-version's problems: where, then what.
     problems: Vec<Problem<'a>>,
     problem_count: usize,
+    /// The checks that could not run, and why: nothing about the release, something to configure.
+    unchecked: Vec<Problem<'a>>,
     findings: &'a [Finding],
 }
 
@@ -100,46 +102,68 @@ impl Args {
         let ws = cx.ctx.workspace()?;
         let outcome = verify_published::check(&cx.ctx.sh, &ws, &self.options(), out)?;
         let (version, findings) = (&outcome.version, &outcome.findings);
-        let problems: Vec<&Finding> = outcome.problems().collect();
+        let problems: Vec<(&Finding, &str)> =
+            findings.iter().filter_map(|f| Some((f, f.problem.as_deref()?))).collect();
+        let unchecked: Vec<(&Finding, &str)> =
+            findings.iter().filter_map(|f| Some((f, f.unchecked.as_deref()?))).collect();
         if cx.json() {
             cx.print_json(&Report {
                 format_version: 1,
                 version,
                 tag: &outcome.tag,
-                problems: problems
-                    .iter()
-                    .map(|f| Problem {
-                        check: &f.check,
-                        subject: &f.subject,
-                        message: f.problem.as_deref().unwrap_or_default(),
-                    })
-                    .collect(),
+                problems: listed(&problems),
                 problem_count: problems.len(),
+                unchecked: listed(&unchecked),
                 findings,
             })?;
         } else {
             for finding in findings {
                 let check = format!("{:?}", finding.check).to_lowercase();
-                match &finding.problem {
-                    None => crate::outln!("ok      {check:<8}  {}: {}", finding.subject, finding.detail),
-                    Some(problem) => crate::outln!("FAILED  {check:<8}  {}: {problem}", finding.subject),
+                match (&finding.problem, &finding.unchecked) {
+                    (Some(problem), _) => crate::outln!("FAILED  {check:<8}  {}: {problem}", finding.subject),
+                    (None, Some(why)) => crate::outln!("skipped {check:<8}  {}: {why}", finding.subject),
+                    (None, None) => crate::outln!("ok      {check:<8}  {}: {}", finding.subject, finding.detail),
                 }
             }
         }
-        if problems.is_empty() {
+        if problems.is_empty() && unchecked.is_empty() {
             out.status("Verified", format!("{version}: {} passed", crate::output::plural(findings.len(), "check")));
             return Ok(());
         }
-        for problem in &problems {
-            out.problem(None, &format!("{}: {}", problem.subject, problem.problem.as_deref().unwrap_or_default()));
+        for (finding, problem) in &problems {
+            out.problem(None, &format!("{}: {problem}", finding.subject));
         }
-        let lines: Vec<String> =
-            problems.iter().map(|f| format!("  {}: {}", f.subject, f.problem.as_deref().unwrap_or_default())).collect();
-        bail!(
-            "{} of the published release {version} {} wrong:\n{}\nfix the release (re-publish, re-upload, or roll it back with `rollback {version}`)",
-            crate::output::plural(problems.len(), "check"),
-            if problems.len() == 1 { "is" } else { "are" },
-            lines.join("\n")
-        )
+        let lines = |of: &[(&Finding, &str)]| -> String {
+            of.iter().map(|(f, message)| format!("\n  {}: {message}", f.subject)).collect()
+        };
+        // Only what was found wrong with the release is a reason to touch it: a check that
+        // could not run asks for configuration, and a rollback would take a good release down.
+        let mut said = Vec::new();
+        if !problems.is_empty() {
+            said.push(format!(
+                "{} of the published release {version} {} wrong:{}\nfix the release (re-publish, re-upload, or roll it \
+                 back with `rollback {version}`)",
+                crate::output::plural(problems.len(), "check"),
+                if problems.len() == 1 { "is" } else { "are" },
+                lines(&problems)
+            ));
+        }
+        if !unchecked.is_empty() {
+            let skips: std::collections::BTreeSet<String> =
+                unchecked.iter().map(|(f, _)| format!("--skip {}", format!("{:?}", f.check).to_lowercase())).collect();
+            said.push(format!(
+                "{} could not run, which says nothing about the release {version}:{}\nconfigure what each names and \
+                 run verify-published again, or leave the check out with {}",
+                crate::output::plural(unchecked.len(), "check"),
+                lines(&unchecked),
+                skips.into_iter().collect::<Vec<_>>().join(" ")
+            ));
+        }
+        bail!("{}", said.join("\n"))
     }
+}
+
+/// Findings with their message, as the JSON's `problems` or `unchecked`.
+fn listed<'a>(of: &[(&'a Finding, &'a str)]) -> Vec<Problem<'a>> {
+    of.iter().map(|(f, message)| Problem { check: &f.check, subject: &f.subject, message }).collect()
 }

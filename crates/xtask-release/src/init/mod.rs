@@ -2,15 +2,18 @@
 //! tags and branch, cargo-release's table), then every file it would write or edit as a
 //! plan of whole texts, shown as diffs in the dry run and written with `--execute`.
 //!
-//! A workspace gets an `xtask` member. A root package that is not a workspace gets an
-//! xtask that is a workspace of its own, run through `--manifest-path`: a `[workspace]`
-//! in the root would pull every nested standalone crate into it and break them.
+//! A workspace gets an `xtask` member, unless that would change a version its Cargo.lock
+//! holds (or not resolve at all): adopting never changes what the product builds with.
+//! Then, and for a root package that is not a workspace, the xtask is a workspace of its
+//! own with its own Cargo.lock, run through `--manifest-path`: a `[workspace]` in the
+//! root would pull every nested standalone crate into it and break them.
 //! Idempotent: a file that already says what init would write is left alone, one it
 //! wrote and you edited since is kept, and one it did not write stops it before anything
 //! is written. A project's own `ci.yml`/`release.yml` stay: ours go beside them under
 //! names of our own (`workflows` says which), or nowhere with `--no-workflows`.
 
 pub(crate) mod detect;
+mod lock;
 
 use anyhow::{Context as _, Result, bail};
 use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
@@ -35,6 +38,8 @@ const RELEASE_TEMPLATE: &str = include_str!("templates/release.yml");
 pub struct Detected {
     /// `true` for a root package without `[workspace]`.
     pub single_package: bool,
+    /// Why the xtask is a workspace of its own (`None`: a member of the workspace).
+    pub xtask_apart: Option<String>,
     pub tag_prefix: String,
     pub branch: String,
     /// `(package, bin)` pairs that ship.
@@ -122,6 +127,7 @@ const WORKFLOWS: [(&str, &str, &str, &str); 2] = [
 /// Writes every file the plan creates or edits, saying each; returns how many.
 pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<usize> {
     let todo: Vec<&Change> = plan.files.iter().filter(|c| c.writes()).collect();
+    todo.iter().try_for_each(|change| fs::check_inside(root, &root.join(&change.path)))?;
     for change in &todo {
         let path = root.join(&change.path);
         if let Some(dir) = path.parent() {
@@ -135,8 +141,18 @@ pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<
 
 /// Facts and plan in one, for the CLI and library callers: reads the repository's files.
 pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
-    let detected = detect(sh, ws)?;
-    plan(&ws.root, &detected, options, &mut |path| read_if_exists(&ws.root.join(path)))
+    let mut detected = detect(sh, ws)?;
+    let mut read = |path: &str| read_if_exists(&ws.root.join(path));
+    let plan = plan(&ws.root, &detected, options, &mut read)?;
+    if detected.xtask_apart.is_some() {
+        return Ok(plan);
+    }
+    // The fact that needs the plan: what cargo makes of the workspace with the xtask in it.
+    detected.xtask_apart = lock::why_not_a_member(sh, ws, &plan.files)?;
+    if detected.xtask_apart.is_none() {
+        return Ok(plan);
+    }
+    self::plan(&ws.root, &detected, options, &mut read)
 }
 
 impl Change {
@@ -175,6 +191,7 @@ pub fn detect(sh: &Shell, ws: &Workspace) -> Result<Detected> {
     });
     Ok(Detected {
         single_package,
+        xtask_apart: single_package.then(|| "the root package is not a workspace, and must not become one".into()),
         tag_prefix: detect::tag_prefix(&tags).or(translated_prefix).unwrap_or_else(|| "v".into()),
         branch: release_branch(sh)?,
         bins: detect::shipped_bins(ws.publishable(None)),
@@ -221,7 +238,7 @@ pub fn plan(
             tag_prefix: &detected.tag_prefix,
             test_command: &test_command,
             rust_version: detected.rust_version.as_deref(),
-            build_xtask: if detected.single_package { BUILD_OWN_XTASK } else { BUILD_MEMBER_XTASK },
+            build_xtask: if detected.xtask_apart.is_some() { BUILD_OWN_XTASK } else { BUILD_MEMBER_XTASK },
         };
         generated.push((workflow.path.to_string(), ours(detect::render_workflow(template, &vars), "#")));
         workflows.push(workflow);
@@ -255,7 +272,7 @@ pub fn plan(
     files.push(edit("Cargo.toml", &manifest, root_manifest(&manifest, detected)?));
     let config_path = ".cargo/config.toml";
     let config = read(config_path)?;
-    let alias = if detected.single_package { SINGLE_ALIAS } else { WORKSPACE_ALIAS };
+    let alias = if detected.xtask_apart.is_some() { SINGLE_ALIAS } else { WORKSPACE_ALIAS };
     let after = cargo_config(config.as_deref().unwrap_or(""), alias)?;
     files.push(match config {
         Some(before) => edit(config_path, &before, after),
@@ -312,10 +329,15 @@ fn xtask_manifest(detected: &Detected, dependency: &Dependency) -> String {
             format!("{{ path = {} }}", toml_edit::Value::from(path.as_str()))
         }
     };
-    let workspace = if detected.single_package {
-        "\n# A workspace of its own: the root package is not one, and must not become one.\n[workspace]\n"
-    } else {
-        ""
+    let workspace = match &detected.xtask_apart {
+        None => "",
+        Some(_) if detected.single_package => {
+            "\n# A workspace of its own: the root package is not one, and must not become one.\n[workspace]\n"
+        }
+        Some(_) => {
+            "\n# A workspace of its own, with its own Cargo.lock: as a member of the product's workspace it\n\
+             # would have changed a version the product's Cargo.lock holds.\n[workspace]\n"
+        }
     };
     format!(
         "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
@@ -330,7 +352,18 @@ fn root_manifest(manifest: &str, detected: &Detected) -> Result<String> {
     let (table, key) =
         if detected.single_package { (PACKAGE_TABLE, "package") } else { (WORKSPACE_TABLE, "workspace") };
     let has_ours = doc.get(key).and_then(|t| t.get("metadata")).and_then(|m| m.get("xtask-release")).is_some();
-    if !detected.single_package {
+    if !detected.single_package && detected.xtask_apart.is_some() {
+        // A glob member (`*`) would take it in; `exclude` keeps it a workspace of its own.
+        let exclude = doc["workspace"]
+            .as_table_like_mut()
+            .context("[workspace] in Cargo.toml is not a table")?
+            .entry("exclude")
+            .or_insert(toml_edit::value(toml_edit::Array::new()));
+        let exclude = exclude.as_array_mut().context("workspace.exclude in Cargo.toml is not an array")?;
+        if !exclude.iter().any(|m| matches!(m.as_str(), Some("xtask" | "./xtask"))) {
+            exclude.push("xtask");
+        }
+    } else if !detected.single_package {
         let members = doc["workspace"]
             .as_table_like_mut()
             .context("[workspace] in Cargo.toml is not a table")?
@@ -402,6 +435,10 @@ fn cargo_config(text: &str, alias: &str) -> Result<String> {
         .context("[alias] in .cargo/config.toml is not a table")?;
     match aliases.get("xtask") {
         Some(existing) if existing.as_str() == Some(alias) => {}
+        // The other form init writes: the xtask moved in or out of the workspace.
+        Some(existing) if existing.as_str().is_some_and(|e| [SINGLE_ALIAS, WORKSPACE_ALIAS].contains(&e)) => {
+            aliases.insert("xtask", toml_edit::value(alias));
+        }
         Some(existing) => bail!(
             ".cargo/config.toml has an `xtask` alias already ({}); make it `xtask = \"{alias}\"` or remove it, \
              and re-run; nothing was written",

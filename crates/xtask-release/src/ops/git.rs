@@ -75,13 +75,38 @@ fn changing(cmd: Cmd<'_>, doing: &str, fix: &str, reporter: &dyn Reporter) -> Re
 /// The error for a git command that failed: what we were doing, the command, its exit
 /// code, git's words (redacted) and the fix last.
 fn failure(doing: &str, shown: &str, out: &Output, fix: &str) -> anyhow::Error {
+    let said = words(out);
+    // Git explains a held index lock in general terms: say which file, and the command.
+    let fix = match locked_index(&said) {
+        Some(lock) => format!("{}; {}, then run again", index_lock_held(lock), index_lock_fix(lock)),
+        None => fix.to_string(),
+    };
     anyhow::Error::new(Failure {
         doing: doing.to_string(),
         command: redact(shown),
         code: super::exit_description(out.status),
-        said: words(out),
-        fix: fix.to_string(),
+        said,
+        fix,
     })
+}
+
+/// The index lock git names when it failed because the file exists:
+/// `fatal: Unable to create '/repo/.git/index.lock': File exists.`
+fn locked_index(said: &str) -> Option<&str> {
+    let (_, rest) = said.split_once("Unable to create '")?;
+    let (path, _) = rest.split_once("': File exists")?;
+    path.ends_with("index.lock").then_some(path)
+}
+
+/// What a leftover index lock at `lock` is, for the preflight check and for a git
+/// command that failed on it.
+pub fn index_lock_held(lock: &str) -> String {
+    format!("{lock} exists: a git command is running, or one was killed and left it")
+}
+
+/// How to clear the index lock at `lock`.
+pub fn index_lock_fix(lock: &str) -> String {
+    format!("when no git command is running, remove it: `rm {lock}`")
 }
 
 /// A git command that failed, with git's words already redacted.
@@ -442,4 +467,32 @@ pub fn delete_remote_tag(sh: &Shell, remote: &str, tag: &str, reporter: &dyn Rep
         PUSH_FIX,
         reporter,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_that_fails_on_a_left_index_lock_says_what_it_is_and_how_to_clear_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let sh = Shell::new().unwrap();
+        sh.change_dir(dir.path());
+        cmd!(sh, "git init --quiet").run().unwrap();
+        std::fs::write(dir.path().join("file"), "text").unwrap();
+        let lock = dir.path().join(".git/index.lock");
+        std::fs::write(&lock, "").unwrap();
+        let err = commit(&sh, &["file"], "message", &crate::report::Silent).unwrap_err().to_string();
+        let lock = lock.display();
+        assert!(err.contains(&format!("{lock} exists: a git command is running, or one was killed")), "{err}");
+        assert!(err.ends_with(&format!("remove it: `rm {lock}`, then run again")), "{err}");
+    }
+
+    #[test]
+    fn only_gits_index_lock_message_names_a_lock() {
+        let said = "fatal: Unable to create '/w/.git/index.lock': File exists.\n\nAnother git process...";
+        assert_eq!(locked_index(said), Some("/w/.git/index.lock"));
+        assert_eq!(locked_index("fatal: Unable to create '/w/.git/refs/tags/v1.lock': File exists."), None);
+        assert_eq!(locked_index("error: pathspec 'x' did not match"), None);
+    }
 }

@@ -116,7 +116,10 @@ fn system_roots() -> RootCerts {
 fn read_system_roots() -> RootCerts {
     let bundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt", "/etc/ssl/cert.pem"];
     let explicit = std::env::var_os("SSL_CERT_FILE").map(std::path::PathBuf::from);
-    let pem = explicit.into_iter().chain(bundles.map(Into::into)).find_map(|path| std::fs::read(path).ok());
+    let pem = explicit
+        .into_iter()
+        .chain(bundles.map(Into::into))
+        .find_map(|path| super::fs::read_bytes(path, super::fs::Cap::TEXT).ok());
     let certs: Vec<_> = pem
         .iter()
         .flat_map(|pem| ureq::tls::parse_pem(pem))

@@ -254,7 +254,7 @@ impl ConfigFiles {
     }
 
     fn parse(path: &Path) -> Result<ConfigFiles> {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = crate::ops::fs::read(path)?;
         let doc: DocumentMut = text.parse().with_context(|| format!("{} is not valid TOML", path.display()))?;
         Ok(ConfigFiles(vec![(path.to_path_buf(), doc)]))
     }

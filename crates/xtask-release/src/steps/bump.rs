@@ -49,9 +49,13 @@ pub struct Outcome {
     pub written: Vec<Utf8PathBuf>,
 }
 
-/// Every edit, computed from the workspace's files; nothing is written.
+/// Every edit, computed from the workspace's files; nothing is written. A plan that
+/// would write outside the workspace through a symlink is refused here, so a dry run
+/// says so too.
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
-    crate::version::edits::plan_excluding(ws, &options.target, &options.packages, &options.exclude)
+    let plan = crate::version::edits::plan_excluding(ws, &options.target, &options.packages, &options.exclude)?;
+    plan.check_inside()?;
+    Ok(plan)
 }
 
 /// Writes each edit of the plan atomically, in order, reporting each file.

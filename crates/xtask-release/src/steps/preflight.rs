@@ -176,10 +176,8 @@ fn no_index_lock(facts: &GitFacts) -> Check {
         None => Check::passed(NAME, "no git command holds the index"),
         Some(lock) => Check::failed(
             NAME,
-            format!(
-                "{lock} exists: a git command is running, or one was killed and left it (an interrupted release does)"
-            ),
-            format!("when no git command is running, remove it: `rm {lock}`; then re-run, which continues the release"),
+            format!("{} (an interrupted release does)", git::index_lock_held(lock)),
+            format!("{}; then re-run, which continues the release", git::index_lock_fix(lock)),
         ),
     }
 }

@@ -155,12 +155,14 @@ pub fn plan_with(
             // A run interrupted on an earlier day dated the section it wrote with that day.
             let today = crate::ops::date::today()?;
             let changelog = changelog.map(|e| scratch.to_real(e, &ws.root)).map(|edit| {
-                let written = std::fs::read_to_string(&edit.path).ok();
+                let written = fs::read(&edit.path).ok();
                 runbook::dated_as_written(edit, &version, written.as_deref(), &today)
             });
-            let mut facts = gather(&config.tag_for(&version))?;
             let edits: Vec<&FileEdit> = bump.iter().chain(&changelog).collect();
-            let read = |path: &Utf8Path| std::fs::read_to_string(path).ok();
+            // Computed in the copy, where a symlink may lead elsewhere than in the tree.
+            edits.iter().try_for_each(|edit| fs::check_inside(&ws.root, &edit.path))?;
+            let mut facts = gather(&config.tag_for(&version))?;
+            let read = |path: &Utf8Path| fs::read(path).ok();
             if let Leftover::Ours { written, temporary: left } =
                 runbook::leftover(&facts.changed, &scratch.top, &edits, read)
             {
@@ -216,6 +218,12 @@ pub fn execute(
 ) -> Result<()> {
     if let Some(failed) = preflight::failures(&plan.checks) {
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
+    }
+    // The preflight looked before the code checks ran, which take minutes: a git command
+    // started (or killed) since then holds the index, and the commit would fail on it
+    // after the files were written.
+    if let Some(lock) = git::index_lock(sh)? {
+        bail!("{}; nothing was changed. {}, then re-run", git::index_lock_held(&lock), git::index_lock_fix(&lock));
     }
     for file in &plan.temporary_files {
         std::fs::remove_file(file).with_context(|| format!("cannot remove {file}, left by an interrupted run"))?;
@@ -325,7 +333,7 @@ fn lock_check<'a>(
         }
     }
     let lock = scratch.root.join("Cargo.lock");
-    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let text = fs::read(&lock).unwrap_or_default();
     let progress = reporter.progress("Checking", &format!("Cargo.lock after the bump with `{LOCK_CHECK}`"));
     let result = cargo::check_lock(sh, &scratch.root.join("Cargo.toml"), &text);
     progress.finish(result.is_ok());

@@ -1,7 +1,9 @@
 //! `verify-published`: after a release, check what the world sees. Every crate of the
 //! version is on the registry with our content, the GitHub release holds exactly the
 //! promised assets and they verify, and a deployed service reports the version. Every
-//! problem is reported, not just the first; any problem exits 1.
+//! problem is reported, not just the first; any problem exits 1. A check that could not
+//! run (no GitHub repository or token, no registry configured) is not a problem of the
+//! release: it is reported apart, with what to configure.
 
 mod health;
 pub(crate) mod index_entries;
@@ -104,8 +106,14 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// What is wrong with the release.
     pub fn problems(&self) -> impl Iterator<Item = &Finding> {
         self.findings.iter().filter(|f| f.problem.is_some())
+    }
+
+    /// The checks that could not run, which say nothing about the release.
+    pub fn unchecked(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.unchecked.is_some())
     }
 }
 
@@ -118,7 +126,8 @@ pub enum Check {
     Health,
 }
 
-/// One thing checked: fine (`problem` is `None`) or not.
+/// One thing checked: fine (`problem` and `unchecked` are `None`), wrong (`problem`), or
+/// not checked at all (`unchecked`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
     pub check: Check,
@@ -128,21 +137,35 @@ pub struct Finding {
     pub problem: Option<String>,
     /// What was checked, or why less was.
     pub detail: String,
+    /// Why the check could not run, ending with what to configure so that it can; this
+    /// is no finding about the release.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchecked: Option<String>,
 }
 
 impl Finding {
     fn ok(check: Check, subject: impl Into<String>, detail: impl Into<String>) -> Finding {
-        Finding { check, subject: subject.into(), problem: None, detail: detail.into() }
+        Finding { check, subject: subject.into(), problem: None, detail: detail.into(), unchecked: None }
     }
 
     fn problem(check: Check, subject: impl Into<String>, problem: impl Into<String>) -> Finding {
-        Finding { check, subject: subject.into(), problem: Some(problem.into()), detail: String::new() }
+        Finding {
+            check,
+            subject: subject.into(),
+            problem: Some(problem.into()),
+            detail: String::new(),
+            unchecked: None,
+        }
+    }
+
+    fn unchecked(check: Check, subject: impl Into<String>, why: impl Into<String>) -> Finding {
+        Finding { check, subject: subject.into(), problem: None, detail: String::new(), unchecked: Some(why.into()) }
     }
 }
 
 /// Checks the published release of `ws`, saying what it checks through `reporter`, and
-/// records the run in the audit trail. Every problem is in the outcome; an error means
-/// the check itself could not run.
+/// records the run in the audit trail. Every problem, and every check that could not run,
+/// is in the outcome; an error means nothing could be checked (every check left out).
 pub fn check(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Reporter) -> Result<Outcome> {
     let version = match &options.version {
         Some(version) => version.clone(),
@@ -157,7 +180,7 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Repor
         reporter.status("Checking", "the registry");
         match Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path()) {
             Ok(registry) => findings.extend(index_entries::check(sh, ws, &registry, &version, &tag, reporter)),
-            Err(err) => findings.push(Finding::problem(Check::Registry, "registry", format!("{err:#}"))),
+            Err(err) => findings.push(Finding::unchecked(Check::Registry, "registry", format!("{err:#}"))),
         }
     }
     if !options.skip.contains(&Check::Release) {
@@ -173,17 +196,45 @@ pub fn check(sh: &Shell, ws: &Workspace, options: &Options, reporter: &dyn Repor
         reporter.status("Polling", &format!("{url} for version {expected}"));
         findings.push(health::check(url, &expected, options.health_timeout));
     }
+    if findings.is_empty() {
+        anyhow::bail!("{}", nothing_checked(options, &version));
+    }
 
-    let problems: Vec<&Finding> = findings.iter().filter(|f| f.problem.is_some()).collect();
+    let problems = findings.iter().filter(|f| f.problem.is_some()).count();
+    let unchecked = findings.iter().filter(|f| f.unchecked.is_some()).count();
     let mut produced = std::collections::BTreeMap::new();
     produced.insert("checks".to_string(), findings.len().to_string());
-    produced.insert("problems".to_string(), problems.len().to_string());
-    let (outcome, error) = match problems.len() {
-        0 => (crate::audit::Outcome::Ok, None),
-        n => (crate::audit::Outcome::Failed, Some(format!("{} found", crate::output::plural(n, "problem")))),
+    produced.insert("problems".to_string(), problems.to_string());
+    if unchecked > 0 {
+        produced.insert("unchecked".to_string(), unchecked.to_string());
+    }
+    let (outcome, error) = match (problems, unchecked) {
+        (0, 0) => (crate::audit::Outcome::Ok, None),
+        (0, n) => (crate::audit::Outcome::Failed, Some(format!("{} could not run", crate::output::plural(n, "check")))),
+        (n, _) => (crate::audit::Outcome::Failed, Some(format!("{} found", crate::output::plural(n, "problem")))),
     };
     trail
         .record("verify-published", outcome, error.as_deref(), &produced, started.elapsed())
         .context("cannot write the audit trail")?;
     Ok(Outcome { version, tag, findings })
+}
+
+/// Why nothing was checked: each check, and what left it out.
+fn nothing_checked(options: &Options, version: &Version) -> String {
+    let mut left_out = Vec::new();
+    if options.skip.contains(&Check::Registry) {
+        left_out.push("the registry (--skip registry)");
+    }
+    if options.skip.contains(&Check::Release) {
+        left_out.push("the GitHub release (--skip release)");
+    }
+    left_out.push(match options.health {
+        Some(_) => "the health endpoint (--skip health)",
+        None => "a deployed service (no --health URL)",
+    });
+    format!(
+        "nothing was checked for {version}: left out {}; drop a --skip, or pass --health URL, so that there is \
+         something to check",
+        left_out.join(", ")
+    )
 }

@@ -114,14 +114,12 @@ impl Report<'_> {
 
     fn lockfile(&mut self, files: &Files) {
         let Some(lock) = &files.lock else { return };
-        let fix = "run `cargo update --workspace` and commit Cargo.lock";
         for member in &self.ws.members {
             let message = match lock.package(&member.name) {
-                None => format!("has no entry for `{}`; {fix}", member.name),
-                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => format!(
-                    "`{}` is {} here but {} in its manifest; {fix}",
-                    member.name, locked.version.text, member.version
-                ),
+                None => format!("has no entry for `{}`; {LOCK_FIX}", member.name),
+                Some(locked) if locked.version.version().as_ref() != Some(&member.version) => {
+                    lock_entry_differs(&member.name, &locked.version.text, &member.version)
+                }
                 Some(_) => continue,
             };
             self.add(&lock.path, message);
@@ -149,15 +147,24 @@ impl Report<'_> {
 
     fn changelog(&mut self, path: &Utf8Path, version: &Version) {
         let off = format!("or set `changelog = false` in [{}] if you keep none", self.ws.config.table);
-        let message = match std::fs::read_to_string(path) {
-            Err(_) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
-            Ok(text) if super::section::find(&text, version).is_none() => {
+        let message = match crate::ops::fs::read_optional(path, crate::ops::fs::Cap::TEXT) {
+            Ok(None) => format!("cannot be read; create it with a `## [{version}]` section, {off}"),
+            Err(err) => format!("cannot be read ({}); {off}", err.root_cause()),
+            Ok(Some(text)) if super::section::find(&text, version).is_none() => {
                 format!("has no section for {version}; add a `## [{version}]` heading with the release notes, {off}")
             }
             Ok(_) => return,
         };
         self.add(path, message);
     }
+}
+
+const LOCK_FIX: &str = "run `cargo update --workspace` and commit Cargo.lock";
+
+/// What is wrong with a Cargo.lock entry at another version than its manifest, and the
+/// fix; `bump` refuses a stale lock file with the same words.
+pub(crate) fn lock_entry_differs(name: &str, locked: &str, manifest: &Version) -> String {
+    format!("`{name}` is {locked} here but {manifest} in its manifest; {LOCK_FIX}")
 }
 
 /// The changelog `check-version` checks: none with `check-changelog = false`, with

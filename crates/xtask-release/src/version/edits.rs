@@ -39,6 +39,9 @@ pub struct BumpPlan {
     /// removes them (they would fail `tag`'s and `release`'s clean-tree check).
     #[serde(skip)]
     pub stale_temp: Vec<Utf8PathBuf>,
+    /// The workspace root: every write lands inside it, and messages name files from it.
+    #[serde(skip)]
+    pub root: Utf8PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -57,17 +60,29 @@ impl BumpPlan {
         self.apply_each(|_| {})
     }
 
-    /// Removes stale temporary files, then writes each file atomically, in plan order,
-    /// calling `written` after each. A failure says which files were written and that
+    /// Refuses the plan when a file it edits is a symlink (or lies behind one) that
+    /// leads outside the workspace: the bump would change a file that is not the
+    /// workspace's.
+    pub fn check_inside(&self) -> Result<()> {
+        self.edits.iter().try_for_each(|edit| fs::check_inside(&self.root, &edit.path))
+    }
+
+    /// Checks that every write stays inside the workspace, removes stale temporary
+    /// files, then writes each file atomically, in plan order, calling `written` after
+    /// each. A failure names the files written (from the workspace root) and says that
     /// running the same bump again finishes it (the written places count as done).
     pub fn apply_each(&self, mut written: impl FnMut(&FileEdit)) -> Result<()> {
+        self.check_inside()?;
         for tmp in &self.stale_temp {
             std::fs::remove_file(tmp)
                 .with_context(|| format!("cannot remove {tmp}, left by an interrupted run; delete it by hand"))?;
         }
         for (done, edit) in self.edits.iter().enumerate() {
             if let Err(err) = edit.apply() {
-                let names: Vec<&str> = self.edits[..done].iter().filter_map(|e| e.path.file_name()).collect();
+                let names: Vec<&str> = self.edits[..done]
+                    .iter()
+                    .map(|e| e.path.strip_prefix(&self.root).unwrap_or(&e.path).as_str())
+                    .collect();
                 let wrote = match names.is_empty() {
                     true => "no file was changed".to_string(),
                     false => format!("{done} of {} files were written ({})", self.edits.len(), names.join(", ")),
@@ -141,7 +156,7 @@ pub fn plan_excluding(ws: &Workspace, target: &Target, packages: &[String], excl
     let version = bumps.iter().map(|b| b.to.clone()).max().unwrap_or_else(|| Version::new(0, 0, 0));
     let read = files.manifests.iter().map(|m| &m.path).chain(files.lock.iter().map(|l| &l.path));
     let stale_temp = read.chain(files.extras.iter().map(|(path, _)| path)).filter_map(|p| fs::stale_temp(p)).collect();
-    Ok(BumpPlan { version, packages: bumps, edits, stale_temp })
+    Ok(BumpPlan { version, packages: bumps, edits, stale_temp, root: ws.root.clone() })
 }
 
 /// Rewrites the requirements on bumped packages in every manifest, or refuses one that
@@ -196,6 +211,8 @@ struct Site {
     version: Version,
     /// A Cargo.lock entry: cargo's record of the version, not a statement of it.
     in_lock: bool,
+    /// For a Cargo.lock entry behind its manifest, what check-version says of it.
+    behind: Option<String>,
 }
 
 impl Site {
@@ -204,7 +221,7 @@ impl Site {
         let Some(version) = span.version() else {
             bail!("{shown}: `{}` is not a semver version; write X.Y.Z there", span.text);
         };
-        Ok(Site { file: file.clone(), shown, span: span.clone(), version, in_lock: false })
+        Ok(Site { file: file.clone(), shown, span: span.clone(), version, in_lock: false, behind: None })
     }
 }
 
@@ -275,14 +292,21 @@ fn package(ws: &Workspace, files: &Files, name: &str) -> Result<Group> {
     Ok(Group { label: format!("package `{name}`"), members: vec![name.to_string()], sites })
 }
 
+/// The Cargo.lock entries of `names`, each with check-version's words when it is behind
+/// its manifest.
 fn lock_sites<'a>(ws: &Workspace, files: &Files, names: impl IntoIterator<Item = &'a str>) -> Result<Vec<Site>> {
     let Some(lock) = &files.lock else { return Ok(Vec::new()) };
-    let what = |name: &str| format!("`{name}` entry");
-    names
-        .into_iter()
-        .filter_map(|name| lock.package(name).map(|p| Site::new(ws, &lock.path, &what(name), &p.version)))
-        .map(|site| site.map(|site| Site { in_lock: true, ..site }))
-        .collect()
+    let mut sites = Vec::new();
+    for name in names {
+        let Some(locked) = lock.package(name) else { continue };
+        let site = Site::new(ws, &lock.path, &format!("`{name}` entry"), &locked.version)?;
+        let behind = ws.member(name).filter(|m| site.version.cmp_precedence(&m.version).is_lt()).map(|member| {
+            let message = super::agreement::lock_entry_differs(name, &locked.version.text, &member.version);
+            format!("{}: {message}", ws.rel(&lock.path))
+        });
+        sites.push(Site { in_lock: true, behind, ..site });
+    }
+    Ok(sites)
 }
 
 impl Group {
@@ -296,6 +320,22 @@ impl Group {
             if let Some(site) = site {
                 bail!("{}: {}", site.shown, super::level::same_precedence(new, &site.version));
             }
+        }
+        // A bump writes Cargo.lock before any file that states a version, so a lock
+        // entry below every manifest is never an unfinished bump of ours but a stale lock
+        // file: refused as check-version reports it, whatever the target.
+        if lowest != highest && self.only_in_lock(&lowest) {
+            let stale: Vec<&str> = self
+                .sites
+                .iter()
+                .filter(|s| s.version == lowest)
+                .map(|s| s.behind.as_deref().unwrap_or(&s.shown))
+                .collect();
+            bail!(
+                "{}, then bump again: a bump writes Cargo.lock first, so a lock entry behind every manifest is a \
+                 stale lock file, not an unfinished bump",
+                stale.join("\n")
+            );
         }
         let new = match target {
             // Finished already (a re-run): nothing to write.
@@ -313,15 +353,6 @@ impl Group {
             Target::Exact(new) => new.clone(),
             Target::Level(_) => {
                 let new = target.resolve(&lowest)?;
-                if lowest != highest && self.only_in_lock(&lowest) {
-                    bail!(
-                        "{}: {lowest}, lower than every manifest states ({highest}): the lock file is stale \
-                         (a bump writes Cargo.lock first, so this is not an unfinished one), and {target} would \
-                         only repair it; refresh it with `cargo update --workspace` and bump again, or run \
-                         `bump {highest} --execute` if {highest} is the version you meant to set",
-                        self.places(|v| *v == lowest)
-                    );
-                }
                 if self.sites.iter().any(|s| s.version != lowest && s.version != new) {
                     bail!(
                         "the versions of {} disagree: {}; {target} from the lowest ({lowest}) gives {new}, \

@@ -66,8 +66,9 @@ impl ExtraFile {
     /// and how to fix it, in the config's `table`; the caller names the file.
     pub fn load(&self, root: &Utf8Path, table: &str) -> Result<Extra, String> {
         let path = root.join(self.path());
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot be read ({e}); fix its path in extra-files of [{table}], or create it"))?;
+        let text = crate::ops::fs::read(&path).map_err(|e| {
+            format!("cannot be read ({}); fix its path in extra-files of [{table}], or create it", e.root_cause())
+        })?;
         let spans = self.spans(&text)?;
         if let Some(bad) = spans.iter().find(|s| s.version().is_none()) {
             return Err(format!(

@@ -27,11 +27,10 @@ pub struct Locked {
 impl Lockfile {
     /// Reads `path`, or `None` when the workspace has no lock file.
     pub fn read(path: Utf8PathBuf) -> Result<Option<Lockfile>> {
-        if !path.exists() {
-            return Ok(None);
+        match crate::ops::fs::read_optional(&path, crate::ops::fs::Cap::TEXT)? {
+            Some(text) => Lockfile::parse(path, text).map(Some),
+            None => Ok(None),
         }
-        let text = crate::ops::fs::read(&path)?;
-        Lockfile::parse(path, text).map(Some)
     }
 
     pub fn parse(path: Utf8PathBuf, text: String) -> Result<Lockfile> {

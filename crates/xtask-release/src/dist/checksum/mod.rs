@@ -195,34 +195,43 @@ fn plan_files(files: &[PathBuf], sums: Option<&Path>) -> Result<Plan> {
 }
 
 fn output(path: PathBuf, text: String) -> Output {
-    let unchanged = std::fs::read(&path).is_ok_and(|old| old == text.as_bytes());
+    // Read only a regular file of sums' size: a FIFO there must not block the plan.
+    let unchanged =
+        crate::ops::fs::read_bytes(&path, crate::ops::fs::Cap::SUMS).is_ok_and(|old| old == text.as_bytes());
     Output { path, text, unchanged }
 }
 
 /// Writes every changed output to a temporary file beside it, and only when all of them
-/// are written renames them into place; a failure removes the temporary files.
+/// are written renames them into place; a failure removes the temporary files not yet
+/// renamed, the one whose write was cut short (a full disk) included.
 pub fn execute(plan: &Plan) -> Result<()> {
     let changed: Vec<&Output> = plan.outputs.iter().filter(|o| !o.unchanged).collect();
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    let remove = |staged: &[(PathBuf, &Path)]| {
+        for (tmp, _) in staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+    };
     let result = (|| -> Result<()> {
         for output in &changed {
             let tmp = parent_dir(&output.path).join(format!(".{}.xtask-release.tmp", file_name(&output.path)?));
+            staged.push((tmp.clone(), &output.path));
             std::fs::write(&tmp, &output.text)
                 .with_context(|| format!("cannot write {}; nothing was written", output.path.display()))?;
-            staged.push((tmp, &output.path));
         }
         Ok(())
     })();
     if result.is_err() {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
-        }
+        remove(&staged);
         return result;
     }
-    for (tmp, path) in &staged {
-        std::fs::rename(tmp, path).with_context(|| {
-            format!("cannot write {}; re-run the same command to finish writing the checksums", path.display())
-        })?;
+    for (done, (tmp, path)) in staged.iter().enumerate() {
+        if let Err(err) = std::fs::rename(tmp, path) {
+            remove(&staged[done..]);
+            return Err(err).with_context(|| {
+                format!("cannot write {}; re-run the same command to finish writing the checksums", path.display())
+            });
+        }
     }
     Ok(())
 }

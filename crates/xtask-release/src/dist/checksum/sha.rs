@@ -13,6 +13,8 @@ use std::sync::mpsc;
 
 use sha2::{Digest as _, Sha256};
 
+use crate::ops::fs::open_regular;
+
 /// Large enough that the per-read system call cost vanishes against hashing it, small
 /// enough that a few of them per thread are nothing.
 const CHUNK: usize = 1 << 20;
@@ -174,16 +176,6 @@ fn hash_file_pipelined(path: &Path) -> io::Result<Digest> {
         }
         Ok(Digest(hasher.finalize().into()))
     })
-}
-
-/// Opens a regular file; anything else (a FIFO, socket or device) is refused before it
-/// is opened, since opening a FIFO for reading waits for a writer that may never come.
-fn open_regular(path: &Path) -> io::Result<File> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    File::open(path)
 }
 
 /// Fills `buf` as far as the file goes: one `read` may return less than asked.

@@ -4,11 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use serde::Serialize;
 
 use super::sha::{self, Digest};
 use super::{format, walk};
+use crate::ops::fs::Cap;
 
 /// One promise of a checksum file: `file` has `expected` as its SHA-256.
 #[derive(Debug, Clone)]
@@ -98,7 +99,8 @@ impl Finding {
 /// asset could point its `.sha256` at an untouched sibling, or anywhere on the machine.
 pub fn read_checks(checksum_file: &Path) -> Result<Vec<Check>> {
     let shown = checksum_file.display().to_string();
-    let text = std::fs::read_to_string(checksum_file).with_context(|| format!("cannot read {shown}"))?;
+    let cap = if walk::is_sidecar(checksum_file) { Cap::SIDECAR } else { Cap::SUMS };
+    let text = crate::ops::fs::read_capped(checksum_file, cap)?;
     let dir = checksum_file.parent().unwrap_or(Path::new(""));
     let entries = format::parse(&text, &shown)?;
     if walk::is_sidecar(checksum_file) {

@@ -69,10 +69,15 @@ impl Scratch {
         FileEdit { path: root.join(rel), ..edit }
     }
 
-    /// `edit` (of a file under the real root) written into the copy instead.
+    /// `edit` (of a file under the real root) written into the copy instead. A symlink
+    /// there is replaced, never written through: the copy's links lead where the
+    /// committed ones do, maybe out of the copy.
     pub fn write(&self, edit: &FileEdit, root: &Utf8Path) -> Result<()> {
         let rel = edit.path.strip_prefix(root).unwrap_or(&edit.path);
         let path = self.root.join(rel);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            std::fs::remove_file(&path).with_context(|| format!("cannot replace the symlink {path}"))?;
+        }
         std::fs::write(&path, &edit.after).with_context(|| format!("cannot write {path}"))
     }
 }

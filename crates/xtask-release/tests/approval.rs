@@ -225,8 +225,9 @@ fn a_wrong_digest_is_refused_before_release_runs_its_checks() {
     assert_same_files(&files, &fixture.snapshot());
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 
-    // The test command does run for a dry run, and for the approved plan.
-    let dry = fixture.run(&["release", "minor", "--skip-fmt", "--skip-clippy"]).ok();
+    // The test command does run for a dry run asked to (`--checks`), whose digest is of the
+    // plan with the tests still pending, as --execute makes it, and for the approved plan.
+    let dry = fixture.run(&["release", "minor", "--skip-fmt", "--skip-clippy", "--checks"]).ok();
     assert!(marker.exists(), "{dry}");
     std::fs::remove_file(&marker).unwrap();
     let digest = digest_of(&dry).expect("a plan: line");

@@ -40,7 +40,7 @@ pub fn why_not_a_member(sh: &Shell, ws: &Workspace, files: &[Change]) -> Result<
             cargo::last_relevant(&stderr)
         )));
     }
-    let after = crate::ops::fs::read(&scratch.root.join("Cargo.lock"))?;
+    let after = crate::ops::fs::read(scratch.root.join("Cargo.lock"))?;
     let changed = changed(&locked, &after);
     if changed.is_empty() {
         return Ok(None);

@@ -2,7 +2,7 @@
 //! CLI implements (cargo-style status lines on stderr) and a library caller may too.
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Progress of an executing plan. Every method is a line for a human; nothing here is
 /// part of a command's result, which comes back as a typed outcome. `Sync`: parallel
@@ -55,6 +55,24 @@ impl dyn Reporter + '_ {
         Progress { reporter: self, what: format!("{} {what}", verb.to_lowercase()), started: Instant::now() }
     }
 
+    /// Runs `work`, and while it runs says every `every` how long `what` has been running,
+    /// so a step whose output is kept never sits on one line for minutes.
+    pub fn heartbeat<T>(&self, what: &str, every: Duration, work: impl FnOnce() -> T) -> T {
+        let (done, beat) = std::sync::mpsc::channel::<()>();
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let started = Instant::now();
+                // Ends when `done` is dropped, at once: `recv_timeout` wakes on it.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = beat.recv_timeout(every) {
+                    self.status("Running", &format!("{what}: {} so far", elapsed(started)));
+                }
+            });
+            let result = work();
+            drop(done);
+            result
+        })
+    }
+
     /// A group of lines (see [`Reporter::begin_group`]) that ends when the guard drops.
     pub fn group(&self, name: &str) -> Group<'_> {
         self.begin_group(name);
@@ -78,6 +96,15 @@ impl Progress<'_> {
         } else {
             self.reporter.failed("Failed", &format!("{} after {secs:.1}s", self.what));
         }
+    }
+}
+
+/// Whole seconds under a minute (`45s`), minutes and seconds above (`6m 30s`).
+fn elapsed(started: Instant) -> String {
+    let secs = started.elapsed().as_secs();
+    match secs {
+        0..60 => format!("{secs}s"),
+        _ => format!("{}m {:02}s", secs / 60, secs % 60),
     }
 }
 
@@ -136,5 +163,26 @@ impl Reporter for Recorder {
             Some(file) => self.push(format!("problem: {}: {message}", file.display())),
             None => self.push(format!("problem: {message}")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_step_says_how_long_it_has_been_running_and_stops_when_it_ends() {
+        let recorder = Recorder::default();
+        let out: &dyn Reporter = &recorder;
+        let answer = out.heartbeat("`cargo clippy`", Duration::from_millis(100), || {
+            std::thread::sleep(Duration::from_millis(350));
+            42
+        });
+        assert_eq!(answer, 42);
+        let lines = recorder.lines();
+        assert!((2..=4).contains(&lines.len()), "{lines:?}");
+        assert!(lines.iter().all(|l| l == "Running `cargo clippy`: 0s so far"), "{lines:?}");
+        std::thread::sleep(Duration::from_millis(250));
+        assert_eq!(recorder.lines().len(), lines.len(), "beats after the step ended");
     }
 }

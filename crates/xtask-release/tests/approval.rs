@@ -8,8 +8,9 @@ mod support;
 use std::path::PathBuf;
 use std::process::Command;
 
+use support::github::GitHubMock;
 use support::registry::Registry;
-use support::release_flow::{CRATES, Released};
+use support::release_flow::{CANARY, CRATES, Released};
 use support::{Run, assert_same_files};
 use xtask_release::publish;
 use xtask_release::report::Silent;
@@ -224,8 +225,9 @@ fn a_wrong_digest_is_refused_before_release_runs_its_checks() {
     assert_same_files(&files, &fixture.snapshot());
     assert_eq!((fixture.head(), fixture.tags()), (head, String::new()));
 
-    // The test command does run for a dry run, and for the approved plan.
-    let dry = fixture.run(&["release", "minor", "--skip-fmt", "--skip-clippy"]).ok();
+    // The test command does run for a dry run asked to (`--checks`), whose digest is of the
+    // plan with the tests still pending, as --execute makes it, and for the approved plan.
+    let dry = fixture.run(&["release", "minor", "--skip-fmt", "--skip-clippy", "--checks"]).ok();
     assert!(marker.exists(), "{dry}");
     std::fs::remove_file(&marker).unwrap();
     let digest = digest_of(&dry).expect("a plan: line");
@@ -338,4 +340,24 @@ fn a_github_release_plan_holds_the_api_it_goes_to() {
     let run = support::run(cmd).fails(1);
     assert!(differences(&run).iter().any(|d| d.starts_with("api: ")), "{run}");
     assert!(released.mock.state().releases.is_empty(), "{run}");
+
+    // rollback's plan holds the API it marks the release through, likewise.
+    released.run(&["github-release", "--assets", dir.to_str().unwrap(), "--execute", "--approve", &digest]).ok();
+    gate_only(&released, "rollback");
+    let args = ["rollback", "0.1.0", "--registry", "local", "--reason", "approved elsewhere"];
+    let dry = released.run(&args).ok();
+    let digest = digest_of(&dry).expect("a plan: line");
+    // Another server that has the same release answers, so the plan is made the same way.
+    let elsewhere = GitHubMock::start(CANARY);
+    elsewhere.add_release("v0.1.0", &[]);
+    let written = released.mock.requests().iter().filter(|r| r.method != "GET").count();
+    let mut cmd = released.command(&[&args[..], &["--execute", "--yes", "--approve", &digest]].concat());
+    elsewhere.env(&mut cmd);
+    let run = support::run(cmd).fails(1);
+    assert!(differences(&run).iter().any(|d| d.starts_with("github_api: ")), "{run}");
+    let writes = |mock: &GitHubMock| mock.requests().iter().filter(|r| r.method != "GET").count();
+    assert_eq!((writes(&released.mock), writes(&elsewhere)), (written, 0), "{run}");
+    for name in CRATES {
+        assert_eq!(released.registry.yanked(name, "0.1.0"), None, "{run}");
+    }
 }

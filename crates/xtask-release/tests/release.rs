@@ -68,14 +68,66 @@ fn json_plan_has_the_seven_steps() {
     assert_eq!(check("lock file").unwrap()["outcome"], "passed");
 }
 
+/// A dry run prints the plan after the checks that take seconds; clippy and the tests
+/// are listed with what they will run, and run only when asked (`--checks`), each with a
+/// start line and its time, after the plan.
 #[test]
-fn dry_run_runs_fmt_clippy_and_tests_for_real() {
+fn dry_run_lists_clippy_and_tests_and_runs_them_only_with_checks() {
     let fixture = fixture("single-crate");
     formatted(&fixture);
     let run = fixture.run(&["release", "patch"]).ok();
-    for check in ["ok      cargo fmt", "ok      cargo clippy", "ok      tests: `cargo test --workspace` passed"] {
-        assert!(run.stdout.contains(check), "{check}\n{run}");
+    assert!(run.stdout.contains("ok      cargo fmt: `cargo fmt --all --check` passed"), "{run}");
+    for pending in [
+        "pending cargo clippy: `cargo clippy --workspace --all-targets -- -D warnings` runs at --execute",
+        "pending tests: `cargo test --workspace` runs at --execute, before the first change (in a dry run: --checks)",
+    ] {
+        assert!(run.stdout.contains(pending), "{pending}\n{run}");
     }
+    assert!(!run.stderr.contains("Running `cargo clippy"), "clippy ran in a dry run\n{run}");
+    assert!(!run.stderr.contains("Running `cargo test"), "the tests ran in a dry run\n{run}");
+    assert!(run.stderr.contains("--checks runs them now"), "{run}");
+
+    let run = fixture.run(&["release", "patch", "--checks"]).ok();
+    let plan_ends = run.stdout.find("  7. push").unwrap_or_else(|| panic!("{run}"));
+    let results = run.stdout.find("  1. preflight, the slow checks:").unwrap_or_else(|| panic!("{run}"));
+    assert!(plan_ends < results, "the plan came after the slow checks\n{run}");
+    for check in ["ok      cargo clippy", "ok      tests: `cargo test --workspace` passed"] {
+        assert!(run.stdout[results..].contains(check), "{check}\n{run}");
+    }
+    for line in
+        ["Running `cargo clippy", "Finished running `cargo clippy", "Finished running `cargo test --workspace` in"]
+    {
+        assert!(run.stderr.contains(line), "{line}\n{run}");
+    }
+}
+
+/// A version released already (its release commit tagged and pushed, or the manifests at
+/// it and its tag there) has nothing to do, said before any check runs: a failing test
+/// command is not run.
+#[test]
+fn a_released_version_has_nothing_to_do_before_any_check() {
+    let fixture = fixture("single-crate");
+    let manifest = fixture.read("Cargo.toml")
+        + "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n";
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("configure the test command");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
+    let nothing = |run: &support::Run| {
+        assert!(run.stderr.contains("v0.2.0 is released already; nothing to do"), "{run}");
+        assert!(!run.stderr.contains("Running"), "a check ran\n{run}");
+        assert!(!run.stdout.contains("fmt"), "a check ran\n{run}");
+    };
+    nothing(&fixture.run(&["release", "0.2.0", "--checks"]).ok());
+    nothing(&fixture.run(&["release", "0.2.0", "--execute", "--yes"]).ok());
+
+    // A commit after the release: the manifests are at 0.2.0 and v0.2.0 exists.
+    fixture.write("README.md", "more\n");
+    fixture.commit_all("docs: more");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let run = fixture.run(&["release", "0.2.0", "--checks"]).ok();
+    nothing(&run);
+    assert!(run.stdout.contains("the manifests are at its version and v0.2.0 exists"), "{run}");
 }
 
 #[test]
@@ -98,7 +150,7 @@ fn the_test_command_comes_from_config_and_its_failure_is_reported() {
     fixture.write("Cargo.toml", &manifest);
     fixture.commit_all("configure the test command");
     fixture.git(&["push", "--quiet", "origin", "main"]);
-    let run = fixture.run(&["release", "patch", "--skip-fmt", "--skip-clippy"]).fails(1);
+    let run = fixture.run(&["release", "patch", "--skip-fmt", "--skip-clippy", "--checks"]).fails(1);
     assert!(run.stdout.contains("FAILED  tests: `git no-such-command` failed"), "{run}");
     assert!(run.stdout.contains("is not a git command"), "{run}");
     assert!(run.stderr.contains("preflight failed (tests)"), "{run}");

@@ -262,6 +262,7 @@ pub(crate) fn print_checks(checks: &[preflight::Check]) {
             preflight::Outcome::Passed => "ok",
             preflight::Outcome::Failed => "FAILED",
             preflight::Outcome::Skipped => "skipped",
+            preflight::Outcome::Pending => "pending",
         };
         crate::outln!("    {label:<8}{}: {}", check.name, check.detail);
         if let Some(fix) = check.fix.as_deref().filter(|_| check.is_failed()) {

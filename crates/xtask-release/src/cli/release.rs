@@ -15,6 +15,7 @@ use crate::steps::preflight;
 use crate::steps::release::runbook::{Action, ReleasePlan};
 use crate::steps::release::{self, Options};
 use crate::version::Target;
+use crate::workspace::Workspace;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -41,6 +42,10 @@ pub struct Args {
     /// Commit and tag, but do not push
     #[arg(long)]
     pub no_push: bool,
+    /// In a dry run, also run the slow checks (clippy, the tests), which --execute runs
+    /// before the first change
+    #[arg(long)]
+    pub checks: bool,
 }
 
 impl Args {
@@ -86,27 +91,38 @@ impl Args {
         if let Some(why) = &plan.resumed {
             ctx.out.note(why);
         }
-
-        let failed = preflight::failures(&plan.checks);
-        // With JSON an executed run prints what it did, unless its preflight stops it: then
-        // the plan, whose checks say why.
-        if cx.json() {
-            if !self.execute || failed.is_some() {
-                cx.print_plan_json(&ws, &plan)?
-            }
-        } else {
-            print_plan(&plan, &ws.root)
-        }
-        preflight::annotate(&ctx.out, &plan.checks);
-        if let Some(failed) = failed {
-            bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
-        }
         if plan.is_done() {
+            match cx.json() {
+                true if !self.execute => cx.print_plan_json(&ws, &plan)?,
+                true => {}
+                false => print_plan(&plan, &ws.root),
+            }
             ctx.out.status("Finished", format!("{} is released already; nothing to do", plan.tag));
             return if self.execute { print_done(cx, &plan) } else { Ok(()) };
         }
+
+        // The plan comes first, with the checks that take seconds; the slow ones (clippy,
+        // the tests) after it, at --execute once confirmed, in a dry run with --checks.
+        if !cx.json() {
+            print_plan(&plan, &ws.root);
+        }
+        let failed = preflight::failures(&plan.checks);
+        if let Some(failed) = failed {
+            return preflight_failed(cx, &ws, &plan, &failed);
+        }
         if !self.execute {
+            let checked = match self.checks {
+                true => self.slow_checks(cx, &ws, plan.clone(), &options)?,
+                false => plan.clone(),
+            };
+            if cx.json() {
+                cx.print_plan_json(&ws, &checked)?;
+            }
+            // The approval is of the plan, with its slow checks still to run, as --execute makes it.
             cx.print_digest(&ws, &plan)?;
+            if checked.checks.iter().any(preflight::Check::is_pending) {
+                ctx.out.note("the slow checks run at --execute, before the first change; --checks runs them now");
+            }
             ctx.out.note("dry run: nothing was changed; pass --execute to act");
             return Ok(());
         }
@@ -123,32 +139,66 @@ impl Args {
         if !self.yes && !confirm(&plan)? {
             bail!("release cancelled; nothing was changed");
         }
+        let checked = self.slow_checks(cx, &ws, plan.clone(), &options)?;
         // The tag's annotation ends with the trail's head, kept on the remote with the tag.
         let head = crate::audit::head_line(&ws);
         let tags = plan.steps.iter().any(|s| s.skip.is_none() && matches!(s.action, Action::Tag { .. }));
-        let plan = match &head {
-            Some(line) => plan.with_trailer(line),
-            None => plan,
+        let checked = match &head {
+            Some(line) => checked.with_trailer(line),
+            None => checked,
         };
-        // The line is for the version this run makes, not the one it starts from.
+        // What is approved (and recorded) is the plan with its slow checks pending, as the
+        // dry run shows it; what runs is that plan with them passed. The line is for the
+        // version this run makes, not the one it starts from.
         let executed = cx.execute(&ws, &plan, Some(&plan.version), |produced| {
-            release::execute(&ctx.sh, &ws, &plan, &options, &ctx.out)?;
+            release::execute(&ctx.sh, &ws, &checked, &options, &ctx.out)?;
             if let Some(line) = head.filter(|_| tags) {
                 produced.add("audit_head", line);
             }
-            super::produced_tag(&ctx.sh, &plan.tag, produced)
+            super::produced_tag(&ctx.sh, &checked.tag, produced)
         });
         match executed {
-            Ok(()) => print_done(cx, &plan),
+            Ok(()) => print_done(cx, &checked),
             // Stopped part way (the error names the step): the plan is the document, so
             // stdout still holds one.
             Err(err) if cx.json() => {
-                cx.print_plan_json(&ws, &plan)?;
+                cx.print_plan_json(&ws, &checked)?;
                 Err(err)
             }
             Err(err) => Err(err),
         }
     }
+}
+
+impl Args {
+    /// Runs the plan's pending checks and prints their results (text: under the plan,
+    /// which is printed already); a failure ends the run with nothing changed.
+    fn slow_checks(&self, cx: &Cx, ws: &Workspace, plan: ReleasePlan, options: &Options) -> Result<ReleasePlan> {
+        let pending: Vec<&str> = plan.checks.iter().filter(|c| c.is_pending()).map(|c| c.name).collect();
+        if pending.is_empty() {
+            return Ok(plan);
+        }
+        let plan = release::run_checks(&cx.ctx.sh, ws, plan, options, &cx.ctx.out);
+        if !cx.json() {
+            crate::outln!("  1. preflight, the slow checks:");
+            let ran: Vec<_> = plan.checks.iter().filter(|c| pending.contains(&c.name)).cloned().collect();
+            super::print_checks(&ran);
+        }
+        match preflight::failures(&plan.checks) {
+            Some(failed) => preflight_failed(cx, ws, &plan, &failed).map(|()| plan),
+            None => Ok(plan),
+        }
+    }
+}
+
+/// Ends a run whose preflight failed: with JSON the plan, whose checks say why, then the
+/// error (the text plan is printed already).
+fn preflight_failed(cx: &Cx, ws: &Workspace, plan: &ReleasePlan, failed: &str) -> Result<()> {
+    if cx.json() {
+        cx.print_plan_json(ws, plan)?;
+    }
+    preflight::annotate(&cx.ctx.out, &plan.checks);
+    bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run")
 }
 
 /// With JSON, an executed release's one document: each step, done by this run or skipped
@@ -246,7 +296,7 @@ fn print_plan(plan: &ReleasePlan, root: &Utf8Path) {
 /// What a step does, in one line.
 fn describe(plan: &ReleasePlan, action: &Action) -> String {
     match action {
-        Action::Preflight => "preflight: git state, formatting, lints, tests".into(),
+        Action::Preflight => "preflight: git state, lock file, formatting; then lints and tests".into(),
         Action::Bump { edits } if edits.is_empty() => format!("bump to {}", plan.version),
         Action::Bump { edits } => {
             format!("bump {} -> {} ({})", plan.previous, plan.version, crate::output::plural(edits.len(), "file"))

@@ -130,7 +130,9 @@ impl Args {
 /// The dry run's text: every step in order, skipped ones with the reason.
 fn describe(plan: &Plan) -> String {
     let what = if plan.undo { "Undo plan" } else { "Rollback plan" };
-    let mut out = format!("{what} for {} (tag {}, registry {}):\n", plan.version, plan.tag, plan.registry.display());
+    let github = plan.github_api.as_deref().map(|api| format!(", GitHub API {api}")).unwrap_or_default();
+    let mut out =
+        format!("{what} for {} (tag {}, registry {}{github}):\n", plan.version, plan.tag, plan.registry.display());
     let mut n = 0;
     for step in &plan.steps {
         match &step.skip {

@@ -229,19 +229,12 @@ pub fn plan(
 /// the main one does not ship unasked, nor the binary of an unpublished package. None at
 /// all in a library-only workspace.
 fn shipped(members: &[Member], config: &Config, table: &str) -> Result<(Vec<Shipped>, Vec<Shipped>)> {
-    let mut shipped = Vec::new();
-    let mut left_out = Vec::new();
     if config.bins.is_empty() {
-        for member in members.iter().filter(|m| m.publish.is_released()) {
-            let main = member.default_run.as_ref().or_else(|| member.bins.iter().find(|b| **b == member.name));
-            for bin in &member.bins {
-                let ship = Shipped { package: member.name.clone(), bin: bin.clone() };
-                if main.is_none_or(|main| main == bin) { shipped.push(ship) } else { left_out.push(ship) }
-            }
-        }
         // A library-only workspace ships no binary: an empty matrix, not an error.
-        return Ok((shipped, left_out));
+        return Ok(default_shipped(members));
     }
+    let mut shipped = Vec::new();
+    let left_out = Vec::new();
     for entry in &config.bins {
         let Some(member) = members.iter().find(|m| m.name == entry.package) else {
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
@@ -271,6 +264,21 @@ fn shipped(members: &[Member], config: &Config, table: &str) -> Result<(Vec<Ship
         }
     }
     Ok((shipped, left_out))
+}
+
+/// What ships when `bins` is not configured, and what that default leaves out (see
+/// [`shipped`]): the one rule, for `build-matrix` and for the `bins` init writes.
+pub(crate) fn default_shipped(members: &[Member]) -> (Vec<Shipped>, Vec<Shipped>) {
+    let mut shipped = Vec::new();
+    let mut left_out = Vec::new();
+    for member in members.iter().filter(|m| m.publish.is_released()) {
+        let main = member.default_run.as_ref().or_else(|| member.bins.iter().find(|b| **b == member.name));
+        for bin in &member.bins {
+            let ship = Shipped { package: member.name.clone(), bin: bin.clone() };
+            if main.is_none_or(|main| main == bin) { shipped.push(ship) } else { left_out.push(ship) }
+        }
+    }
+    (shipped, left_out)
 }
 
 /// An asset name must be a plain file name that is not taken for a checksum file.

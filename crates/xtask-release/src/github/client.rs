@@ -147,6 +147,11 @@ impl<'r> Client<'r> {
         Client { agent, transfer, base: base.to_string(), repo: repo.to_string(), token, out }
     }
 
+    /// The API's base URL this client calls.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// The published release for `tag`, or `None` when there is none (404).
     pub fn release_by_tag(&self, tag: &str) -> Result<Option<Release>> {
         let url = format!("{}/repos/{}/releases/tags/{}", self.base, self.repo, encode(tag));

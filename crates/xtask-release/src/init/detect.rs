@@ -30,18 +30,11 @@ fn split_tag(tag: &str) -> Option<(&str, semver::Version)> {
         .find_map(|(at, _)| semver::Version::parse(&tag[at..]).ok().map(|v| (&tag[..at], v)))
 }
 
-/// The binaries that ship: per publishable package, the binary named like the package
-/// (helper binaries stay home), or all of its binaries when none is. `(package, bin)`.
-pub fn shipped_bins<'a>(members: impl IntoIterator<Item = &'a Member>) -> Vec<(String, String)> {
-    let mut bins = Vec::new();
-    for member in members {
-        if member.bins.contains(&member.name) {
-            bins.push((member.name.clone(), member.name.clone()));
-        } else {
-            bins.extend(member.bins.iter().map(|b| (member.name.clone(), b.clone())));
-        }
-    }
-    bins
+/// The binaries that ship by default, as `(package, bin)`: the rule `build-matrix` uses
+/// without a configured `bins` (a published package's main binary; an unpublished
+/// package's binaries stay home).
+pub fn shipped_bins(members: &[Member]) -> Vec<(String, String)> {
+    crate::dist::assets::default_shipped(members).0.into_iter().map(|s| (s.package, s.bin)).collect()
 }
 
 /// The tag pattern of the release workflow's trigger: `v*`, or `[0-9]*` for tags with no
@@ -82,9 +75,40 @@ pub fn render_workflow(template: &str, vars: &Vars) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::workspace::Publish;
 
     fn tags(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn member(name: &str, bins: &[&str], publish: Publish, default_run: Option<&str>) -> Member {
+        Member {
+            name: name.into(),
+            version: semver::Version::new(1, 0, 0),
+            manifest_path: format!("/ws/{name}/Cargo.toml").into(),
+            publish,
+            deps: vec![],
+            bins: bins.iter().map(|b| b.to_string()).collect(),
+            default_run: default_run.map(String::from),
+            has_lib: false,
+        }
+    }
+
+    /// A helper binary in an unpublished package of its own (a terminal-reset stub) stays
+    /// home; a package published to another registry ships; `default-run` is the main
+    /// binary: the rule build-matrix uses, so init's `bins` agree with it.
+    #[test]
+    fn only_published_packages_ship_their_main_binary() {
+        let members = [
+            member("tool", &["tool", "tool-schema"], Publish::Anywhere, None),
+            member("tool-term-reset", &["term-reset"], Publish::Never, None),
+            member("agent", &["agent"], Publish::Only(vec!["corp".into()]), None),
+            member("runner", &["run", "runner-gen"], Publish::Anywhere, Some("run")),
+        ];
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter().map(|(p, b)| (p.to_string(), b.to_string())).collect()
+        };
+        assert_eq!(shipped_bins(&members), pairs(&[("tool", "tool"), ("agent", "agent"), ("runner", "run")]));
     }
 
     #[test]

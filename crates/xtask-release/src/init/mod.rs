@@ -212,7 +212,7 @@ pub fn detect(sh: &Shell, ws: &Workspace) -> Result<Detected> {
         xtask_apart: single_package.then(|| "the root package is not a workspace, and must not become one".into()),
         tag_prefix: detect::tag_prefix(&tags).or(translated_prefix).unwrap_or_else(|| "v".into()),
         branch: release_branch(sh)?,
-        bins: detect::shipped_bins(ws.publishable(None)),
+        bins: detect::shipped_bins(&ws.members),
         has_changelog: ws.root.join("CHANGELOG.md").is_file(),
         rust_version: [doc.get("workspace").and_then(|w| w.get("package")), doc.get("package")]
             .into_iter()

@@ -84,7 +84,10 @@ pub fn client<'r>(
 pub fn plan(sh: &Shell, ws: &Workspace, options: &Options, client: Option<&Client>) -> Result<Plan> {
     let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
     let facts = facts(sh, ws, options, registry, client)?;
-    Ok(if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) })
+    let mut plan =
+        if options.undo { undo_plan::undo(&facts) } else { undo_plan::rollback(&facts, options.reason.as_deref()) };
+    plan.github_api = client.map(|c| c.base().to_string());
+    Ok(plan)
 }
 
 /// Carries out the plan step by step (nothing when it is [`unfinishable`]), each said

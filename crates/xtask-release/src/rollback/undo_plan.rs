@@ -48,6 +48,9 @@ pub struct Plan {
     pub version: Version,
     pub tag: String,
     pub registry: Registry,
+    /// The GitHub API the release is marked through, `None` without GitHub (`--no-github`,
+    /// or no token).
+    pub github_api: Option<String>,
     pub undo: bool,
     pub steps: Vec<Step>,
 }
@@ -213,7 +216,14 @@ pub fn unfinishable(plan: &Plan) -> Option<String> {
 const REMOTE_HAS_TAG: &str = "the remote has the tag";
 
 fn plan(facts: &Facts, undo: bool, steps: Vec<Step>) -> Plan {
-    Plan { version: facts.version.clone(), tag: facts.tag.clone(), registry: facts.registry.clone(), undo, steps }
+    Plan {
+        version: facts.version.clone(),
+        tag: facts.tag.clone(),
+        registry: facts.registry.clone(),
+        github_api: None,
+        undo,
+        steps,
+    }
 }
 
 /// The release notes with the YANKED notice on top, remembering the pre-release flag.

@@ -1,13 +1,16 @@
 //! The code checks `release` runs before it changes anything: `cargo fmt --check`,
-//! clippy with warnings denied, and the test suite (`test-command`). They only read the
-//! tree, so a dry run runs them too and reports their results.
+//! clippy with warnings denied, and the test suite (`test-command`). fmt takes seconds, so
+//! every plan runs it; clippy and the tests take minutes, so a plan lists them as pending
+//! with what they will run, and they run at `--execute` before the first change (or in a
+//! dry run when asked, `--checks`).
 //!
 //! Each says when it starts and how long it took. On a terminal their output passes
 //! through as it comes (cargo draws its progress) when the reporter lets tools' output
-//! through, as the CLI's does; elsewhere it is kept, and the tail of a failure's output
-//! goes into the report.
+//! through, as the CLI's does; elsewhere it is kept, the tail of a failure's output goes
+//! into the report, and a heartbeat says every 30 s how long the check has been running.
 
 use std::io::IsTerminal as _;
+use std::time::Duration;
 
 use xshell::{Shell, cmd};
 
@@ -24,37 +27,83 @@ pub struct Skip {
     pub tests: bool,
 }
 
-/// Runs the checks not skipped, each to completion, and reports every result.
+/// How often a check whose output is kept says it is still running.
+const HEARTBEAT: Duration = Duration::from_secs(30);
+
+/// Runs the checks not skipped that take seconds (fmt), and lists the slow ones
+/// (clippy, the tests) as pending with what they will run.
 pub fn run(sh: &Shell, out: &dyn Reporter, skip: Skip, test_command: &[String]) -> Vec<Check> {
-    specs(skip, test_command).into_iter().map(|spec| spec.settled().unwrap_or_else(|| spec.run(sh, out))).collect()
+    specs(skip, test_command)
+        .into_iter()
+        .map(|spec| match spec.slow {
+            true => spec.settled().unwrap_or_else(|| spec.pending()),
+            false => spec.settled().unwrap_or_else(|| spec.run(sh, out)),
+        })
+        .collect()
+}
+
+/// Runs the slow checks `checks` lists as pending, each to completion, and gives every
+/// check with its result; the others are kept as they are.
+pub fn run_pending(
+    sh: &Shell,
+    out: &dyn Reporter,
+    checks: Vec<Check>,
+    skip: Skip,
+    test_command: &[String],
+) -> Vec<Check> {
+    let specs = specs(skip, test_command);
+    checks
+        .into_iter()
+        .map(|check| match specs.iter().find(|s| s.name == check.name && check.is_pending()) {
+            Some(spec) => spec.run(sh, out),
+            None => check,
+        })
+        .collect()
 }
 
 /// The results [`run`] gives when every check that runs passes, known without running
 /// any: what a plan that may be carried out shows, so that an approval can be compared
-/// with it before the slow checks run.
+/// with it before any check runs.
 pub fn expected(skip: Skip, test_command: &[String]) -> Vec<Check> {
-    specs(skip, test_command).into_iter().map(|spec| spec.settled().unwrap_or_else(|| spec.passed())).collect()
+    specs(skip, test_command)
+        .into_iter()
+        .map(|spec| {
+            spec.settled().unwrap_or_else(|| match spec.slow {
+                true => spec.pending(),
+                false => spec.passed(),
+            })
+        })
+        .collect()
 }
 
-/// One check: its name, whether it is skipped and by which flag, and what it runs.
+/// One check: its name, whether it is skipped and by which flag, what it runs, and
+/// whether it takes minutes rather than seconds.
 struct Spec {
     name: &'static str,
     skip: bool,
     flag: &'static str,
     argv: Vec<String>,
+    slow: bool,
 }
 
 fn specs(skip: Skip, test_command: &[String]) -> [Spec; 3] {
     let cargo = |args: &[&str]| std::iter::once("cargo").chain(args.iter().copied()).map(String::from).collect();
     [
-        Spec { name: "cargo fmt", skip: skip.fmt, flag: "--skip-fmt", argv: cargo(&["fmt", "--all", "--check"]) },
+        Spec {
+            name: "cargo fmt",
+            skip: skip.fmt,
+            flag: "--skip-fmt",
+            argv: cargo(&["fmt", "--all", "--check"]),
+            slow: false,
+        },
         Spec {
             name: "cargo clippy",
             skip: skip.clippy,
             flag: "--skip-clippy",
             argv: cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            slow: true,
         },
-        Spec { name: "tests", skip: skip.tests, flag: "--skip-tests", argv: test_command.to_vec() },
+        Spec { name: "tests", skip: skip.tests, flag: "--skip-tests", argv: test_command.to_vec(), slow: true },
     ]
 }
 
@@ -76,6 +125,13 @@ impl Spec {
 
     fn passed(&self) -> Check {
         Check::passed(self.name, format!("{} passed", self.shown()))
+    }
+
+    fn pending(&self) -> Check {
+        Check::pending(
+            self.name,
+            format!("{} runs at --execute, before the first change (in a dry run: --checks)", self.shown()),
+        )
     }
 
     fn run(&self, sh: &Shell, out: &dyn Reporter) -> Check {
@@ -102,7 +158,7 @@ impl Spec {
                 Err(err) => Check::failed(name, format!("cannot run {shown}: {err}"), "install what it needs"),
             };
         }
-        let output = command.env("CARGO_TERM_COLOR", "never").output();
+        let output = out.heartbeat(&shown, HEARTBEAT, || command.env("CARGO_TERM_COLOR", "never").output());
         progress.finish(output.as_ref().is_ok_and(|o| o.status.success()));
         let output = match output {
             Ok(output) => output,

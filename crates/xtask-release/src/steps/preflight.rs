@@ -137,6 +137,8 @@ pub enum Outcome {
     Passed,
     Failed,
     Skipped,
+    /// Not run yet: a slow check a plan lists with what it will run.
+    Pending,
 }
 
 impl Check {
@@ -150,6 +152,14 @@ impl Check {
 
     pub fn skipped(name: &'static str, detail: impl Into<String>) -> Check {
         Check { name, outcome: Outcome::Skipped, detail: detail.into(), fix: None }
+    }
+
+    pub fn pending(name: &'static str, detail: impl Into<String>) -> Check {
+        Check { name, outcome: Outcome::Pending, detail: detail.into(), fix: None }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.outcome == Outcome::Pending
     }
 
     pub fn is_failed(&self) -> bool {

@@ -128,6 +128,34 @@ pub fn plan_with(
     });
     let mut resumed = runbook::resume(&options.target, &current, &current_tag, head_is_release, finished);
     let committed = resumed.is_some();
+    // A version released already has nothing to do: said before any check runs.
+    let asked_for_current = matches!(&options.target, Target::Exact(v) if *v == current);
+    let released = match (&current_facts, asked_for_current) {
+        (Some(_), true) if finished => Some(format!("HEAD is the release commit of {current_tag}, tagged and pushed")),
+        (None, true) => released_elsewhere(sh, &current_tag)?,
+        _ => None,
+    };
+    if let Some(released) = released {
+        let facts = match current_facts {
+            Some(facts) => facts,
+            None => gather(&current_tag)?,
+        };
+        return ReleasePlan::new(Inputs {
+            config,
+            previous: current.clone(),
+            version: current,
+            resumed: None,
+            committed,
+            released: Some(released),
+            facts: &facts,
+            bump: Vec::new(),
+            changelog: Ok(None),
+            has_lockfile: ws.root.join("Cargo.lock").exists(),
+            verify: Vec::new(),
+            temporary: Vec::new(),
+            push: options.push,
+        });
+    }
 
     let mut temporary = Vec::new();
     let mut changelog_off = None;
@@ -187,6 +215,7 @@ pub fn plan_with(
             version: version.clone(),
             resumed: resumed.clone(),
             committed,
+            released: None,
             facts: &facts,
             bump,
             changelog,
@@ -206,6 +235,29 @@ pub fn plan_with(
     plan(checks, bump, changelog)
 }
 
+/// Why the workspace's version, when HEAD is not its release commit, is released
+/// already: its tag exists (here, or on the remote once fetched). `None` when it is not.
+fn released_elsewhere(sh: &Shell, tag: &str) -> Result<Option<String>> {
+    Ok(git::tag_commit(sh, tag)?.map(|commit| {
+        let short = commit.get(..10).unwrap_or(&commit);
+        format!("the manifests are at its version and {tag} exists (at {short}); a newer version is a new release")
+    }))
+}
+
+/// Runs the slow checks the plan lists as pending (clippy, the tests), each saying when
+/// it starts, how long it has run and how long it took: `--execute` runs them before the
+/// first change, a dry run only when asked (`--checks`).
+pub fn run_checks(
+    sh: &Shell,
+    ws: &Workspace,
+    mut plan: ReleasePlan,
+    options: &Options,
+    reporter: &dyn Reporter,
+) -> ReleasePlan {
+    plan.checks = code_checks::run_pending(sh, reporter, plan.checks, options.skip, &ws.config.test_command);
+    plan
+}
+
 /// Runs the steps that have something to do, in order. Files written before the
 /// commit are put back when a step up to the commit fails; the error then ends with
 /// the command that resumes the release.
@@ -216,6 +268,15 @@ pub fn execute(
     options: &Options,
     reporter: &dyn Reporter,
 ) -> Result<()> {
+    // A caller that has not run the slow checks gets them run here, before any change.
+    let checked;
+    let plan = match plan.checks.iter().any(Check::is_pending) {
+        true => {
+            checked = run_checks(sh, ws, plan.clone(), options, reporter);
+            &checked
+        }
+        false => plan,
+    };
     if let Some(failed) = preflight::failures(&plan.checks) {
         bail!("preflight failed ({failed}); nothing was changed. Fix what is listed above and re-run");
     }

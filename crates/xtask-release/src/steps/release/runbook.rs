@@ -209,6 +209,9 @@ pub struct Inputs<'a> {
     pub resumed: Option<String>,
     /// Whether HEAD is the release commit of `version` from an earlier run.
     pub committed: bool,
+    /// Set when `version` is released already (says how it is known): every step is done,
+    /// and no check is judged.
+    pub released: Option<String>,
     pub facts: &'a GitFacts,
     pub bump: Vec<FileEdit>,
     /// The section to add, `Ok(None)` when it is there already, `Err` saying why no
@@ -232,6 +235,7 @@ impl ReleasePlan {
             version,
             resumed,
             committed,
+            released,
             facts,
             bump,
             changelog,
@@ -253,10 +257,14 @@ impl ReleasePlan {
             push,
             table: config.table,
         };
-        let mut checks = preflight::evaluate(facts, &expect);
+        let mut checks = match released {
+            Some(_) => Vec::new(),
+            None => preflight::evaluate(facts, &expect),
+        };
         checks.extend(verify);
 
-        let done = resuming.then(|| format!("done: HEAD is the release commit of {tag}"));
+        let released = released.map(|why| format!("done: {tag} is released already: {why}"));
+        let done = released.clone().or_else(|| resuming.then(|| format!("done: HEAD is the release commit of {tag}")));
         let (changelog, changelog_skip) = match changelog {
             Ok(None) => {
                 let file = config.changelog_file().unwrap_or_default();
@@ -266,8 +274,11 @@ impl ReleasePlan {
             Err(why) => (None, Some(format!("skipped: {why}"))),
         };
         let tag_skip = (resuming && facts.tag_at_head(&tag_message))
-            .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"));
-        let push_skip = if !push {
+            .then(|| format!("done: tag {tag} exists at HEAD from an earlier run"))
+            .or(released.clone());
+        let push_skip = if let Some(released) = released {
+            Some(released)
+        } else if !push {
             Some("skipped: --no-push".to_string())
         } else if resuming && facts.tag_pushed() && facts.branch_pushed() {
             Some(format!("done: {} has {} and {tag} already", config.remote, config.branch))
@@ -353,6 +364,7 @@ mod tests {
             version: v("0.2.0"),
             resumed: resumed.then(|| "an earlier run".into()),
             committed: resumed,
+            released: None,
             facts,
             bump: vec![],
             changelog: Ok(None),

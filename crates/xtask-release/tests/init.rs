@@ -415,6 +415,33 @@ fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
     assert!(run.stderr.contains("nothing to do"), "{run}");
 }
 
+/// `--dependency-path` that names no checkout of xtask-release fails naming the path,
+/// dry run and `--execute` alike, and writes nothing.
+#[test]
+fn a_dependency_path_that_is_no_checkout_is_refused_naming_it() {
+    let fixture = fixture("single-crate");
+    let before = fixture.snapshot();
+    for args in [
+        &["init", "--dependency-path", "/nonexistent"][..],
+        &["init", "--dependency-path", "/nonexistent", "--execute"],
+    ] {
+        let run = init_with(&fixture, args).fails(1);
+        assert!(
+            run.stderr.contains(
+                "the dependency path /nonexistent does not exist; give the directory of a checkout \
+                                 of xtask-release"
+            ),
+            "{run}"
+        );
+    }
+    // A directory that is there but holds no xtask-release.
+    let empty = fixture.tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = init_with(&fixture, &["init", "--dependency-path", empty.to_str().unwrap(), "--execute"]).fails(1);
+    assert!(run.stderr.contains("holds no Cargo.toml of xtask-release"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+}
+
 /// Where the xtask gets xtask-release from, and init saying which: by default the source
 /// this binary was built from (this checkout, which still exists), a path inside the
 /// repository relative to the xtask, a git URL at a revision. `--rev` without a git URL

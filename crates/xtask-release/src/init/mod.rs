@@ -141,6 +141,9 @@ pub fn execute(root: &Utf8Path, plan: &Plan, reporter: &dyn Reporter) -> Result<
 
 /// Facts and plan in one, for the CLI and library callers: reads the repository's files.
 pub fn plan_for(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
+    if let Dependency::Path(path) = &options.dependency {
+        check_checkout(path)?;
+    }
     let mut detected = detect(sh, ws)?;
     let mut read = |path: &str| read_if_exists(&ws.root.join(path));
     let plan = plan(&ws.root, &detected, options, &mut read)?;
@@ -187,6 +190,21 @@ impl Dependency {
             Dependency::CratesIo
         }
     }
+}
+
+/// A local checkout to depend on is a directory with xtask-release's manifest, at its
+/// root or in `crates/xtask-release`: an xtask pointing anywhere else would fail only at
+/// its first build, after init said it was set up.
+fn check_checkout(path: &Utf8Path) -> Result<()> {
+    let found = ["Cargo.toml", "crates/xtask-release/Cargo.toml"].iter().any(|m| path.join(m).is_file());
+    if !found {
+        let what = if path.is_dir() { "holds no Cargo.toml of xtask-release" } else { "does not exist" };
+        bail!(
+            "the dependency path {path} {what}; give the directory of a checkout of xtask-release (its root or \
+             crates/xtask-release), or leave --dependency-path out"
+        );
+    }
+    Ok(())
 }
 
 /// The facts: the root manifest's shape, git's tags and branch, the binaries.

@@ -411,3 +411,37 @@ fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
     let run = init(&fixture, true).ok();
     assert!(run.stderr.contains("nothing to do"), "{run}");
 }
+
+/// Where the xtask gets xtask-release from, and init saying which: by default the source
+/// this binary was built from (this checkout, which still exists), a path inside the
+/// repository relative to the xtask, a git URL at a revision. `--rev` without a git URL
+/// is refused and nothing is written.
+#[test]
+fn the_dependency_resolves_here_and_init_says_which() {
+    let fixture = fixture("lockstep");
+    let before = fixture.snapshot();
+    let here = env!("CARGO_MANIFEST_DIR");
+    let run = init_with(&fixture, &["init"]).ok();
+    assert!(
+        run.stderr.contains(&format!(
+            "note: the xtask depends on xtask-release from the source this binary was built from, {here}"
+        )),
+        "{run}"
+    );
+    assert!(run.stdout.contains(&format!("+xtask-release = {{ path = \"{here}\" }}")), "{run}");
+
+    let run = init_with(&fixture, &["init", "--dependency-git", "https://example.com/xr.git", "--rev", "v0.1.0"]).ok();
+    assert!(
+        run.stdout.contains("+xtask-release = { git = \"https://example.com/xr.git\", rev = \"v0.1.0\" }"),
+        "{run}"
+    );
+    assert!(run.stderr.contains("from https://example.com/xr.git at v0.1.0"), "{run}");
+
+    let run = init_with(&fixture, &["init", "--rev", "v0.1.0"]).fails(2);
+    assert!(run.stderr.contains("--dependency-git"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
+
+    fixture.write("vendor/xtask-release/Cargo.toml", "[package]\nname = \"xtask-release\"\n");
+    let run = init_with(&fixture, &["init", "--dependency-path", "vendor/xtask-release"]).ok();
+    assert!(run.stdout.contains("+xtask-release = { path = \"../vendor/xtask-release\" }"), "{run}");
+}

@@ -12,9 +12,16 @@ pub struct Args {
     /// Write the files (default: print what would change, as diffs)
     #[arg(long)]
     pub execute: bool,
-    /// Depend on a local checkout of xtask-release at PATH instead of the crates.io version
-    #[arg(long, value_name = "PATH")]
+    /// Depend on a local checkout of xtask-release at PATH [default: the source this
+    /// binary was built from when it is still there, else the crates.io version]
+    #[arg(long, value_name = "PATH", conflicts_with = "dependency_git")]
     pub dependency_path: Option<Utf8PathBuf>,
+    /// Depend on xtask-release from this git repository
+    #[arg(long, value_name = "URL")]
+    pub dependency_git: Option<String>,
+    /// The revision of --dependency-git (a commit, tag or branch)
+    #[arg(long, value_name = "REV", requires = "dependency_git")]
+    pub rev: Option<String>,
     /// Write no workflows: call the subcommands from your own (init prints how)
     #[arg(long)]
     pub no_workflows: bool,
@@ -39,8 +46,23 @@ impl Args {
                     .and_then(|p| Utf8PathBuf::from_path_buf(p).ok())
                     .with_context(|| format!("--dependency-path {path} is not a usable path"))?,
             ),
-            None => Dependency::CratesIo,
+            None => match &self.dependency_git {
+                Some(url) => Dependency::Git { url: url.clone(), rev: self.rev.clone() },
+                None => Dependency::built_from(),
+            },
         };
+        // Which source the xtask will build xtask-release from, so that a surprise shows.
+        let chosen = match &dependency {
+            Dependency::Path(path) if self.dependency_path.is_none() => {
+                format!("the source this binary was built from, {path}")
+            }
+            Dependency::Path(path) => format!("the path {path}"),
+            Dependency::Git { url, rev } => {
+                format!("{url}{}", rev.as_ref().map(|r| format!(" at {r}")).unwrap_or_default())
+            }
+            Dependency::CratesIo => format!("crates.io, version {}", env!("CARGO_PKG_VERSION")),
+        };
+        ctx.out.note(format!("the xtask depends on xtask-release from {chosen}"));
         let options = Options::new(dependency).workflows(!self.no_workflows);
         let plan = init::plan_for(&ctx.sh, &ws, &options)?;
         // With JSON an executed run prints what it wrote (at the end), a dry run its plan.

@@ -169,6 +169,24 @@ pub enum Dependency {
     CratesIo,
     /// A local checkout's crate directory (`crates/xtask-release`) or its repository root.
     Path(Utf8PathBuf),
+    /// A git repository, at a revision when given.
+    Git { url: String, rev: Option<String> },
+}
+
+impl Dependency {
+    /// The source this binary was built from when it is still there (`cargo install
+    /// --path` from a clone), else the registry version. A copy cargo unpacked for
+    /// `cargo install` from a registry or git (under `$CARGO_HOME`) is not a source to
+    /// depend on: cargo may clean it away.
+    pub fn built_from() -> Dependency {
+        let dir = Utf8Path::new(env!("CARGO_MANIFEST_DIR"));
+        let unpacked = ["registry/src", "git/checkouts"].iter().any(|part| dir.as_str().contains(part));
+        if !unpacked && dir.join("Cargo.toml").is_file() && dir.join("src/lib.rs").is_file() {
+            Dependency::Path(dir.to_owned())
+        } else {
+            Dependency::CratesIo
+        }
+    }
 }
 
 /// The facts: the root manifest's shape, git's tags and branch, the binaries.
@@ -228,7 +246,7 @@ pub fn plan(
 
     let test_command = ["cargo", "test", "--workspace"].map(String::from);
     let mut generated = vec![
-        ("xtask/Cargo.toml".to_string(), ours(xtask_manifest(detected, &options.dependency), "#")),
+        ("xtask/Cargo.toml".to_string(), ours(xtask_manifest(root, detected, &options.dependency), "#")),
         ("xtask/src/main.rs".to_string(), ours(XTASK_MAIN.into(), "//")),
     ];
     let mut workflows = Vec::new();
@@ -317,7 +335,7 @@ fn main() -> std::process::ExitCode {
 }
 ";
 
-fn xtask_manifest(detected: &Detected, dependency: &Dependency) -> String {
+fn xtask_manifest(root: &Utf8Path, detected: &Detected, dependency: &Dependency) -> String {
     let dependency = match dependency {
         Dependency::CratesIo => {
             let version = semver::Version::parse(env!("CARGO_PKG_VERSION")).expect("our own version is semver");
@@ -326,7 +344,12 @@ fn xtask_manifest(detected: &Detected, dependency: &Dependency) -> String {
         Dependency::Path(path) => {
             let krate = path.join("crates/xtask-release");
             let path = if krate.join("Cargo.toml").is_file() { krate } else { path.clone() };
-            format!("{{ path = {} }}", toml_edit::Value::from(path.as_str()))
+            format!("{{ path = {} }}", toml_edit::Value::from(xtask_relative(root, &path).as_str()))
+        }
+        Dependency::Git { url, rev } => {
+            let rev =
+                rev.as_ref().map(|r| format!(", rev = {}", toml_edit::Value::from(r.as_str()))).unwrap_or_default();
+            format!("{{ git = {}{rev} }}", toml_edit::Value::from(url.as_str()))
         }
     };
     let workspace = match &detected.xtask_apart {
@@ -343,6 +366,27 @@ fn xtask_manifest(detected: &Detected, dependency: &Dependency) -> String {
         "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\nxtask-release = {dependency}\n{workspace}"
     )
+}
+
+/// `path` as the xtask's manifest names it: relative to `xtask/` when it is inside the
+/// repository (so that the repository works from any clone), else as it is.
+fn xtask_relative(root: &Utf8Path, path: &Utf8Path) -> Utf8PathBuf {
+    // `root/../x` is outside: resolve `..` by its words before comparing.
+    let mut plain = Utf8PathBuf::new();
+    for part in path.components() {
+        match part {
+            cargo_metadata::camino::Utf8Component::ParentDir => {
+                plain.pop();
+            }
+            cargo_metadata::camino::Utf8Component::CurDir => {}
+            part => plain.push(part),
+        }
+    }
+    let path = plain.as_path();
+    match path.strip_prefix(root) {
+        Ok(inside) => Utf8Path::new("..").join(inside),
+        Err(_) => path.to_owned(),
+    }
 }
 
 /// The root Cargo.toml with the xtask member (a workspace) and our table when it is not

@@ -12,10 +12,12 @@ use support::{Fixture, Run};
 /// A token made up to be noticed if it leaks into output.
 const TOKEN: &str = "ghs_canary0123456789TOKEN";
 
-/// The single-crate fixture (v0.1.0 with a changelog section) and an assets directory
+/// The single-crate fixture (v0.1.0 with a changelog section, tagged) and an assets directory
 /// beside its work tree.
 fn setup(assets: &[(&str, &str)]) -> (Fixture, PathBuf) {
     let fixture = support::fixture("single-crate");
+    // A release is made for a tag that exists.
+    fixture.git(&["tag", "v0.1.0"]);
     let dir = fixture.tmp.path().join("assets");
     std::fs::create_dir_all(&dir).unwrap();
     for (name, content) in assets {
@@ -105,6 +107,7 @@ fn a_pre_release_tag_from_the_workflow_makes_a_pre_release() {
         "CHANGELOG.md",
         "# Changelog\n\n## [0.2.0-rc.1] - 2026-02-01\n\n- Almost there.\n\n## [0.1.0]\n\n- Old.\n",
     );
+    fixture.git(&["tag", "v0.2.0-rc.1"]);
     let mock = GitHubMock::start(TOKEN);
     let outputs = fixture.tmp.path().join("github-output");
     let mut cmd = fixture.command(&["github-release", "--execute", "--github-output"]);
@@ -256,6 +259,7 @@ fn transient_server_errors_are_retried() {
 #[test]
 fn a_missing_changelog_section_is_an_error_saying_how_to_write_it() {
     let (fixture, _) = setup(&[]);
+    fixture.git(&["tag", "v0.3.0"]);
     let mock = GitHubMock::start(TOKEN);
     let run = release(&fixture, &mock, &["--tag", "v0.3.0"]).fails(1);
     assert!(
@@ -314,4 +318,33 @@ fn a_dropped_connection_is_retried() {
     let run = release(&fixture, &mock, &["--tag", "v0.1.0", "--execute"]).ok();
     assert!(run.stderr.contains("retrying"), "{run}");
     assert_eq!(mock.state().releases.len(), 1);
+}
+
+/// A tag that exists neither here nor on the remote is named as such, before any
+/// request (GitHub would make the tag itself, at the head of the default branch).
+#[test]
+fn a_tag_that_does_not_exist_is_named_before_any_request() {
+    let (fixture, dir) = setup(&[("tool-linux", "bytes")]);
+    let mock = GitHubMock::start(TOKEN);
+    let before = fixture.snapshot();
+    for execute in [false, true] {
+        let mut args = vec!["--tag", "v9.9.9", "--assets", dir.to_str().unwrap()];
+        if execute {
+            args.push("--execute");
+        }
+        let run = release(&fixture, &mock, &args).fails(1);
+        assert!(
+            run.stderr.contains("tag v9.9.9 does not exist, in this clone or on `origin`")
+                && run.stderr.contains("`tag --execute --push`"),
+            "{run}"
+        );
+    }
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+    support::assert_same_files(&before, &fixture.snapshot());
+    // On the remote alone is enough.
+    fixture.git(&["tag", "v9.9.9"]);
+    fixture.git(&["push", "--quiet", "origin", "v9.9.9"]);
+    fixture.git(&["tag", "-d", "v9.9.9"]);
+    let run = release(&fixture, &mock, &["--tag", "v9.9.9"]);
+    assert!(!run.stderr.contains("does not exist"), "{run}");
 }

@@ -340,6 +340,7 @@ fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
     let run = init(&fixture, true).ok();
     assert!(run.stdout.contains("shipping no binaries"), "{run}");
     assert!(!fixture.read("Cargo.toml").contains(".dist]"), "no bins to list");
+    assert!(!fixture.path(".gitignore").exists(), "nothing to ignore: no assets, the xtask a member");
 
     let run = cargo(&fixture, &["xtask", "build-matrix"]).ok();
     assert_eq!(run.stdout, "{\"include\":[]}\n", "{run}");
@@ -402,6 +403,8 @@ fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
     assert!(manifest.contains("exclude = [\"xtask\"]"), "{manifest}");
     assert!(fixture.read("xtask/Cargo.toml").contains("\n[workspace]\n"));
     assert!(fixture.read(".cargo/config.toml").contains("xtask = \"run --manifest-path xtask/Cargo.toml --\""));
+    // The assets and the xtask's own build folder are ignored: no untracked file after a build.
+    assert!(fixture.read(".gitignore").ends_with("\n/dist/\n/xtask/target/\n"), "{}", fixture.read(".gitignore"));
     let release = fixture.read(".github/workflows/release.yml");
     assert!(release.contains("run: cargo build --manifest-path xtask/Cargo.toml --locked"), "{release}");
 
@@ -410,6 +413,33 @@ fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
     assert_eq!(fixture.read("Cargo.lock"), locked);
     let run = init(&fixture, true).ok();
     assert!(run.stderr.contains("nothing to do"), "{run}");
+}
+
+/// `--dependency-path` that names no checkout of xtask-release fails naming the path,
+/// dry run and `--execute` alike, and writes nothing.
+#[test]
+fn a_dependency_path_that_is_no_checkout_is_refused_naming_it() {
+    let fixture = fixture("single-crate");
+    let before = fixture.snapshot();
+    for args in [
+        &["init", "--dependency-path", "/nonexistent"][..],
+        &["init", "--dependency-path", "/nonexistent", "--execute"],
+    ] {
+        let run = init_with(&fixture, args).fails(1);
+        assert!(
+            run.stderr.contains(
+                "the dependency path /nonexistent does not exist; give the directory of a checkout \
+                                 of xtask-release"
+            ),
+            "{run}"
+        );
+    }
+    // A directory that is there but holds no xtask-release.
+    let empty = fixture.tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let run = init_with(&fixture, &["init", "--dependency-path", empty.to_str().unwrap(), "--execute"]).fails(1);
+    assert!(run.stderr.contains("holds no Cargo.toml of xtask-release"), "{run}");
+    assert_same_files(&before, &fixture.snapshot());
 }
 
 /// Where the xtask gets xtask-release from, and init saying which: by default the source

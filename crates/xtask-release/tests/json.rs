@@ -77,6 +77,7 @@ fn every_command_prints_one_versioned_snake_case_document() {
     document(&fixture, cmd(&["changelog"]), 0);
     let dist = document(&fixture, cmd(&["dist", "--target", "x86_64-unknown-linux-gnu"]), 0);
     assert!(dist["out_dir"].as_str().unwrap().ends_with("dist"), "{dist}");
+    fixture.git(&["tag", "v0.1.0"]);
     let mut github = cmd(&["github-release", "--tag", "v0.1.0"]);
     github.env("GITHUB_REPOSITORY", "acme/single");
     let github = document(&fixture, github, 0);
@@ -173,6 +174,7 @@ fn registry_commands_print_one_document_too() {
 #[test]
 fn executed_runs_print_one_document_of_what_was_done() {
     let fixture = fixture("single-crate");
+    fixture.git(&["tag", "v0.1.0"]);
     let assets = fixture.tmp.path().join("assets");
     std::fs::create_dir_all(&assets).unwrap();
     std::fs::write(assets.join("single-0.1.0-linux.tar.gz"), "binary bytes").unwrap();
@@ -222,6 +224,7 @@ fn executed_runs_print_one_document_of_what_was_done() {
     assert!(steps.iter().all(|s| s["outcome"] == "done" || s["outcome"] == "skipped"), "{release}");
     assert!(release.get("checks").is_none(), "the plan is not the outcome: {release}");
 
+    support::stand_in_checkout(&fixture);
     let init = document(&fixture, fixture.command(&["init", "--dependency-path", "../xtask-release", "--execute"]), 0);
     let written = init["written"].as_array().unwrap();
     assert!(written.iter().any(|p| p == "xtask/Cargo.toml"), "{init}");

@@ -27,6 +27,7 @@ fn cases() -> Vec<(u16, Body, bool)> {
 #[test]
 fn github_release_never_shows_the_token_a_server_echoes() {
     let fixture = support::fixture("single-crate");
+    fixture.git(&["tag", "v0.1.0"]);
     let assets = fixture.tmp.path().join("assets");
     std::fs::create_dir_all(&assets).unwrap();
     std::fs::write(assets.join("single-0.1.0-x86_64-unknown-linux-gnu.tar.gz"), "bytes").unwrap();

@@ -85,6 +85,7 @@ fn both_heading_styles_give_one_answer_everywhere() {
         fixture.run(&["check-version", "--tag", "v0.1.0"]).ok();
         let run = fixture.run(&["changelog"]).ok();
         assert!(run.stderr.contains("already has a section for 0.1.0"), "{heading}: {run}");
+        fixture.git(&["tag", "v0.1.0"]);
         let mut cmd = fixture.command(&["github-release", "--tag", "v0.1.0", "--format", "json"]);
         cmd.env("GITHUB_REPOSITORY", "acme/single");
         let run = support::run(cmd).ok();

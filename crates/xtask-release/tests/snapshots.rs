@@ -116,6 +116,7 @@ fn verify_assets_passing_and_missing_dir() {
 #[test]
 fn init_dry_run_and_foreign_workflow() {
     let fixture = fixture("single-crate");
+    support::stand_in_checkout(&fixture);
     let init = ["init", "--dependency-path", "../xtask-release"];
     text_and_json(&fixture, "init_single_crate", &init);
     fixture.write(".github/workflows/release.yml", "name: Release\n");

@@ -11,9 +11,9 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::changelog;
-use crate::dist::checksum::sha;
 use crate::github::client::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::repo;
+use crate::ops::sha;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 
@@ -86,6 +86,9 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
     let version = config.version_of(&tag).with_context(|| {
         format!("tag `{tag}` is not `{}` followed by a semver version; pass --tag", config.tag_prefix)
     })?;
+    // The repository first: without one there is no release to make, whatever the tag.
+    let repo = repo::slug(sh, &config.remote)?;
+    check_tag_exists(sh, &config.remote, &tag)?;
     let assets = match &options.assets {
         Some(dir) => {
             let assets = read_assets(dir)?;
@@ -95,7 +98,7 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
         None => Vec::new(),
     };
     Ok(Plan {
-        repo: repo::slug(sh, &config.remote)?,
+        repo,
         api: super::client::api_base(),
         name: config.render(&config.github.name, &version)?,
         draft: config.github.draft,
@@ -106,6 +109,20 @@ pub fn plan(sh: &Shell, ws: &Workspace, options: &Options) -> Result<Plan> {
         version,
         trailer: None,
     })
+}
+
+/// A release is of a tag that exists: in this clone, or at least on `remote`. GitHub
+/// would otherwise make the tag itself, at the head of the default branch, which is not
+/// what was released.
+fn check_tag_exists(sh: &Shell, remote: &str, tag: &str) -> Result<()> {
+    use crate::ops::git;
+    if git::tag_exists(sh, tag)? || (git::has_remote(sh, remote)? && git::remote_tag(sh, remote, tag)?.is_some()) {
+        return Ok(());
+    }
+    bail!(
+        "tag {tag} does not exist, in this clone or on `{remote}`; a GitHub release is made for an existing tag: \
+         create and push it with `tag --execute --push`, or pass --tag with a tag that exists"
+    )
 }
 
 impl Plan {

@@ -18,6 +18,7 @@ pub(crate) mod platform;
 pub(crate) mod registry_config;
 mod run;
 mod same_files;
+mod tries;
 mod unpacked;
 mod upload;
 pub(crate) mod verified;

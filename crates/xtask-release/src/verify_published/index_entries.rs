@@ -10,8 +10,8 @@ use semver::Version;
 use xshell::{Shell, cmd};
 
 use super::{Check, Finding};
-use crate::dist::checksum::sha;
 use crate::ops::http::{self, Size};
+use crate::ops::sha;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
 use crate::publish::order;

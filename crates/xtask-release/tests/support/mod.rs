@@ -204,6 +204,17 @@ pub fn assert_same_files(before: &BTreeMap<PathBuf, Vec<u8>>, after: &BTreeMap<P
     }
 }
 
+/// A stand-in for a checkout of xtask-release beside the fixture's work tree
+/// (`../xtask-release`), for `init --dependency-path`, which wants a crate there.
+pub fn stand_in_checkout(fixture: &Fixture) {
+    let dir = fixture.tmp.path().join("xtask-release");
+    std::fs::create_dir_all(&dir).unwrap();
+    let manifest =
+        "[package]\nname = \"xtask-release\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\npath = \"lib.rs\"\n";
+    std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    std::fs::write(dir.join("lib.rs"), "").unwrap();
+}
+
 pub fn run(mut cmd: Command) -> Run {
     let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     Run {

@@ -13,7 +13,7 @@ use super::{Check, Finding};
 use crate::ops::http::{self, Size};
 use crate::ops::sha;
 use crate::ops::{cargo, git};
-use crate::publish::index::{Index, crate_url, download_template};
+use crate::publish::index::{Index, NoRegistry, crate_url, download_template};
 use crate::publish::order;
 use crate::publish::registry_config::Registry;
 use crate::report::Reporter;
@@ -39,8 +39,13 @@ pub fn check(
     if let Err(why) = &packaged {
         reporter.warn(&format!("comparing with the index entries alone: {why}"));
     }
-    let index = Index::new(&registry.index_url);
     let download = download_template(&registry.index_url);
+    if let Err(Some(err)) = download.as_ref().map_err(|e| e.downcast_ref::<NoRegistry>()) {
+        // Not the registry: each crate "not in the index" would send the user looking for
+        // what was not published, when it is the URL that is wrong.
+        return vec![Finding::unchecked(Check::Registry, "registry", err.to_string())];
+    }
+    let index = Index::new(&registry.index_url);
     crates
         .iter()
         .map(|name| {

@@ -340,6 +340,7 @@ fn a_library_only_workspace_adopts_and_its_release_workflow_builds_nothing() {
     let run = init(&fixture, true).ok();
     assert!(run.stdout.contains("shipping no binaries"), "{run}");
     assert!(!fixture.read("Cargo.toml").contains(".dist]"), "no bins to list");
+    assert!(!fixture.path(".gitignore").exists(), "nothing to ignore: no assets, the xtask a member");
 
     let run = cargo(&fixture, &["xtask", "build-matrix"]).ok();
     assert_eq!(run.stdout, "{\"include\":[]}\n", "{run}");
@@ -402,6 +403,8 @@ fn a_pinned_dependency_that_conflicts_with_ours_keeps_the_xtask_apart() {
     assert!(manifest.contains("exclude = [\"xtask\"]"), "{manifest}");
     assert!(fixture.read("xtask/Cargo.toml").contains("\n[workspace]\n"));
     assert!(fixture.read(".cargo/config.toml").contains("xtask = \"run --manifest-path xtask/Cargo.toml --\""));
+    // The assets and the xtask's own build folder are ignored: no untracked file after a build.
+    assert!(fixture.read(".gitignore").ends_with("\n/dist/\n/xtask/target/\n"), "{}", fixture.read(".gitignore"));
     let release = fixture.read(".github/workflows/release.yml");
     assert!(release.contains("run: cargo build --manifest-path xtask/Cargo.toml --locked"), "{release}");
 

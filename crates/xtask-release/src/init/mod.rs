@@ -314,7 +314,51 @@ pub fn plan(
         Some(before) => edit(config_path, &before, after),
         None => Change { path: config_path.into(), action: Action::Create, before: None, after },
     });
+    let ignored = ignored_dirs(detected);
+    if !ignored.is_empty() {
+        let before = read(".gitignore")?;
+        let after = gitignore(before.as_deref().unwrap_or(""), &ignored);
+        files.push(match before {
+            Some(before) => edit(".gitignore", &before, after),
+            None => Change { path: ".gitignore".into(), action: Action::Create, before: None, after },
+        });
+    }
     Ok(Plan { detected: detected.clone(), files, workflows })
+}
+
+/// The folders a release writes that git must not see (an untracked file fails the
+/// release's clean-tree check): the assets the workflow's `dist --out dist` writes, and
+/// the target folder of an xtask that is a workspace of its own.
+fn ignored_dirs(detected: &Detected) -> Vec<&'static str> {
+    let mut dirs = Vec::new();
+    if !detected.bins.is_empty() {
+        dirs.push("/dist/");
+    }
+    if detected.xtask_apart.is_some() {
+        dirs.push("/xtask/target/");
+    }
+    dirs
+}
+
+/// `.gitignore` with each of `dirs` added unless a line ignores it already (`dist`,
+/// `/dist`, `dist/`, `/dist/` alike).
+fn gitignore(text: &str, dirs: &[&str]) -> String {
+    let bare = |line: &str| line.trim().trim_matches('/').to_string();
+    let present: Vec<String> = text.lines().map(bare).collect();
+    let missing: Vec<&&str> = dirs.iter().filter(|d| !present.contains(&bare(d))).collect();
+    if missing.is_empty() {
+        return text.to_string();
+    }
+    let mut out = text.to_string();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str("# What xtask-release writes (assets, the xtask's own build).\n");
+    for dir in missing {
+        out.push_str(dir);
+        out.push('\n');
+    }
+    out
 }
 
 /// Where a workflow of init's goes: where it went before (its own name, when init
@@ -538,5 +582,25 @@ fn toml_to_json(item: &toml_edit::Item) -> serde_json::Value {
             J::Array(a.iter().map(|t| toml_to_json(&toml_edit::Item::Table(t.clone()))).collect())
         }
         toml_edit::Item::None => J::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gitignore_adds_only_what_no_line_ignores_yet() {
+        let dirs = ["/dist/", "/xtask/target/"];
+        assert_eq!(
+            gitignore("", &dirs),
+            "# What xtask-release writes (assets, the xtask's own build).\n/dist/\n/xtask/target/\n"
+        );
+        assert_eq!(
+            gitignore("/target\ndist", &dirs),
+            "/target\ndist\n# What xtask-release writes (assets, the xtask's own build).\n/xtask/target/\n"
+        );
+        let done = gitignore("target/\n", &dirs);
+        assert_eq!(gitignore(&done, &dirs), done);
     }
 }

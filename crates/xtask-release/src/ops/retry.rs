@@ -83,6 +83,16 @@ pub fn beyond_bound(asked: Option<Duration>) -> Option<Duration> {
     asked.filter(|asked| *asked > super::http::limits().max_retry_wait)
 }
 
+/// The wait after a 429 that did not say how long: a minute, or `max-retry-wait` when
+/// that is shorter, the bound on every wait a server asks for.
+pub fn unasked_rate_limit_wait() -> Duration {
+    rate_limit_default(super::http::limits().max_retry_wait)
+}
+
+fn rate_limit_default(max_wait: Duration) -> Duration {
+    Duration::from_secs(60).min(max_wait)
+}
+
 /// The tries of one request: the server's own wait when it gave one and it is short
 /// enough, else exponential backoff with jitter, for a bounded number of retries.
 #[derive(Debug, Clone)]
@@ -207,6 +217,12 @@ mod tests {
         assert_eq!(beyond_bound(Some(Duration::from_secs(86_400))), Some(Duration::from_secs(86_400)));
         assert_eq!(beyond_bound(Some(Duration::from_secs(3))), None);
         assert_eq!(beyond_bound(None), None);
+    }
+
+    #[test]
+    fn a_429_that_names_no_wait_waits_a_minute_or_max_retry_wait_when_shorter() {
+        assert_eq!(rate_limit_default(Duration::from_secs(300)), Duration::from_secs(60));
+        assert_eq!(rate_limit_default(Duration::from_secs(7)), Duration::from_secs(7));
     }
 
     #[test]

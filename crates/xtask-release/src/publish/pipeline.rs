@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow, bail};
 
@@ -18,15 +18,10 @@ use super::index::Index;
 use super::order::{Crate, Plan, State};
 use super::pace::Pacer;
 use super::run::{CrateResult, IndexWait, Options, Package, Status, different_content};
+use super::tries;
 use super::upload::{countdown, lock, names};
 use super::web_api::{Api, Refused};
-use crate::ops::retry::{self, Backoff};
 use crate::report::Reporter;
-
-/// A 429 more often than this for one crate means the budget is not coming back soon.
-const MAX_RATE_LIMITED: u32 = 20;
-/// The wait after a 429 that did not say how long.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Pipeline<'a> {
     out: &'a dyn Reporter,
@@ -195,9 +190,7 @@ impl<'a> Pipeline<'a> {
     /// `PUT /api/v1/crates/new`, tried again on server errors, dropped connections and 429s.
     fn upload(&self, krate: &Crate, package: &Package, tarball: &[u8]) -> Result<()> {
         let what = names(&[krate]);
-        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), self.options.retries);
-        let mut rate_limited = 0;
-        loop {
+        tries::upload(self.out, self.plan, self.index, krate, self.options.retries, || {
             self.out.status("Uploading", &what);
             let Refused { failure, message } = match self.api.publish(&package.metadata, tarball) {
                 Ok(warnings) => {
@@ -205,40 +198,23 @@ impl<'a> Pipeline<'a> {
                         self.out.warn(&format!("{what}: {warning}"));
                     }
                     self.out.status("Uploaded", &what);
-                    return Ok(());
+                    return Ok(None);
                 }
                 Err(refused) => refused,
             };
-            match failure {
+            if failure == Failure::AlreadyExists {
                 // Ours from an earlier attempt whose answer was lost, or someone else's:
                 // the checksum in the index tells, when the run confirms it.
-                Failure::AlreadyExists => {
-                    self.out.status("Uploaded", &format!("{what}: the registry has it already ({message})"));
-                    return Ok(());
-                }
-                Failure::RateLimited(Some(wait)) if retry::beyond_bound(Some(wait)).is_some() => {
-                    let who = format!("{} ({message})", self.plan.registry.display());
-                    bail!("cannot publish {what}: {}", retry::too_long(&who, wait, SystemTime::now()));
-                }
-                Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
-                    rate_limited += 1;
-                    let wait = wait.unwrap_or(DEFAULT_RATE_LIMIT_WAIT) + Duration::from_secs(1);
-                    countdown(self.out, &format!("{what}: rate limited by {}", self.plan.registry.display()), wait);
-                }
-                Failure::Transient => {
-                    // The upload may have gone through before the connection dropped.
-                    if self.index.find(&krate.name, &krate.version)?.is_some() {
-                        return Ok(());
-                    }
-                    let Some(delay) = backoff.next_delay() else {
-                        bail!("cannot publish {what}: {message} (and again after every retry)");
-                    };
-                    self.out.status("Retrying", &format!("{what} in {:.1}s after: {message}", delay.as_secs_f64()));
-                    std::thread::sleep(delay);
-                }
-                Failure::RateLimited(_) | Failure::Fatal => bail!("cannot publish {what}: {message}"),
+                self.out.status("Uploaded", &format!("{what}: the registry has it already ({message})"));
+                return Ok(None);
             }
-        }
+            Ok(Some(tries::Refused {
+                failure,
+                error: format!("cannot publish {what}: {message}"),
+                error_after_retries: format!("cannot publish {what}: {message} (and again after every retry)"),
+                reason: message,
+            }))
+        })
     }
 
     /// Whether the index lists the crate with our checksum; an error when it lists other

@@ -25,16 +25,12 @@ use super::index::Index;
 use super::order::{Crate, Plan, State};
 use super::pace::Pacer;
 use super::run::{CrateResult, Options, Status, different_content, published_files, registry_args};
+use super::tries;
 use crate::ops::cargo;
 use crate::ops::redact::redact;
-use crate::ops::retry::{self, Backoff};
+use crate::ops::retry;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
-
-/// A 429 more often than this for one crate means the budget is not coming back soon.
-const MAX_RATE_LIMITED: u32 = 20;
-/// The wait after a 429 that did not say how long.
-const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Uploads<'a> {
     out: &'a dyn Reporter,
@@ -272,7 +268,7 @@ impl<'a> Uploads<'a> {
         match cargo_errors::classify(&stderr, SystemTime::now()) {
             // One by one, the first crate stops the run with the wait asked for.
             Failure::RateLimited(wait) if retry::beyond_bound(wait).is_some() => {}
-            Failure::RateLimited(wait) => self.wait_rate_limit(&names(crates), wait),
+            Failure::RateLimited(wait) => tries::wait_rate_limit(self.out, self.plan, &names(crates), wait),
             Failure::Transient => std::thread::sleep(Duration::from_secs(1)),
             Failure::AlreadyExists | Failure::Fatal => {}
         }
@@ -283,48 +279,22 @@ impl<'a> Uploads<'a> {
     /// and 429s.
     fn upload(&self, slot: usize, krate: &Crate) -> Result<()> {
         let what = names(&[krate]);
-        let mut backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(30), self.options.retries);
-        let mut rate_limited = 0;
-        loop {
+        tries::upload(self.out, self.plan, self.index, krate, self.options.retries, || {
             self.out.status("Uploading", &what);
             let output = self.cargo_publish(slot, &[krate])?;
             if output.status.success() {
-                return Ok(());
+                return Ok(None);
             }
             let stderr = String::from_utf8_lossy(&output.stderr);
-            match cargo_errors::classify(&stderr, SystemTime::now()) {
-                // Ours from an earlier attempt whose answer was lost, or someone else's:
-                // the checksum in the index tells.
-                Failure::AlreadyExists => return Ok(()),
-                Failure::RateLimited(Some(wait)) if retry::beyond_bound(Some(wait)).is_some() => {
-                    let who = format!("{} ({})", self.plan.registry.display(), cargo_reason(&stderr));
-                    bail!("cannot publish {what}: {}", retry::too_long(&who, wait, SystemTime::now()));
-                }
-                Failure::RateLimited(wait) if rate_limited < MAX_RATE_LIMITED => {
-                    rate_limited += 1;
-                    self.wait_rate_limit(&what, wait);
-                }
-                Failure::Transient => {
-                    // The upload may have gone through before the connection dropped.
-                    if self.index.find(&krate.name, &krate.version)?.is_some() {
-                        return Ok(());
-                    }
-                    let Some(delay) = backoff.next_delay() else {
-                        bail!(cargo_failed(&what, &stderr, " and again after every retry"));
-                    };
-                    let reason = cargo_reason(&stderr);
-                    self.out.status("Retrying", &format!("{what} in {:.1}s after: {reason}", delay.as_secs_f64()));
-                    std::thread::sleep(delay);
-                }
-                Failure::RateLimited(_) | Failure::Fatal => bail!(cargo_failed(&what, &stderr, "")),
-            }
-        }
-    }
-
-    fn wait_rate_limit(&self, what: &str, wait: Option<Duration>) {
-        // A second past the registry's time, so the retry lands after it.
-        let wait = wait.unwrap_or(DEFAULT_RATE_LIMIT_WAIT) + Duration::from_secs(1);
-        countdown(self.out, &format!("{what}: rate limited by {}", self.plan.registry.display()), wait);
+            // `AlreadyExists`: ours from an earlier attempt whose answer was lost, or
+            // someone else's: the checksum in the index tells.
+            Ok(Some(tries::Refused {
+                failure: cargo_errors::classify(&stderr, SystemTime::now()),
+                reason: cargo_reason(&stderr),
+                error: cargo_failed(&what, &stderr, ""),
+                error_after_retries: cargo_failed(&what, &stderr, " and again after every retry"),
+            }))
+        })
     }
 
     /// Runs `cargo publish --no-verify` (the preflight verified) with a target dir per

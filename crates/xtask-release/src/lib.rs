@@ -34,7 +34,7 @@
 //! let sh = xshell::Shell::new()?;
 //! let ws = Workspace::load(&sh, Some(manifest_path.as_path()))?;
 //!
-//! let target = "minor".parse().map_err(anyhow::Error::msg)?;
+//! let target = "minor".parse()?;
 //! let plan = bump::plan(&ws, &bump::Options::new(target))?;
 //! assert_eq!(plan.version.to_string(), "0.2.0");
 //! let reporter = Recorder::default();

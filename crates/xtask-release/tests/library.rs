@@ -289,3 +289,19 @@ fn a_broken_manifest_fails_the_load_with_cargos_words() {
     assert!(message.contains("error: unclosed array, expected `]`"), "{run}");
     assert!(message.contains("Fix what cargo reports and re-run.") && !message.contains("printed above"), "{run}");
 }
+
+/// A version or level that does not parse is an error type of its own, so a caller's `?`
+/// takes it into `anyhow` (or `Box<dyn Error>`) without a `map_err`.
+#[test]
+fn a_target_that_does_not_parse_is_an_error_for_question_mark() {
+    fn target(text: &str) -> anyhow::Result<xtask_release::version::Target> {
+        Ok(text.parse()?)
+    }
+    fn boxed(text: &str) -> Result<xtask_release::version::Target, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(text.parse()?)
+    }
+    assert_eq!(target("minor").unwrap().to_string(), "minor");
+    assert_eq!(boxed("v1.2.3").unwrap().to_string(), "1.2.3");
+    let err = target("banana").unwrap_err().to_string();
+    assert!(err.starts_with("`banana` is not a semver version (") && err.ends_with("rc, beta or alpha"), "{err}");
+}

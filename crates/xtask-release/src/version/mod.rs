@@ -42,9 +42,9 @@ pub enum Level {
 }
 
 impl FromStr for Target {
-    type Err = String;
+    type Err = ParseTargetError;
 
-    fn from_str(s: &str) -> Result<Target, String> {
+    fn from_str(s: &str) -> Result<Target, ParseTargetError> {
         let level = match s {
             "major" => Level::Major,
             "minor" => Level::Minor,
@@ -55,14 +55,32 @@ impl FromStr for Target {
             "alpha" => Level::Alpha,
             _ => {
                 let v = s.strip_prefix('v').unwrap_or(s);
-                return Version::parse(v).map(Target::Exact).map_err(|e| {
-                    format!("`{s}` is not a semver version ({e}) nor a level; give e.g. 1.2.3, 1.2.3-rc.1, major, minor, patch, release, rc, beta or alpha")
+                return Version::parse(v).map(Target::Exact).map_err(|e| ParseTargetError {
+                    message: format!(
+                        "`{s}` is not a semver version ({e}) nor a level; give e.g. 1.2.3, 1.2.3-rc.1, major, minor, \
+                         patch, release, rc, beta or alpha"
+                    ),
                 });
             }
         };
         Ok(Target::Level(level))
     }
 }
+
+/// Why a text is not a [`Target`]: neither a semver version nor a level. An error type, so
+/// `?` turns it into `anyhow::Error` (or a `Box<dyn Error>`) as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseTargetError {
+    message: String,
+}
+
+impl fmt::Display for ParseTargetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseTargetError {}
 
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -15,7 +15,7 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::dist::checksum::sha;
+use crate::ops::sha;
 pub use crate::ops::tree::WorkTree;
 
 /// How many differences a refusal lists before it stops counting.

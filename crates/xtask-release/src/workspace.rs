@@ -91,6 +91,10 @@ pub struct Dep {
     pub req: VersionReq,
     /// Whether the manifest gives a version requirement (cargo reports `*` otherwise).
     pub has_version: bool,
+    /// The index of the registry the published package looks for it in, as cargo reports
+    /// it (`registry = "NAME"` in the manifest); `None` is crates.io.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -192,6 +196,7 @@ impl Workspace {
                         target: d.target.as_ref().map(|t| t.to_string()),
                         has_version: d.req != VersionReq::STAR,
                         req: d.req.clone(),
+                        registry: d.registry.clone(),
                     })
                     .collect(),
                 bins: p.targets.iter().filter(|t| t.kind.contains(&TargetKind::Bin)).map(|t| t.name.clone()).collect(),

@@ -211,3 +211,39 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
     sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// With `--registry local`, an internal dependency without `registry = "local"` would be
+/// looked for on crates.io by the published package: the dry runs of `publish-ordered` and
+/// of `release` refuse it, naming the manifest, the dependency and the line to add; with
+/// the line, both pass.
+#[test]
+fn an_internal_dependency_that_would_not_resolve_in_the_registry_is_refused_by_the_dry_runs() {
+    let fixture = support::fixture("build-script");
+    let registry = Registry::start(fixture.tmp.path());
+    let files = fixture.snapshot();
+    let fix = "`lz` depends on `lz-sys`, which its published package would look for in crates.io; add \
+               `registry = \"local\"` to `lz-sys` in [dependencies] of crates/lz/Cargo.toml (where it says \
+               `workspace = true`, to `lz-sys` in [workspace.dependencies] of Cargo.toml)";
+    let run = support::run(without_tokens(publish(&fixture, &registry, &[]))).fails(1);
+    assert!(run.stderr.contains(fix), "{run}");
+    let release = |fixture: &Fixture| {
+        let mut cmd = fixture.command(&["release", "patch", "--no-verify", "--registry", "local"]);
+        cmd.env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+            .env("CARGO_REGISTRIES_LOCAL_INDEX", registry.index_url());
+        support::run(cmd)
+    };
+    let run = release(&fixture).fails(1);
+    assert!(run.stdout.contains("FAILED  publishable: publish-ordered would refuse this release"), "{run}");
+    assert!(run.stdout.contains(fix), "{run}");
+    assert!(run.stderr.contains("preflight failed (publishable)"), "{run}");
+    support::assert_same_files(&files, &fixture.snapshot());
+
+    support::registry::publish_fixture_to_local(&fixture);
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    support::run(without_tokens(publish(&fixture, &registry, &[]))).ok();
+    let run = release(&fixture).ok();
+    assert!(
+        run.stdout.contains("ok      publishable: publish-ordered accepts the manifests of 2 crates for `local`"),
+        "{run}"
+    );
+}

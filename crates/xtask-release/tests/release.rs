@@ -631,3 +631,28 @@ fn killed_before_midnight_the_rerun_after_it_continues_with_the_first_days_date(
     assert!(committed.contains("## [0.2.0] - 2026-03-14\n"), "{committed}");
     assert!(!committed.contains("2026-03-15"), "{committed}");
 }
+
+/// A member that depends on another without a version requirement: `publish-ordered`
+/// would refuse it, so the release's preflight does, before a tag starts the publish job.
+#[test]
+fn a_release_the_publish_job_would_refuse_is_stopped_in_preflight() {
+    let fixture = fixture("lockstep");
+    let manifest = fixture.read("Cargo.toml").replace(
+        "acme-core = { path = \"crates/core\", version = \"0.1.0\" }",
+        "acme-core = { path = \"crates/core\" }",
+    );
+    fixture.write("Cargo.toml", &manifest);
+    fixture.commit_all("drop acme-core's version requirement");
+    fixture.git(&["push", "--quiet", "origin", "main"]);
+    let (files, head, refs) = (fixture.snapshot(), fixture.head(), fixture.origin_refs());
+
+    let dry = fixture.run(&["release", "0.2.0", "--no-verify"]).fails(1);
+    let run = fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).fails(1);
+    for run in [&dry, &run] {
+        assert!(run.stdout.contains("FAILED  publishable: publish-ordered would refuse this release"), "{run}");
+        assert!(run.stdout.contains("depends on `acme-core` without a version requirement"), "{run}");
+        assert!(run.stderr.contains("preflight failed (publishable)"), "{run}");
+    }
+    assert_same_files(&files, &fixture.snapshot());
+    assert_eq!((fixture.head(), fixture.tags(), fixture.origin_refs()), (head, String::new(), refs));
+}

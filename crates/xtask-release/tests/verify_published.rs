@@ -212,3 +212,23 @@ fn a_check_that_cannot_run_asks_for_configuration_not_a_rollback() {
     assert!(!run.stderr.contains("roll it back") && run.stderr.contains("--skip registry"), "{run}");
     support::assert_same_files(&before, &fixture.snapshot());
 }
+
+/// An index URL where no registry answers (404 on `config.json`) is said to be that, not
+/// a registry whose config lacks a key, nor crates missing from it.
+#[test]
+fn a_wrong_index_url_says_no_registry_answers_there() {
+    let fixture = support::fixture("single-crate");
+    let registry = registry::Registry::start(fixture.tmp.path());
+    let wrong = format!("{}/not-an-index", registry.index_url().trim_end_matches('/'));
+    let mut cmd =
+        fixture.command(&["verify-published", "--registry", "local", "--index-url", &wrong, "--skip", "release"]);
+    cmd.env("CARGO_HOME", fixture.tmp.path().join("cargo-home"))
+        .env("CARGO_REGISTRIES_LOCAL_INDEX", registry.index_url());
+    let run = support::run(cmd).fails(1);
+    let wrong = wrong.trim_start_matches("sparse+");
+    let answer = format!("no registry answers at {wrong}: {wrong}/config.json answered HTTP 404");
+    assert!(run.stdout.contains(&answer), "{run}");
+    for wrong in ["`dl` key", "is not in the index"] {
+        assert!(!run.stdout.contains(wrong) && !run.stderr.contains(wrong), "{wrong}\n{run}");
+    }
+}

@@ -13,8 +13,8 @@ use cargo_metadata::camino::{Utf8Path, Utf8PathBuf};
 use serde::{Deserialize, Serialize};
 use xshell::{Shell, cmd};
 
-use crate::dist::checksum::sha;
 use crate::ops::redact::redact;
+use crate::ops::sha;
 
 /// The `prev` of the first line.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

@@ -46,6 +46,10 @@ pub struct Args {
     /// before the first change
     #[arg(long)]
     pub checks: bool,
+    /// The registry the release is published to, from cargo's config [default: crates.io]:
+    /// preflight checks that publish-ordered would accept it there
+    #[arg(long, value_name = "NAME")]
+    pub registry: Option<String>,
 }
 
 impl Args {
@@ -55,7 +59,11 @@ impl Args {
             clippy: self.no_verify || self.skip_clippy,
             tests: self.no_verify || self.skip_tests,
         };
-        Options::new(self.version.clone()).skip(skip).push(!self.no_push).assume_yes(self.yes)
+        Options::new(self.version.clone())
+            .skip(skip)
+            .push(!self.no_push)
+            .assume_yes(self.yes)
+            .registry(self.registry.clone())
     }
 
     pub(crate) fn run(self, cx: &Cx) -> Result<()> {

@@ -12,10 +12,11 @@ use xshell::{Shell, cmd};
 
 use super::archive::{self, Member as ArchiveMember};
 use super::assets::{self, Matrix};
-use super::checksum::{format, sha};
+use super::checksum::format;
 use super::targets::Archive;
 use crate::ops::cargo;
 use crate::ops::fs::write_atomic;
+use crate::ops::sha;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 

@@ -11,9 +11,9 @@ use serde::Serialize;
 use xshell::Shell;
 
 use crate::changelog;
-use crate::dist::checksum::sha;
 use crate::github::client::{Client, NewRelease, Release, RemoteAsset, Token};
 use crate::github::repo;
+use crate::ops::sha;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 

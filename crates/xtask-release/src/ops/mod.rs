@@ -1,5 +1,5 @@
-//! Side-effecting primitives shared by the steps: git, cargo, files, diffs, HTTP, and
-//! the dates and retry policy the HTTP clients share.
+//! Side-effecting primitives shared by the steps: git, cargo, files, diffs, HTTP, SHA-256,
+//! and the dates and retry policy the HTTP clients share.
 
 pub mod cargo;
 pub mod date;
@@ -10,6 +10,7 @@ pub mod http;
 pub mod redact;
 pub mod refname;
 pub mod retry;
+pub(crate) mod sha;
 pub mod tree;
 
 /// How a finished command ended, for an error that names it: `exit code N`, or that a

@@ -7,7 +7,7 @@ use cargo_metadata::camino::Utf8Path;
 use serde::{Deserialize, Serialize};
 use xshell::{Shell, cmd};
 
-use crate::dist::checksum::sha;
+use crate::ops::sha;
 
 /// The tree a plan was made from. Every approved plan carries it, so that a commit, or an
 /// edit not committed, between the dry run and `--execute` changes the digest.

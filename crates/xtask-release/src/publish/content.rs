@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result, bail};
 use xshell::Shell;
 
 use super::order::Plan;
-use crate::dist::checksum::sha;
+use crate::ops::sha;
 use crate::ops::{cargo, git, tree};
 use crate::workspace::{Member, Workspace};
 

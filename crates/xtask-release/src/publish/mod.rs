@@ -40,7 +40,7 @@ use xshell::Shell;
 
 use crate::context::shell_quote;
 use crate::report::Reporter;
-use crate::workspace::Workspace;
+use crate::workspace::{Member, Workspace};
 use index::Index;
 pub use run::{CrateResult, Outcome, Status};
 
@@ -195,11 +195,8 @@ impl Options {
 /// commit and what each package is made from) and the plan from them: which crates go up,
 /// in which order, and every setting the run follows. Changes nothing, compiles nothing.
 pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
-    let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
+    let Accepted { registry, selected, levels } = refusals(ws, options)?;
     let name = registry.name.as_deref();
-    let selected = order::select(ws, name, &options.packages, &options.exclude)?;
-    order::check_dependencies(ws, &selected, name)?;
-    let levels = order::levels(ws, &selected)?;
     let index = Index::new(&registry.index_url);
     let published = published_versions(&index, levels.iter().flatten().map(|m| m.name.as_str()))?;
     let needed = published_versions(&index, order::left_out(&selected).into_iter())?;
@@ -212,6 +209,26 @@ pub fn plan(ws: &Workspace, options: &Options) -> Result<Plan> {
     let mut plan = Plan::new(registry, &levels, &published, &contents, upload, settings);
     plan.commit = crate::ops::git::head(&sh).ok();
     Ok(plan)
+}
+
+/// What the plan refuses before it reads the index, from the manifests alone: a package
+/// that may not go to the registry, an internal dependency without a version, on an
+/// unpublished member or not resolving in the registry, a cycle. `release` runs it in its
+/// preflight, so that no tag is pushed for a release the publish job would refuse.
+pub fn refusals<'a>(ws: &'a Workspace, options: &Options) -> Result<Accepted<'a>> {
+    let registry = Registry::resolve(options.registry.as_deref(), options.index_url.as_deref(), ws.root.as_std_path())?;
+    let name = registry.name.as_deref();
+    let selected = order::select(ws, name, &options.packages, &options.exclude)?;
+    order::check_dependencies(ws, &selected, &registry)?;
+    let levels = order::levels(ws, &selected)?;
+    Ok(Accepted { registry, selected, levels })
+}
+
+/// What [`refusals`] accepted: the registry, the crates selected and their upload levels.
+pub struct Accepted<'a> {
+    pub registry: Registry,
+    pub selected: Vec<&'a Member>,
+    pub levels: Vec<Vec<&'a Member>>,
 }
 
 /// Uploads what the plan says, with the plan's settings, after a preflight over the whole

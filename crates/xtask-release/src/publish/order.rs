@@ -9,6 +9,7 @@ use semver::Version;
 use serde::Serialize;
 
 use super::index::Entry;
+use super::metadata::same_index;
 use super::pace::{Estimate, RateLimit};
 use super::registry_config::{Credential, Registry};
 use super::run::IndexWait;
@@ -184,9 +185,12 @@ fn is_packaged(dep: &Dep) -> bool {
 }
 
 /// Everything wrong with the selection's internal dependencies at once, so one run
-/// shows every fix to make: a packaged dependency without a version requirement, or on
-/// a member that may not go to this registry.
-pub fn check_dependencies(ws: &Workspace, selected: &[&Member], registry: Option<&str>) -> Result<()> {
+/// shows every fix to make: a packaged dependency without a version requirement, on a
+/// member that may not go to this registry, or that the published package would look
+/// for in another registry (a registry other than crates.io needs `registry = "NAME"`
+/// on each internal dependency).
+pub fn check_dependencies(ws: &Workspace, selected: &[&Member], target: &Registry) -> Result<()> {
+    let registry = target.name.as_deref();
     let mut problems = Vec::new();
     for member in selected {
         let manifest = ws.rel(&member.manifest_path);
@@ -198,6 +202,17 @@ pub fn check_dependencies(ws: &Workspace, selected: &[&Member], registry: Option
                     "`{}` depends on `{}` without a version requirement; add `version = \"...\"` to `{key}` \
                      in [{table}] of {manifest}",
                     member.name, dep.package
+                ));
+            }
+            if let Some(problem) = elsewhere(dep, target) {
+                problems.push(format!(
+                    "`{}` depends on `{}`, which its published package would look for in {problem}; add \
+                     `registry = \"{name}\"` to `{key}` in [{table}] of {manifest} (where it says \
+                     `workspace = true`, to `{key}` in [workspace.dependencies] of {root})",
+                    member.name,
+                    dep.package,
+                    name = registry.unwrap_or_default(),
+                    root = ws.rel(&ws.manifest_path),
                 ));
             }
             if let Some(target) = ws.member(&dep.package).filter(|t| !t.publish.allows(registry)) {
@@ -216,6 +231,19 @@ pub fn check_dependencies(ws: &Workspace, selected: &[&Member], registry: Option
         bail!("cannot publish:\n  {}", problems.join("\n  "));
     }
     Ok(())
+}
+
+/// Where `dep` would be looked for when it is not in `target`, a registry other than
+/// crates.io: crates.io when the manifest names no registry, or the other index it names.
+fn elsewhere(dep: &Dep, target: &Registry) -> Option<String> {
+    target.name.as_ref()?;
+    let bare = |url: &str| url.strip_prefix("sparse+").unwrap_or(url).to_string();
+    let Some(index) = dep.registry.as_deref() else { return Some("crates.io".into()) };
+    let ours = [Some(target.index_url.clone()), target.cargo_index.as_deref().map(bare)];
+    match ours.iter().flatten().any(|url| same_index(&bare(index), url)) {
+        true => None,
+        false => Some(format!("the registry at {index}")),
+    }
 }
 
 /// The members that a selected crate depends on (in what cargo uploads) but that this
@@ -422,6 +450,7 @@ mod tests {
                     target: None,
                     req: if has_version { "^1".parse().unwrap() } else { semver::VersionReq::STAR },
                     has_version,
+                    registry: None,
                 })
                 .collect(),
             bins: Vec::new(),
@@ -442,6 +471,10 @@ mod tests {
         }
     }
 
+    fn crates_io() -> Registry {
+        Registry { name: None, index_url: "https://index.crates.io".into(), cargo_index: None }
+    }
+
     fn names(levels: &[Vec<&Member>]) -> Vec<Vec<String>> {
         levels.iter().map(|l| l.iter().map(|m| m.name.clone()).collect()).collect()
     }
@@ -457,7 +490,7 @@ mod tests {
             member("py", Publish::Never, &[("app", Normal, true)]),
         ]);
         let selected = select(&ws, None, &[], &[]).unwrap();
-        check_dependencies(&ws, &selected, None).unwrap();
+        check_dependencies(&ws, &selected, &crates_io()).unwrap();
         assert_eq!(names(&levels(&ws, &selected).unwrap()), [["lib"], ["app"], ["kit"]]);
     }
 
@@ -481,7 +514,7 @@ mod tests {
             member("py", Publish::Never, &[]),
         ]);
         let selected = select(&ws, None, &[], &[]).unwrap();
-        let err = check_dependencies(&ws, &selected, None).unwrap_err().to_string();
+        let err = check_dependencies(&ws, &selected, &crates_io()).unwrap_err().to_string();
         assert!(err.contains("`app` depends on `lib` without a version requirement"), "{err}");
         assert!(err.contains("`app` depends on `py`, which has `publish = false`"), "{err}");
         assert_eq!(err.lines().count(), 3, "the dev-dependency without a version is fine\n{err}");

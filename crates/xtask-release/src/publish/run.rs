@@ -21,7 +21,7 @@ use super::same_files;
 use super::upload::Uploads;
 use super::verified;
 use super::web_api::Api;
-use crate::dist::checksum::sha;
+use crate::ops::sha;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 

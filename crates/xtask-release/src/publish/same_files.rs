@@ -10,8 +10,8 @@ use anyhow::{Context as _, Result, bail};
 use semver::Version;
 
 use super::packaged::{self, MAX_ENTRY};
-use crate::dist::checksum::sha;
 use crate::ops::http::{self, Size};
+use crate::ops::sha;
 use crate::verify_published::index_entries::{crate_url, download_template};
 
 /// The file that names the commit; the one file allowed to differ.

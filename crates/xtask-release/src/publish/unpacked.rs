@@ -14,8 +14,8 @@ use xshell::Shell;
 use super::order::Plan;
 use super::packaged;
 use super::verified::crate_file;
-use crate::dist::checksum::sha::{self, Digest};
 use crate::ops::cargo;
+use crate::ops::sha::{self, Digest};
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 

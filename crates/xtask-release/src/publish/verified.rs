@@ -13,7 +13,7 @@ use xshell::Shell;
 
 use super::order::Plan;
 use super::run::registry_args;
-use crate::dist::checksum::sha;
+use crate::ops::sha;
 use crate::ops::{cargo, git};
 use crate::report::Reporter;
 use crate::workspace::Workspace;

@@ -42,11 +42,26 @@ pub struct Options {
     pub assume_yes: bool,
     /// How the user runs us (`cargo xtask`), for the resume command in an error.
     pub invocation: String,
+    /// The registry the release is published to (`None`: cargo's default), whose refusals
+    /// preflight checks for.
+    pub registry: Option<String>,
 }
 
 impl Options {
     pub fn new(target: Target) -> Options {
-        Options { target, skip: Skip::default(), push: true, assume_yes: false, invocation: "cargo xtask".into() }
+        Options {
+            target,
+            skip: Skip::default(),
+            push: true,
+            assume_yes: false,
+            invocation: "cargo xtask".into(),
+            registry: None,
+        }
+    }
+
+    pub fn registry(mut self, registry: Option<String>) -> Options {
+        self.registry = registry;
+        self
     }
 
     pub fn skip(mut self, skip: Skip) -> Options {
@@ -84,6 +99,9 @@ impl Options {
             (!self.push, "--no-push"),
         ];
         let mut command = format!("{invocation} release {version} --execute");
+        if let Some(registry) = &self.registry {
+            command.push_str(&format!(" --registry {}", crate::context::shell_quote(registry)));
+        }
         for (_, flag) in flags.iter().filter(|(on, _)| *on) {
             command.push(' ');
             command.push_str(flag);
@@ -225,14 +243,39 @@ pub fn plan_with(
             push: options.push,
         })
     };
-    let mut expected = vec![lock_check_settled(ws, committed).unwrap_or_else(lock_check_passed)];
+    // From the manifests alone, so it takes no time: known before the approval is compared.
+    let publish = publish_check(ws, options.registry.as_deref());
+    let mut expected = vec![publish.clone(), lock_check_settled(ws, committed).unwrap_or_else(lock_check_passed)];
     expected.extend(code_checks::expected(options.skip, &config.test_command));
     before_checks(&plan(expected, bump.clone(), changelog.clone())?)?;
 
     let edits = bump.iter().chain(changelog.as_ref().ok().and_then(Option::as_ref));
-    let mut checks = vec![lock_check(sh, ws, &scratch, edits, committed, reporter)];
+    let mut checks = vec![publish, lock_check(sh, ws, &scratch, edits, committed, reporter)];
     checks.extend(code_checks::run(sh, reporter, options.skip, &config.test_command));
     plan(checks, bump, changelog)
+}
+
+/// What `publish-ordered` would refuse from the manifests alone (see
+/// [`crate::publish::refusals`]): checked before the tag is pushed, since the tag starts
+/// the publish job.
+fn publish_check(ws: &Workspace, registry: Option<&str>) -> Check {
+    const NAME: &str = "publishable";
+    let options = crate::publish::Options { registry: registry.map(String::from), ..Default::default() };
+    match crate::publish::refusals(ws, &options) {
+        Ok(crate::publish::Accepted { registry, selected, .. }) => Check::passed(
+            NAME,
+            format!(
+                "publish-ordered accepts the manifests of {} for {}",
+                plural(selected.len(), "crate"),
+                registry.display()
+            ),
+        ),
+        Err(err) => Check::failed(
+            NAME,
+            format!("publish-ordered would refuse this release: {err:#}"),
+            "fix the manifests as listed, commit, and re-run (`publish-ordered` shows the same)",
+        ),
+    }
 }
 
 /// Why the workspace's version, when HEAD is not its release commit, is released

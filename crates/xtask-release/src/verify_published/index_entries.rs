@@ -10,8 +10,8 @@ use semver::Version;
 use xshell::{Shell, cmd};
 
 use super::{Check, Finding};
-use crate::dist::checksum::sha;
 use crate::ops::http::{self, Size};
+use crate::ops::sha;
 use crate::ops::{cargo, git};
 use crate::publish::index::Index;
 use crate::publish::order;
@@ -39,8 +39,13 @@ pub fn check(
     if let Err(why) = &packaged {
         reporter.warn(&format!("comparing with the index entries alone: {why}"));
     }
-    let index = Index::new(&registry.index_url);
     let download = download_template(&registry.index_url);
+    if let Err(Some(err)) = download.as_ref().map_err(|e| e.downcast_ref::<NoRegistry>()) {
+        // Not the registry: each crate "not in the index" would send the user looking for
+        // what was not published, when it is the URL that is wrong.
+        return vec![Finding::unchecked(Check::Registry, "registry", err.to_string())];
+    }
+    let index = Index::new(&registry.index_url);
     crates
         .iter()
         .map(|name| {
@@ -154,17 +159,41 @@ fn package_tag(
     result
 }
 
+/// What answers at an index URL is not a registry: its `config.json` is missing or not JSON.
+#[derive(Debug)]
+pub(crate) struct NoRegistry(String);
+
+impl std::fmt::Display for NoRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoRegistry {}
+
 /// The registry's download URL template, from its `config.json`.
 pub(crate) fn download_template(index_url: &str) -> Result<String> {
     let url = format!("{}/config.json", index_url.trim_end_matches('/'));
-    let body = http::agent(Size::Small)
+    let mut response = http::agent(Size::Small)
         .get(&url)
         .call()
-        .map_err(|err| anyhow::anyhow!("cannot read {url}: {}", http::describe(Size::Small, &err)))?
-        .body_mut()
-        .read_to_string()
-        .with_context(|| format!("cannot read {url}"))?;
-    let config: serde_json::Value = serde_json::from_str(&body).with_context(|| format!("{url} is not JSON"))?;
+        .map_err(|err| anyhow::anyhow!("cannot read {url}: {}", http::describe(Size::Small, &err)))?;
+    // Every sparse index serves its config.json: without one, whatever answers (a web
+    // server's 404 page, JSON or not) is not a registry, and its body says nothing of use.
+    match response.status().as_u16() {
+        200 => {}
+        status => {
+            return Err(NoRegistry(format!(
+                "no registry answers at {index_url}: {url} answered HTTP {status}, where a sparse index serves \
+                 its config.json; check the index URL (--index-url, or `registries.NAME.index` in cargo's config)"
+            ))
+            .into());
+        }
+    }
+    let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {url}"))?;
+    let Ok(config) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return Err(NoRegistry(format!("no registry answers at {index_url}: {url} is not JSON")).into());
+    };
     match config.get("dl").and_then(|d| d.as_str()) {
         Some(dl) => Ok(dl.to_string()),
         None => bail!("{url} has no `dl` key"),

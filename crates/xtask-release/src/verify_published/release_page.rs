@@ -14,9 +14,9 @@ use xshell::Shell;
 use super::{Check, Finding};
 use crate::dist::assets;
 use crate::dist::checksum::format as sums;
-use crate::dist::checksum::sha;
 use crate::github::client::{Client, Release, RemoteAsset, Token};
 use crate::github::repo;
+use crate::ops::sha;
 use crate::report::Reporter;
 use crate::workspace::Workspace;
 

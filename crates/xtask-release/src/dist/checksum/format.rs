@@ -2,7 +2,7 @@
 
 use anyhow::{Result, bail};
 
-use super::sha::Digest;
+use crate::ops::sha::Digest;
 
 /// One line as `sha256sum` writes it. A name holding a backslash, newline or carriage
 /// return is escaped and the line marked with a leading backslash, as coreutils does, so

@@ -1,4 +1,4 @@
-//! Checksums, in one place: SHA-256 of files (`sha`), the `sha256sum` line format
+//! Checksums, in one place: the `sha256sum` line format (hashing is `ops::sha`)
 //! (`format`), which files a checksum covers (`files`), verification (`check`), and the
 //! `checksum` command, which writes `.sha256` files only with `--execute` and verifies
 //! with `--verify`.
@@ -8,7 +8,6 @@
 //! read or a directory it cannot write leaves every checksum file as it was.
 
 pub(crate) mod format;
-pub(crate) mod sha;
 pub(crate) mod verify;
 pub(crate) mod walk;
 
@@ -21,6 +20,7 @@ use serde::Serialize;
 use self::verify::Check;
 pub use self::verify::{Finding, Status};
 use self::walk::{canonical_file, file_name, is_checksum_file, parent_dir, relative_name, shown_list, sidecar, walk};
+use crate::ops::sha;
 
 /// What to hash or verify.
 #[derive(Debug, Clone, Default)]

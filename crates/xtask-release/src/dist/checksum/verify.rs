@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Result, bail};
 use serde::Serialize;
 
-use super::sha::{self, Digest};
 use super::{format, walk};
 use crate::ops::fs::Cap;
+use crate::ops::sha::{self, Digest};
 
 /// One promise of a checksum file: `file` has `expected` as its SHA-256.
 #[derive(Debug, Clone)]

@@ -103,6 +103,7 @@ type Breakage = fn(&mut support::github::Release, &str);
 #[test]
 fn release_page_and_health_problems_are_each_named() {
     let released = Released::new();
+    released.tag();
     released.github_release();
     let release_only = ["--skip", "registry"];
     let run = verify(&released, &release_only).ok();

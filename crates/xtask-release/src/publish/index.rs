@@ -1,10 +1,12 @@
 //! The registry's sparse index over HTTP: where a crate's file lives, fetching it past
-//! caches, and the versions and checksums it lists. The registry is the source of truth
-//! for what is published, so every decision to skip or wait reads from here.
+//! caches, the versions and checksums it lists, and where a `.crate` is downloaded from
+//! (its `config.json`). The registry is the source of truth for what is published, so
+//! every decision to skip or wait reads from here.
 
 use std::time::{Duration, SystemTime};
 
 use anyhow::{Context as _, Result, bail};
+use semver::Version;
 use serde::Deserialize;
 
 use crate::ops::http::{self, Size};
@@ -122,6 +124,64 @@ pub fn path(name: &str) -> String {
     }
 }
 
+/// What answers at an index URL is not a registry: its `config.json` is missing or not JSON.
+#[derive(Debug)]
+pub(crate) struct NoRegistry(String);
+
+impl std::fmt::Display for NoRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for NoRegistry {}
+
+/// The registry's download URL template, from its `config.json`.
+pub(crate) fn download_template(index_url: &str) -> Result<String> {
+    let url = format!("{}/config.json", index_url.trim_end_matches('/'));
+    let mut response = http::agent(Size::Small)
+        .get(&url)
+        .call()
+        .map_err(|err| anyhow::anyhow!("cannot read {url}: {}", http::describe(Size::Small, &err)))?;
+    // Every sparse index serves its config.json: without one, whatever answers (a web
+    // server's 404 page, JSON or not) is not a registry, and its body says nothing of use.
+    match response.status().as_u16() {
+        200 => {}
+        status => {
+            return Err(NoRegistry(format!(
+                "no registry answers at {index_url}: {url} answered HTTP {status}, where a sparse index serves \
+                 its config.json; check the index URL (--index-url, or `registries.NAME.index` in cargo's config)"
+            ))
+            .into());
+        }
+    }
+    let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {url}"))?;
+    let Ok(config) = serde_json::from_str::<serde_json::Value>(&body) else {
+        return Err(NoRegistry(format!("no registry answers at {index_url}: {url} is not JSON")).into());
+    };
+    match config.get("dl").and_then(|d| d.as_str()) {
+        Some(dl) => Ok(dl.to_string()),
+        None => bail!("{url} has no `dl` key"),
+    }
+}
+
+/// Cargo's rule: markers are filled in, and a template without any gets the crate and
+/// version appended.
+pub(crate) fn crate_url(template: &str, name: &str, version: &Version) -> String {
+    let lower = name.to_ascii_lowercase();
+    let prefix = path(&lower);
+    let prefix = prefix.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let markers = ["{crate}", "{version}", "{prefix}", "{lowerprefix}", "{sha256-checksum}"];
+    if !markers.iter().any(|m| template.contains(m)) {
+        return format!("{}/{name}/{version}/download", template.trim_end_matches('/'));
+    }
+    template
+        .replace("{crate}", name)
+        .replace("{version}", &version.to_string())
+        .replace("{prefix}", prefix)
+        .replace("{lowerprefix}", &prefix.to_ascii_lowercase())
+}
+
 /// An index file: one JSON object per line.
 pub fn parse(text: &str) -> Result<Vec<Entry>> {
     text.lines()
@@ -163,5 +223,22 @@ mod tests {
         assert_eq!(entries.len(), 2);
         assert_eq!((entries[1].vers.as_str(), entries[1].cksum.as_str(), entries[1].yanked), ("0.2.0", "bb", true));
         assert!(parse("{\"vers\":\"1\"}").is_err());
+    }
+
+    #[test]
+    fn download_urls_as_cargo_makes_them() {
+        let v = semver::Version::new(1, 2, 3);
+        assert_eq!(
+            crate_url("https://static.crates.io/crates", "Serde", &v),
+            "https://static.crates.io/crates/Serde/1.2.3/download"
+        );
+        assert_eq!(
+            crate_url("http://r/api/v1/crates/{crate}/{version}/download", "abc", &v),
+            "http://r/api/v1/crates/abc/1.2.3/download"
+        );
+        assert_eq!(
+            crate_url("http://r/{prefix}/{crate}-{version}.crate", "serde", &v),
+            "http://r/se/rd/serde-1.2.3.crate"
+        );
     }
 }

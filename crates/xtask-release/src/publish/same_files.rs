@@ -9,10 +9,10 @@ use std::io::Read as _;
 use anyhow::{Context as _, Result, bail};
 use semver::Version;
 
+use super::index::{crate_url, download_template};
 use super::packaged::{self, MAX_ENTRY};
 use crate::ops::http::{self, Size};
 use crate::ops::sha;
-use crate::verify_published::index_entries::{crate_url, download_template};
 
 /// The file that names the commit; the one file allowed to differ.
 pub const VCS_INFO: &str = ".cargo_vcs_info.json";

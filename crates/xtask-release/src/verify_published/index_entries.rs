@@ -13,7 +13,7 @@ use super::{Check, Finding};
 use crate::ops::http::{self, Size};
 use crate::ops::sha;
 use crate::ops::{cargo, git};
-use crate::publish::index::Index;
+use crate::publish::index::{Index, NoRegistry, crate_url, download_template};
 use crate::publish::order;
 use crate::publish::registry_config::Registry;
 use crate::report::Reporter;
@@ -159,64 +159,6 @@ fn package_tag(
     result
 }
 
-/// What answers at an index URL is not a registry: its `config.json` is missing or not JSON.
-#[derive(Debug)]
-pub(crate) struct NoRegistry(String);
-
-impl std::fmt::Display for NoRegistry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NoRegistry {}
-
-/// The registry's download URL template, from its `config.json`.
-pub(crate) fn download_template(index_url: &str) -> Result<String> {
-    let url = format!("{}/config.json", index_url.trim_end_matches('/'));
-    let mut response = http::agent(Size::Small)
-        .get(&url)
-        .call()
-        .map_err(|err| anyhow::anyhow!("cannot read {url}: {}", http::describe(Size::Small, &err)))?;
-    // Every sparse index serves its config.json: without one, whatever answers (a web
-    // server's 404 page, JSON or not) is not a registry, and its body says nothing of use.
-    match response.status().as_u16() {
-        200 => {}
-        status => {
-            return Err(NoRegistry(format!(
-                "no registry answers at {index_url}: {url} answered HTTP {status}, where a sparse index serves \
-                 its config.json; check the index URL (--index-url, or `registries.NAME.index` in cargo's config)"
-            ))
-            .into());
-        }
-    }
-    let body = response.body_mut().read_to_string().with_context(|| format!("cannot read {url}"))?;
-    let Ok(config) = serde_json::from_str::<serde_json::Value>(&body) else {
-        return Err(NoRegistry(format!("no registry answers at {index_url}: {url} is not JSON")).into());
-    };
-    match config.get("dl").and_then(|d| d.as_str()) {
-        Some(dl) => Ok(dl.to_string()),
-        None => bail!("{url} has no `dl` key"),
-    }
-}
-
-/// Cargo's rule: markers are filled in, and a template without any gets the crate and
-/// version appended.
-pub(crate) fn crate_url(template: &str, name: &str, version: &Version) -> String {
-    let lower = name.to_ascii_lowercase();
-    let prefix = crate::publish::index::path(&lower);
-    let prefix = prefix.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let markers = ["{crate}", "{version}", "{prefix}", "{lowerprefix}", "{sha256-checksum}"];
-    if !markers.iter().any(|m| template.contains(m)) {
-        return format!("{}/{name}/{version}/download", template.trim_end_matches('/'));
-    }
-    template
-        .replace("{crate}", name)
-        .replace("{version}", &version.to_string())
-        .replace("{prefix}", prefix)
-        .replace("{lowerprefix}", &prefix.to_ascii_lowercase())
-}
-
 /// Streams a download through SHA-256.
 fn fetch_sha256(url: &str) -> Result<String, String> {
     let response = http::agent(Size::Transfer)
@@ -230,26 +172,4 @@ fn fetch_sha256(url: &str) -> Result<String, String> {
     let mut reader = response.into_body().into_reader();
     let digest = sha::hash_reader(&mut reader).map_err(|err| format!("{url} was cut short: {err}"))?;
     Ok(digest.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::crate_url;
-
-    #[test]
-    fn download_urls_as_cargo_makes_them() {
-        let v = semver::Version::new(1, 2, 3);
-        assert_eq!(
-            crate_url("https://static.crates.io/crates", "Serde", &v),
-            "https://static.crates.io/crates/Serde/1.2.3/download"
-        );
-        assert_eq!(
-            crate_url("http://r/api/v1/crates/{crate}/{version}/download", "abc", &v),
-            "http://r/api/v1/crates/abc/1.2.3/download"
-        );
-        assert_eq!(
-            crate_url("http://r/{prefix}/{crate}-{version}.crate", "serde", &v),
-            "http://r/se/rd/serde-1.2.3.crate"
-        );
-    }
 }

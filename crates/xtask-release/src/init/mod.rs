@@ -458,26 +458,21 @@ fn root_manifest(manifest: &str, detected: &Detected) -> Result<String> {
     let (table, key) =
         if detected.single_package { (PACKAGE_TABLE, "package") } else { (WORKSPACE_TABLE, "workspace") };
     let has_ours = doc.get(key).and_then(|t| t.get("metadata")).and_then(|m| m.get("xtask-release")).is_some();
-    if !detected.single_package && detected.xtask_apart.is_some() {
-        // A glob member (`*`) would take it in; `exclude` keeps it a workspace of its own.
-        let exclude = doc["workspace"]
+    if !detected.single_package {
+        // Apart, `exclude` keeps a glob member (`*`) from taking it in.
+        let (list, covered): (&str, &[&str]) = match detected.xtask_apart {
+            Some(_) => ("exclude", &["xtask", "./xtask"]),
+            None => ("members", &["xtask", "./xtask", "*"]),
+        };
+        let entries = doc["workspace"]
             .as_table_like_mut()
             .context("[workspace] in Cargo.toml is not a table")?
-            .entry("exclude")
+            .entry(list)
             .or_insert(toml_edit::value(toml_edit::Array::new()));
-        let exclude = exclude.as_array_mut().context("workspace.exclude in Cargo.toml is not an array")?;
-        if !exclude.iter().any(|m| matches!(m.as_str(), Some("xtask" | "./xtask"))) {
-            exclude.push("xtask");
-        }
-    } else if !detected.single_package {
-        let members = doc["workspace"]
-            .as_table_like_mut()
-            .context("[workspace] in Cargo.toml is not a table")?
-            .entry("members")
-            .or_insert(toml_edit::value(toml_edit::Array::new()));
-        let members = members.as_array_mut().context("workspace.members in Cargo.toml is not an array")?;
-        if !members.iter().any(|m| matches!(m.as_str(), Some("xtask" | "./xtask" | "*"))) {
-            members.push("xtask");
+        let entries =
+            entries.as_array_mut().with_context(|| format!("workspace.{list} in Cargo.toml is not an array"))?;
+        if !entries.iter().any(|m| m.as_str().is_some_and(|m| covered.contains(&m))) {
+            entries.push("xtask");
         }
     }
     let mut text = doc.to_string();

@@ -230,7 +230,8 @@ pub fn run(mut cmd: Command) -> Run {
 pub fn run_within(mut cmd: Command, limit: std::time::Duration) -> Run {
     use std::io::Read as _;
     use std::process::Stdio;
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // No terminal to wait on either.
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let read = |mut pipe: Box<dyn std::io::Read + Send>| {
         std::thread::spawn(move || {
             let mut text = String::new();

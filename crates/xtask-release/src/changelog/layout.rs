@@ -32,11 +32,16 @@ pub(crate) fn insert_section(before: &str, section: &str) -> String {
     let lines: Vec<&str> = before.lines().collect();
     let tail_start = links_start(&lines);
     let at = lines.iter().position(|line| line.starts_with("## ") && !is_unreleased(line)).unwrap_or(tail_start);
-    let head = lines[..at].join("\n");
-    let head = head.trim_end();
-    let tail = lines[at..].join("\n");
+    splice(&lines[..at], section, &lines[at..])
+}
+
+/// `head`, `middle` and `tail` as one text, a blank line between each and a newline at
+/// the end; `tail` left out when it is empty.
+fn splice(head: &[&str], middle: &str, tail: &[&str]) -> String {
+    let head = head.join("\n");
+    let tail = tail.join("\n");
     let tail = tail.trim();
-    let mut out = format!("{head}\n\n{}", section.trim_end());
+    let mut out = format!("{}\n\n{}", head.trim_end(), middle.trim());
     if !tail.is_empty() {
         out.push_str("\n\n");
         out.push_str(tail);
@@ -135,16 +140,7 @@ pub(crate) fn fill_unreleased(before: &str, entries: &str) -> Option<String> {
     };
     let lines: Vec<&str> = text.lines().collect();
     let (heading, end) = unreleased_span(&lines)?;
-    let head = lines[..=heading].join("\n");
-    let tail = lines[end..].join("\n");
-    let tail = tail.trim();
-    let mut out = format!("{head}\n\n{}", entries.trim());
-    if !tail.is_empty() {
-        out.push_str("\n\n");
-        out.push_str(tail);
-    }
-    out.push('\n');
-    Some(out)
+    Some(splice(&lines[..=heading], entries, &lines[end..]))
 }
 
 #[cfg(test)]

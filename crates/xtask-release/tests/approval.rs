@@ -210,9 +210,7 @@ fn a_wrong_digest_is_refused_before_release_runs_its_checks() {
         "\n[package.metadata.xtask-release]\ntest-command = [\"sh\", \"-c\", \"touch '{}'\"]\n",
         marker.display()
     );
-    fixture.write("Cargo.toml", &(fixture.read("Cargo.toml") + &config));
-    fixture.commit_all("a test command that leaves a marker");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.configure_and_push(&config, "a test command that leaves a marker");
     let (files, head) = (fixture.snapshot(), fixture.head());
 
     let wrong = format!("sha256:{}", "0".repeat(64));

@@ -298,11 +298,10 @@ fn an_index_lock_taken_after_the_preflight_is_named_with_the_command_that_clears
     // The test command runs after the git facts were gathered, and leaves git's index
     // lock behind as a killed git command would.
     let fixture = fixture("single-crate");
-    let manifest = fixture.read("Cargo.toml")
-        + "\n[package.metadata.xtask-release]\ntest-command = [\"sh\", \"-c\", \"touch .git/index.lock\"]\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("a test command that leaves the index locked");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.configure_and_push(
+        "\n[package.metadata.xtask-release]\ntest-command = [\"sh\", \"-c\", \"touch .git/index.lock\"]\n",
+        "a test command that leaves the index locked",
+    );
     let (files, head) = (fixture.snapshot(), fixture.head());
     let run = fixture.run(&["release", "minor", "--execute", "--yes", "--skip-fmt", "--skip-clippy"]).fails(1);
     let lock = fixture.path(".git/index.lock");

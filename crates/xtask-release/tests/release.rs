@@ -107,11 +107,10 @@ fn dry_run_lists_clippy_and_tests_and_runs_them_only_with_checks() {
 #[test]
 fn a_released_version_has_nothing_to_do_before_any_check() {
     let fixture = fixture("single-crate");
-    let manifest = fixture.read("Cargo.toml")
-        + "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("configure the test command");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.configure_and_push(
+        "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n",
+        "configure the test command",
+    );
     fixture.run(&["release", "0.2.0", "--execute", "--yes", "--no-verify"]).ok();
     let nothing = |run: &support::Run| {
         assert!(run.stderr.contains("v0.2.0 is released already; nothing to do"), "{run}");
@@ -145,11 +144,10 @@ fn a_formatting_failure_is_reported_and_nothing_changes() {
 #[test]
 fn the_test_command_comes_from_config_and_its_failure_is_reported() {
     let fixture = fixture("single-crate");
-    let manifest = fixture.read("Cargo.toml")
-        + "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("configure the test command");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.configure_and_push(
+        "\n[workspace.metadata.xtask-release]\ntest-command = [\"git\", \"no-such-command\"]\n",
+        "configure the test command",
+    );
     let run = fixture.run(&["release", "patch", "--skip-fmt", "--skip-clippy", "--checks"]).fails(1);
     assert!(run.stdout.contains("FAILED  tests: `git no-such-command` failed"), "{run}");
     assert!(run.stdout.contains("is not a git command"), "{run}");
@@ -239,10 +237,8 @@ fn a_failed_commit_puts_every_file_back() {
 fn a_lock_file_that_does_not_match_is_refused_before_anything_is_written() {
     let fixture = fixture("single-crate");
     // A dependency Cargo.lock does not have: the lock check must refuse it, offline too.
-    let manifest = fixture.read("Cargo.toml") + "\n[dependencies]\nnot-in-the-lock-file = \"1\"\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("add a dependency without locking it");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture
+        .configure_and_push("\n[dependencies]\nnot-in-the-lock-file = \"1\"\n", "add a dependency without locking it");
     let (files, head) = (fixture.snapshot(), fixture.head());
 
     let dry = fixture.run(&["release", "0.2.0", "--no-verify"]).fails(1);

@@ -9,11 +9,8 @@ use support::{Fixture, assert_same_files};
 /// The single-crate fixture with `release` gated, committed and pushed.
 fn gated_fixture() -> Fixture {
     let fixture = support::fixture("single-crate");
-    let manifest =
-        fixture.read("Cargo.toml") + "\n[package.metadata.xtask-release]\nrequire-approval = [\"release\"]\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("gate releases");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture
+        .configure_and_push("\n[package.metadata.xtask-release]\nrequire-approval = [\"release\"]\n", "gate releases");
     fixture
 }
 

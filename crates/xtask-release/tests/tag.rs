@@ -43,11 +43,10 @@ fn execute_push_makes_an_annotated_tag_and_pushes_only_it() {
 #[test]
 fn tag_message_comes_from_config() {
     let fixture = fixture("single-crate");
-    let manifest =
-        fixture.read("Cargo.toml") + "\n[workspace.metadata.xtask-release]\ntag-message = \"single {version}\"\n";
-    fixture.write("Cargo.toml", &manifest);
-    fixture.commit_all("configure the tag message");
-    fixture.git(&["push", "--quiet", "origin", "main"]);
+    fixture.configure_and_push(
+        "\n[workspace.metadata.xtask-release]\ntag-message = \"single {version}\"\n",
+        "configure the tag message",
+    );
     fixture.run(&["tag", "--execute"]).ok();
     assert_eq!(fixture.git(&["tag", "-l", "--format=%(contents)", "v0.1.0"]).trim(), "single 0.1.0");
     assert!(!fixture.origin_refs().contains("refs/tags/"), "pushed without --push");

@@ -25,6 +25,14 @@ impl Fixture {
         self.git(&["commit", "--quiet", "-m", message]);
     }
 
+    /// Appends `toml` to the root Cargo.toml, commits it and pushes `main`, so a release
+    /// starts clean and up to date with the new config.
+    pub fn configure_and_push(&self, toml: &str, message: &str) {
+        self.write("Cargo.toml", &(self.read("Cargo.toml") + toml));
+        self.commit_all(message);
+        self.git(&["push", "--quiet", "origin", "main"]);
+    }
+
     /// Commits a new file in a second clone and pushes it to origin's `main`, so that
     /// the fixture's `main` is behind.
     pub fn push_from_elsewhere(&self, file: &str) {

@@ -246,7 +246,7 @@ fn print_done(cx: &Cx, plan: &ReleasePlan) -> Result<()> {
 /// What comes after a release: the push (when it was left out), then what the tag starts.
 fn next_step(plan: &ReleasePlan, invocation: &str, root: &std::path::Path) -> String {
     let tag = &plan.tag;
-    let pushed = plan.steps.last().is_some_and(|s| s.skip.as_deref() != Some("skipped: --no-push"));
+    let pushed = plan.steps.last().is_some_and(|s| s.skip.as_deref() != Some(crate::steps::release::runbook::NO_PUSH));
     if !pushed {
         return format!("next: push the release commit and its tag: `git push {} {} {tag}`", plan.remote, plan.branch);
     }

@@ -11,6 +11,10 @@ use crate::ops::fs::FileEdit;
 use crate::steps::preflight::{self, Check, Expect, GitFacts};
 use crate::version::{Target, section};
 
+/// Why the push step is skipped with `--no-push`: what a caller checks to tell that the
+/// release commit and tag stay local.
+pub(crate) const NO_PUSH: &str = "skipped: --no-push";
+
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct ReleasePlan {
@@ -279,7 +283,7 @@ impl ReleasePlan {
         let push_skip = if let Some(released) = released {
             Some(released)
         } else if !push {
-            Some("skipped: --no-push".to_string())
+            Some(NO_PUSH.to_string())
         } else if resuming && facts.tag_pushed() && facts.branch_pushed() {
             Some(format!("done: {} has {} and {tag} already", config.remote, config.branch))
         } else {
@@ -403,7 +407,7 @@ mod tests {
     fn a_new_release_does_everything_but_a_push_turned_off() {
         let plan = plan(&facts(None, None, 0), false, false);
         assert_eq!(todo(&plan), ["preflight", "bump", "verify", "commit", "tag"]);
-        assert_eq!(plan.steps[6].skip.as_deref(), Some("skipped: --no-push"));
+        assert_eq!(plan.steps[6].skip.as_deref(), Some(NO_PUSH));
         assert!(plan.steps[2].skip.as_deref().unwrap().contains("CHANGELOG.md has a section for 0.2.0"));
     }
 
